@@ -1,0 +1,271 @@
+"""The owner's REST API. Each class does one job: check input, call a selector or service,
+serialize the answer. Every read goes through the selectors' gate, so another owner gets 404."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import FileResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from diary import selectors, services
+from diary.api_errors import ERRORS, errors_for, form_errors
+from diary.choices import Behaviour
+from diary.evidence import evidence_attach
+from diary.forms import EntryFilterForm
+from diary.ledger import ledger_verify
+from diary.models import Entry, Item, LedgerRecord
+from diary.serializers import (
+    EntryDetailSerializer,
+    EntryInputSerializer,
+    EntrySerializer,
+    EvidenceInputSerializer,
+    EvidenceSerializer,
+    ItemDetailSerializer,
+    ItemInputSerializer,
+    ItemSerializer,
+    LedgerRecordSerializer,
+    VerificationSerializer,
+    VersionSerializer,
+    WithdrawalSerializer,
+    WithdrawInputSerializer,
+)
+
+
+def _validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _call(service: Any, **kwargs: Any) -> Any:
+    """Run a service; its ValidationError becomes a 400 with field errors."""
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        raise ApiValidationError(errors_for(error)) from None
+
+
+ENTRY_FILTERS = [
+    OpenApiParameter("behaviour", OpenApiTypes.STR, enum=Behaviour.values),
+    OpenApiParameter("since", OpenApiTypes.STR, description="A date or an ISO 8601 time."),
+    OpenApiParameter("until", OpenApiTypes.STR, description="A date or an ISO 8601 time."),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Words to look for."),
+    OpenApiParameter("source", OpenApiTypes.STR, enum=Entry.Source.values),
+    OpenApiParameter("with_evidence", OpenApiTypes.BOOL),
+]
+
+
+class EntryListCreateApi(generics.ListAPIView):
+    serializer_class = EntrySerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Entry.objects.none()
+        form = EntryFilterForm(self.request.query_params)
+        if not form.is_valid():
+            raise ApiValidationError(form_errors(form))
+        return selectors.entry_list(actor=self.request.user, filters=form.filters())
+
+    @extend_schema(
+        summary="The timeline: latest versions, newest first",
+        parameters=ENTRY_FILTERS,
+        responses={200: EntrySerializer(many=True), **ERRORS(400, 403)},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Record an entry",
+        request=EntryInputSerializer,
+        responses={201: EntryDetailSerializer, **ERRORS(400, 403, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        diary = selectors.diary_for(request.user)
+        content = _validated(EntryInputSerializer, request.data)
+        content.setdefault("occurred_start", timezone.now())
+        entry = _call(services.entry_create, diary=diary, actor=request.user, content=content)
+        entry = selectors.entry_get(actor=request.user, entry_id=entry.pk)
+        return Response(EntryDetailSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class EntryDetailApi(APIView):
+    @extend_schema(
+        summary="One entry with every version and file",
+        responses={200: EntryDetailSerializer, **ERRORS(403, 404)},
+    )
+    def get(self, request: Request, entry_id: int) -> Response:
+        entry = selectors.entry_get(actor=request.user, entry_id=entry_id)
+        return Response(EntryDetailSerializer(entry).data)
+
+
+class EntryAmendApi(APIView):
+    @extend_schema(
+        summary="Amend an entry: adds a version",
+        description="Fields left out keep their value from the latest version.",
+        request=EntryInputSerializer,
+        responses={201: VersionSerializer, **ERRORS(400, 403, 404)},
+    )
+    def post(self, request: Request, entry_id: int) -> Response:
+        entry = selectors.entry_get(actor=request.user, entry_id=entry_id)
+        changes = _validated(EntryInputSerializer, request.data, partial=True)
+        content = {**entry.current.content_values(), **changes}
+        version = _call(services.entry_amend, entry=entry, actor=request.user, content=content)
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class EntryWithdrawApi(APIView):
+    @extend_schema(
+        summary="Withdraw an entry from the timeline, with a reason",
+        request=WithdrawInputSerializer,
+        responses={201: WithdrawalSerializer, **ERRORS(400, 403, 404)},
+    )
+    def post(self, request: Request, entry_id: int) -> Response:
+        entry = selectors.entry_get(actor=request.user, entry_id=entry_id)
+        data = _validated(WithdrawInputSerializer, request.data)
+        withdrawal = _call(
+            services.entry_withdraw, entry=entry, actor=request.user, reason=data["reason"]
+        )
+        return Response(WithdrawalSerializer(withdrawal).data, status=status.HTTP_201_CREATED)
+
+
+class EntryEvidenceApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Add one file to an entry",
+        request={"multipart/form-data": EvidenceInputSerializer},
+        responses={201: EvidenceSerializer, **ERRORS(400, 403, 404, 413)},
+    )
+    def post(self, request: Request, entry_id: int) -> Response:
+        entry = selectors.entry_get(actor=request.user, entry_id=entry_id)
+        data = _validated(EvidenceInputSerializer, request.data)
+        evidence = _call(
+            evidence_attach,
+            entry=entry,
+            actor=request.user,
+            upload=data["file"],
+            kind=data.get("kind", ""),
+            description=data.get("description", ""),
+        )
+        return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceOriginalApi(APIView):
+    @extend_schema(
+        summary="The original file, byte for byte, as a download",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            **ERRORS(403, 404),
+        },
+    )
+    def get(self, request: Request, evidence_id: int) -> FileResponse:
+        evidence = selectors.evidence_get(actor=request.user, evidence_id=evidence_id)
+        response = FileResponse(
+            evidence.original.open("rb"),
+            as_attachment=True,
+            filename=evidence.download_name,
+            content_type=evidence.mime_type,
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ItemListCreateApi(generics.ListAPIView):
+    serializer_class = ItemSerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Item.objects.none()
+        return selectors.item_list(actor=self.request.user)
+
+    @extend_schema(
+        summary="The physical items register",
+        responses={200: ItemSerializer(many=True), **ERRORS(403)},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Register a physical item",
+        request=ItemInputSerializer,
+        responses={201: ItemDetailSerializer, **ERRORS(400, 403, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        diary = selectors.diary_for(request.user)
+        content = _validated(ItemInputSerializer, request.data, context={"diary": diary})
+        content.setdefault("found_at", timezone.now())
+        item = _call(services.item_create, diary=diary, actor=request.user, content=content)
+        item = selectors.item_get(actor=request.user, item_id=item.pk)
+        return Response(ItemDetailSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class ItemDetailApi(APIView):
+    @extend_schema(
+        summary="One item with every version",
+        responses={200: ItemDetailSerializer, **ERRORS(403, 404)},
+    )
+    def get(self, request: Request, item_id: int) -> Response:
+        item = selectors.item_get(actor=request.user, item_id=item_id)
+        return Response(ItemDetailSerializer(item).data)
+
+
+class ItemAmendApi(APIView):
+    @extend_schema(
+        summary="Amend an item: adds a version",
+        description="Fields left out keep their value from the latest version.",
+        request=ItemInputSerializer,
+        responses={201: ItemDetailSerializer, **ERRORS(400, 403, 404)},
+    )
+    def post(self, request: Request, item_id: int) -> Response:
+        item = selectors.item_get(actor=request.user, item_id=item_id)
+        changes = _validated(
+            ItemInputSerializer, request.data, partial=True, context={"diary": item.diary}
+        )
+        content = {**item.current.content_values(), **changes}
+        _call(services.item_amend, item=item, actor=request.user, content=content)
+        item = selectors.item_get(actor=request.user, item_id=item.pk)
+        return Response(ItemDetailSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class LedgerListApi(generics.ListAPIView):
+    serializer_class = LedgerRecordSerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return LedgerRecord.objects.none()
+        return selectors.ledger_list(actor=self.request.user)
+
+    @extend_schema(
+        summary="The diary's ledger, oldest first",
+        responses={200: LedgerRecordSerializer(many=True), **ERRORS(403)},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class LedgerVerifyApi(APIView):
+    @extend_schema(
+        summary="Check the whole chain, every content hash and every file",
+        responses={200: VerificationSerializer, **ERRORS(403)},
+    )
+    def get(self, request: Request) -> Response:
+        diary = selectors.diary_for(request.user)
+        result = ledger_verify(diary=diary)
+        return Response(
+            VerificationSerializer(
+                {
+                    "ok": result.ok,
+                    "records": result.records,
+                    "head": result.heads.get(diary.pk),
+                    "problem": str(result.problem) if result.problem else None,
+                }
+            ).data
+        )

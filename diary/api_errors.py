@@ -1,0 +1,57 @@
+"""How the API says no: field errors as `{field: [message, ...]}`, anything else as
+`{"detail": message}`; and the matching entries for the OpenAPI schema."""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+_RESPONSES = {
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="The input was not accepted. Each field name (or `non_field_errors`) "
+        "maps to a list of messages to show.",
+    ),
+    403: OpenApiResponse(DetailSerializer, description="Not signed in."),
+    404: OpenApiResponse(DetailSerializer, description="No such thing in your diary."),
+    413: OpenApiResponse(DetailSerializer, description="The upload is too large."),
+}
+
+
+def ERRORS(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: _RESPONSES[code] for code in codes}
+
+
+def errors_for(error: ValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {
+            (api_settings.NON_FIELD_ERRORS_KEY if name == "__all__" else name): messages
+            for name, messages in error.message_dict.items()
+        }
+    return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+
+
+def form_errors(form: forms.BaseForm) -> dict[str, list[str]]:
+    return {
+        (api_settings.NON_FIELD_ERRORS_KEY if name == "__all__" else name): [
+            str(message) for message in messages
+        ]
+        for name, messages in form.errors.items()
+    }
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
+    if isinstance(exc, ValidationError):
+        exc = ApiValidationError(errors_for(exc))
+    return drf_exception_handler(exc, context)

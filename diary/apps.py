@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DiaryConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "diary"
+    verbose_name = _("Diary")
+
+    def ready(self) -> None:
+        from pillow_heif import register_heif_opener
+
+        # Phones send HEIC photos; teach Pillow to open them for previews and EXIF.
+        register_heif_opener()

@@ -1,0 +1,242 @@
+"""Taking in an evidence file: check what it really is, keep it byte-exact, hash it, preview it.
+
+The order matters. The file is checked from its bytes (never its name) before anything is
+stored; the original is written and hashed before its row is inserted; if the row cannot be
+committed, the stored files are removed again, so a failed upload leaves nothing behind.
+"""
+
+import hashlib
+import io
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps
+
+from diary import ledger, messages
+from diary.choices import EvidenceKind
+from diary.models import Entry, Evidence, User
+
+logger = logging.getLogger(__name__)
+
+SNIFF_BYTES = 8_192
+PREVIEW_PIXELS = 1_600
+EXIF_IFD = 0x8769
+EXIF_DATETIME_ORIGINAL = 36867
+EXIF_OFFSET_TIME_ORIGINAL = 36881
+TIFF_DATETIME = 306
+
+
+@dataclass(frozen=True)
+class Allowed:
+    kind: str
+    extensions: frozenset[str]
+    label: str
+
+
+def _allowed(kind: str, label: str, *extensions: str) -> Allowed:
+    return Allowed(kind, frozenset(extensions), label)
+
+
+# Sniffed type -> what it is to the owner, and the extensions an honest file of it may carry.
+ALLOWED: dict[str, Allowed] = {
+    "image/jpeg": _allowed(EvidenceKind.PHOTO, "a JPEG photo", ".jpg", ".jpeg", ".jfif"),
+    "image/png": _allowed(EvidenceKind.PHOTO, "a PNG image", ".png"),
+    "image/gif": _allowed(EvidenceKind.PHOTO, "a GIF image", ".gif"),
+    "image/webp": _allowed(EvidenceKind.PHOTO, "a WebP image", ".webp"),
+    "image/heic": _allowed(EvidenceKind.PHOTO, "a HEIC photo", ".heic", ".heif"),
+    "video/mp4": _allowed(EvidenceKind.VIDEO, "an MP4 video", ".mp4", ".m4v"),
+    "video/x-m4v": _allowed(EvidenceKind.VIDEO, "an MP4 video", ".mp4", ".m4v"),
+    "video/quicktime": _allowed(EvidenceKind.VIDEO, "a QuickTime video", ".mov", ".qt"),
+    "video/webm": _allowed(EvidenceKind.VIDEO, "a WebM video", ".webm"),
+    "video/3gpp": _allowed(EvidenceKind.VIDEO, "a 3GP video", ".3gp", ".3gpp"),
+    "audio/mpeg": _allowed(EvidenceKind.AUDIO, "an MP3 recording", ".mp3"),
+    "audio/mp4": _allowed(EvidenceKind.AUDIO, "an M4A recording", ".m4a", ".mp4", ".aac"),
+    "audio/aac": _allowed(EvidenceKind.AUDIO, "an AAC recording", ".aac"),
+    "audio/ogg": _allowed(EvidenceKind.AUDIO, "an Ogg recording", ".ogg", ".oga", ".opus"),
+    "audio/x-wav": _allowed(EvidenceKind.AUDIO, "a WAV recording", ".wav"),
+    "audio/amr": _allowed(EvidenceKind.AUDIO, "an AMR recording", ".amr"),
+    "application/pdf": _allowed(EvidenceKind.DOCUMENT, "a PDF", ".pdf"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _allowed(
+        EvidenceKind.DOCUMENT, "a Word document", ".docx"
+    ),
+    "application/msword": _allowed(EvidenceKind.DOCUMENT, "a Word document", ".doc"),
+}
+# Canonical extension for the stored copy, whatever the upload was called.
+STORED_EXTENSION = {
+    "image/jpeg": ".jpg",
+    "image/heic": ".heic",
+    "video/x-m4v": ".m4v",
+    "video/quicktime": ".mov",
+    "audio/mp4": ".m4a",
+    "audio/x-wav": ".wav",
+}
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    mime_type: str
+    allowed: Allowed
+
+    @property
+    def extension(self) -> str:
+        return STORED_EXTENSION.get(self.mime_type) or sorted(self.allowed.extensions)[0]
+
+
+def _describe(guess: filetype.Type | None) -> str:
+    if guess is None:
+        return str(_("something Sightline cannot recognise"))
+    known = ALLOWED.get(guess.mime)
+    return known.label if known else guess.mime
+
+
+def evidence_check(upload: UploadedFile) -> Sniffed:
+    """Raise a ValidationError (field `file`) unless the upload is a file Sightline keeps."""
+    limit = settings.EVIDENCE_MAX_BYTES
+    if not upload.size:
+        raise ValidationError({"file": messages.FILE_EMPTY}, code="empty")
+    if upload.size > limit:
+        raise ValidationError(
+            {"file": messages.FILE_TOO_LARGE % {"limit": filesizeformat(limit)}}, code="too_large"
+        )
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    guess = filetype.guess(head)
+    allowed = ALLOWED.get(guess.mime) if guess else None
+    if allowed is None:
+        raise ValidationError({"file": messages.FILE_TYPE_NOT_ALLOWED}, code="type")
+    extension = os.path.splitext(upload.name or "")[1].lower()
+    if extension and extension not in allowed.extensions:
+        raise ValidationError(
+            {
+                "file": messages.FILE_EXTENSION_LIES
+                % {"extension": extension, "actual": _describe(guess)}
+            },
+            code="extension",
+        )
+    return Sniffed(mime_type=guess.mime, allowed=allowed)
+
+
+def _sha256_of(storage: Storage, name: str) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with storage.open(name, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def _exif_time(image: Image.Image, zone: ZoneInfo) -> datetime | None:
+    """The capture time the file claims. Anyone can edit EXIF, so callers mark it untrusted."""
+    try:
+        exif = image.getexif()
+        sub = exif.get_ifd(EXIF_IFD)
+        raw = sub.get(EXIF_DATETIME_ORIGINAL) or exif.get(TIFF_DATETIME)
+        if not raw:
+            return None
+        claimed = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+        offset = sub.get(EXIF_OFFSET_TIME_ORIGINAL)
+        if offset:
+            return datetime.strptime(
+                f"{claimed:%Y-%m-%d %H:%M:%S}{str(offset).strip()}", "%Y-%m-%d %H:%M:%S%z"
+            ).astimezone(UTC)
+        return claimed.replace(tzinfo=zone).astimezone(UTC)
+    except (ValueError, TypeError, KeyError, OSError):
+        return None
+
+
+def _preview(
+    storage: Storage, original: str, folder: str, zone: ZoneInfo
+) -> tuple[str, datetime | None]:
+    """A re-encoded JPEG without any metadata, and the time the original claims."""
+    try:
+        with storage.open(original, "rb") as handle, Image.open(handle) as image:
+            claimed = _exif_time(image, zone)
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail((PREVIEW_PIXELS, PREVIEW_PIXELS))
+            buffer = io.BytesIO()
+            # A fresh RGB image carries no EXIF, GPS or trailing bytes from the original.
+            upright.convert("RGB").save(buffer, format="JPEG", quality=82, optimize=True)
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        logger.info("no preview for %s: %s", original, error)
+        return "", None
+    name = storage.save(f"{folder}/previews/{uuid.uuid4().hex}.jpg", ContentFile(buffer.getvalue()))
+    return name, claimed
+
+
+def evidence_attach(
+    *,
+    entry: Entry,
+    actor: User | None,
+    upload: UploadedFile,
+    kind: str = "",
+    description: str = "",
+    ledger_actor: str | None = None,
+) -> Evidence:
+    """Keep one file as evidence on an entry. Raises ValidationError and stores nothing if the
+    file is not acceptable."""
+    sniffed = evidence_check(upload)
+    if kind and kind not in EvidenceKind.values:
+        raise ValidationError({"kind": messages.UNKNOWN_CHOICE}, code="invalid_choice")
+    if len(description) > Evidence._meta.get_field("description").max_length:
+        raise ValidationError({"description": _("Keep the description under 300 characters.")})
+
+    storage = default_storage
+    folder = f"evidence/{entry.diary_id}"
+    stored = storage.save(f"{folder}/{uuid.uuid4().hex}{sniffed.extension}", upload)
+    preview = ""
+    try:
+        sha256, size = _sha256_of(storage, stored)
+        claimed = None
+        if sniffed.mime_type.startswith("image/"):
+            preview, claimed = _preview(storage, stored, folder, entry.diary.zone)
+        with transaction.atomic():
+            ledger.lock_diary(entry.diary)
+            evidence = Evidence(
+                diary_id=entry.diary_id,
+                entry=entry,
+                number=_next_evidence_number(entry.diary_id),
+                kind=kind or sniffed.allowed.kind,
+                original_name=os.path.basename(upload.name or "")[:255],
+                mime_type=sniffed.mime_type,
+                extension=sniffed.extension,
+                size=size,
+                sha256=sha256,
+                device_time=claimed,
+                uploaded_by=actor,
+                description=description.strip(),
+            )
+            evidence.original.name = stored
+            evidence.preview.name = preview
+            evidence.save()
+            ledger.ledger_append(
+                diary=entry.diary,
+                kind=ledger.EVIDENCE_ATTACH,
+                obj=evidence,
+                actor=ledger_actor or actor,
+            )
+    except BaseException:
+        storage.delete(stored)
+        if preview:
+            storage.delete(preview)
+        raise
+    return evidence
+
+
+def _next_evidence_number(diary_id: int) -> int:
+    top = Evidence.objects.filter(diary_id=diary_id).aggregate(top=Max("number"))["top"]
+    return (top or 0) + 1

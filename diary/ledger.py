@@ -1,0 +1,215 @@
+"""The diary's append-only, hash-chained ledger (DESIGN invariant 7).
+
+Every service that writes calls `ledger_append` inside its own transaction, so a record and
+the write it describes commit together or not at all. `ledger_verify` walks each chain and
+recomputes every hash: of each record, of the content each record names, and of each file.
+"""
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.utils import timezone
+
+from diary.hashing import GENESIS_HASH, canonical_sha256
+from diary.models import (
+    Diary,
+    DiarySettingsChange,
+    EntryVersion,
+    EntryWithdrawal,
+    Evidence,
+    ItemVersion,
+    LedgerRecord,
+)
+
+DIARY_CREATE = "diary.create"
+DIARY_SETTINGS = "diary.settings"
+ENTRY_CREATE = "entry.create"
+ENTRY_AMEND = "entry.amend"
+ENTRY_WITHDRAW = "entry.withdraw"
+EVIDENCE_ATTACH = "evidence.attach"
+ITEM_CREATE = "item.create"
+ITEM_AMEND = "item.amend"
+
+CHUNK = 2_000
+
+# Every model whose rows the ledger must name, with the path from it to its diary's id.
+# Other apps add theirs with `register_ledgered` (diary never imports them).
+LEDGERED: dict[type[models.Model], str] = {
+    Diary: "pk",
+    DiarySettingsChange: "diary_id",
+    EntryVersion: "entry__diary_id",
+    EntryWithdrawal: "entry__diary_id",
+    Evidence: "diary_id",
+    ItemVersion: "item__diary_id",
+}
+
+
+def register_ledgered(model: type[models.Model], diary_path: str) -> None:
+    LEDGERED[model] = diary_path
+
+
+def actor_label(actor: Any) -> str:
+    """Who did it, as the ledger names them: `owner:<id>`, or a label the caller made."""
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    return f"owner:{actor.pk}"
+
+
+def object_label(obj: models.Model) -> str:
+    return f"{obj._meta.label_lower}:{obj.pk}"
+
+
+def lock_diary(diary: Diary) -> Diary:
+    """Serialise writers on one diary: a row lock on PostgreSQL; SQLite's IMMEDIATE
+    transactions already let only one writer in at a time."""
+    return Diary.objects.select_for_update().get(pk=diary.pk)
+
+
+def ledger_append(*, diary: Diary, kind: str, obj: models.Model, actor: Any) -> LedgerRecord:
+    """Append one record naming `obj`. Call inside the transaction that wrote `obj`."""
+    lock_diary(diary)
+    last = LedgerRecord.objects.filter(diary=diary).order_by("-seq").only("seq", "hash").first()
+    record = LedgerRecord(
+        diary=diary,
+        seq=(last.seq + 1) if last else 1,
+        kind=kind,
+        object=object_label(obj),
+        actor=actor_label(actor),
+        at=timezone.now(),
+        content_sha256=canonical_sha256(obj.ledger_content()),  # type: ignore[attr-defined]
+        prev_hash=last.hash if last else GENESIS_HASH,
+    )
+    record.hash = record.computed_hash()
+    record.save(force_insert=True)
+    return record
+
+
+def ledger_head(diary: Diary) -> LedgerRecord | None:
+    return LedgerRecord.objects.filter(diary=diary).order_by("-seq").first()
+
+
+@dataclass
+class Problem:
+    diary_id: int
+    seq: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"diary {self.diary_id}, record {self.seq}: {self.reason}"
+
+
+@dataclass
+class Verification:
+    records: int = 0
+    heads: dict[int, str] = field(default_factory=dict)
+    problem: Problem | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _chunks(records: Iterable[LedgerRecord]) -> Iterator[list[LedgerRecord]]:
+    chunk: list[LedgerRecord] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _load_objects(chunk: list[LedgerRecord]) -> dict[str, Any]:
+    """Fetch every object a chunk names with one query per model, not one per record."""
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for record in chunk:
+        label, _, pk = record.object.partition(":")
+        if pk.isdigit():
+            wanted[label].append(int(pk))
+    found: dict[str, Any] = {}
+    for label, pks in wanted.items():
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue
+        for pk, obj in model._default_manager.in_bulk(pks).items():
+            found[f"{label}:{pk}"] = obj
+    return found
+
+
+def _file_sha256(evidence: Evidence) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with evidence.original.open("rb") as handle:
+            for block in iter(lambda: handle.read(1024 * 1024), b""):
+                digest.update(block)
+    except (FileNotFoundError, ValueError):
+        return None
+    return digest.hexdigest()
+
+
+def _check(
+    record: LedgerRecord, obj: Any, expected_seq: int, prev_hash: str, check_files: bool
+) -> str | None:
+    if record.seq != expected_seq:
+        return f"sequence number {record.seq} where {expected_seq} was expected"
+    if record.prev_hash != prev_hash:
+        return "its previous hash does not match the record before it"
+    if record.computed_hash() != record.hash:
+        return "its hash does not match its contents"
+    if obj is None:
+        return f"{record.object} is missing"
+    if canonical_sha256(obj.ledger_content()) != record.content_sha256:
+        return f"the content of {record.object} has changed"
+    if check_files and isinstance(obj, Evidence) and _file_sha256(obj) != obj.sha256:
+        return f"the file of {record.object} is missing or has changed"
+    return None
+
+
+def ledger_verify(*, diary: Diary | None = None, check_files: bool = True) -> Verification:
+    """Walk each diary's chain from the first record; stop at the first problem."""
+    result = Verification()
+    diaries = [diary] if diary is not None else Diary.objects.order_by("pk")
+    for each in diaries:
+        expected_seq, prev_hash = 1, GENESIS_HASH
+        covered: set[str] = set()
+        records = LedgerRecord.objects.filter(diary=each).order_by("seq").iterator(CHUNK)
+        for chunk in _chunks(records):
+            objects = _load_objects(chunk)
+            for record in chunk:
+                reason = _check(
+                    record, objects.get(record.object), expected_seq, prev_hash, check_files
+                )
+                if reason:
+                    result.problem = Problem(diary_id=each.pk, seq=record.seq, reason=reason)
+                    return result
+                result.records += 1
+                covered.add(record.object)
+                expected_seq, prev_hash = record.seq + 1, record.hash
+        missing = _first_unrecorded(each, covered)
+        if missing:
+            result.problem = Problem(
+                diary_id=each.pk, seq=expected_seq, reason=f"{missing} is not in the ledger"
+            )
+            return result
+        result.heads[each.pk] = prev_hash
+    return result
+
+
+def _first_unrecorded(diary: Diary, covered: set[str]) -> str | None:
+    """A row with no record means a record was removed (or a write skipped the ledger)."""
+    for model, diary_path in LEDGERED.items():
+        label = model._meta.label_lower
+        pks = model._default_manager.filter(**{diary_path: diary.pk}).values_list("pk", flat=True)
+        for pk in pks.order_by("pk").iterator(CHUNK):
+            if f"{label}:{pk}" not in covered:
+                return f"{label}:{pk}"
+    return None

@@ -1,0 +1,28 @@
+"""Every error message an owner can see, in one place, so tests can assert them exactly."""
+
+from django.utils.translation import gettext_lazy as _
+
+WHEN_IN_FUTURE = _("That time is in the future. Check the date and time.")
+WHEN_TOO_EARLY = _("That date is too far in the past. Check the year.")
+RANGE_NEEDS_END = _("Add the end time, or choose another option for how exact the time is.")
+END_BEFORE_START = _("The end time is before the start time.")
+END_ONLY_FOR_RANGE = _("An end time only goes with “Between two times”.")
+LAT_LONG_TOGETHER = _("Give both latitude and longitude, or neither.")
+HANDED_BEFORE_FOUND = _("It cannot have been handed over before it was found.")
+UNKNOWN_CHOICE = _("Choose from the list.")
+UNKNOWN_TIME_ZONE = _("Choose a time zone from the list.")
+DATE_RANGE_REVERSED = _("The “to” date is before the “from” date.")
+
+FILE_EMPTY = _("That file is empty.")
+FILE_TOO_LARGE = _("That file is larger than %(limit)s. Choose a smaller file.")
+FILE_TYPE_NOT_ALLOWED = _(
+    "Sightline keeps photos, videos, audio, PDFs and Word documents. "
+    "This file's content is none of those."
+)
+FILE_EXTENSION_LIES = _(
+    "This file's name ends in “%(extension)s” but its content is %(actual)s. "
+    "Choose the original file."
+)
+
+ALREADY_WITHDRAWN = _("This entry has already been withdrawn.")
+ENTRY_WITHDRAWN_NO_CHANGES = _("This entry has been withdrawn, so it cannot be changed.")

@@ -1,0 +1,541 @@
+"""The owner's diary: entries and their versions, evidence files, physical items, the ledger.
+
+Nothing here is edited in place once recorded. A change to an entry or an item adds a version;
+withdrawing adds a withdrawal. The only fields ever updated are the `current` pointers, which
+name the latest version so the timeline needs no subquery to find it.
+"""
+
+import uuid
+import zoneinfo
+from datetime import UTC, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from diary import messages
+from diary.choices import Behaviour, Channel, EvidenceKind, ItemKind, Precision, Storage
+from diary.fields import ChoiceSetField, LimitedTextField
+from diary.hashing import canonical_sha256, iso
+
+EARLIEST_YEAR = 1900
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """An owner signs in with an e-mail address; there are no usernames to guess."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("e-mail address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    def __str__(self) -> str:
+        return f"user {self.pk}"
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(messages.UNKNOWN_TIME_ZONE, code="time_zone")
+
+
+def default_time_zone() -> str:
+    return settings.OWNER_DEFAULT_TIME_ZONE
+
+
+class Diary(models.Model):
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="diary"
+    )
+    # Neutral by default: someone glancing at the screen should learn nothing.
+    title = models.CharField(_("title"), max_length=80, default="Notes")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name_plural = "diaries"
+
+    def __str__(self) -> str:
+        return f"diary {self.pk}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {"diary": self.pk, "owner": self.owner_id, "created_at": iso(self.created_at)}
+
+
+class DiarySettingsChange(models.Model):
+    """The diary's title or time zone as the owner set it; the latest is copied onto the diary."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="settings_changes")
+    title = models.CharField(_("title"), max_length=80)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"settings change {self.pk}"
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "time_zone": self.time_zone,
+            "changed_at": iso(self.changed_at),
+            "changed_by": self.changed_by_id,
+        }
+
+
+class Entry(models.Model):
+    """One incident. What it says lives in its versions; `current` names the latest."""
+
+    class Source(models.TextChoices):
+        OWNER = "owner", _("You")
+        WITNESS = "witness", _("A witness")
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="entries")
+    number = models.PositiveIntegerField()
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.OWNER)
+    # When the server first received it: set here, never changed.
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+    current = models.OneToOneField(
+        "EntryVersion", on_delete=models.PROTECT, null=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        verbose_name_plural = "entries"
+        constraints = [
+            models.UniqueConstraint(fields=["diary", "number"], name="entry_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"entry {self.reference}"
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.number}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return hasattr(self, "withdrawal")
+
+
+class EntryVersion(models.Model):
+    """What an entry said at one moment. Never changed; an amendment adds the next version."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    precision = models.CharField(
+        _("how exact"), max_length=16, choices=Precision.choices, default=Precision.EXACT
+    )
+    occurred_start = models.DateTimeField(_("when"), db_index=True)
+    occurred_end = models.DateTimeField(_("until"), null=True, blank=True)
+    location = models.CharField(_("where"), max_length=300, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    behaviours = ChoiceSetField(_("what kind of thing"), choices=Behaviour.choices, blank=True)
+    channel = models.CharField(_("how"), max_length=16, choices=Channel.choices, blank=True)
+    what_happened = LimitedTextField(_("what happened"), max_length=10_000)
+    words_used = LimitedTextField(_("the exact words used"), max_length=5_000, blank=True)
+    vehicle_registration = models.CharField(_("vehicle registration"), max_length=20, blank=True)
+    vehicle_make = models.CharField(_("vehicle make and model"), max_length=80, blank=True)
+    vehicle_colour = models.CharField(_("vehicle colour"), max_length=40, blank=True)
+    clothing = LimitedTextField(_("what they wore"), max_length=1_000, blank=True)
+    others_present = LimitedTextField(_("who else was there"), max_length=1_000, blank=True)
+    impact = LimitedTextField(_("how it affected you"), max_length=5_000, blank=True)
+    police_reported = models.BooleanField(_("reported to the police"), default=False)
+    police_reference = models.CharField(_("crime reference"), max_length=60, blank=True)
+    police_officer = models.CharField(_("officer's name and number"), max_length=120, blank=True)
+    police_said = LimitedTextField(_("what the police said"), max_length=2_000, blank=True)
+    police_action = LimitedTextField(_("action promised"), max_length=2_000, blank=True)
+
+    # Everything above that the owner wrote, in the order an export shows it.
+    CONTENT_FIELDS = (
+        "precision",
+        "occurred_start",
+        "occurred_end",
+        "location",
+        "latitude",
+        "longitude",
+        "behaviours",
+        "channel",
+        "what_happened",
+        "words_used",
+        "vehicle_registration",
+        "vehicle_make",
+        "vehicle_colour",
+        "clothing",
+        "others_present",
+        "impact",
+        "police_reported",
+        "police_reference",
+        "police_officer",
+        "police_said",
+        "police_action",
+    )
+
+    class Meta:
+        ordering = ["entry_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "number"], name="entry_version_unique"),
+            models.CheckConstraint(
+                condition=Q(occurred_end__isnull=True)
+                | Q(occurred_end__gte=models.F("occurred_start")),
+                name="entry_version_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.number} of entry {self.entry_id}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        latest_allowed = timezone.now() + timedelta(minutes=settings.FUTURE_TOLERANCE_MINUTES)
+        for name in ("occurred_start", "occurred_end"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if value > latest_allowed:
+                errors[name] = messages.WHEN_IN_FUTURE
+            elif value.year < EARLIEST_YEAR:
+                errors[name] = messages.WHEN_TOO_EARLY
+            else:
+                # Store UTC: an odd offset (+20:03) is legal in ISO 8601 but not in PostgreSQL.
+                setattr(self, name, value.astimezone(UTC))
+        if self.precision == Precision.RANGE:
+            if self.occurred_end is None:
+                errors.setdefault("occurred_end", messages.RANGE_NEEDS_END)
+            elif self.occurred_start and self.occurred_end < self.occurred_start:
+                errors.setdefault("occurred_end", messages.END_BEFORE_START)
+        elif self.occurred_end is not None:
+            errors.setdefault("occurred_end", messages.END_ONLY_FOR_RANGE)
+        if (self.latitude is None) != (self.longitude is None):
+            errors.setdefault("longitude", messages.LAT_LONG_TOGETHER)
+        if errors:
+            raise ValidationError(errors)
+
+    def content_values(self) -> dict[str, Any]:
+        """What the owner wrote, as Python values: the starting point of an amendment."""
+        return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+
+    def content(self) -> dict[str, Any]:
+        """What the owner wrote, as JSON-ready values."""
+        values: dict[str, Any] = {}
+        for name in self.CONTENT_FIELDS:
+            value = getattr(self, name)
+            if hasattr(value, "isoformat"):
+                value = iso(value)
+            elif name in ("latitude", "longitude") and value is not None:
+                value = f"{value:.6f}"
+            values[name] = value
+        return values
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "entry": self.entry_id,
+            "version": self.number,
+            "recorded_at": iso(self.recorded_at),
+            "recorded_by": self.recorded_by_id,
+            **self.content(),
+        }
+
+    @property
+    def content_sha256(self) -> str:
+        return canonical_sha256(self.ledger_content())
+
+
+class EntryWithdrawal(models.Model):
+    """Hides an entry from the timeline. The entry and every version stay, listed as withdrawn."""
+
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="withdrawal")
+    reason = LimitedTextField(_("why"), max_length=2_000)
+    withdrawn_at = models.DateTimeField(default=timezone.now, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"withdrawal of entry {self.entry_id}"
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "entry": self.entry_id,
+            "reason": self.reason,
+            "withdrawn_at": iso(self.withdrawn_at),
+            "withdrawn_by": self.withdrawn_by_id,
+        }
+
+
+def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+    # A server-made name: the owner's file name never reaches the file system.
+    return f"evidence/{instance.diary_id}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class Evidence(models.Model):
+    """One original file, byte-exact, with the hash taken the moment it arrived."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="evidence")
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="evidence")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(_("kind"), max_length=16, choices=EvidenceKind.choices)
+    original = models.FileField(max_length=200)
+    original_name = models.CharField(max_length=255)
+    mime_type = models.CharField(max_length=100)
+    extension = models.CharField(max_length=10)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    preview = models.FileField(max_length=200, blank=True)
+    # What the file itself claims (EXIF). Anyone can set it, so it is never trusted.
+    device_time = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.UniqueConstraint(fields=["diary", "number"], name="evidence_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"evidence {self.reference}"
+
+    @property
+    def reference(self) -> str:
+        return f"E{self.number:03d}"
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.reference}{self.extension}"
+
+    @property
+    def is_image(self) -> bool:
+        return bool(self.preview)
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "evidence": self.reference,
+            "entry": self.entry_id,
+            "kind": self.kind,
+            "original_name": self.original_name,
+            "mime_type": self.mime_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "device_time": iso(self.device_time) if self.device_time else None,
+            "received_at": iso(self.received_at),
+            "uploaded_by": self.uploaded_by_id,
+            "description": self.description,
+        }
+
+
+class Item(models.Model):
+    """A physical thing: a "gift", a letter, a package, damaged property."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="items")
+    number = models.PositiveIntegerField()
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+    current = models.OneToOneField(
+        "ItemVersion", on_delete=models.PROTECT, null=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["diary", "number"], name="item_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"item {self.reference}"
+
+    @property
+    def reference(self) -> str:
+        return f"I{self.number:03d}"
+
+
+class ItemVersion(models.Model):
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    entry = models.ForeignKey(
+        Entry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="item_versions",
+        verbose_name=_("linked entry"),
+    )
+    kind = models.CharField(_("what kind"), max_length=20, choices=ItemKind.choices)
+    description = LimitedTextField(_("what it is"), max_length=2_000)
+    found_at = models.DateTimeField(_("when it was found or received"))
+    found_where = models.CharField(_("where"), max_length=300, blank=True)
+    found_by = models.CharField(_("who found it"), max_length=120, blank=True)
+    storage = models.CharField(
+        _("how it is kept"), max_length=20, choices=Storage.choices, blank=True
+    )
+    handling = LimitedTextField(_("how it was handled"), max_length=2_000, blank=True)
+    current_location = models.CharField(_("where it is now"), max_length=300, blank=True)
+    police_handed_at = models.DateTimeField(_("handed to the police on"), null=True, blank=True)
+    police_handed_to = models.CharField(_("handed to"), max_length=120, blank=True)
+    exhibit_reference = models.CharField(_("exhibit reference"), max_length=60, blank=True)
+
+    CONTENT_FIELDS = (
+        "entry",
+        "kind",
+        "description",
+        "found_at",
+        "found_where",
+        "found_by",
+        "storage",
+        "handling",
+        "current_location",
+        "police_handed_at",
+        "police_handed_to",
+        "exhibit_reference",
+    )
+
+    class Meta:
+        ordering = ["item_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="item_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.number} of item {self.item_id}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        latest_allowed = timezone.now() + timedelta(minutes=settings.FUTURE_TOLERANCE_MINUTES)
+        for name in ("found_at", "police_handed_at"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if value > latest_allowed:
+                errors[name] = messages.WHEN_IN_FUTURE
+            elif value.year < EARLIEST_YEAR:
+                errors[name] = messages.WHEN_TOO_EARLY
+            else:
+                setattr(self, name, value.astimezone(UTC))
+        if self.police_handed_at and self.found_at and self.police_handed_at < self.found_at:
+            errors.setdefault("police_handed_at", messages.HANDED_BEFORE_FOUND)
+        if errors:
+            raise ValidationError(errors)
+
+    def content_values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+
+    def content(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in self.CONTENT_FIELDS:
+            if name == "entry":
+                values[name] = self.entry_id
+                continue
+            value = getattr(self, name)
+            values[name] = iso(value) if hasattr(value, "isoformat") else value
+        return values
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "item": self.item_id,
+            "version": self.number,
+            "recorded_at": iso(self.recorded_at),
+            "recorded_by": self.recorded_by_id,
+            **self.content(),
+        }
+
+
+class LedgerRecord(models.Model):
+    """One link of a diary's hash chain. It holds hashes of content, never the content."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="ledger")
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=40)
+    object = models.CharField(max_length=80)
+    actor = models.CharField(max_length=40)
+    at = models.DateTimeField()
+    content_sha256 = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["diary_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["diary", "seq"], name="ledger_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ledger record {self.seq} of diary {self.diary_id}"
+
+    def body(self) -> dict[str, Any]:
+        """The fields the hash covers, exactly as the canonical JSON spells them."""
+        return {
+            "seq": self.seq,
+            "kind": self.kind,
+            "object": self.object,
+            "actor": self.actor,
+            "at": iso(self.at),
+            "content_sha256": self.content_sha256,
+            "prev_hash": self.prev_hash,
+        }
+
+    def computed_hash(self) -> str:
+        return canonical_sha256(self.body())

@@ -1,0 +1,155 @@
+"""Every read of an owner's data. Each takes the actor and answers 404 to anyone else.
+
+`diary_for` is the one gate: every other selector starts from the diary it returns, so an
+object from another diary is simply not found, and nobody learns whether it exists.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from diary.models import (
+    Diary,
+    Entry,
+    EntryVersion,
+    Evidence,
+    Item,
+    ItemVersion,
+    LedgerRecord,
+)
+
+TEXT_FIELDS = (
+    "what_happened",
+    "words_used",
+    "location",
+    "vehicle_registration",
+    "vehicle_make",
+    "clothing",
+    "others_present",
+    "police_reference",
+)
+
+
+def diary_for(actor: Any) -> Diary:
+    """The actor's own diary, or 404."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise Http404
+    try:
+        return Diary.objects.get(owner_id=actor.pk)
+    except Diary.DoesNotExist:
+        raise Http404 from None
+
+
+@dataclass(frozen=True)
+class EntryFilters:
+    behaviour: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    q: str = ""
+    source: str = ""
+    with_evidence: bool = False
+
+
+def _timeline(diary: Diary) -> QuerySet[Entry]:
+    return (
+        Entry.objects.filter(diary=diary)
+        .select_related("current", "withdrawal")
+        .annotate(evidence_count=Count("evidence", distinct=True))
+        .order_by("-current__occurred_start", "-number")
+    )
+
+
+def entry_list(*, actor: Any, filters: EntryFilters | None = None) -> QuerySet[Entry]:
+    """The timeline: latest versions, newest first, withdrawn entries left out."""
+    diary = diary_for(actor)
+    entries = _timeline(diary).filter(withdrawal__isnull=True)
+    filters = filters or EntryFilters()
+    if filters.behaviour:
+        entries = entries.filter(current__behaviours__contains=f"|{filters.behaviour}|")
+    if filters.since:
+        entries = entries.filter(
+            Q(current__occurred_end__gte=filters.since)
+            | Q(current__occurred_end__isnull=True, current__occurred_start__gte=filters.since)
+        )
+    if filters.until:
+        entries = entries.filter(current__occurred_start__lte=filters.until)
+    if filters.source:
+        entries = entries.filter(source=filters.source)
+    if filters.with_evidence:
+        entries = entries.filter(Exists(Evidence.objects.filter(entry=OuterRef("pk"))))
+    if filters.q:
+        match = Q()
+        for name in TEXT_FIELDS:
+            match |= Q(**{f"current__{name}__icontains": filters.q})
+        entries = entries.filter(match)
+    return entries
+
+
+def entry_list_withdrawn(*, actor: Any) -> QuerySet[Entry]:
+    diary = diary_for(actor)
+    return _timeline(diary).filter(withdrawal__isnull=False).order_by("-withdrawal__withdrawn_at")
+
+
+def entry_get(*, actor: Any, entry_id: int) -> Entry:
+    """One entry of the actor's diary, withdrawn or not, with its versions, evidence and items."""
+    diary = diary_for(actor)
+    try:
+        entry = (
+            Entry.objects.select_related("current", "withdrawal", "diary")
+            .prefetch_related(
+                Prefetch("versions", queryset=EntryVersion.objects.order_by("number")),
+                Prefetch("evidence", queryset=Evidence.objects.order_by("number")),
+            )
+            .get(diary=diary, pk=entry_id)
+        )
+    except (Entry.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    # Items whose latest version links here (an older version may have linked elsewhere).
+    entry.linked_items = list(  # type: ignore[attr-defined]
+        Item.objects.filter(diary=diary, current__entry=entry)
+        .select_related("current")
+        .order_by("number")
+    )
+    return entry
+
+
+def evidence_get(*, actor: Any, evidence_id: int) -> Evidence:
+    diary = diary_for(actor)
+    try:
+        return Evidence.objects.select_related("entry").get(diary=diary, pk=evidence_id)
+    except (Evidence.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def item_list(*, actor: Any) -> QuerySet[Item]:
+    diary = diary_for(actor)
+    return (
+        Item.objects.filter(diary=diary)
+        .select_related("current", "current__entry")
+        .order_by("-current__found_at", "-number")
+    )
+
+
+def item_get(*, actor: Any, item_id: int) -> Item:
+    diary = diary_for(actor)
+    try:
+        return (
+            Item.objects.select_related("current", "current__entry", "diary")
+            .prefetch_related(
+                Prefetch(
+                    "versions",
+                    queryset=ItemVersion.objects.select_related("entry").order_by("number"),
+                )
+            )
+            .get(diary=diary, pk=item_id)
+        )
+    except (Item.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def ledger_list(*, actor: Any) -> QuerySet[LedgerRecord]:
+    diary = diary_for(actor)
+    return LedgerRecord.objects.filter(diary=diary).order_by("seq")

@@ -1,0 +1,50 @@
+from typing import Any
+
+from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from diary.choices import Behaviour, Channel, Precision
+
+register = template.Library()
+
+DAY_AND_TIME = "D j M Y, H:i"
+
+
+def _local(value: Any) -> str:
+    return date_filter(timezone.localtime(value), DAY_AND_TIME)
+
+
+@register.simple_tag
+def when(version: Any) -> str:
+    """When it happened, in the owner's zone, with its precision in words."""
+    start = _local(version.occurred_start)
+    if version.precision == Precision.RANGE and version.occurred_end:
+        return _("between %(start)s and %(end)s") % {
+            "start": start,
+            "end": _local(version.occurred_end),
+        }
+    if version.precision == Precision.APPROXIMATE:
+        return _("around %(start)s") % {"start": start}
+    return start
+
+
+@register.simple_tag
+def moment(value: Any) -> str:
+    """A server time in the owner's zone, machine-readable too."""
+    if value is None:
+        return ""
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), _local(value))
+
+
+@register.filter
+def behaviour_labels(codes: list[str]) -> list[str]:
+    labels = dict(Behaviour.choices)
+    return [str(labels.get(code, code)) for code in codes]
+
+
+@register.filter
+def channel_label(code: str) -> str:
+    return str(dict(Channel.choices).get(code, code))

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from diary import views
+
+app_name = "diary"
+
+urlpatterns = [
+    path("", views.timeline, name="timeline"),
+    path("capture/", views.capture, name="capture"),
+    path("withdrawn/", views.withdrawn, name="withdrawn"),
+    path("entries/new/", views.entry_new, name="entry_new"),
+    path("entries/<int:entry_id>/", views.entry_detail, name="entry"),
+    path("entries/<int:entry_id>/amend/", views.entry_amend, name="entry_amend"),
+    path("entries/<int:entry_id>/withdraw/", views.entry_withdraw, name="entry_withdraw"),
+    path("entries/<int:entry_id>/evidence/", views.evidence_add, name="evidence_add"),
+    path("evidence/<int:evidence_id>/original", views.evidence_original, name="evidence_original"),
+    path("evidence/<int:evidence_id>/preview", views.evidence_preview, name="evidence_preview"),
+    path("items/", views.items, name="items"),
+    path("items/new/", views.item_new, name="item_new"),
+    path("items/<int:item_id>/", views.item_detail, name="item"),
+    path("items/<int:item_id>/amend/", views.item_amend, name="item_amend"),
+    path("settings/", views.diary_settings, name="settings"),
+]

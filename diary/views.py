@@ -1,0 +1,283 @@
+"""The owner's pages. Thin: read through selectors, write through services, render."""
+
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from diary import selectors, services
+from diary.evidence import evidence_attach
+from diary.forms import (
+    EntryFilterForm,
+    EntryForm,
+    EvidenceForm,
+    ItemForm,
+    QuickCaptureForm,
+    SettingsForm,
+    WithdrawForm,
+    apply_errors,
+)
+from diary.models import Evidence
+
+PAGE_SIZE = 25
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("diary:timeline")
+    return redirect("account_login")
+
+
+def _page(request: HttpRequest, queryset: Any) -> Any:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@require_GET
+@login_required
+def timeline(request: HttpRequest) -> HttpResponse:
+    selectors.diary_for(request.user)
+    form = EntryFilterForm(request.GET or None)
+    filters = form.filters() if form.is_bound and form.is_valid() else None
+    entries = selectors.entry_list(actor=request.user, filters=filters)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "diary/timeline.html",
+        {"form": form, "page": _page(request, entries), "query": query.urlencode()},
+    )
+
+
+@require_GET
+@login_required
+def withdrawn(request: HttpRequest) -> HttpResponse:
+    entries = selectors.entry_list_withdrawn(actor=request.user)
+    return render(request, "diary/withdrawn.html", {"page": _page(request, entries)})
+
+
+def _attach(request: HttpRequest, entry: Any, form: Any) -> None:
+    upload = form.cleaned_data.get("file")
+    if upload:
+        evidence_attach(
+            entry=entry,
+            actor=request.user,
+            upload=upload,
+            kind=form.cleaned_data.get("kind") or "",
+            description=form.cleaned_data.get("description") or "",
+        )
+
+
+def _record(request: HttpRequest, form: Any) -> Any:
+    """Create the entry and its file together: if the file is refused, nothing is kept."""
+    diary = selectors.diary_for(request.user)
+    try:
+        with transaction.atomic():
+            entry = services.entry_create(diary=diary, actor=request.user, content=form.content())
+            _attach(request, entry, form)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return None
+    flash.success(request, _("Saved. It is in your timeline."))
+    return entry
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def capture(request: HttpRequest) -> HttpResponse:
+    selectors.diary_for(request.user)
+    form = QuickCaptureForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        entry = _record(request, form)
+        if entry is not None:
+            return redirect("diary:entry", entry_id=entry.pk)
+    return render(request, "diary/capture.html", {"form": form})
+
+
+class EntryWithFileForm(EntryForm):
+    file = QuickCaptureForm.base_fields["file"]
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def entry_new(request: HttpRequest) -> HttpResponse:
+    selectors.diary_for(request.user)
+    form = EntryWithFileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        entry = _record(request, form)
+        if entry is not None:
+            return redirect("diary:entry", entry_id=entry.pk)
+    return render(request, "diary/entry_form.html", {"form": form, "entry": None})
+
+
+@require_GET
+@login_required
+def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = selectors.entry_get(actor=request.user, entry_id=entry_id)
+    return render(
+        request,
+        "diary/entry.html",
+        {
+            "entry": entry,
+            "versions": list(entry.versions.all()),
+            "evidence_form": EvidenceForm(),
+            "withdraw_form": WithdrawForm(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def entry_amend(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = selectors.entry_get(actor=request.user, entry_id=entry_id)
+    if entry.is_withdrawn:
+        flash.info(request, _("This entry has been withdrawn, so it cannot be changed."))
+        return redirect("diary:entry", entry_id=entry.pk)
+    form = EntryForm(request.POST or None, instance=entry.current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_amend(entry=entry, actor=request.user, content=form.content())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("Saved as a new version. The earlier one is kept."))
+            return redirect("diary:entry", entry_id=entry.pk)
+    return render(request, "diary/entry_form.html", {"form": form, "entry": entry})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def entry_withdraw(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = selectors.entry_get(actor=request.user, entry_id=entry_id)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_withdraw(
+                entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("Withdrawn. It is kept under “Withdrawn”."))
+            return redirect("diary:timeline")
+    return render(request, "diary/withdraw.html", {"form": form, "entry": entry})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def evidence_add(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = selectors.entry_get(actor=request.user, entry_id=entry_id)
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _attach(request, entry, form)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("File added."))
+            return redirect("diary:entry", entry_id=entry.pk)
+    return render(request, "diary/evidence_form.html", {"form": form, "entry": entry})
+
+
+def _file_response(evidence: Evidence, *, preview: bool) -> FileResponse:
+    if preview:
+        response = FileResponse(evidence.preview.open("rb"), content_type="image/jpeg")
+    else:
+        response = FileResponse(
+            evidence.original.open("rb"),
+            as_attachment=True,
+            filename=evidence.download_name,
+            content_type=evidence.mime_type,
+        )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@login_required
+def evidence_original(request: HttpRequest, evidence_id: int) -> FileResponse:
+    evidence = selectors.evidence_get(actor=request.user, evidence_id=evidence_id)
+    return _file_response(evidence, preview=False)
+
+
+@require_GET
+@login_required
+def evidence_preview(request: HttpRequest, evidence_id: int) -> HttpResponse:
+    evidence = selectors.evidence_get(actor=request.user, evidence_id=evidence_id)
+    if not evidence.preview:
+        return HttpResponse(status=404)
+    return _file_response(evidence, preview=True)
+
+
+@require_GET
+@login_required
+def items(request: HttpRequest) -> HttpResponse:
+    found = selectors.item_list(actor=request.user)
+    return render(request, "diary/items.html", {"page": _page(request, found)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_new(request: HttpRequest) -> HttpResponse:
+    diary = selectors.diary_for(request.user)
+    initial = {}
+    if request.method == "GET" and request.GET.get("entry", "").isdigit():
+        initial["entry"] = request.GET["entry"]
+    form = ItemForm(request.POST or None, diary=diary, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.item_create(diary=diary, actor=request.user, content=form.content())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("Item added to the register."))
+            return redirect("diary:item", item_id=item.pk)
+    return render(request, "diary/item_form.html", {"form": form, "item": None})
+
+
+@require_GET
+@login_required
+def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = selectors.item_get(actor=request.user, item_id=item_id)
+    return render(request, "diary/item.html", {"item": item, "versions": list(item.versions.all())})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_amend(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = selectors.item_get(actor=request.user, item_id=item_id)
+    form = ItemForm(request.POST or None, diary=item.diary, instance=item.current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.item_amend(item=item, actor=request.user, content=form.content())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("Saved as a new version. The earlier one is kept."))
+            return redirect("diary:item", item_id=item.pk)
+    return render(request, "diary/item_form.html", {"form": form, "item": item})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def diary_settings(request: HttpRequest) -> HttpResponse:
+    diary = selectors.diary_for(request.user)
+    form = SettingsForm(
+        request.POST or None, initial={"title": diary.title, "time_zone": diary.time_zone}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.diary_settings_change(diary=diary, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("Settings saved."))
+            return redirect("diary:settings")
+    return render(request, "diary/settings.html", {"form": form, "diary": diary})

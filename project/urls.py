@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from diary import views as diary_views
+
+urlpatterns = [
+    path("", diary_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("diary/", include("diary.urls")),
+    path("api/", include("diary.api_urls")),
+]

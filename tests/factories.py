@@ -1,0 +1,84 @@
+"""Test data, made through the services so every row has its ledger record."""
+
+import io
+from datetime import timedelta
+from typing import Any
+
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from diary import services
+from diary.models import Entry, Item, User
+
+
+class OwnerFactory(factory.django.DjangoModelFactory):
+    """A signed-up owner with their diary."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"owner{n}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def diary(user: User, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            services.diary_create(owner=user, time_zone=kwargs.get("time_zone"))
+
+
+def entry_content(**overrides: Any) -> dict[str, Any]:
+    content: dict[str, Any] = {
+        "what_happened": "A grey car parked across the road and the driver watched the house.",
+        "occurred_start": timezone.now() - timedelta(hours=2),
+    }
+    content.update(overrides)
+    return content
+
+
+def make_entry(owner: User, **overrides: Any) -> Entry:
+    return services.entry_create(diary=owner.diary, actor=owner, content=entry_content(**overrides))
+
+
+def item_content(**overrides: Any) -> dict[str, Any]:
+    content: dict[str, Any] = {
+        "kind": "gift",
+        "description": "Flowers left on the doorstep with an unsigned card.",
+        "found_at": timezone.now() - timedelta(days=1),
+    }
+    content.update(overrides)
+    return content
+
+
+def make_item(owner: User, **overrides: Any) -> Item:
+    return services.item_create(diary=owner.diary, actor=owner, content=item_content(**overrides))
+
+
+def jpeg_bytes(*, exif_time: str | None = None, size: tuple[int, int] = (64, 48)) -> bytes:
+    image = Image.new("RGB", size, (90, 110, 120))
+    buffer = io.BytesIO()
+    if exif_time:
+        exif = Image.Exif()
+        exif.get_ifd(0x8769)[36867] = exif_time
+        exif[0x010F] = "PhoneMaker"  # camera make: must not survive into the preview
+        image.save(buffer, "JPEG", exif=exif)
+    else:
+        image.save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (10, 10), (200, 10, 10)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def upload(
+    name: str = "IMG_0001.jpg", content: bytes | None = None, content_type: str = "image/jpeg"
+) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, jpeg_bytes() if content is None else content, content_type)

@@ -1,0 +1,85 @@
+"""What only the at-scale backends can show: PostgreSQL's row lock and the Redis channel layer.
+Each test skips, saying why, where its server is not configured."""
+
+import os
+import threading
+import uuid
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, connections
+
+from diary.ledger import ledger_verify
+from diary.models import Entry, LedgerRecord
+from tests.factories import make_entry
+
+needs_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+    reason="set DATABASE_URL to a PostgreSQL database to run this",
+)
+needs_redis = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="set REDIS_URL to a Redis server to run this"
+)
+
+
+@needs_redis
+def test_the_redis_channel_layer_carries_a_message(settings):
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    layer = get_channel_layer()
+    group = f"test-{uuid.uuid4().hex}"
+
+    async def round_trip():
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        await layer.group_send(group, {"type": "entry.recorded", "entry": 1})
+        message = await layer.receive(channel)
+        await layer.group_discard(group, channel)
+        return message
+
+    assert async_to_sync(round_trip)() == {"type": "entry.recorded", "entry": 1}
+
+
+@needs_redis
+def test_the_cache_is_redis(settings):
+    from django.core.cache import cache
+
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    key = f"test-{uuid.uuid4().hex}"
+    cache.set(key, "here", 5)
+    assert cache.get(key) == "here"
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_the_chain(owner):
+    assert connection.vendor == "postgresql"
+    writers, per_writer = 8, 5
+    errors: list[BaseException] = []
+    start = threading.Barrier(writers)
+
+    def write() -> None:
+        try:
+            start.wait()
+            for _ in range(per_writer):
+                make_entry(owner)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Entry.objects.filter(diary=owner.diary).count() == writers * per_writer
+    numbers = sorted(Entry.objects.filter(diary=owner.diary).values_list("number", flat=True))
+    assert numbers == list(range(1, writers * per_writer + 1))
+    seqs = list(
+        LedgerRecord.objects.filter(diary=owner.diary).order_by("seq").values_list("seq", flat=True)
+    )
+    assert seqs == list(range(1, writers * per_writer + 2))
+    assert ledger_verify().ok

@@ -1,0 +1,126 @@
+"""Wiring: settings, headers, the API schema and its docs, static files from our own origin."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_error(**env):
+    """Import the settings module in a fresh interpreter with `env`; return stderr or ''."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "HTTPS"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import project.settings"],
+        cwd=ROOT,
+        env={**clean, "SECRET_KEY": "x", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stderr
+
+
+def test_a_boolean_that_is_not_true_or_false_is_refused():
+    assert "DEBUG must be true or false, not 'maybe'" in settings_error(DEBUG="maybe")
+    assert settings_error(DEBUG="false") == ""
+    assert "HTTPS must be true or false" in settings_error(HTTPS="yes please")
+
+
+def test_a_number_that_is_not_a_number_is_refused():
+    assert "EVIDENCE_MAX_BYTES must be a whole number" in settings_error(EVIDENCE_MAX_BYTES="50MB")
+
+
+@pytest.mark.django_db
+def test_pages_send_strict_headers(client):
+    response = client.get(reverse("account_login"))
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_no_page_loads_anything_from_another_origin(client, owner_client):
+    for response in (
+        client.get(reverse("account_login")),
+        owner_client.get(reverse("diary:timeline")),
+        owner_client.get(reverse("diary:capture")),
+    ):
+        html = response.content.decode()
+        for attribute in ('src="http', "src='http", 'href="http', "href='http"):
+            leftovers = [
+                part
+                for part in html.split(attribute)[1:]
+                if not part.startswith("s://www.bbc.co.uk/weather")
+            ]
+            assert not leftovers, attribute
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_every_endpoint_and_its_errors(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    schema = yaml.safe_load(response.content)
+    paths = schema["paths"]
+    for path in (
+        "/api/entries/",
+        "/api/entries/{entry_id}/",
+        "/api/entries/{entry_id}/versions/",
+        "/api/entries/{entry_id}/withdraw/",
+        "/api/entries/{entry_id}/evidence/",
+        "/api/evidence/{evidence_id}/original",
+        "/api/items/",
+        "/api/ledger/",
+        "/api/ledger/verify",
+    ):
+        assert path in paths, path
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert "403" in codes, (method, path)
+            if method == "post":
+                assert "400" in codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+
+
+@pytest.mark.django_db
+def test_the_api_docs_are_served_from_our_own_static_files(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+    assert "cdn" not in html.lower()
+
+
+def test_the_schema_generates_without_warnings():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "spectacular",
+            "--validate",
+            "--fail-on-warn",
+            "--file",
+            os.devnull,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_htmx_is_vendored():
+    assert (ROOT / "diary/static/vendor/htmx-2.0.11.min.js").stat().st_size > 10_000
