@@ -10,6 +10,8 @@ import io
 import logging
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -178,6 +180,56 @@ def _preview(
     return name, claimed
 
 
+@dataclass
+class StoredFile:
+    """An accepted upload, already on storage: the original, its hash, and any preview."""
+
+    name: str
+    preview: str
+    original_name: str
+    mime_type: str
+    extension: str
+    kind: str
+    size: int
+    sha256: str
+    device_time: datetime | None
+
+    def discard(self, storage: Storage = default_storage) -> None:
+        storage.delete(self.name)
+        if self.preview:
+            storage.delete(self.preview)
+
+
+@contextmanager
+def stored_upload(upload: UploadedFile, *, folder: str, zone: ZoneInfo) -> Iterator[StoredFile]:
+    """Check an upload, store it under a server-made name and hash what was stored.
+
+    If the `with` block raises (its database rows did not commit), the stored files are
+    removed again, so a failed upload never leaves a file behind."""
+    sniffed = evidence_check(upload)
+    storage = default_storage
+    name = storage.save(f"{folder}/{uuid.uuid4().hex}{sniffed.extension}", upload)
+    stored = StoredFile(
+        name=name,
+        preview="",
+        original_name=os.path.basename(upload.name or "")[:255],
+        mime_type=sniffed.mime_type,
+        extension=sniffed.extension,
+        kind=sniffed.allowed.kind,
+        size=0,
+        sha256="",
+        device_time=None,
+    )
+    try:
+        stored.sha256, stored.size = _sha256_of(storage, name)
+        if sniffed.mime_type.startswith("image/"):
+            stored.preview, stored.device_time = _preview(storage, name, folder, zone)
+        yield stored
+    except BaseException:
+        stored.discard(storage)
+        raise
+
+
 def evidence_attach(
     *,
     entry: Entry,
@@ -189,51 +241,58 @@ def evidence_attach(
 ) -> Evidence:
     """Keep one file as evidence on an entry. Raises ValidationError and stores nothing if the
     file is not acceptable."""
-    sniffed = evidence_check(upload)
     if kind and kind not in EvidenceKind.values:
         raise ValidationError({"kind": messages.UNKNOWN_CHOICE}, code="invalid_choice")
     if len(description) > Evidence._meta.get_field("description").max_length:
         raise ValidationError({"description": _("Keep the description under 300 characters.")})
-
-    storage = default_storage
     folder = f"evidence/{entry.diary_id}"
-    stored = storage.save(f"{folder}/{uuid.uuid4().hex}{sniffed.extension}", upload)
-    preview = ""
-    try:
-        sha256, size = _sha256_of(storage, stored)
-        claimed = None
-        if sniffed.mime_type.startswith("image/"):
-            preview, claimed = _preview(storage, stored, folder, entry.diary.zone)
-        with transaction.atomic():
-            ledger.lock_diary(entry.diary)
-            evidence = Evidence(
-                diary_id=entry.diary_id,
-                entry=entry,
-                number=_next_evidence_number(entry.diary_id),
-                kind=kind or sniffed.allowed.kind,
-                original_name=os.path.basename(upload.name or "")[:255],
-                mime_type=sniffed.mime_type,
-                extension=sniffed.extension,
-                size=size,
-                sha256=sha256,
-                device_time=claimed,
-                uploaded_by=actor,
-                description=description.strip(),
-            )
-            evidence.original.name = stored
-            evidence.preview.name = preview
-            evidence.save()
-            ledger.ledger_append(
-                diary=entry.diary,
-                kind=ledger.EVIDENCE_ATTACH,
-                obj=evidence,
-                actor=ledger_actor or actor,
-            )
-    except BaseException:
-        storage.delete(stored)
-        if preview:
-            storage.delete(preview)
-        raise
+    with stored_upload(upload, folder=folder, zone=entry.diary.zone) as stored:
+        return evidence_adopt(
+            entry=entry,
+            actor=actor,
+            stored=stored,
+            kind=kind,
+            description=description,
+            ledger_actor=ledger_actor,
+        )
+
+
+@transaction.atomic
+def evidence_adopt(
+    *,
+    entry: Entry,
+    actor: User | None,
+    stored: StoredFile,
+    kind: str = "",
+    description: str = "",
+    received_at: datetime | None = None,
+    ledger_actor: str | None = None,
+) -> Evidence:
+    """Record a file that is already stored (just uploaded, or sent earlier by a witness) as
+    evidence on an entry, with its ledger record."""
+    ledger.lock_diary(entry.diary)
+    evidence = Evidence(
+        diary_id=entry.diary_id,
+        entry=entry,
+        number=_next_evidence_number(entry.diary_id),
+        kind=kind or stored.kind,
+        original_name=stored.original_name,
+        mime_type=stored.mime_type,
+        extension=stored.extension,
+        size=stored.size,
+        sha256=stored.sha256,
+        device_time=stored.device_time,
+        uploaded_by=actor,
+        description=description.strip(),
+    )
+    if received_at is not None:
+        evidence.received_at = received_at
+    evidence.original.name = stored.name
+    evidence.preview.name = stored.preview
+    evidence.save()
+    ledger.ledger_append(
+        diary=entry.diary, kind=ledger.EVIDENCE_ATTACH, obj=evidence, actor=ledger_actor or actor
+    )
     return evidence
 
 
