@@ -145,10 +145,10 @@ def _load_objects(chunk: list[LedgerRecord]) -> dict[str, Any]:
     return found
 
 
-def _file_sha256(evidence: Evidence) -> str | None:
+def _file_sha256(stored: Any) -> str | None:
     digest = hashlib.sha256()
     try:
-        with evidence.original.open("rb") as handle:
+        with stored.open("rb") as handle:
             for block in iter(lambda: handle.read(1024 * 1024), b""):
                 digest.update(block)
     except (FileNotFoundError, ValueError):
@@ -169,7 +169,8 @@ def _check(
         return f"{record.object} is missing"
     if canonical_sha256(obj.ledger_content()) != record.content_sha256:
         return f"the content of {record.object} has changed"
-    if check_files and isinstance(obj, Evidence) and _file_sha256(obj) != obj.sha256:
+    stored = getattr(obj, "ledger_file", None)
+    if check_files and stored is not None and _file_sha256(stored) != obj.sha256:
         return f"the file of {record.object} is missing or has changed"
     return None
 

@@ -1,9 +1,9 @@
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
-from diary.models import Diary
+from diary.selectors import diary_for
 
 
 class OwnerTimeZoneMiddleware:
@@ -13,13 +13,15 @@ class OwnerTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        found = None
-        if user is not None and user.is_authenticated:
-            found = Diary.objects.filter(owner_id=user.pk).values("time_zone", "title").first()
-        if found:
-            timezone.activate(found["time_zone"])
-            request.diary_title = found["title"]  # type: ignore[attr-defined]
+        diary = None
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            try:
+                diary = diary_for(request.user)
+            except Http404:
+                diary = None
+        if diary is not None:
+            timezone.activate(diary.time_zone)
+            request.diary_title = diary.title  # type: ignore[attr-defined]
         else:
             timezone.deactivate()
         try:

@@ -7,7 +7,8 @@ name the latest version so the timeline needs no subquery to find it.
 
 import uuid
 import zoneinfo
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -63,6 +64,47 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"user {self.pk}"
+
+
+def check_times(instance: models.Model, names: tuple[str, ...]) -> dict[str, Any]:
+    """Errors for times in the future (beyond a little clock drift) or absurdly long ago;
+    good times are converted to UTC on the instance."""
+    errors: dict[str, Any] = {}
+    latest_allowed = timezone.now() + timedelta(minutes=settings.FUTURE_TOLERANCE_MINUTES)
+    for name in names:
+        value = getattr(instance, name)
+        if value is None:
+            continue
+        if value > latest_allowed:
+            errors[name] = messages.WHEN_IN_FUTURE
+        elif value.year < EARLIEST_YEAR:
+            errors[name] = messages.WHEN_TOO_EARLY
+        else:
+            # Store UTC: an odd offset (+20:03) is legal in ISO 8601 but not in PostgreSQL.
+            setattr(instance, name, value.astimezone(UTC))
+    return errors
+
+
+def check_occurrence(instance: Any) -> dict[str, Any]:
+    """The rules for "when it happened": exact, approximate, or a range with an end."""
+    errors = check_times(instance, ("occurred_start", "occurred_end"))
+    if instance.precision == Precision.RANGE:
+        if instance.occurred_end is None:
+            errors.setdefault("occurred_end", messages.RANGE_NEEDS_END)
+        elif instance.occurred_start and instance.occurred_end < instance.occurred_start:
+            errors.setdefault("occurred_end", messages.END_BEFORE_START)
+    elif instance.occurred_end is not None:
+        errors.setdefault("occurred_end", messages.END_ONLY_FOR_RANGE)
+    return errors
+
+
+def json_value(value: Any) -> Any:
+    """A field value as canonical JSON holds it: times in UTC, decimals to six places."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, Decimal):
+        return f"{value:.6f}"
+    return value
 
 
 def validate_time_zone(value: str) -> None:
@@ -132,6 +174,10 @@ class Entry(models.Model):
     diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="entries")
     number = models.PositiveIntegerField()
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.OWNER)
+    # For an entry accepted from a witness: "NAME (relationship)", as it was when accepted.
+    reported_by = models.CharField(max_length=200, blank=True)
+    # Where it came from, when not written here (e.g. "witnesses.submission:12").
+    origin = models.CharField(max_length=80, blank=True)
     # When the server first received it: set here, never changed.
     received_at = models.DateTimeField(default=timezone.now, editable=False)
     current = models.OneToOneField(
@@ -150,6 +196,12 @@ class Entry(models.Model):
     @property
     def reference(self) -> str:
         return f"#{self.number}"
+
+    @property
+    def origin_id(self) -> int | None:
+        """The id of the row this entry was taken from, if any (e.g. a submission)."""
+        _label, _sep, pk = self.origin.partition(":")
+        return int(pk) if pk.isdigit() else None
 
     @property
     def is_withdrawn(self) -> bool:
@@ -244,26 +296,7 @@ class EntryVersion(models.Model):
         return f"version {self.number} of entry {self.entry_id}"
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
-        latest_allowed = timezone.now() + timedelta(minutes=settings.FUTURE_TOLERANCE_MINUTES)
-        for name in ("occurred_start", "occurred_end"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if value > latest_allowed:
-                errors[name] = messages.WHEN_IN_FUTURE
-            elif value.year < EARLIEST_YEAR:
-                errors[name] = messages.WHEN_TOO_EARLY
-            else:
-                # Store UTC: an odd offset (+20:03) is legal in ISO 8601 but not in PostgreSQL.
-                setattr(self, name, value.astimezone(UTC))
-        if self.precision == Precision.RANGE:
-            if self.occurred_end is None:
-                errors.setdefault("occurred_end", messages.RANGE_NEEDS_END)
-            elif self.occurred_start and self.occurred_end < self.occurred_start:
-                errors.setdefault("occurred_end", messages.END_BEFORE_START)
-        elif self.occurred_end is not None:
-            errors.setdefault("occurred_end", messages.END_ONLY_FOR_RANGE)
+        errors = check_occurrence(self)
         if (self.latitude is None) != (self.longitude is None):
             errors.setdefault("longitude", messages.LAT_LONG_TOGETHER)
         if errors:
@@ -275,15 +308,7 @@ class EntryVersion(models.Model):
 
     def content(self) -> dict[str, Any]:
         """What the owner wrote, as JSON-ready values."""
-        values: dict[str, Any] = {}
-        for name in self.CONTENT_FIELDS:
-            value = getattr(self, name)
-            if hasattr(value, "isoformat"):
-                value = iso(value)
-            elif name in ("latitude", "longitude") and value is not None:
-                value = f"{value:.6f}"
-            values[name] = value
-        return values
+        return {name: json_value(getattr(self, name)) for name in self.CONTENT_FIELDS}
 
     def ledger_content(self) -> dict[str, Any]:
         return {
@@ -366,8 +391,9 @@ class Evidence(models.Model):
         return f"{self.reference}{self.extension}"
 
     @property
-    def is_image(self) -> bool:
-        return bool(self.preview)
+    def ledger_file(self) -> Any:
+        """The stored bytes verify_ledger re-hashes against `sha256`."""
+        return self.original
 
     def ledger_content(self) -> dict[str, Any]:
         return {
@@ -463,18 +489,7 @@ class ItemVersion(models.Model):
         return f"version {self.number} of item {self.item_id}"
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
-        latest_allowed = timezone.now() + timedelta(minutes=settings.FUTURE_TOLERANCE_MINUTES)
-        for name in ("found_at", "police_handed_at"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if value > latest_allowed:
-                errors[name] = messages.WHEN_IN_FUTURE
-            elif value.year < EARLIEST_YEAR:
-                errors[name] = messages.WHEN_TOO_EARLY
-            else:
-                setattr(self, name, value.astimezone(UTC))
+        errors = check_times(self, ("found_at", "police_handed_at"))
         if self.police_handed_at and self.found_at and self.police_handed_at < self.found_at:
             errors.setdefault("police_handed_at", messages.HANDED_BEFORE_FOUND)
         if errors:
@@ -484,14 +499,8 @@ class ItemVersion(models.Model):
         return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
 
     def content(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for name in self.CONTENT_FIELDS:
-            if name == "entry":
-                values[name] = self.entry_id
-                continue
-            value = getattr(self, name)
-            values[name] = iso(value) if hasattr(value, "isoformat") else value
-        return values
+        values = {name: json_value(getattr(self, name)) for name in self.CONTENT_FIELDS[1:]}
+        return {"entry": self.entry_id, **values}
 
     def ledger_content(self) -> dict[str, Any]:
         return {

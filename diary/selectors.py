@@ -37,10 +37,16 @@ def diary_for(actor: Any) -> Diary:
     """The actor's own diary, or 404."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise Http404
+    # One lookup per request: the user object lives as long as the request does.
+    cached = getattr(actor, "_own_diary", None)
+    if cached is not None:
+        return cached
     try:
-        return Diary.objects.get(owner_id=actor.pk)
+        diary = Diary.objects.get(owner_id=actor.pk)
     except Diary.DoesNotExist:
         raise Http404 from None
+    actor._own_diary = diary
+    return diary
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Every write to a diary. Each runs in one transaction with its ledger record."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -73,11 +74,17 @@ def entry_create(
     actor: User | None,
     content: Mapping[str, Any],
     source: str = Entry.Source.OWNER,
+    reported_by: str = "",
+    origin: str = "",
+    received_at: datetime | None = None,
     ledger_actor: str | None = None,
 ) -> Entry:
-    """Record a new incident: the entry and its first version."""
+    """Record a new incident: the entry and its first version. An entry taken from elsewhere
+    (a witness's submission) keeps the time the server first received it there."""
     ledger.lock_diary(diary)
-    entry = Entry(diary=diary, source=source)
+    entry = Entry(diary=diary, source=source, reported_by=reported_by, origin=origin)
+    if received_at is not None:
+        entry.received_at = received_at
     version = _new_version(entry, 1, actor, content)  # validate before writing anything
     entry.number = _next_number(Entry.objects.filter(diary=diary))
     entry.save()

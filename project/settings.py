@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "diary.context_processors.sightline",
+                "witnesses.context_processors.inbox",
             ],
         },
     },
@@ -208,6 +209,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o600
 # How far into the future a "when it happened" may be, for a phone clock a little fast.
 FUTURE_TOLERANCE_MINUTES = env_int("FUTURE_TOLERANCE_MINUTES", 5)
+# Witness links: how long a new link lasts, and how many sends one link may make an hour.
+WITNESS_LINK_DAYS = env_int("WITNESS_LINK_DAYS", 90)
+WITNESS_SUBMISSIONS_PER_HOUR = env_int("WITNESS_SUBMISSIONS_PER_HOUR", 30)
+WITNESS_COOKIE_NAME = "w"
 # The quick-exit button leaves for this ordinary site.
 QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.co.uk/weather")
 

@@ -6,5 +6,8 @@ urlpatterns = [
     path("", diary_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("diary/", include("diary.urls")),
+    path("diary/", include("witnesses.urls")),
+    path("w/", include("witnesses.witness_urls")),
     path("api/", include("diary.api_urls")),
+    path("api/", include("witnesses.api_urls")),
 ]

@@ -1,6 +1,23 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WitnessesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "witnesses"
+    verbose_name = _("Trusted contacts")
+
+    def ready(self) -> None:
+        from diary.ledger import register_ledgered
+        from witnesses import models
+
+        for model, diary_path in (
+            (models.WitnessEvent, "witness__diary_id"),
+            (models.BriefVersion, "diary_id"),
+            (models.Submission, "diary_id"),
+            (models.SubmissionFile, "submission__diary_id"),
+            (models.FollowUp, "submission__diary_id"),
+            (models.Decision, "submission__diary_id"),
+            (models.SharedEntry, "entry__diary_id"),
+        ):
+            register_ledgered(model, diary_path)

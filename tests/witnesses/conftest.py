@@ -1,0 +1,35 @@
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from witnesses import services
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # Rate-limit counters live in the cache; each test starts with none.
+    cache.clear()
+
+
+def invite(owner: Any, **kwargs: Any) -> tuple[Any, str]:
+    fields = {"name": "Pat Jones", "relationship": "neighbour", **kwargs}
+    return services.witness_invite(diary=owner.diary, actor=owner, **fields)
+
+
+def opened(token: str, user_agent: str = "Mozilla/5.0 (Linux; Android 14) Chrome/120") -> Client:
+    client = Client(HTTP_USER_AGENT=user_agent)
+    response = client.get(f"/w/{token}")
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+@pytest.fixture
+def invited(owner: Any) -> tuple[Any, str]:
+    return invite(owner)
+
+
+@pytest.fixture
+def witness_client(invited: tuple[Any, str]) -> Client:
+    return opened(invited[1])

@@ -1,0 +1,123 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from diary.choices import Precision
+from diary.forms import DateTimeLocalInput, now_for_input
+from witnesses.models import BriefVersion, Sharing, Submission, Witness
+
+
+class InviteForm(forms.ModelForm):
+    class Meta:
+        model = Witness
+        fields = ("name", "relationship", "contact", "sharing", "sees_photo")
+        widgets = {"sharing": forms.RadioSelect}
+
+
+class SharingForm(forms.Form):
+    sharing = forms.ChoiceField(
+        label=_("What they can see"), choices=Sharing.choices, widget=forms.RadioSelect
+    )
+    sees_photo = forms.BooleanField(label=_("Show them the photo in the brief"), required=False)
+
+
+class BriefForm(forms.ModelForm):
+    photo = forms.ImageField(
+        label=_("A photo of them (optional)"),
+        required=False,
+        help_text=_("Only the contacts you choose see it. Location data is removed."),
+    )
+    remove_photo = forms.BooleanField(label=_("Remove the current photo"), required=False)
+
+    class Meta:
+        model = BriefVersion
+        fields = BriefVersion.CONTENT_FIELDS
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in BriefVersion.CONTENT_FIELDS}
+        help_texts = {
+            "person": _("Their description: height, build, hair, what they often wear."),
+            "vehicles": _("Registration, make and colour of any car they use."),
+            "places": _("Where they have been seen: near your home, work, a station."),
+            "what_to_record": _("What helps you most: times, exact words, photos if safe."),
+        }
+
+    def _post_clean(self) -> None:
+        pass
+
+    def content(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in BriefVersion.CONTENT_FIELDS}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/*,video/*,audio/*,.pdf"})
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class SubmissionForm(forms.ModelForm):
+    files = MultipleFileField(label=_("Photos, videos, recordings or files"))
+
+    class Meta:
+        model = Submission
+        fields = Submission.CONTENT_FIELDS
+        widgets = {
+            "kind": forms.RadioSelect,
+            "precision": forms.RadioSelect,
+            "occurred_start": DateTimeLocalInput(),
+            "occurred_end": DateTimeLocalInput(),
+            "what_happened": forms.Textarea(attrs={"rows": 4}),
+            "words_used": forms.Textarea(attrs={"rows": 3}),
+            "clothing": forms.Textarea(attrs={"rows": 2}),
+            "others_present": forms.Textarea(attrs={"rows": 2}),
+            "statement": forms.RadioSelect,
+        }
+        help_texts = {
+            "words_used": _("Exactly as said, even if it is upsetting."),
+            "occurred_end": _("Only if you chose “Between two times”."),
+            "statement_contact": _(
+                "A phone number or e-mail. Only the person who sent you the link sees it."
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["precision"].initial = Precision.EXACT
+        self.fields["statement"].choices = self.fields["statement"].choices[1:]
+        if not self.is_bound:
+            self.initial.setdefault("occurred_start", now_for_input())
+
+    def _post_clean(self) -> None:
+        pass
+
+    def content(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in Submission.CONTENT_FIELDS}
+
+
+class FollowUpForm(forms.Form):
+    text = forms.CharField(
+        label=_("Add a note"),
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What you sent stays exactly as it was; this is added below it."),
+    )
+
+
+class KeepAsideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why keep it aside? (only you see this)"),
+        max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

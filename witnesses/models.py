@@ -1,0 +1,397 @@
+"""Trusted contacts: the people an owner invites by link, what they are shown, what they send.
+
+State that changes (a link's expiry, a witness's sharing level) lives on `Witness` and
+`WitnessLink`; every change to it is also kept as an append-only `WitnessEvent`, which is what
+the ledger names. Submissions, their files, follow-ups and the owner's decisions are never
+changed once written.
+"""
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from diary.choices import Precision
+from diary.fields import LimitedTextField
+from diary.hashing import canonical_sha256, iso
+from diary.models import Diary, Entry, check_occurrence, json_value
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+def new_reference() -> str:
+    """A short receipt reference. Random, so it tells a witness nothing about other sends."""
+    raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+class Relationship(models.TextChoices):
+    FAMILY = "family", _("Family")
+    FRIEND = "friend", _("Friend")
+    NEIGHBOUR = "neighbour", _("Neighbour")
+    COLLEAGUE = "colleague", _("Colleague")
+    OTHER = "other", _("Other")
+
+
+class Sharing(models.TextChoices):
+    BRIEF = "brief", _("The brief only")
+    MARKED = "marked", _("The brief and the entries you mark as shared")
+    ALL = "all", _("The brief and your whole timeline, read-only")
+
+
+class Witness(models.Model):
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="witnesses")
+    name = models.CharField(_("name, as you know them"), max_length=120)
+    relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
+    contact = models.CharField(
+        _("phone or e-mail"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only for you. Sightline never contacts anyone."),
+    )
+    sharing = models.CharField(
+        _("what they can see"), max_length=16, choices=Sharing.choices, default=Sharing.BRIEF
+    )
+    sees_photo = models.BooleanField(_("show them the photo in the brief"), default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name_plural = "witnesses"
+
+    def __str__(self) -> str:
+        return f"witness {self.pk}"
+
+    @property
+    def attribution(self) -> str:
+        return f"{self.name} ({self.get_relationship_display().lower()})"
+
+
+class WitnessLink(models.Model):
+    """One invite link. Only the SHA-256 of its token is kept; the token itself is shown once."""
+
+    witness = models.ForeignKey(Witness, on_delete=models.PROTECT, related_name="links")
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"link {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class WitnessDevice(models.Model):
+    """A browser that opened a link: its witness session. The cookie holds a random key; only
+    the key's SHA-256 is stored here."""
+
+    link = models.ForeignKey(WitnessLink, on_delete=models.PROTECT, related_name="devices")
+    key_sha256 = models.CharField(max_length=64, unique=True)
+    browser = models.CharField(max_length=80, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now, editable=False)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"device {self.pk}"
+
+
+class WitnessEvent(models.Model):
+    """Something the owner did to a witness or their link: invite, extend, revoke, reissue,
+    change what they can see. Append-only; these are what the ledger records."""
+
+    class Kind(models.TextChoices):
+        INVITE = "invite", _("Invited")
+        EXTEND = "extend", _("Link extended")
+        REVOKE = "revoke", _("Link revoked")
+        REISSUE = "reissue", _("New link made")
+        SHARE = "share", _("What they can see changed")
+        PHOTO = "photo", _("Photo in the brief shown or hidden")
+
+    witness = models.ForeignKey(Witness, on_delete=models.PROTECT, related_name="events")
+    link = models.ForeignKey(WitnessLink, on_delete=models.PROTECT, null=True, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    detail = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now, editable=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of witness {self.witness_id}"
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "witness": self.witness_id,
+            "link": self.link_id,
+            "kind": self.kind,
+            "detail": self.detail,
+            "at": iso(self.at),
+            "by": self.by_id,
+        }
+
+
+DEFAULT_SAFETY = _(
+    "Do not approach or confront them.\n"
+    "If anyone is in danger, call 999.\n"
+    "Write down the exact words used as soon as you can.\n"
+    "Only record what you saw or heard yourself."
+)
+
+
+class BriefVersion(models.Model):
+    """What the owner shows their witnesses. Editing adds a version; the latest is shown."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="brief_versions")
+    number = models.PositiveIntegerField()
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    person = LimitedTextField(_("who to look out for"), max_length=2_000, blank=True)
+    photo = models.FileField(max_length=200, blank=True)
+    photo_sha256 = models.CharField(max_length=64, blank=True)
+    vehicles = LimitedTextField(_("vehicles"), max_length=1_000, blank=True)
+    places = LimitedTextField(_("places"), max_length=1_000, blank=True)
+    what_to_record = LimitedTextField(_("what to write down"), max_length=2_000, blank=True)
+    safety = LimitedTextField(_("keeping safe"), max_length=2_000, default=DEFAULT_SAFETY)
+
+    CONTENT_FIELDS = ("person", "vehicles", "places", "what_to_record", "safety")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["diary", "number"], name="brief_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"brief {self.number} of diary {self.diary_id}"
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "version": self.number,
+            "recorded_at": iso(self.recorded_at),
+            "recorded_by": self.recorded_by_id,
+            "photo_sha256": self.photo_sha256,
+            **{name: str(getattr(self, name)) for name in self.CONTENT_FIELDS},
+        }
+
+
+class SubmissionKind(models.TextChoices):
+    SAW = "saw", _("I saw them")
+    APPROACHED = "approached", _("They approached me or spoke to me")
+    CONTACTED = "contacted", _("They contacted me by message, call or post")
+    FOUND = "found", _("I found an item or damage")
+    OTHER = "other", _("Something else")
+
+
+class Statement(models.TextChoices):
+    YES = "yes", _("Yes")
+    MAYBE = "maybe", _("Maybe")
+    NO = "no", _("No")
+
+
+class Submission(models.Model):
+    """What a witness sent, exactly as sent. The owner's decision is kept beside it."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="submissions")
+    witness = models.ForeignKey(Witness, on_delete=models.PROTECT, related_name="submissions")
+    link = models.ForeignKey(WitnessLink, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=12, unique=True, default=new_reference)
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    kind = models.CharField(_("what happened"), max_length=16, choices=SubmissionKind.choices)
+    precision = models.CharField(
+        _("how exact"), max_length=16, choices=Precision.choices, default=Precision.EXACT
+    )
+    occurred_start = models.DateTimeField(_("when"))
+    occurred_end = models.DateTimeField(_("until"), null=True, blank=True)
+    location = models.CharField(_("where"), max_length=300, blank=True)
+    what_happened = LimitedTextField(_("what you saw or heard"), max_length=10_000)
+    words_used = LimitedTextField(_("the exact words used"), max_length=5_000, blank=True)
+    vehicle_registration = models.CharField(_("vehicle registration"), max_length=20, blank=True)
+    vehicle_make = models.CharField(_("vehicle make and model"), max_length=80, blank=True)
+    vehicle_colour = models.CharField(_("vehicle colour"), max_length=40, blank=True)
+    clothing = LimitedTextField(_("what they wore"), max_length=1_000, blank=True)
+    others_present = LimitedTextField(_("who else was there"), max_length=1_000, blank=True)
+    statement = models.CharField(
+        _("would you give the police a statement?"),
+        max_length=8,
+        choices=Statement.choices,
+        blank=True,
+    )
+    statement_contact = models.CharField(
+        _("how the police can reach you"), max_length=200, blank=True
+    )
+
+    CONTENT_FIELDS = (
+        "kind",
+        "precision",
+        "occurred_start",
+        "occurred_end",
+        "location",
+        "what_happened",
+        "words_used",
+        "vehicle_registration",
+        "vehicle_make",
+        "vehicle_colour",
+        "clothing",
+        "others_present",
+        "statement",
+        "statement_contact",
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["diary", "-received_at"], name="submission_inbox")]
+
+    def __str__(self) -> str:
+        return f"submission {self.reference}"
+
+    def clean(self) -> None:
+        errors = check_occurrence(self)
+        if errors:
+            raise ValidationError(errors)
+
+    def content(self) -> dict[str, Any]:
+        return {name: json_value(getattr(self, name)) for name in self.CONTENT_FIELDS}
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "witness": self.witness_id,
+            "link": self.link_id,
+            "received_at": iso(self.received_at),
+            **self.content(),
+        }
+
+    @property
+    def content_sha256(self) -> str:
+        """The hash on the witness's receipt: of exactly what they sent."""
+        return canonical_sha256(self.ledger_content())
+
+
+class SubmissionFile(models.Model):
+    """A file a witness sent, byte-exact. Accepting the submission makes it diary evidence."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="files")
+    original = models.FileField(max_length=200)
+    preview = models.FileField(max_length=200, blank=True)
+    original_name = models.CharField(max_length=255)
+    mime_type = models.CharField(max_length=100)
+    extension = models.CharField(max_length=10)
+    kind = models.CharField(max_length=16)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    device_time = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"file {self.pk} of submission {self.submission_id}"
+
+    @property
+    def ledger_file(self) -> Any:
+        return self.original
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "submission": self.submission_id,
+            "original_name": self.original_name,
+            "mime_type": self.mime_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "device_time": iso(self.device_time) if self.device_time else None,
+            "received_at": iso(self.received_at),
+        }
+
+
+class FollowUp(models.Model):
+    """A note a witness adds to something they sent. The original stays untouched."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="follow_ups")
+    text = LimitedTextField(_("add a note"), max_length=5_000)
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.pk}"
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "submission": self.submission_id,
+            "text": self.text,
+            "received_at": iso(self.received_at),
+        }
+
+
+class Decision(models.Model):
+    """The owner's answer to a submission: into the timeline, or kept aside with a reason."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("Added to the diary")
+        KEPT_ASIDE = "kept_aside", _("Kept aside")
+
+    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    # Private to the owner: a witness never sees it.
+    reason = LimitedTextField(_("why (only you see this)"), max_length=2_000, blank=True)
+    entry = models.OneToOneField(
+        Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="decision"
+    )
+    decided_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.outcome} for submission {self.submission_id}"
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "submission": self.submission_id,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "entry": self.entry_id,
+            "decided_at": iso(self.decided_at),
+            "decided_by": self.decided_by_id,
+        }
+
+
+class SharedEntry(models.Model):
+    """An entry the owner marked as shared, for witnesses who see marked entries.
+
+    Unsharing sets `unshared_at` (the row is kept); sharing again adds a new row."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")
+    shared_at = models.DateTimeField(default=timezone.now, editable=False)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    unshared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(unshared_at__isnull=True),
+                name="one_open_share_per_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"share of entry {self.entry_id}"
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {"entry": self.entry_id, "shared_at": iso(self.shared_at), "by": self.shared_by_id}

@@ -1,0 +1,200 @@
+"""Every read about witnesses, for the owner and for a witness. Each takes the actor and answers
+404 (Http404) to anyone else.
+
+The owner's gate is `diary.selectors.diary_for`. A witness's gate is their device (the session
+their link opened), found from the cookie by `witness_actor` only while the link is active; every
+witness selector starts from it, so a witness reaches only their own diary's brief, their own
+submissions, and the entries that diary's owner shares with them.
+"""
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from diary.models import Entry
+from diary.selectors import diary_for
+from witnesses.models import (
+    BriefVersion,
+    Decision,
+    SharedEntry,
+    Sharing,
+    Submission,
+    SubmissionFile,
+    Witness,
+    WitnessDevice,
+    WitnessLink,
+)
+from witnesses.services import token_sha256
+
+
+def witness_actor(key: str | None) -> WitnessDevice | None:
+    """The witness session a cookie names, with its link, witness and diary, if the link is
+    still active (not revoked, not expired). Anything else is None: the neutral page."""
+    if not key:
+        return None
+    device = (
+        WitnessDevice.objects.select_related("link__witness__diary")
+        .filter(
+            key_sha256=token_sha256(key),
+            link__revoked_at__isnull=True,
+            link__expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    return device
+
+
+def _require(device: Any) -> WitnessDevice:
+    if not isinstance(device, WitnessDevice):
+        raise Http404
+    return device
+
+
+# The owner's side
+
+
+def witness_list(*, actor: Any) -> QuerySet[Witness]:
+    diary = diary_for(actor)
+    return (
+        Witness.objects.filter(diary=diary)
+        .annotate(
+            has_active_link=Exists(
+                WitnessLink.objects.filter(
+                    witness=OuterRef("pk"),
+                    revoked_at__isnull=True,
+                    expires_at__gt=timezone.now(),
+                )
+            )
+        )
+        .order_by("name", "pk")
+    )
+
+
+def witness_get(*, actor: Any, witness_id: int) -> Witness:
+    diary = diary_for(actor)
+    try:
+        return (
+            Witness.objects.select_related("diary")
+            .prefetch_related(
+                Prefetch("links", queryset=WitnessLink.objects.order_by("-created_at")),
+                "links__devices",
+                "events",
+            )
+            .get(diary=diary, pk=witness_id)
+        )
+    except (Witness.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def brief_latest(diary: Any) -> BriefVersion | None:
+    return BriefVersion.objects.filter(diary=diary).order_by("-number").first()
+
+
+def brief_for_owner(*, actor: Any) -> BriefVersion | None:
+    return brief_latest(diary_for(actor))
+
+
+def _inbox(diary: Any) -> QuerySet[Submission]:
+    return (
+        Submission.objects.filter(diary=diary)
+        .select_related("witness", "decision")
+        .prefetch_related("files", "follow_ups")
+        .order_by("-received_at", "-pk")
+    )
+
+
+INBOX_STATUSES = ("pending", "accepted", "kept_aside", "all")
+
+
+def inbox_list(*, actor: Any, status: str = "pending") -> QuerySet[Submission]:
+    """The owner's inbox: pending (undecided) by default, newest first."""
+    submissions = _inbox(diary_for(actor))
+    if status == "pending":
+        return submissions.filter(decision__isnull=True)
+    if status in (Decision.Outcome.ACCEPTED, Decision.Outcome.KEPT_ASIDE):
+        return submissions.filter(decision__outcome=status)
+    return submissions
+
+
+def inbox_pending_count(*, actor: Any) -> int:
+    try:
+        diary = diary_for(actor)
+    except Http404:
+        return 0
+    return Submission.objects.filter(diary=diary, decision__isnull=True).count()
+
+
+def submission_get(*, actor: Any, submission_id: int) -> Submission:
+    try:
+        return _inbox(diary_for(actor)).select_related("diary").get(pk=submission_id)
+    except (Submission.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def submission_file_get(*, actor: Any, file_id: int) -> SubmissionFile:
+    diary = diary_for(actor)
+    try:
+        return SubmissionFile.objects.get(submission__diary=diary, pk=file_id)
+    except (SubmissionFile.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def shared_entry_ids(*, actor: Any, entry_ids: list[int]) -> set[int]:
+    diary = diary_for(actor)
+    return set(
+        SharedEntry.objects.filter(
+            entry__diary=diary, entry_id__in=entry_ids, unshared_at__isnull=True
+        ).values_list("entry_id", flat=True)
+    )
+
+
+def entry_for_sharing(*, actor: Any, entry_id: int) -> Entry:
+    diary = diary_for(actor)
+    try:
+        return Entry.objects.get(diary=diary, pk=entry_id, withdrawal__isnull=True)
+    except (Entry.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# A witness's side
+
+
+def witness_brief(*, device: Any) -> BriefVersion | None:
+    return brief_latest(_require(device).link.witness.diary_id)
+
+
+def witness_submissions(*, device: Any) -> QuerySet[Submission]:
+    witness = _require(device).link.witness
+    return (
+        Submission.objects.filter(witness=witness)
+        .select_related("decision")
+        .prefetch_related("files", "follow_ups")
+        .order_by("-received_at", "-pk")
+    )
+
+
+def witness_submission_get(*, device: Any, reference: str) -> Submission:
+    try:
+        return witness_submissions(device=device).get(reference=reference)
+    except Submission.DoesNotExist:
+        raise Http404 from None
+
+
+def witness_timeline(*, device: Any) -> QuerySet[Entry]:
+    """Entries the owner shares with this witness: none, the marked ones, or all (withdrawn
+    entries never). Latest versions only; no files, no other witness's name."""
+    witness = _require(device).link.witness
+    entries = (
+        Entry.objects.filter(diary_id=witness.diary_id, withdrawal__isnull=True)
+        .select_related("current")
+        .order_by("-current__occurred_start", "-number")
+    )
+    if witness.sharing == Sharing.ALL:
+        return entries
+    if witness.sharing == Sharing.MARKED:
+        return entries.filter(
+            Exists(SharedEntry.objects.filter(entry=OuterRef("pk"), unshared_at__isnull=True))
+        )
+    return entries.none()

@@ -1,0 +1,266 @@
+"""The owner's pages for contacts, the brief and the inbox. Thin: selectors, services, render."""
+
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from diary import selectors as diary_selectors
+from diary.forms import apply_errors
+from witnesses import selectors, services
+from witnesses.forms import BriefForm, InviteForm, KeepAsideForm, SharingForm
+from witnesses.models import BriefVersion
+
+PAGE_SIZE = 25
+
+
+def _link_page(request: HttpRequest, witness: Any, token: str) -> HttpResponse:
+    """The one time a link is shown: as text to copy, and as a QR code to show in person."""
+    url = request.build_absolute_uri(reverse("witness:open", args=[token]))
+    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    response = render(
+        request,
+        "witnesses/link.html",
+        {"witness": witness, "url": url, "qr": mark_safe(svg.to_string(encoding="unicode"))},  # noqa: S308 - our own SVG
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@login_required
+def contacts(request: HttpRequest) -> HttpResponse:
+    people = selectors.witness_list(actor=request.user)
+    return render(request, "witnesses/contacts.html", {"people": people})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_new(request: HttpRequest) -> HttpResponse:
+    diary = diary_selectors.diary_for(request.user)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            witness, token = services.witness_invite(
+                diary=diary, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return _link_page(request, witness, token)
+    return render(request, "witnesses/contact_form.html", {"form": form})
+
+
+@require_GET
+@login_required
+def contact_detail(request: HttpRequest, witness_id: int) -> HttpResponse:
+    witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
+    form = SharingForm(initial={"sharing": witness.sharing, "sees_photo": witness.sees_photo})
+    return render(request, "witnesses/contact.html", {"witness": witness, "form": form})
+
+
+@require_POST
+@login_required
+def contact_sharing(request: HttpRequest, witness_id: int) -> HttpResponse:
+    witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
+    form = SharingForm(request.POST)
+    if form.is_valid():
+        services.witness_sharing_set(witness=witness, actor=request.user, **form.cleaned_data)
+        flash.success(request, _("Saved. It applies straight away."))
+    else:
+        flash.error(request, _("Choose what they can see."))
+    return redirect("witnesses:contact", witness_id=witness.pk)
+
+
+def _link_action(request: HttpRequest, witness_id: int, action: str) -> HttpResponse:
+    witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
+    try:
+        if action == "reissue":
+            token = services.link_reissue(witness=witness, actor=request.user)
+            return _link_page(request, witness, token)
+        if action == "extend":
+            services.link_extend(witness=witness, actor=request.user)
+            flash.success(request, _("The link now lasts longer."))
+        else:
+            services.link_revoke(witness=witness, actor=request.user)
+            flash.success(request, _("The link no longer works, on any phone that has it."))
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+    return redirect("witnesses:contact", witness_id=witness.pk)
+
+
+@never_cache
+@require_POST
+@login_required
+def contact_extend(request: HttpRequest, witness_id: int) -> HttpResponse:
+    return _link_action(request, witness_id, "extend")
+
+
+@never_cache
+@require_POST
+@login_required
+def contact_revoke(request: HttpRequest, witness_id: int) -> HttpResponse:
+    return _link_action(request, witness_id, "revoke")
+
+
+@never_cache
+@require_POST
+@login_required
+def contact_reissue(request: HttpRequest, witness_id: int) -> HttpResponse:
+    return _link_action(request, witness_id, "reissue")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def brief(request: HttpRequest) -> HttpResponse:
+    diary = diary_selectors.diary_for(request.user)
+    current = selectors.brief_latest(diary)
+    initial = (
+        {name: getattr(current, name) for name in BriefVersion.CONTENT_FIELDS} if current else {}
+    )
+    form = BriefForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.brief_update(
+                diary=diary,
+                actor=request.user,
+                content=form.content(),
+                photo=form.cleaned_data.get("photo"),
+                remove_photo=form.cleaned_data.get("remove_photo", False),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("Saved. Your contacts see this version now."))
+            return redirect("witnesses:brief")
+    return render(request, "witnesses/brief_form.html", {"form": form, "brief": current})
+
+
+def _file(field: Any, *, download_name: str = "", content_type: str = "") -> FileResponse:
+    if not field:
+        raise Http404
+    response = FileResponse(
+        field.open("rb"),
+        as_attachment=bool(download_name),
+        filename=download_name or None,
+        content_type=content_type or "image/jpeg",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@login_required
+def brief_photo(request: HttpRequest) -> FileResponse:
+    current = selectors.brief_for_owner(actor=request.user)
+    return _file(current.photo if current else None)
+
+
+@require_GET
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "pending")
+    if status not in selectors.INBOX_STATUSES:
+        status = "pending"
+    submissions = selectors.inbox_list(actor=request.user, status=status)
+    page = Paginator(submissions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "witnesses/inbox.html",
+        {"page": page, "status": status, "query": f"status={status}"},
+    )
+
+
+@require_GET
+@login_required
+def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
+    return render(
+        request,
+        "witnesses/submission.html",
+        {"submission": submission, "keep_aside_form": KeepAsideForm()},
+    )
+
+
+@require_POST
+@login_required
+def submission_accept(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
+    try:
+        entry = services.submission_accept(submission=submission, actor=request.user)
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+        return redirect("witnesses:submission", submission_id=submission.pk)
+    flash.success(request, _("Added to your timeline."))
+    return redirect("diary:entry", entry_id=entry.pk)
+
+
+@require_POST
+@login_required
+def submission_keep_aside(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
+    form = KeepAsideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.submission_keep_aside(
+                submission=submission, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+        else:
+            flash.success(request, _("Kept aside. It is listed under “Kept aside”."))
+            return redirect("witnesses:inbox")
+        return redirect("witnesses:submission", submission_id=submission.pk)
+    return render(
+        request,
+        "witnesses/submission.html",
+        {"submission": submission, "keep_aside_form": form},
+        status=400,
+    )
+
+
+@require_GET
+@login_required
+def submission_file(request: HttpRequest, file_id: int, which: str) -> FileResponse:
+    file = selectors.submission_file_get(actor=request.user, file_id=file_id)
+    if which == "preview":
+        return _file(file.preview)
+    return _file(
+        file.original, download_name=f"{file.pk}{file.extension}", content_type=file.mime_type
+    )
+
+
+@require_GET
+@login_required
+def shared(request: HttpRequest) -> HttpResponse:
+    entries = diary_selectors.entry_list(actor=request.user)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    shared_ids = selectors.shared_entry_ids(
+        actor=request.user, entry_ids=[entry.pk for entry in page.object_list]
+    )
+    return render(request, "witnesses/shared.html", {"page": page, "shared_ids": shared_ids})
+
+
+@require_POST
+@login_required
+def share_toggle(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = selectors.entry_for_sharing(actor=request.user, entry_id=entry_id)
+    if request.POST.get("share") == "1":
+        services.entry_share(entry=entry, actor=request.user)
+    else:
+        services.entry_unshare(entry=entry, actor=request.user)
+    page = request.POST.get("page", "")
+    url = reverse("witnesses:shared")
+    return redirect(f"{url}?page={page}" if page.isdigit() else url)

@@ -1,0 +1,147 @@
+"""The witness's pages at /w/: no account, only the session their link opened.
+
+Every view here goes through `witness_required`, which finds the witness's device from the
+cookie while its link is active. An unknown, expired or revoked link (or session) gets one
+neutral page, the same for all three, that says nothing about whose link it was.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from diary.forms import apply_errors
+from witnesses import messages, selectors, services
+from witnesses.forms import FollowUpForm, SubmissionForm
+from witnesses.models import WitnessDevice
+
+
+def link_inactive(request: HttpRequest) -> HttpResponse:
+    response = render(
+        request, "witnesses/inactive.html", {"message": messages.LINK_NOT_ACTIVE}, status=404
+    )
+    response.delete_cookie(settings.WITNESS_COOKIE_NAME)
+    return response
+
+
+def current_device(request: HttpRequest) -> WitnessDevice | None:
+    return selectors.witness_actor(request.COOKIES.get(settings.WITNESS_COOKIE_NAME))
+
+
+def witness_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        device = current_device(request)
+        if device is None:
+            return link_inactive(request)
+        services.device_seen(device)
+        request.witness = device  # type: ignore[attr-defined]
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    return wrapped
+
+
+@never_cache
+@require_GET
+def open_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Swap the token in the link for a session cookie, then go to a URL without the token."""
+    opened = services.device_open(token=token, user_agent=request.headers.get("User-Agent", ""))
+    if opened is None:
+        return link_inactive(request)
+    device, key = opened
+    response = redirect("witness:home")
+    response.set_cookie(
+        settings.WITNESS_COOKIE_NAME,
+        key,
+        expires=device.link.expires_at,
+        httponly=True,
+        samesite="Lax",  # Strict would drop it on the redirect from a messaging app
+        secure=settings.HTTPS,
+        path="/",
+    )
+    return response
+
+
+def _page(request: HttpRequest, form: SubmissionForm, status: int = 200) -> HttpResponse:
+    device = request.witness  # type: ignore[attr-defined]
+    return render(
+        request,
+        "witnesses/witness_home.html",
+        {
+            "brief": selectors.witness_brief(device=device),
+            "witness": device.link.witness,
+            "form": form,
+            "sent": selectors.witness_submissions(device=device)[:20],
+            "timeline": selectors.witness_timeline(device=device)[:50],
+            "first_hand": messages.FIRST_HAND,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@witness_required
+def home(request: HttpRequest) -> HttpResponse:
+    device = request.witness  # type: ignore[attr-defined]
+    form = SubmissionForm(request.POST or None, request.FILES or None)
+    if request.method != "POST":
+        return _page(request, form)
+    if not services.submission_rate_ok(device.link):
+        return render(
+            request, "witnesses/too_many.html", {"message": messages.TOO_MANY_SENDS}, status=429
+        )
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    try:
+        submission = services.submission_create(
+            device=device, content=form.content(), uploads=form.cleaned_data["files"]
+        )
+    except services.LinkInactive:
+        return link_inactive(request)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return _page(request, form, status=400)
+    return redirect("witness:receipt", reference=submission.reference)
+
+
+@require_http_methods(["GET", "POST"])
+@witness_required
+def receipt(request: HttpRequest, reference: str) -> HttpResponse:
+    device = request.witness  # type: ignore[attr-defined]
+    submission = selectors.witness_submission_get(device=device, reference=reference)
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.follow_up_add(
+                device=device, submission=submission, text=form.cleaned_data["text"]
+            )
+        except services.LinkInactive:
+            return link_inactive(request)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return redirect("witness:receipt", reference=submission.reference)
+    return render(
+        request,
+        "witnesses/receipt.html",
+        {"submission": submission, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@witness_required
+def brief_photo(request: HttpRequest) -> FileResponse:
+    device = request.witness  # type: ignore[attr-defined]
+    brief = selectors.witness_brief(device=device)
+    if brief is None or not brief.photo or not device.link.witness.sees_photo:
+        raise Http404
+    return FileResponse(brief.photo.open("rb"), content_type="image/jpeg")
