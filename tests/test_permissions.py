@@ -1,0 +1,330 @@
+"""The permission matrix: every URL pattern of the project, against every kind of actor.
+
+The URL patterns come from the resolver, so a new URL without a case here fails
+`test_every_url_pattern_has_a_case`. For each pattern and actor the test asserts that the
+allowed actors get through, that everyone else is refused (404, 403, 401 or a redirect to sign
+in), that a refused request changed nothing, and that no refused response (nor an answer scoped
+to someone's own data) contains any of this diary's protected text.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from diary.evidence import evidence_attach
+from diary.models import LedgerRecord
+from tests.factories import OwnerFactory, jpeg_bytes, make_entry, make_item, upload
+from witnesses import services
+from witnesses.models import Submission, SubmissionFile, WitnessLink
+from witnesses.selectors import witness_actor
+
+pytestmark = pytest.mark.django_db
+
+MARKERS = (
+    "MARKER-PRIVATE-ENTRY",
+    "MARKER-SHARED-ENTRY",
+    "MARKER-ITEM",
+    "MARKER-BRIEF",
+    "MARKER-SUBMISSION",
+    "MARKER-NAME",
+    "owner-secret@example.com",
+)
+
+OWNER = "owner"
+OTHER_OWNER = "other_owner"
+ANONYMOUS = "anonymous"
+W_BRIEF = "witness_brief"
+W_MARKED = "witness_marked"
+W_ALL = "witness_all"
+OTHER_WITNESS = "other_diarys_witness"
+REVOKED = "revoked_witness"
+EXPIRED = "expired_witness"
+WITNESSES = {W_BRIEF, W_MARKED, W_ALL}
+# The owner goes last, so nothing the owner is allowed to change affects the others' answers.
+ACTORS = (ANONYMOUS, OTHER_OWNER, OTHER_WITNESS, REVOKED, EXPIRED, W_BRIEF, W_MARKED, W_ALL, OWNER)
+
+
+@dataclass
+class World:
+    clients: dict[str, Client]
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    def ledger_count(self) -> int:
+        return LedgerRecord.objects.filter(diary_id=self.ids["diary"]).count()
+
+
+def _witness_client(owner: Any, name: str, **options: Any) -> tuple[Any, Client]:
+    witness, token = services.witness_invite(
+        diary=owner.diary, actor=owner, name=name, relationship="friend", **options
+    )
+    client = Client()
+    assert client.get(f"/w/{token}").status_code == 302
+    return witness, client
+
+
+@pytest.fixture
+def world() -> World:
+    owner = OwnerFactory(email="owner-secret@example.com")
+    other = OwnerFactory()
+    private = make_entry(owner, what_happened="MARKER-PRIVATE-ENTRY")
+    shared = make_entry(owner, what_happened="MARKER-SHARED-ENTRY")
+    services.entry_share(entry=shared, actor=owner)
+    evidence = evidence_attach(entry=private, actor=owner, upload=upload())
+    item = make_item(owner, description="MARKER-ITEM")
+    services.brief_update(
+        diary=owner.diary,
+        actor=owner,
+        content={"person": "MARKER-BRIEF", "vehicles": "", "places": "", "what_to_record": ""},
+        photo=upload("him.jpg", jpeg_bytes()),
+    )
+    w_brief, brief_client = _witness_client(owner, "MARKER-NAME-1")
+    _, marked_client = _witness_client(owner, "MARKER-NAME-2", sharing="marked", sees_photo=True)
+    w_all, all_client = _witness_client(owner, "MARKER-NAME-3", sharing="all")
+    revoked, revoked_client = _witness_client(owner, "MARKER-NAME-4")
+    services.link_revoke(witness=revoked, actor=owner)
+    expired, expired_client = _witness_client(owner, "MARKER-NAME-5")
+    WitnessLink.objects.filter(witness=expired).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    submission = services.submission_create(
+        device=witness_actor(all_client.cookies["w"].value),
+        content={
+            "kind": "saw",
+            "occurred_start": timezone.now() - timedelta(hours=1),
+            "what_happened": "MARKER-SUBMISSION",
+        },
+        uploads=[upload("seen.jpg", jpeg_bytes())],
+    )
+    other_make = make_entry(other, what_happened="their own")
+    _, other_witness_client = _witness_client(other, "Someone else")
+
+    owner_client, other_client = Client(), Client()
+    owner_client.force_login(owner)
+    other_client.force_login(other)
+    return World(
+        clients={
+            OWNER: owner_client,
+            OTHER_OWNER: other_client,
+            ANONYMOUS: Client(),
+            W_BRIEF: brief_client,
+            W_MARKED: marked_client,
+            W_ALL: all_client,
+            OTHER_WITNESS: other_witness_client,
+            REVOKED: revoked_client,
+            EXPIRED: expired_client,
+        },
+        ids={
+            "diary": owner.diary.pk,
+            "entry_id": private.pk,
+            "shared_entry_id": shared.pk,
+            "evidence_id": evidence.pk,
+            "item_id": item.pk,
+            "witness_id": w_brief.pk,
+            "submission_id": submission.pk,
+            "reference": submission.reference,
+            "file_id": SubmissionFile.objects.get(submission=submission).pk,
+            "other_entry": other_make.pk,
+            "w_all": w_all.pk,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to call one URL pattern, who may, and who gets an answer about their own data."""
+
+    method: str
+    kwargs: Callable[[World], dict[str, Any]] = lambda world: {}
+    allowed: frozenset[str] = frozenset()
+    own_scope: frozenset[str] = frozenset()
+    public: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def ids(*names: str) -> Callable[[World], dict[str, Any]]:
+    return lambda world: {name: world.ids[name] for name in names}
+
+
+def owner_only(method: str = "get", *names: str, scoped: bool = False, **data: Any) -> Case:
+    return Case(
+        method=method,
+        kwargs=ids(*names),
+        allowed=frozenset({OWNER}),
+        own_scope=frozenset({OTHER_OWNER}) if scoped else frozenset(),
+        data=data,
+    )
+
+
+def public(method: str = "get", kwargs: Callable[[World], dict[str, Any]] | None = None) -> Case:
+    return Case(method=method, kwargs=kwargs or (lambda world: {}), public=True)
+
+
+def witnesses_only(
+    method: str = "get",
+    allowed: set[str] = WITNESSES,
+    kwargs: Callable[[World], dict[str, Any]] | None = None,
+    **data: Any,
+) -> Case:
+    return Case(
+        method=method,
+        kwargs=kwargs or (lambda world: {}),
+        allowed=frozenset(allowed),
+        own_scope=frozenset({OTHER_WITNESS}) if allowed == WITNESSES else frozenset(),
+        data=data,
+    )
+
+
+ENTRY = ("entry_id",)
+CASES: dict[str, Case] = {
+    "home": public(),
+    "diary:timeline": owner_only(scoped=True),
+    "diary:capture": owner_only(scoped=True),
+    "diary:withdrawn": owner_only(scoped=True),
+    "diary:entry_new": owner_only(scoped=True),
+    "diary:entry": owner_only("get", *ENTRY),
+    "diary:entry_amend": owner_only("post", *ENTRY, what_happened="changed"),
+    "diary:entry_withdraw": owner_only("post", *ENTRY, reason="gone"),
+    "diary:evidence_add": owner_only("get", *ENTRY),
+    "diary:evidence_original": owner_only("get", "evidence_id"),
+    "diary:evidence_preview": owner_only("get", "evidence_id"),
+    "diary:items": owner_only(scoped=True),
+    "diary:item_new": owner_only(scoped=True),
+    "diary:item": owner_only("get", "item_id"),
+    "diary:item_amend": owner_only("post", "item_id", description="changed"),
+    "diary:settings": owner_only(scoped=True),
+    "witnesses:contacts": owner_only(scoped=True),
+    "witnesses:contact_new": owner_only(scoped=True),
+    "witnesses:contact": owner_only("get", "witness_id"),
+    "witnesses:contact_sharing": owner_only("post", "witness_id", sharing="all"),
+    "witnesses:contact_extend": owner_only("post", "witness_id"),
+    "witnesses:contact_revoke": owner_only("post", "witness_id"),
+    "witnesses:contact_reissue": owner_only("post", "witness_id"),
+    "witnesses:brief": owner_only(scoped=True),
+    "witnesses:brief_photo": owner_only(),
+    "witnesses:inbox": owner_only(scoped=True),
+    "witnesses:submission": owner_only("get", "submission_id"),
+    "witnesses:accept": owner_only("post", "submission_id"),
+    "witnesses:keep_aside": owner_only("post", "submission_id", reason="aside"),
+    "witnesses:file_original": owner_only("get", "file_id"),
+    "witnesses:file_preview": owner_only("get", "file_id"),
+    "witnesses:shared": owner_only(scoped=True),
+    "witnesses:share_toggle": owner_only("post", *ENTRY, share="1"),
+    "witness:home": witnesses_only(),
+    "witness:receipt": witnesses_only(
+        "get", {W_ALL}, kwargs=lambda world: {"reference": world.ids["reference"]}
+    ),
+    "witness:brief_photo": witnesses_only("get", {W_MARKED}),
+    # An unknown token: the same neutral page for everyone.
+    "witness:open": public(kwargs=lambda world: {"token": "x" * 43}),
+    "api:schema": public(),
+    "api:docs": public(),
+    "api:entries": owner_only(scoped=True),
+    "api:entry": owner_only("get", *ENTRY),
+    "api:entry_versions": owner_only("post", *ENTRY, what_happened="changed"),
+    "api:entry_withdraw": owner_only("post", *ENTRY, reason="gone"),
+    "api:entry_evidence": owner_only("post", *ENTRY),
+    "api:evidence_original": owner_only("get", "evidence_id"),
+    "api:items": owner_only(scoped=True),
+    "api:item": owner_only("get", "item_id"),
+    "api:item_versions": owner_only("post", "item_id", description="changed"),
+    "api:ledger": owner_only(scoped=True),
+    "api:ledger_verify": owner_only(scoped=True),
+}
+
+
+def _allauth_kwargs(pattern: URLPattern) -> dict[str, Any]:
+    names = pattern.pattern.regex.groupindex
+    return {name: "1-x" if name == "uidb36" else "x" for name in names}
+
+
+def walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from walk(pattern.url_patterns, inner)
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}", pattern
+
+
+def all_patterns() -> dict[str, URLPattern]:
+    return dict(walk(get_resolver().url_patterns))
+
+
+def is_account_page(name: str) -> bool:
+    # allauth's own pages (sign in, sign up, password, e-mail, 2FA): public or the signed-in
+    # user's own account. They are checked for leaks, not for who may use them.
+    return name.startswith(("account_", "mfa_"))
+
+
+def test_every_url_pattern_has_a_case():
+    missing = [name for name in all_patterns() if name not in CASES and not is_account_page(name)]
+    assert missing == [], f"add a permission case for: {missing}"
+    unnamed = [p for p in walk(get_resolver().url_patterns) if not p[0]]
+    assert unnamed == []
+
+
+def refused(response: Any) -> bool:
+    if response.status_code in (401, 403, 404):
+        return True
+    return response.status_code == 302 and response.url.startswith(reverse("account_login"))
+
+
+def body(response: Any) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+def call(world: World, actor: str, name: str, case: Case) -> Any:
+    url = reverse(name, kwargs=case.kwargs(world))
+    client = world.clients[actor]
+    if case.method == "post":
+        return client.post(url, case.data)
+    return client.get(url)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_only_the_right_people_get_through(world, name):
+    case = CASES[name]
+    for actor in ACTORS:
+        before = world.ledger_count()
+        response = call(world, actor, name, case)
+        assert response.status_code < 500, (actor, name)
+        text = body(response)
+        if case.public:
+            if actor != OWNER:
+                assert not [m for m in MARKERS if m in text], (actor, name)
+            continue
+        if actor in case.allowed:
+            assert not refused(response), (actor, name, response.status_code)
+            continue
+        leaked = [marker for marker in MARKERS if marker in text]
+        assert leaked == [], (actor, name, leaked)
+        if actor in case.own_scope:
+            assert not refused(response), (actor, name, response.status_code)
+        else:
+            assert refused(response), (actor, name, response.status_code)
+        assert world.ledger_count() == before, (actor, name)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in all_patterns() if is_account_page(n)))
+def test_account_pages_never_show_the_diary(world, name):
+    pattern = all_patterns()[name]
+    url = reverse(name, kwargs=_allauth_kwargs(pattern))
+    for actor in ACTORS:
+        if actor == OWNER:
+            continue
+        response = world.clients[actor].get(url)
+        assert response.status_code < 500, (actor, name)
+        leaked = [marker for marker in MARKERS if marker in body(response)]
+        assert leaked == [], (actor, name, leaked)
+
+
+def test_the_world_is_what_the_matrix_assumes(world):
+    assert Submission.objects.get().witness_id == world.ids["w_all"]
