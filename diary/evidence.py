@@ -30,7 +30,7 @@ from PIL import Image, ImageOps
 
 from diary import ledger, messages
 from diary.choices import EvidenceKind
-from diary.models import Entry, Evidence, User
+from diary.models import Entry, Evidence, KeptFile, User
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +194,24 @@ class StoredFile:
     sha256: str
     device_time: datetime | None
 
+    FIELDS = ("original_name", "mime_type", "extension", "kind", "size", "sha256", "device_time")
+
+    @classmethod
+    def of(cls, kept: KeptFile) -> "StoredFile":
+        """The stored file behind a kept one (to keep it again, elsewhere)."""
+        return cls(
+            name=kept.original.name,
+            preview=kept.preview.name,
+            **{name: getattr(kept, name) for name in cls.FIELDS},
+        )
+
+    def keep(self, kept: KeptFile) -> KeptFile:
+        """Fill in a new row's file fields from this stored file."""
+        for name in self.FIELDS:
+            setattr(kept, name, getattr(self, name))
+        kept.original.name, kept.preview.name = self.name, self.preview
+        return kept
+
     def discard(self, storage: Storage = default_storage) -> None:
         storage.delete(self.name)
         if self.preview:
@@ -271,24 +289,18 @@ def evidence_adopt(
     """Record a file that is already stored (just uploaded, or sent earlier by a witness) as
     evidence on an entry, with its ledger record."""
     ledger.lock_diary(entry.diary)
-    evidence = Evidence(
-        diary_id=entry.diary_id,
-        entry=entry,
-        number=_next_evidence_number(entry.diary_id),
-        kind=kind or stored.kind,
-        original_name=stored.original_name,
-        mime_type=stored.mime_type,
-        extension=stored.extension,
-        size=stored.size,
-        sha256=stored.sha256,
-        device_time=stored.device_time,
-        uploaded_by=actor,
-        description=description.strip(),
+    evidence = stored.keep(
+        Evidence(
+            diary_id=entry.diary_id,
+            entry=entry,
+            number=_next_evidence_number(entry.diary_id),
+            uploaded_by=actor,
+            description=description.strip(),
+        )
     )
+    evidence.kind = kind or stored.kind
     if received_at is not None:
         evidence.received_at = received_at
-    evidence.original.name = stored.name
-    evidence.preview.name = stored.preview
     evidence.save()
     ledger.ledger_append(
         diary=entry.diary, kind=ledger.EVIDENCE_ATTACH, obj=evidence, actor=ledger_actor or actor

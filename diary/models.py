@@ -5,7 +5,6 @@ withdrawing adds a withdrawal. The only fields ever updated are the `current` po
 name the latest version so the timeline needs no subquery to find it.
 """
 
-import uuid
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -346,17 +345,10 @@ class EntryWithdrawal(models.Model):
         }
 
 
-def evidence_upload_to(instance: "Evidence", filename: str) -> str:
-    # A server-made name: the owner's file name never reaches the file system.
-    return f"evidence/{instance.diary_id}/{uuid.uuid4().hex}{instance.extension}"
+class KeptFile(models.Model):
+    """A file kept byte-exact under a server-made name, with the SHA-256 taken on arrival and an
+    optional metadata-free preview. Diary evidence and witnesses' files both are one."""
 
-
-class Evidence(models.Model):
-    """One original file, byte-exact, with the hash taken the moment it arrived."""
-
-    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="evidence")
-    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="evidence")
-    number = models.PositiveIntegerField()
     kind = models.CharField(_("kind"), max_length=16, choices=EvidenceKind.choices)
     original = models.FileField(max_length=200)
     original_name = models.CharField(max_length=255)
@@ -368,6 +360,33 @@ class Evidence(models.Model):
     # What the file itself claims (EXIF). Anyone can set it, so it is never trusted.
     device_time = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def ledger_file(self) -> Any:
+        """The stored bytes verify_ledger re-hashes against `sha256`."""
+        return self.original
+
+    def file_content(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "original_name": self.original_name,
+            "mime_type": self.mime_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "device_time": iso(self.device_time) if self.device_time else None,
+            "received_at": iso(self.received_at),
+        }
+
+
+class Evidence(KeptFile):
+    """One original file on an entry, with the hash taken the moment it arrived."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="evidence")
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="evidence")
+    number = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -390,22 +409,11 @@ class Evidence(models.Model):
     def download_name(self) -> str:
         return f"{self.reference}{self.extension}"
 
-    @property
-    def ledger_file(self) -> Any:
-        """The stored bytes verify_ledger re-hashes against `sha256`."""
-        return self.original
-
     def ledger_content(self) -> dict[str, Any]:
         return {
             "evidence": self.reference,
             "entry": self.entry_id,
-            "kind": self.kind,
-            "original_name": self.original_name,
-            "mime_type": self.mime_type,
-            "size": self.size,
-            "sha256": self.sha256,
-            "device_time": iso(self.device_time) if self.device_time else None,
-            "received_at": iso(self.received_at),
+            **self.file_content(),
             "uploaded_by": self.uploaded_by_id,
             "description": self.description,
         }

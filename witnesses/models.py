@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from diary.choices import Precision
 from diary.fields import LimitedTextField
 from diary.hashing import canonical_sha256, iso
-from diary.models import Diary, Entry, check_occurrence, json_value
+from diary.models import Diary, Entry, KeptFile, check_occurrence, json_value
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -278,20 +278,10 @@ class Submission(models.Model):
         return canonical_sha256(self.ledger_content())
 
 
-class SubmissionFile(models.Model):
+class SubmissionFile(KeptFile):
     """A file a witness sent, byte-exact. Accepting the submission makes it diary evidence."""
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="files")
-    original = models.FileField(max_length=200)
-    preview = models.FileField(max_length=200, blank=True)
-    original_name = models.CharField(max_length=255)
-    mime_type = models.CharField(max_length=100)
-    extension = models.CharField(max_length=10)
-    kind = models.CharField(max_length=16)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    device_time = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["pk"]
@@ -299,20 +289,8 @@ class SubmissionFile(models.Model):
     def __str__(self) -> str:
         return f"file {self.pk} of submission {self.submission_id}"
 
-    @property
-    def ledger_file(self) -> Any:
-        return self.original
-
     def ledger_content(self) -> dict[str, Any]:
-        return {
-            "submission": self.submission_id,
-            "original_name": self.original_name,
-            "mime_type": self.mime_type,
-            "size": self.size,
-            "sha256": self.sha256,
-            "device_time": iso(self.device_time) if self.device_time else None,
-            "received_at": iso(self.received_at),
-        }
+        return {"submission": self.submission_id, **self.file_content()}
 
 
 class FollowUp(models.Model):

@@ -388,17 +388,7 @@ def submission_create(
             actor = witness_label(witness)
             ledger.ledger_append(diary=diary, kind=SUBMISSION_SUBMIT, obj=submission, actor=actor)
             for file in stored:
-                row = SubmissionFile(
-                    submission=submission,
-                    original_name=file.original_name,
-                    mime_type=file.mime_type,
-                    extension=file.extension,
-                    kind=file.kind,
-                    size=file.size,
-                    sha256=file.sha256,
-                    device_time=file.device_time,
-                )
-                row.original.name, row.preview.name = file.name, file.preview
+                row = file.keep(SubmissionFile(submission=submission))
                 row.save()
                 ledger.ledger_append(diary=diary, kind=SUBMISSION_FILE, obj=row, actor=actor)
     return submission
@@ -447,20 +437,6 @@ def _undecided(submission: Submission) -> None:
         raise ValidationError(messages.ALREADY_DECIDED, code="decided")
 
 
-def _stored(file: SubmissionFile) -> StoredFile:
-    return StoredFile(
-        name=file.original.name,
-        preview=file.preview.name,
-        original_name=file.original_name,
-        mime_type=file.mime_type,
-        extension=file.extension,
-        kind=file.kind,
-        size=file.size,
-        sha256=file.sha256,
-        device_time=file.device_time,
-    )
-
-
 @transaction.atomic
 def submission_accept(*, submission: Submission, actor: User) -> Entry:
     """Put a submission into the timeline as an entry attributed to its witness, with its
@@ -481,7 +457,9 @@ def submission_accept(*, submission: Submission, actor: User) -> Entry:
         received_at=submission.received_at,
     )
     for file in submission.files.all():
-        evidence_adopt(entry=entry, actor=actor, stored=_stored(file), received_at=file.received_at)
+        evidence_adopt(
+            entry=entry, actor=actor, stored=StoredFile.of(file), received_at=file.received_at
+        )
     decision = Decision.objects.create(
         submission=submission, outcome=Decision.Outcome.ACCEPTED, entry=entry, decided_by=actor
     )
