@@ -207,7 +207,48 @@ class Entry(models.Model):
         return hasattr(self, "withdrawal")
 
 
-class EntryVersion(models.Model):
+class Account(models.Model):
+    """One incident as told: when, where, what happened, the words used, the person.
+    An owner's entry version and a witness's submission are both accounts."""
+
+    precision = models.CharField(
+        _("how exact"), max_length=16, choices=Precision.choices, default=Precision.EXACT
+    )
+    occurred_start = models.DateTimeField(_("when"), db_index=True)
+    occurred_end = models.DateTimeField(_("until"), null=True, blank=True)
+    location = models.CharField(_("where"), max_length=300, blank=True)
+    what_happened = LimitedTextField(_("what happened"), max_length=10_000)
+    words_used = LimitedTextField(_("the exact words used"), max_length=5_000, blank=True)
+    vehicle_registration = models.CharField(_("vehicle registration"), max_length=20, blank=True)
+    vehicle_make = models.CharField(_("vehicle make and model"), max_length=80, blank=True)
+    vehicle_colour = models.CharField(_("vehicle colour"), max_length=40, blank=True)
+    clothing = LimitedTextField(_("what they wore"), max_length=1_000, blank=True)
+    others_present = LimitedTextField(_("who else was there"), max_length=1_000, blank=True)
+
+    ACCOUNT_FIELDS = (
+        "precision",
+        "occurred_start",
+        "occurred_end",
+        "location",
+        "what_happened",
+        "words_used",
+        "vehicle_registration",
+        "vehicle_make",
+        "vehicle_colour",
+        "clothing",
+        "others_present",
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        errors = check_occurrence(self)
+        if errors:
+            raise ValidationError(errors)
+
+
+class EntryVersion(Account):
     """What an entry said at one moment. Never changed; an amendment adds the next version."""
 
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="versions")
@@ -217,12 +258,6 @@ class EntryVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
 
-    precision = models.CharField(
-        _("how exact"), max_length=16, choices=Precision.choices, default=Precision.EXACT
-    )
-    occurred_start = models.DateTimeField(_("when"), db_index=True)
-    occurred_end = models.DateTimeField(_("until"), null=True, blank=True)
-    location = models.CharField(_("where"), max_length=300, blank=True)
     latitude = models.DecimalField(
         _("latitude"),
         max_digits=9,
@@ -241,13 +276,6 @@ class EntryVersion(models.Model):
     )
     behaviours = ChoiceSetField(_("what kind of thing"), choices=Behaviour.choices, blank=True)
     channel = models.CharField(_("how"), max_length=16, choices=Channel.choices, blank=True)
-    what_happened = LimitedTextField(_("what happened"), max_length=10_000)
-    words_used = LimitedTextField(_("the exact words used"), max_length=5_000, blank=True)
-    vehicle_registration = models.CharField(_("vehicle registration"), max_length=20, blank=True)
-    vehicle_make = models.CharField(_("vehicle make and model"), max_length=80, blank=True)
-    vehicle_colour = models.CharField(_("vehicle colour"), max_length=40, blank=True)
-    clothing = LimitedTextField(_("what they wore"), max_length=1_000, blank=True)
-    others_present = LimitedTextField(_("who else was there"), max_length=1_000, blank=True)
     impact = LimitedTextField(_("how it affected you"), max_length=5_000, blank=True)
     police_reported = models.BooleanField(_("reported to the police"), default=False)
     police_reference = models.CharField(_("crime reference"), max_length=60, blank=True)

@@ -10,15 +10,13 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from diary.choices import Precision
 from diary.fields import LimitedTextField
 from diary.hashing import canonical_sha256, iso
-from diary.models import Diary, Entry, KeptFile, check_occurrence, json_value
+from diary.models import Account, Diary, Entry, KeptFile, json_value
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -198,7 +196,7 @@ class Statement(models.TextChoices):
     NO = "no", _("No")
 
 
-class Submission(models.Model):
+class Submission(Account):
     """What a witness sent, exactly as sent. The owner's decision is kept beside it."""
 
     diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="submissions")
@@ -208,19 +206,7 @@ class Submission(models.Model):
     received_at = models.DateTimeField(default=timezone.now, editable=False)
 
     kind = models.CharField(_("what happened"), max_length=16, choices=SubmissionKind.choices)
-    precision = models.CharField(
-        _("how exact"), max_length=16, choices=Precision.choices, default=Precision.EXACT
-    )
-    occurred_start = models.DateTimeField(_("when"))
-    occurred_end = models.DateTimeField(_("until"), null=True, blank=True)
-    location = models.CharField(_("where"), max_length=300, blank=True)
     what_happened = LimitedTextField(_("what you saw or heard"), max_length=10_000)
-    words_used = LimitedTextField(_("the exact words used"), max_length=5_000, blank=True)
-    vehicle_registration = models.CharField(_("vehicle registration"), max_length=20, blank=True)
-    vehicle_make = models.CharField(_("vehicle make and model"), max_length=80, blank=True)
-    vehicle_colour = models.CharField(_("vehicle colour"), max_length=40, blank=True)
-    clothing = LimitedTextField(_("what they wore"), max_length=1_000, blank=True)
-    others_present = LimitedTextField(_("who else was there"), max_length=1_000, blank=True)
     statement = models.CharField(
         _("would you give the police a statement?"),
         max_length=8,
@@ -254,11 +240,6 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"submission {self.reference}"
-
-    def clean(self) -> None:
-        errors = check_occurrence(self)
-        if errors:
-            raise ValidationError(errors)
 
     def content(self) -> dict[str, Any]:
         return {name: json_value(getattr(self, name)) for name in self.CONTENT_FIELDS}

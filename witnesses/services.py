@@ -23,7 +23,7 @@ from diary import ledger
 from diary import messages as diary_messages
 from diary.choices import Behaviour, Channel
 from diary.evidence import StoredFile, evidence_adopt, evidence_check, stored_upload
-from diary.models import Diary, Entry, User
+from diary.models import Account, Diary, Entry, User
 from diary.services import entry_create
 from witnesses import messages
 from witnesses.models import (
@@ -417,19 +417,7 @@ KIND_TO_ENTRY: dict[str, tuple[list[str], str]] = {
     SubmissionKind.FOUND: ([Behaviour.ITEMS], Channel.ITEM_LEFT),
     SubmissionKind.OTHER: ([], ""),
 }
-CARRIED_OVER = (
-    "precision",
-    "occurred_start",
-    "occurred_end",
-    "location",
-    "what_happened",
-    "words_used",
-    "vehicle_registration",
-    "vehicle_make",
-    "vehicle_colour",
-    "clothing",
-    "others_present",
-)
+CARRIED_OVER = Account.ACCOUNT_FIELDS
 
 
 def _undecided(submission: Submission) -> None:
