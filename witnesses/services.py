@@ -10,12 +10,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from PIL import Image, ImageOps
 
@@ -241,14 +240,12 @@ def brief_update(
     remove_photo: bool = False,
 ) -> BriefVersion:
     """Write a new version of the brief. The photo carries over unless replaced or removed."""
-    previous = BriefVersion.objects.filter(diary=diary).order_by("-number").first()
     stored = ""
     try:
         with transaction.atomic():
             ledger.lock_diary(diary)
-            number = (
-                BriefVersion.objects.filter(diary=diary).aggregate(n=Max("number"))["n"] or 0
-            ) + 1
+            previous = BriefVersion.objects.filter(diary=diary).order_by("-number").first()
+            number = previous.number + 1 if previous else 1
             version = BriefVersion(diary=diary, number=number, recorded_by=actor, **content)
             if previous is not None and not remove_photo:
                 version.photo, version.photo_sha256 = previous.photo.name, previous.photo_sha256
@@ -396,6 +393,8 @@ def submission_create(
 
 @transaction.atomic
 def follow_up_add(*, device: WitnessDevice, submission: Submission, text: str) -> FollowUp:
+    if submission.witness_id != device.link.witness_id:
+        raise PermissionDenied  # only the witness who sent it may add to it
     ledger.lock_diary(submission.diary)
     _link_still_active(device)
     follow_up = FollowUp(submission=submission, text=text.strip())

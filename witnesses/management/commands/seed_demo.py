@@ -1,7 +1,12 @@
-"""A demo diary to look around in: a few weeks of notes, photos and kept items, ending now.
+"""A demo diary to look around in: a few weeks of notes, photos and kept items, ending now,
+with the trusted contacts side working too: a brief, three witnesses, what they sent and what
+the owner decided about it.
 
-Everything is written through the services, so the demo's ledger verifies like any other
-diary's. Running the command again when the demo owner exists changes nothing.
+Everything is written through the services (the diary's and the witnesses'), so the demo's
+ledger verifies like any other diary's. Running the command again when the demo owner exists
+changes nothing.
+
+It lives here, not in `diary`, because `witnesses` may import `diary` but never the reverse.
 """
 
 import io
@@ -15,7 +20,7 @@ from zoneinfo import ZoneInfo
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -29,12 +34,27 @@ from diary.evidence import (
     EXIF_OFFSET_TIME_ORIGINAL,
     evidence_attach,
 )
-from diary.models import Diary, Entry, Evidence, Item, User
+from diary.models import Diary, Entry, Evidence, Item, KeptFile, User
+from witnesses import services as witness_services
+from witnesses.models import (
+    DEFAULT_SAFETY,
+    Decision,
+    FollowUp,
+    Relationship,
+    SharedEntry,
+    Sharing,
+    Statement,
+    Submission,
+    SubmissionKind,
+    Witness,
+    WitnessDevice,
+)
 
 DEMO_EMAIL = "demo@example.com"
 DEFAULT_PASSWORD = "demo-notes-2026"  # noqa: S105 (a demo account, printed on purpose)
 DEMO_TIME_ZONE = "Europe/London"
 LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
+WITNESS_URL = "http://127.0.0.1:8000/w/{token}"
 SEED = 2026
 
 # The incidents, oldest first. `days` and `clock` give the local date and time the incident
@@ -477,6 +497,185 @@ HANDOVER = {
 
 PHOTO_SIZE = (800, 600)
 
+# The witness side. The brief is what the owner shows the people they invite.
+BRIEF: dict[str, str] = {
+    "person": (
+        "J. is a man in his mid-thirties, about 5'10\", slim, with short dark hair and usually "
+        "a short beard. He often wears a navy puffer jacket and a grey beanie, and carries a "
+        "black rucksack. We were together until last year."
+    ),
+    "vehicles": (
+        "A grey Ford Focus hatchback, registration KX19 ABC. He sometimes sits in it with the "
+        "engine running."
+    ),
+    "places": (
+        "Elm Road, outside my flat. The bus stop on the High Street. The car park at my work. "
+        "He has also phoned Mum."
+    ),
+    "what_to_record": (
+        "The date and time, where you were, what he did and the exact words he used, written "
+        "down as soon as you can. If you see the car, note the registration and how long it "
+        "stayed. A photo helps, but only if you can take it without being noticed."
+    ),
+}
+
+# The people the owner invited, and the phone each opened their link on.
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Mobile/15E148 Safari/604.1"
+)
+ANDROID = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Mobile Safari/537.36"
+)
+WITNESSES: tuple[dict[str, Any], ...] = (
+    {
+        "key": "mum",
+        "name": "Mum",
+        "relationship": Relationship.FAMILY,
+        "contact": "07700 900123",
+        "sharing": Sharing.MARKED,
+        "sees_photo": False,
+        "user_agent": IPHONE,
+    },
+    {
+        "key": "priya",
+        "name": "Priya at work",
+        "relationship": Relationship.COLLEAGUE,
+        "contact": "priya@example.com",
+        "sharing": Sharing.BRIEF,
+        "sees_photo": False,
+        "user_agent": IPHONE,
+    },
+    {
+        "key": "okafor",
+        "name": "Mr Okafor next door",
+        "relationship": Relationship.NEIGHBOUR,
+        "contact": "07700 900456",
+        "sharing": Sharing.ALL,
+        "sees_photo": False,
+        "user_agent": ANDROID,
+    },
+)
+# Whose link the command prints, so a newcomer can open the witness pages.
+SHOWN_LINK = "mum"
+
+# What the witnesses sent: the local day and time it happened, as for the incidents.
+SUBMISSIONS: tuple[dict[str, Any], ...] = (
+    {
+        "key": "car_next_door",
+        "witness": "okafor",
+        "days": 2,
+        "clock": "19:20",
+        "content": {
+            "kind": SubmissionKind.SAW,
+            "precision": Precision.EXACT,
+            "location": "Elm Road, across from our houses",
+            "what_happened": (
+                "The grey Ford Focus was parked across the road with a man in the driver's "
+                "seat for about half an hour. I took a photo from my front door. It drove off "
+                "when I switched the porch light on."
+            ),
+            "vehicle_registration": "KX19 ABC",
+            "vehicle_make": "Ford Focus",
+            "vehicle_colour": "Grey",
+            "clothing": "Dark jacket and a grey beanie.",
+            "statement": Statement.YES,
+            "statement_contact": "07700 900456, any evening",
+        },
+        "photo": {
+            "name": "PXL_4417.jpg",
+            "minutes": 6,
+            "scene": "street",
+            "caption": "From next door, Elm Road",
+        },
+    },
+    {
+        "key": "car_park_priya",
+        "witness": "priya",
+        "days": 5,
+        "clock": "17:45",
+        "content": {
+            "kind": SubmissionKind.SAW,
+            "precision": Precision.EXACT,
+            "location": "Work car park, by the exit",
+            "what_happened": (
+                "The grey car was parked by the car park exit when I left. A man was sitting "
+                "in it looking towards reception. I mentioned it to Dave on security."
+            ),
+            "vehicle_registration": "KX19 ABC",
+            "vehicle_colour": "Grey",
+            "others_present": "Dave (security).",
+            "statement": Statement.MAYBE,
+        },
+    },
+    {
+        "key": "mum_landline",
+        "witness": "mum",
+        "days": 2,
+        "clock": "18:00",
+        "content": {
+            "kind": SubmissionKind.CONTACTED,
+            "precision": Precision.APPROXIMATE,
+            "what_happened": (
+                "J. rang my landline again, from the same number as last time. He asked if "
+                "you were all right and whether you were staying at your sister's. I told him "
+                "I had nothing to say to him and put the phone down."
+            ),
+            "words_used": "I'm only worried about her. Is she at her sister's?",
+            "statement": Statement.YES,
+            "statement_contact": "07700 900123",
+        },
+    },
+    {
+        "key": "cafe_priya",
+        "witness": "priya",
+        "days": 1,
+        "clock": "12:30",
+        "content": {
+            "kind": SubmissionKind.APPROACHED,
+            "precision": Precision.EXACT,
+            "location": "The café on the High Street, near work",
+            "what_happened": (
+                "J. came up to me in the queue at lunchtime and asked whether you still work "
+                "in our office. I said I didn't know what he meant and went back to work."
+            ),
+            "words_used": "You work with her, don't you? Is she still there?",
+            "clothing": "Navy puffer jacket, white trainers.",
+            "statement": Statement.MAYBE,
+        },
+    },
+    {
+        "key": "side_gate",
+        "witness": "okafor",
+        "days": 1,
+        "clock": "07:15",
+        "content": {
+            "kind": SubmissionKind.FOUND,
+            "precision": Precision.APPROXIMATE,
+            "location": "The shared path beside our houses, Elm Road",
+            "what_happened": (
+                "When I went out for the paper the side gate to our shared path was open and "
+                "there were fresh cigarette ends by your bins. Neither household smokes. I "
+                "didn't see anyone."
+            ),
+            "statement": "",
+        },
+    },
+)
+# What the owner did with them; the rest wait in the inbox.
+ACCEPTED = "car_next_door"
+KEPT_ASIDE = (
+    "car_park_priya",
+    "Same evening as my own entry from the work car park, and Dave's log covers it.",
+)
+FOLLOW_UP = (
+    "side_gate",
+    "I've put the cigarette ends in a sandwich bag without touching them, in case they're "
+    "needed. I'll keep the gate bolted from now on.",
+)
+# The entries marked as shared, for witnesses who see marked entries (Mum).
+SHARED = ("car_outside_flat", "work_car_park_evening")
+
 
 class Command(BaseCommand):
     help = (
@@ -508,16 +707,17 @@ class Command(BaseCommand):
             )
             return
 
-        attached: list[Evidence] = []
+        kept: list[KeptFile] = []
         try:
             with transaction.atomic():
-                diary = _seed(password, attached)
+                diary, (name, token) = _seed(password, kept)
         except BaseException:
-            # evidence_attach stores files before its row; a rollback here leaves them behind.
-            for evidence in attached:
-                default_storage.delete(evidence.original.name)
-                if evidence.preview:
-                    default_storage.delete(evidence.preview.name)
+            # Files are stored before their rows (evidence and witnesses' files alike); a
+            # rollback here would leave them behind.
+            for file in kept:
+                default_storage.delete(file.original.name)
+                if file.preview:
+                    default_storage.delete(file.preview.name)
             raise
 
         entries = Entry.objects.filter(diary=diary)
@@ -531,9 +731,28 @@ class Command(BaseCommand):
             f"{Evidence.objects.filter(diary=diary).count()} files, "
             f"{Item.objects.filter(diary=diary).count()} items."
         )
+        submissions = Submission.objects.filter(diary=diary)
+        decisions = Decision.objects.filter(submission__diary=diary)
+        self.stdout.write(
+            f"  {Witness.objects.filter(diary=diary).count()} witnesses, "
+            f"{submissions.count()} submissions "
+            f"({submissions.filter(decision__isnull=True).count()} pending, "
+            f"{decisions.filter(outcome=Decision.Outcome.ACCEPTED).count()} added, "
+            f"{decisions.filter(outcome=Decision.Outcome.KEPT_ASIDE).count()} kept aside), "
+            f"{FollowUp.objects.filter(submission__diary=diary).count()} follow-up, "
+            f"{SharedEntry.objects.filter(entry__diary=diary, unshared_at__isnull=True).count()} "
+            "entries shared."
+        )
+        self.stdout.write(f"  See what a witness sees ({name}'s link, best in a private window):")
+        self.stdout.write(f"  {WITNESS_URL.format(token=token)}")
+        self.stdout.write(
+            "  Links are shown once, by design: this one is not kept anywhere and will not be "
+            "printed again. To get another, make a new link for the witness in the diary."
+        )
 
 
-def _seed(password: str, attached: list[Evidence]) -> Diary:
+def _seed(password: str, kept: list[KeptFile]) -> tuple[Diary, tuple[str, str]]:
+    """The demo diary, and the name and token of the witness link to print."""
     user = User.objects.create_user(email=DEMO_EMAIL, password=password)
     EmailAddress.objects.create(user=user, email=DEMO_EMAIL, verified=True, primary=True)
     diary = services.diary_create(owner=user, time_zone=DEMO_TIME_ZONE)
@@ -568,7 +787,7 @@ def _seed(password: str, attached: list[Evidence]) -> Diary:
         taken = entry.current.occurred_start + timedelta(minutes=photo["minutes"])
         jpeg = _photo(photo["scene"], photo["caption"], min(taken, now), zone, rng)
         upload = SimpleUploadedFile(photo["name"], jpeg, content_type="image/jpeg")
-        attached.append(
+        kept.append(
             evidence_attach(
                 entry=entry, actor=user, upload=upload, description=photo["description"]
             )
@@ -598,7 +817,73 @@ def _seed(password: str, attached: list[Evidence]) -> Diary:
             "current_location": HANDOVER["current_location"],
         },
     )
-    return diary
+    return diary, _seed_witnesses(diary, user, entries, kept, now, rng)
+
+
+def _seed_witnesses(
+    diary: Diary,
+    user: User,
+    entries: dict[str, Entry],
+    kept: list[KeptFile],
+    now: datetime,
+    rng: random.Random,
+) -> tuple[str, str]:
+    """The brief, the witnesses and what they sent, all through the witnesses' services.
+    The links' tokens stay in memory; only the one to print is returned."""
+    zone = diary.zone
+    witness_services.brief_update(
+        diary=diary,
+        actor=user,
+        content={**BRIEF, "safety": str(DEFAULT_SAFETY)},
+        photo=None,
+    )
+
+    tokens: dict[str, tuple[str, str]] = {}
+    devices: dict[str, WitnessDevice] = {}
+    for spec in WITNESSES:
+        witness, token = witness_services.witness_invite(
+            diary=diary,
+            actor=user,
+            name=spec["name"],
+            relationship=spec["relationship"],
+            contact=spec["contact"],
+            sharing=spec["sharing"],
+            sees_photo=spec["sees_photo"],
+        )
+        tokens[spec["key"]] = (witness.name, token)
+        opened = witness_services.device_open(token=token, user_agent=spec["user_agent"])
+        if opened is None:
+            raise CommandError(f"{witness.name}'s new link would not open.")
+        devices[spec["key"]], _key = opened
+
+    submissions: dict[str, Submission] = {}
+    for spec in SUBMISSIONS:
+        start = _local(now, zone, spec["days"], spec["clock"])
+        uploads: list[UploadedFile] = []
+        if "photo" in spec:
+            photo = spec["photo"]
+            taken = min(start + timedelta(minutes=photo["minutes"]), now)
+            jpeg = _photo(photo["scene"], photo["caption"], taken, zone, rng)
+            uploads.append(SimpleUploadedFile(photo["name"], jpeg, content_type="image/jpeg"))
+        submission = witness_services.submission_create(
+            device=devices[spec["witness"]],
+            content={**spec["content"], "occurred_start": start},
+            uploads=uploads,
+        )
+        kept.extend(submission.files.all())
+        submissions[spec["key"]] = submission
+
+    entry = witness_services.submission_accept(submission=submissions[ACCEPTED], actor=user)
+    kept.extend(entry.evidence.all())
+    key, reason = KEPT_ASIDE
+    witness_services.submission_keep_aside(submission=submissions[key], actor=user, reason=reason)
+    key, text = FOLLOW_UP
+    sender = next(spec["witness"] for spec in SUBMISSIONS if spec["key"] == key)
+    witness_services.follow_up_add(device=devices[sender], submission=submissions[key], text=text)
+
+    for key in SHARED:
+        witness_services.entry_share(entry=entries[key], actor=user)
+    return tokens[SHOWN_LINK]
 
 
 def _local(now: datetime, zone: ZoneInfo, days: int, clock: str) -> datetime:
