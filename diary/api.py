@@ -3,7 +3,6 @@ serialize the answer. Every read goes through the selectors' gate, so another ow
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from diary import selectors, services
-from diary.api_errors import ERRORS, errors_for, form_errors
+from diary.api_errors import ERRORS, call, form_errors, validated
 from diary.choices import Behaviour
 from diary.evidence import evidence_attach
 from diary.forms import EntryFilterForm
@@ -37,21 +36,6 @@ from diary.serializers import (
     WithdrawalSerializer,
     WithdrawInputSerializer,
 )
-
-
-def _validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _call(service: Any, **kwargs: Any) -> Any:
-    """Run a service; its ValidationError becomes a 400 with field errors."""
-    try:
-        return service(**kwargs)
-    except ValidationError as error:
-        raise ApiValidationError(errors_for(error)) from None
-
 
 ENTRY_FILTERS = [
     OpenApiParameter("behaviour", OpenApiTypes.STR, enum=Behaviour.values),
@@ -89,9 +73,9 @@ class EntryListCreateApi(generics.ListAPIView):
     )
     def post(self, request: Request) -> Response:
         diary = selectors.diary_for(request.user)
-        content = _validated(EntryInputSerializer, request.data)
+        content = validated(EntryInputSerializer, request.data)
         content.setdefault("occurred_start", timezone.now())
-        entry = _call(services.entry_create, diary=diary, actor=request.user, content=content)
+        entry = call(services.entry_create, diary=diary, actor=request.user, content=content)
         entry = selectors.entry_get(actor=request.user, entry_id=entry.pk)
         return Response(EntryDetailSerializer(entry).data, status=status.HTTP_201_CREATED)
 
@@ -115,9 +99,9 @@ class EntryAmendApi(APIView):
     )
     def post(self, request: Request, entry_id: int) -> Response:
         entry = selectors.entry_get(actor=request.user, entry_id=entry_id)
-        changes = _validated(EntryInputSerializer, request.data, partial=True)
+        changes = validated(EntryInputSerializer, request.data, partial=True)
         content = {**entry.current.content_values(), **changes}
-        version = _call(services.entry_amend, entry=entry, actor=request.user, content=content)
+        version = call(services.entry_amend, entry=entry, actor=request.user, content=content)
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
@@ -129,8 +113,8 @@ class EntryWithdrawApi(APIView):
     )
     def post(self, request: Request, entry_id: int) -> Response:
         entry = selectors.entry_get(actor=request.user, entry_id=entry_id)
-        data = _validated(WithdrawInputSerializer, request.data)
-        withdrawal = _call(
+        data = validated(WithdrawInputSerializer, request.data)
+        withdrawal = call(
             services.entry_withdraw, entry=entry, actor=request.user, reason=data["reason"]
         )
         return Response(WithdrawalSerializer(withdrawal).data, status=status.HTTP_201_CREATED)
@@ -146,8 +130,8 @@ class EntryEvidenceApi(APIView):
     )
     def post(self, request: Request, entry_id: int) -> Response:
         entry = selectors.entry_get(actor=request.user, entry_id=entry_id)
-        data = _validated(EvidenceInputSerializer, request.data)
-        evidence = _call(
+        data = validated(EvidenceInputSerializer, request.data)
+        evidence = call(
             evidence_attach,
             entry=entry,
             actor=request.user,
@@ -200,9 +184,9 @@ class ItemListCreateApi(generics.ListAPIView):
     )
     def post(self, request: Request) -> Response:
         diary = selectors.diary_for(request.user)
-        content = _validated(ItemInputSerializer, request.data, context={"diary": diary})
+        content = validated(ItemInputSerializer, request.data, context={"diary": diary})
         content.setdefault("found_at", timezone.now())
-        item = _call(services.item_create, diary=diary, actor=request.user, content=content)
+        item = call(services.item_create, diary=diary, actor=request.user, content=content)
         item = selectors.item_get(actor=request.user, item_id=item.pk)
         return Response(ItemDetailSerializer(item).data, status=status.HTTP_201_CREATED)
 
@@ -226,11 +210,11 @@ class ItemAmendApi(APIView):
     )
     def post(self, request: Request, item_id: int) -> Response:
         item = selectors.item_get(actor=request.user, item_id=item_id)
-        changes = _validated(
+        changes = validated(
             ItemInputSerializer, request.data, partial=True, context={"diary": item.diary}
         )
         content = {**item.current.content_values(), **changes}
-        _call(services.item_amend, item=item, actor=request.user, content=content)
+        call(services.item_amend, item=item, actor=request.user, content=content)
         item = selectors.item_get(actor=request.user, item_id=item.pk)
         return Response(ItemDetailSerializer(item).data, status=status.HTTP_201_CREATED)
 

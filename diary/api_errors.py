@@ -51,6 +51,21 @@ def form_errors(form: forms.BaseForm) -> dict[str, list[str]]:
     }
 
 
+def validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
+    """Validate request data with an input serializer; a 400 with field errors otherwise."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def call(service: Any, **kwargs: Any) -> Any:
+    """Run a service; its ValidationError becomes a 400 with field errors."""
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        raise ApiValidationError(errors_for(error)) from None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
     if isinstance(exc, ValidationError):
         exc = ApiValidationError(errors_for(exc))

@@ -105,14 +105,15 @@ def _describe(guess: filetype.Type | None) -> str:
     return known.label if known else guess.mime
 
 
-def evidence_check(upload: UploadedFile) -> Sniffed:
-    """Raise a ValidationError (field `file`) unless the upload is a file Sightline keeps."""
+def evidence_check(upload: UploadedFile, *, field: str = "file") -> Sniffed:
+    """Raise a ValidationError (on `field`, the form's name for the upload) unless the upload
+    is a file Sightline keeps."""
     limit = settings.EVIDENCE_MAX_BYTES
     if not upload.size:
-        raise ValidationError({"file": messages.FILE_EMPTY}, code="empty")
+        raise ValidationError({field: messages.FILE_EMPTY}, code="empty")
     if upload.size > limit:
         raise ValidationError(
-            {"file": messages.FILE_TOO_LARGE % {"limit": filesizeformat(limit)}}, code="too_large"
+            {field: messages.FILE_TOO_LARGE % {"limit": filesizeformat(limit)}}, code="too_large"
         )
     upload.seek(0)
     head = upload.read(SNIFF_BYTES)
@@ -120,12 +121,12 @@ def evidence_check(upload: UploadedFile) -> Sniffed:
     guess = filetype.guess(head)
     allowed = ALLOWED.get(guess.mime) if guess else None
     if allowed is None:
-        raise ValidationError({"file": messages.FILE_TYPE_NOT_ALLOWED}, code="type")
+        raise ValidationError({field: messages.FILE_TYPE_NOT_ALLOWED}, code="type")
     extension = os.path.splitext(upload.name or "")[1].lower()
     if extension and extension not in allowed.extensions:
         raise ValidationError(
             {
-                "file": messages.FILE_EXTENSION_LIES
+                field: messages.FILE_EXTENSION_LIES
                 % {"extension": extension, "actual": _describe(guess)}
             },
             code="extension",
@@ -219,12 +220,14 @@ class StoredFile:
 
 
 @contextmanager
-def stored_upload(upload: UploadedFile, *, folder: str, zone: ZoneInfo) -> Iterator[StoredFile]:
+def stored_upload(
+    upload: UploadedFile, *, folder: str, zone: ZoneInfo, field: str = "file"
+) -> Iterator[StoredFile]:
     """Check an upload, store it under a server-made name and hash what was stored.
 
     If the `with` block raises (its database rows did not commit), the stored files are
     removed again, so a failed upload never leaves a file behind."""
-    sniffed = evidence_check(upload)
+    sniffed = evidence_check(upload, field=field)
     storage = default_storage
     name = storage.save(f"{folder}/{uuid.uuid4().hex}{sniffed.extension}", upload)
     stored = StoredFile(

@@ -278,6 +278,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "diary.choices.Channel",
         "PrecisionEnum": "diary.choices.Precision",
         "StorageEnum": "diary.choices.Storage",
+        "SubmissionKindEnum": "witnesses.models.SubmissionKind",
     },
 }
 

@@ -235,6 +235,22 @@ CASES: dict[str, Case] = {
     "api:item_versions": owner_only("post", "item_id", description="changed"),
     "api:ledger": owner_only(scoped=True),
     "api:ledger_verify": owner_only(scoped=True),
+    "witnesses_api:witnesses": owner_only(scoped=True),
+    "witnesses_api:witness": owner_only("get", "witness_id"),
+    "witnesses_api:witness_revoke": owner_only("post", "witness_id"),
+    "witnesses_api:witness_reissue": owner_only("post", "witness_id"),
+    "witnesses_api:witness_extend": owner_only("post", "witness_id"),
+    "witnesses_api:witness_sharing": owner_only("post", "witness_id", sharing="all"),
+    "witnesses_api:brief": owner_only(scoped=True),
+    "witnesses_api:inbox": owner_only(scoped=True),
+    "witnesses_api:inbox_accept": owner_only("post", "submission_id"),
+    "witnesses_api:inbox_hide": owner_only("post", "submission_id", reason="aside"),
+    "witnesses_api:witness_brief": witnesses_only(),
+    "witnesses_api:witness_timeline": witnesses_only(),
+    "witnesses_api:witness_submissions": witnesses_only(),
+    "witnesses_api:witness_follow_ups": witnesses_only(
+        "post", {W_ALL}, kwargs=lambda world: {"reference": world.ids["reference"]}, text="more"
+    ),
 }
 
 

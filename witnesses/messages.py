@@ -17,3 +17,4 @@ FIRST_HAND = _(
     "Only write down what you saw or heard yourself. If someone told you about it, "
     "ask them to tell the person who sent you this link."
 )
+REASON_NEEDED = _("Write a short reason, for your own record.")

@@ -215,7 +215,7 @@ def witness_sharing_set(
 
 def _brief_photo(upload: UploadedFile, diary: Diary) -> tuple[str, str]:
     """A re-encoded copy of the photo (no EXIF, no location): the only one ever stored."""
-    sniffed = evidence_check(upload)
+    sniffed = evidence_check(upload, field="photo")
     if not sniffed.mime_type.startswith("image/"):
         raise ValidationError({"photo": messages.BRIEF_PHOTO_NOT_IMAGE})
     try:
@@ -370,11 +370,11 @@ def submission_create(
     submission = Submission(diary=diary, witness=witness, link=device.link, **content)
     submission.full_clean(exclude=["diary", "witness", "link", "reference"])
     for upload in uploads:
-        evidence_check(upload)
+        evidence_check(upload, field="files")
     with ExitStack() as stack:
         stored = [
             stack.enter_context(
-                stored_upload(upload, folder=f"witness/{diary.pk}", zone=diary.zone)
+                stored_upload(upload, folder=f"witness/{diary.pk}", zone=diary.zone, field="files")
             )
             for upload in uploads
         ]
@@ -466,6 +466,8 @@ def submission_keep_aside(*, submission: Submission, actor: User, reason: str) -
         decided_by=actor,
     )
     decision.full_clean(exclude=["submission", "entry"])
+    if not decision.reason:
+        raise ValidationError({"reason": messages.REASON_NEEDED})
     decision.save()
     ledger.ledger_append(
         diary=submission.diary, kind=SUBMISSION_KEEP_ASIDE, obj=decision, actor=actor
