@@ -282,9 +282,17 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every logger that may print a request path goes through the filter that hides witness links.
+_PATH_LOGGERS = ("django.request", "django.server", "uvicorn", "uvicorn.access", "uvicorn.error")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_witness_links": {"()": "project.logging.RedactWitnessLinks"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_witness_links"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        name: {"level": "INFO", "filters": ["redact_witness_links"]} for name in _PATH_LOGGERS
+    },
 }

@@ -393,3 +393,18 @@ def test_the_witness_page_reveals_nothing_of_the_owner(owner, invited, witness_c
     assert owner.email not in page
     assert "Pat Jones" not in page
     assert f'href="{reverse("diary:timeline")}"' not in page
+
+
+def test_a_token_never_reaches_the_logs(owner, caplog):
+    import logging
+
+    _, token = invite(owner)
+    with caplog.at_level("INFO"):
+        opened(token)
+        opened_or_not("y" * 43)  # an unknown token is logged as "Not Found"
+        logging.getLogger("uvicorn.access").info(
+            '%s - "GET /w/%s HTTP/1.1" 302', "127.0.0.1", token
+        )
+    assert token not in caplog.text
+    assert "y" * 43 not in caplog.text
+    assert "/w/[link]" in caplog.text
