@@ -334,7 +334,8 @@ def device_seen(device: WitnessDevice) -> None:
 
 def submission_rate_ok(link: WitnessLink) -> bool:
     """Count this send against the link's hourly allowance; False when it is used up."""
-    key = f"witness-sends:{link.pk}:{timezone.now():%Y%m%d%H}"
+    # Keyed by the link's hash, not its id: unique even where databases share one cache.
+    key = f"witness-sends:{link.token_sha256[:32]}:{timezone.now():%Y%m%d%H}"
     cache.add(key, 0, timeout=3_700)
     try:
         count = cache.incr(key)

@@ -1,16 +1,9 @@
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from witnesses import services
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> None:
-    # Rate-limit counters live in the cache; each test starts with none.
-    cache.clear()
 
 
 def invite(owner: Any, **kwargs: Any) -> tuple[Any, str]:
