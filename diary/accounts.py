@@ -14,6 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from diary.services import diary_create
 
 
+def user_display(user: Any) -> str:
+    return user.email
+
+
 def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 

@@ -88,6 +88,24 @@ STORED_EXTENSION = {
 }
 
 
+# What the owner may call a file, given what its content is.
+KINDS_FOR: dict[str, set[str]] = {
+    EvidenceKind.PHOTO: {EvidenceKind.PHOTO, EvidenceKind.SCREENSHOT, EvidenceKind.DOCUMENT},
+    EvidenceKind.VIDEO: {EvidenceKind.VIDEO, EvidenceKind.SCREENSHOT},
+    EvidenceKind.AUDIO: {EvidenceKind.AUDIO},
+    EvidenceKind.DOCUMENT: {EvidenceKind.DOCUMENT, EvidenceKind.SCREENSHOT},
+}
+
+
+A_KIND = {
+    EvidenceKind.PHOTO: _("a photo"),
+    EvidenceKind.VIDEO: _("a video"),
+    EvidenceKind.AUDIO: _("audio"),
+    EvidenceKind.SCREENSHOT: _("a screenshot"),
+    EvidenceKind.DOCUMENT: _("a document"),
+}
+
+
 @dataclass(frozen=True)
 class Sniffed:
     mime_type: str
@@ -100,7 +118,7 @@ class Sniffed:
 
 def _describe(guess: filetype.Type | None) -> str:
     if guess is None:
-        return str(_("something Sightline cannot recognise"))
+        return str(_("something that cannot be recognised"))
     known = ALLOWED.get(guess.mime)
     return known.label if known else guess.mime
 
@@ -268,6 +286,9 @@ def evidence_attach(
         raise ValidationError({"description": _("Keep the description under 300 characters.")})
     folder = f"evidence/{entry.diary_id}"
     with stored_upload(upload, folder=folder, zone=entry.diary.zone) as stored:
+        if kind and kind not in KINDS_FOR[stored.kind]:
+            mismatch = {"actual": A_KIND[stored.kind], "chosen": A_KIND[kind]}
+            raise ValidationError({"kind": messages.FILE_KIND_MISMATCH % mismatch})
         return evidence_adopt(
             entry=entry,
             actor=actor,

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils.text import capfirst
 
 from diary import messages
 
@@ -62,7 +63,7 @@ class ChoiceSetField(models.CharField):
         return forms.TypedMultipleChoiceField(
             choices=self.choices,
             required=not self.blank,
-            label=self.verbose_name,
+            label=capfirst(self.verbose_name),
             widget=forms.CheckboxSelectMultiple,
             **{k: v for k, v in kwargs.items() if k in ("help_text",)},
         )

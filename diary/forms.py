@@ -6,12 +6,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.fields import BaseTemporalField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diary import messages
 from diary.accounts import time_zone_choices
-from diary.choices import Behaviour, EvidenceKind
+from diary.choices import Behaviour, Channel, EvidenceKind, ItemKind, Storage
 from diary.models import EARLIEST_YEAR, Entry, EntryVersion, ItemVersion
 from diary.selectors import EntryFilters
 
@@ -24,6 +25,34 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format=DATETIME_FORMAT, **kwargs)
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A wall-clock time in the owner's zone. In the hour the clocks go back it means the first
+    of the two; a time in the hour they skip is read as just after the change. (Django's own
+    field refuses both, and incidents happen at night too.)"""
+
+    def to_python(self, value: Any) -> datetime | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            naive = value
+        else:
+            text = str(value).strip()
+            try:
+                naive = datetime.fromisoformat(text)
+            except ValueError:
+                naive = BaseTemporalField.to_python(self, text)
+        if timezone.is_aware(naive):
+            return naive
+        zone = timezone.get_current_timezone()
+        return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+def ask_for_files_again(form: forms.BaseForm, request: Any, field: str = "file") -> None:
+    """Browsers do not send a file twice: if the form comes back for another reason, say so."""
+    if request.FILES and form.errors and field in form.fields and field not in form.errors:
+        form.add_error(field, messages.CHOOSE_FILE_AGAIN)
 
 
 def now_for_input() -> datetime:
@@ -45,6 +74,7 @@ class EntryForm(forms.ModelForm):
     class Meta:
         model = EntryVersion
         fields = EntryVersion.CONTENT_FIELDS
+        field_classes = {"occurred_start": LocalDateTimeField, "occurred_end": LocalDateTimeField}
         widgets = {
             "precision": forms.RadioSelect,
             "occurred_start": DateTimeLocalInput(),
@@ -69,6 +99,7 @@ class EntryForm(forms.ModelForm):
         if not self.instance.pk and not self.is_bound:
             self.initial.setdefault("occurred_start", now_for_input())
         self.fields["occurred_start"].required = True
+        self.fields["channel"].choices = [("", _("Not sure, or none of these")), *Channel.choices]
 
     def _post_clean(self) -> None:
         # The service validates the whole version (model clean included) when it saves.
@@ -86,7 +117,7 @@ class QuickCaptureForm(forms.Form):
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    occurred_start = forms.DateTimeField(label=_("When?"), widget=DateTimeLocalInput())
+    occurred_start = LocalDateTimeField(label=_("When?"), widget=DateTimeLocalInput())
     precision = forms.ChoiceField(
         label=_("How exact is that time?"),
         choices=[
@@ -158,6 +189,7 @@ class ItemForm(forms.ModelForm):
     class Meta:
         model = ItemVersion
         fields = ItemVersion.CONTENT_FIELDS
+        field_classes = {"found_at": LocalDateTimeField, "police_handed_at": LocalDateTimeField}
         widgets = {
             "found_at": DateTimeLocalInput(),
             "police_handed_at": DateTimeLocalInput(),
@@ -184,6 +216,9 @@ class ItemForm(forms.ModelForm):
                 f"{e.current.what_happened[:40]}"
             )
         )
+        entry_field.empty_label = _("None")  # type: ignore[attr-defined]
+        self.fields["kind"].choices = [("", _("Choose one")), *ItemKind.choices]
+        self.fields["storage"].choices = [("", _("Not stored yet")), *Storage.choices]
         if not self.instance.pk and not self.is_bound:
             self.initial.setdefault("found_at", now_for_input())
 

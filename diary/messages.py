@@ -16,8 +16,15 @@ DATE_RANGE_REVERSED = _("The “to” date is before the “from” date.")
 FILE_EMPTY = _("That file is empty.")
 FILE_TOO_LARGE = _("That file is larger than %(limit)s. Choose a smaller file.")
 FILE_TYPE_NOT_ALLOWED = _(
-    "Sightline keeps photos, videos, audio, PDFs and Word documents. "
+    "Only photos, videos, audio recordings, PDFs and Word documents can be kept. "
     "This file's content is none of those."
+)
+FILE_KIND_MISMATCH = _(
+    "That file is %(actual)s, not %(chosen)s. "
+    "Choose another kind, or let it be worked out from the file."
+)
+CHOOSE_FILE_AGAIN = _(
+    "Your file was not kept, because something else needs fixing. Choose it again."
 )
 FILE_EXTENSION_LIES = _(
     "This file's name ends in “%(extension)s” but its content is %(actual)s. "

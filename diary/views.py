@@ -23,6 +23,7 @@ from diary.forms import (
     SettingsForm,
     WithdrawForm,
     apply_errors,
+    ask_for_files_again,
 )
 from diary.models import Evidence
 
@@ -97,6 +98,7 @@ def capture(request: HttpRequest) -> HttpResponse:
         entry = _record(request, form)
         if entry is not None:
             return redirect("diary:entry", entry_id=entry.pk)
+    ask_for_files_again(form, request)
     return render(request, "diary/capture.html", {"form": form})
 
 
@@ -113,6 +115,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
         entry = _record(request, form)
         if entry is not None:
             return redirect("diary:entry", entry_id=entry.pk)
+    ask_for_files_again(form, request)
     return render(request, "diary/entry_form.html", {"form": form, "entry": None})
 
 

@@ -173,6 +173,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_ADAPTER = "diary.accounts.OwnerAccountAdapter"
+ACCOUNT_USER_DISPLAY = "diary.accounts.user_display"
 ACCOUNT_FORMS = {"signup": "diary.accounts.OwnerSignupForm"}
 ACCOUNT_PREVENT_ENUMERATION = True
 LOGIN_URL = "account_login"
@@ -218,7 +219,9 @@ QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.co.uk/weathe
 
 # Headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin: no Referer ever leaves for another site, while our own form POSTs still carry
+# an Origin header (under no-referrer browsers send "Origin: null" and CSRF checks fail).
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
@@ -264,7 +267,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Sightline API",
+    "TITLE": "Notes API",
     "DESCRIPTION": "The owner's diary, evidence, items and ledger. Session authentication.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from diary.choices import Precision
-from diary.forms import DateTimeLocalInput, now_for_input
+from diary.forms import DateTimeLocalInput, LocalDateTimeField, now_for_input
 from witnesses.models import BriefVersion, Sharing, Submission, Witness
 
 
@@ -73,6 +73,7 @@ class SubmissionForm(forms.ModelForm):
     class Meta:
         model = Submission
         fields = Submission.CONTENT_FIELDS
+        field_classes = {"occurred_start": LocalDateTimeField, "occurred_end": LocalDateTimeField}
         widgets = {
             "kind": forms.RadioSelect,
             "precision": forms.RadioSelect,

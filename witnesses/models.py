@@ -49,7 +49,7 @@ class Witness(models.Model):
         _("phone or e-mail"),
         max_length=200,
         blank=True,
-        help_text=_("Only for you. Sightline never contacts anyone."),
+        help_text=_("Only for you. Nobody is ever contacted from here."),
     )
     sharing = models.CharField(
         _("what they can see"), max_length=16, choices=Sharing.choices, default=Sharing.BRIEF

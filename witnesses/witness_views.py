@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from diary.forms import apply_errors
+from diary.forms import apply_errors, ask_for_files_again
 from witnesses import messages, selectors, services
 from witnesses.forms import FollowUpForm, SubmissionForm
 from witnesses.models import WitnessDevice
@@ -26,6 +26,7 @@ def link_inactive(request: HttpRequest) -> HttpResponse:
     response = render(
         request, "witnesses/inactive.html", {"message": messages.LINK_NOT_ACTIVE}, status=404
     )
+    response["Referrer-Policy"] = "no-referrer"
     response.delete_cookie(settings.WITNESS_COOKIE_NAME)
     return response
 
@@ -58,6 +59,8 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         return link_inactive(request)
     device, key = opened
     response = redirect("witness:home")
+    # The URL holding the token is never sent on as a Referer, even to this site.
+    response["Referrer-Policy"] = "no-referrer"
     response.set_cookie(
         settings.WITNESS_COOKIE_NAME,
         key,
@@ -72,6 +75,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
 
 def _page(request: HttpRequest, form: SubmissionForm, status: int = 200) -> HttpResponse:
     device = request.witness  # type: ignore[attr-defined]
+    ask_for_files_again(form, request, "files")
     return render(
         request,
         "witnesses/witness_home.html",

@@ -22,10 +22,11 @@ def when(version: Any) -> str:
     """When it happened, in the owner's zone, with its precision in words."""
     start = _local(version.occurred_start)
     if version.precision == Precision.RANGE and version.occurred_end:
-        return _("between %(start)s and %(end)s") % {
-            "start": start,
-            "end": _local(version.occurred_end),
-        }
+        first = timezone.localtime(version.occurred_start)
+        last = timezone.localtime(version.occurred_end)
+        # On one day, the date is said once: "between Fri 20 Nov 2026, 12:00 and 15:00".
+        end = date_filter(last, "H:i") if first.date() == last.date() else _local(last)
+        return _("between %(start)s and %(end)s") % {"start": start, "end": end}
     if version.precision == Precision.APPROXIMATE:
         return _("around %(start)s") % {"start": start}
     return start

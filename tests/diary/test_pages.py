@@ -431,3 +431,44 @@ def test_pages_never_say_victim_or_stalking(owner, owner_client, things):
             continue
         text = owner_client.get(url_for(name, kind, things)).content.decode().lower()
         assert "victim" not in text and "stalk" not in text, name
+
+
+@pytest.mark.parametrize(
+    ("typed", "utc"),
+    [
+        ("2026-10-25T01:30", "2026-10-25T00:30:00+00:00"),  # clocks go back: the first 01:30
+        ("2026-03-29T01:30", "2026-03-29T01:30:00+00:00"),  # clocks skip 01:00-02:00
+    ],
+)
+def test_times_in_the_hour_the_clocks_change_are_accepted(owner_client, typed, utc):
+    response = owner_client.post(
+        reverse("diary:capture"),
+        {"what_happened": "At night.", "occurred_start": typed, "precision": "exact"},
+    )
+    assert response.status_code == 302
+    assert EntryVersion.objects.get().occurred_start.isoformat() == utc
+
+
+def test_a_file_must_be_chosen_again_when_the_form_comes_back(owner_client):
+    response = owner_client.post(
+        reverse("diary:capture"),
+        {
+            "what_happened": "x",
+            "occurred_start": "2099-01-01T10:00",
+            "precision": "exact",
+            "file": upload("a.jpg", jpeg_bytes()),
+        },
+    )
+    assert response.status_code == 200
+    assert "Your file was not kept" in response.content.decode()
+
+
+def test_a_kind_that_does_not_match_the_file_is_refused(owner, owner_client):
+    entry = make_entry(owner)
+    response = owner_client.post(
+        reverse("diary:evidence_add", args=[entry.pk]),
+        {"file": upload("a.jpg", jpeg_bytes()), "kind": "audio"},
+    )
+    assert response.status_code == 200
+    assert "That file is a photo, not audio." in response.content.decode()
+    assert not Evidence.objects.exists()
