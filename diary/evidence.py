@@ -28,7 +28,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
-from diary import ledger, messages
+from diary import ledger, live, messages
 from diary.choices import EvidenceKind
 from diary.models import Entry, Evidence, KeptFile, User
 
@@ -329,6 +329,7 @@ def evidence_adopt(
     ledger.ledger_append(
         diary=entry.diary, kind=ledger.EVIDENCE_ATTACH, obj=evidence, actor=ledger_actor or actor
     )
+    live.entry_changed(entry, "files")
     return evidence
 
 

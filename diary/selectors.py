@@ -68,6 +68,11 @@ def _timeline(diary: Diary) -> QuerySet[Entry]:
     )
 
 
+def timeline_entry(*, diary_id: int, entry_id: int) -> Entry:
+    """One entry as the timeline shows it, for a live update to its own owner's pages."""
+    return _timeline(Diary(pk=diary_id)).select_related("diary").get(pk=entry_id)
+
+
 def entry_list(*, actor: Any, filters: EntryFilters | None = None) -> QuerySet[Entry]:
     """The timeline: latest versions, newest first, withdrawn entries left out."""
     diary = diary_for(actor)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from diary import ledger, messages
+from diary import ledger, live, messages
 from diary.models import (
     Diary,
     DiarySettingsChange,
@@ -95,6 +95,7 @@ def entry_create(
     ledger.ledger_append(
         diary=diary, kind=ledger.ENTRY_CREATE, obj=version, actor=ledger_actor or actor
     )
+    live.entry_changed(entry, "recorded")
     return entry
 
 
@@ -110,6 +111,7 @@ def entry_amend(*, entry: Entry, actor: User, content: Mapping[str, Any]) -> Ent
     entry.current = version
     entry.save(update_fields=["current"])
     ledger.ledger_append(diary=entry.diary, kind=ledger.ENTRY_AMEND, obj=version, actor=actor)
+    live.entry_changed(entry, "amended")
     return version
 
 
@@ -123,6 +125,7 @@ def entry_withdraw(*, entry: Entry, actor: User, reason: str) -> EntryWithdrawal
     withdrawal.full_clean(exclude=["entry"])
     withdrawal.save()
     ledger.ledger_append(diary=entry.diary, kind=ledger.ENTRY_WITHDRAW, obj=withdrawal, actor=actor)
+    live.entry_changed(entry, "withdrawn")
     return withdrawal
 
 

@@ -7,6 +7,24 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 # Build the Django app before importing anything that touches models (Channels' advice).
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from diary.consumers import DiaryConsumer  # noqa: E402
+from witnesses.consumers import WitnessConsumer  # noqa: E402
+
+websocket_urlpatterns = [
+    path("ws/diary/", DiaryConsumer.as_asgi()),
+    path("ws/witness/", WitnessConsumer.as_asgi()),
+]
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

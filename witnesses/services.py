@@ -24,7 +24,7 @@ from diary.choices import Behaviour, Channel
 from diary.evidence import StoredFile, evidence_adopt, evidence_check, stored_upload
 from diary.models import Account, Diary, Entry, User
 from diary.services import entry_create
-from witnesses import messages
+from witnesses import live, messages
 from witnesses.models import (
     BriefVersion,
     Decision,
@@ -154,6 +154,7 @@ def link_extend(*, witness: Witness, actor: User, days: int | None = None) -> Wi
 def _revoke_all(witness: Witness) -> list[WitnessLink]:
     links = list(_active_links(witness))
     _active_links(witness).update(revoked_at=timezone.now())
+    live.links_ended(witness, [link.pk for link in links])
     return links
 
 
@@ -197,6 +198,7 @@ def witness_sharing_set(
         witness.sharing = sharing
         witness.save(update_fields=["sharing"])
         _event(witness, actor, WitnessEvent.Kind.SHARE, WITNESS_SHARE, detail=sharing)
+        live.sharing_changed(witness)
     if sees_photo != witness.sees_photo:
         witness.sees_photo = sees_photo
         witness.save(update_fields=["sees_photo"])
@@ -389,6 +391,7 @@ def submission_create(
                 row = file.keep(SubmissionFile(submission=submission))
                 row.save()
                 ledger.ledger_append(diary=diary, kind=SUBMISSION_FILE, obj=row, actor=actor)
+            live.submission_received(submission)
     return submission
 
 
@@ -452,6 +455,7 @@ def submission_accept(*, submission: Submission, actor: User) -> Entry:
         submission=submission, outcome=Decision.Outcome.ACCEPTED, entry=entry, decided_by=actor
     )
     ledger.ledger_append(diary=diary, kind=SUBMISSION_ACCEPT, obj=decision, actor=actor)
+    live.submission_decided(submission, Decision.Outcome.ACCEPTED)
     return entry
 
 
@@ -473,6 +477,7 @@ def submission_keep_aside(*, submission: Submission, actor: User, reason: str) -
     ledger.ledger_append(
         diary=submission.diary, kind=SUBMISSION_KEEP_ASIDE, obj=decision, actor=actor
     )
+    live.submission_decided(submission, Decision.Outcome.KEPT_ASIDE)
     return decision
 
 
@@ -487,6 +492,7 @@ def entry_share(*, entry: Entry, actor: User) -> SharedEntry:
         return current
     shared = SharedEntry.objects.create(entry=entry, shared_by=actor)
     ledger.ledger_append(diary=entry.diary, kind=ENTRY_SHARE, obj=shared, actor=actor)
+    live.entry_shared(entry)
     return shared
 
 
@@ -497,3 +503,4 @@ def entry_unshare(*, entry: Entry, actor: User) -> None:
         shared.unshared_at = timezone.now()
         shared.save(update_fields=["unshared_at"])
         ledger.ledger_append(diary=entry.diary, kind=ENTRY_UNSHARE, obj=shared, actor=actor)
+        live.entry_unshared(entry)

@@ -262,7 +262,7 @@ def test_the_owner_accepts_and_the_entry_is_attributed(
     )
     submission = Submission.objects.get()
     timeline = owner_client.get(reverse("diary:timeline")).content.decode()
-    assert 'Inbox <span class="count">(1' in timeline
+    assert ' (1<span class="visually-hidden"> new</span>)' in timeline
     inbox = owner_client.get(reverse("witnesses:inbox")).content.decode()
     assert "Pat Jones (neighbour)" in inbox
     response = owner_client.post(reverse("witnesses:accept", args=[submission.pk]))

@@ -1,0 +1,129 @@
+// Live updates for the page that is open. Without JavaScript (or a socket) nothing is lost:
+// every page is complete when loaded, and a reload shows everything.
+(function () {
+  "use strict";
+  var path = document.body.getAttribute("data-live");
+  if (!path || !window.WebSocket || !window.fetch) { return; }
+  var REFUSED = 4403;
+  var delay = 1000;
+  var opened = false;
+
+  function byId(id) { return document.getElementById(id); }
+
+  function fragment(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  }
+
+  // After a dropped connection: fetch this page again and swap in every live region, so
+  // whatever happened meanwhile shows up.
+  function catchUp() {
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live-region]").forEach(function (region) {
+          var replacement = fresh.getElementById(region.id);
+          if (replacement) { region.replaceWith(document.importNode(replacement, true)); }
+        });
+      })
+      .catch(function () {});
+  }
+
+  function setInboxCount(count) {
+    var counter = byId("inbox-count");
+    if (!counter) { return; }
+    counter.textContent = "";
+    if (count > 0) {
+      var hidden = document.createElement("span");
+      hidden.className = "visually-hidden";
+      hidden.textContent = " " + (counter.getAttribute("data-new") || "new");
+      counter.append(" (" + count, hidden, ")");
+    }
+  }
+
+  function prepend(list, html, id) {
+    var old = id && byId(id);
+    var card = fragment(html);
+    if (!card) { return; }
+    if (old) { old.replaceWith(card); return; }
+    list.prepend(card);
+    var empty = list.parentElement.querySelector(".empty");
+    if (empty) { empty.remove(); }
+  }
+
+  function onInbox(data) {
+    setInboxCount(data.count);
+    var inbox = byId("inbox-list");
+    if (!inbox || inbox.getAttribute("data-live-page") !== "1") { return; }
+    var status = inbox.getAttribute("data-live-inbox");
+    var list = inbox.querySelector("ul.cards");
+    if (data.change === "received" && (status === "pending" || status === "all") && list) {
+      prepend(list, data.html, "submission-" + data.submission);
+    } else if (data.change !== "received" && status === "pending") {
+      var gone = byId("submission-" + data.submission);
+      if (gone) { gone.remove(); }
+    }
+  }
+
+  function onEntry(data) {
+    var timeline = byId("timeline");
+    if (!timeline || timeline.getAttribute("data-live-entries") !== "1") { return; }
+    var id = "entry-" + data.entry;
+    if (data.change === "withdrawn") {
+      var gone = byId(id);
+      if (gone) { gone.remove(); }
+      return;
+    }
+    var list = timeline.querySelector("ul.cards");
+    if (list) { prepend(list, data.html, id); } else { catchUp(); }
+  }
+
+  function onStatus(data) {
+    document.querySelectorAll("[data-status-for]").forEach(function (element) {
+      if (element.getAttribute("data-status-for") === data.reference) {
+        element.textContent = data.label;
+      }
+    });
+  }
+
+  function onShared(data) {
+    var section = byId("shared");
+    if (!section) { return; }
+    section.hidden = false;
+    prepend(section.querySelector("ul.cards"), data.html, null);
+  }
+
+  var handlers = {
+    inbox: onInbox, entry: onEntry, status: onStatus, shared: onShared, sharing: catchUp
+  };
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + window.location.host + path);
+    socket.addEventListener("open", function () {
+      if (opened) { catchUp(); }
+      opened = true;
+      delay = 1000;
+    });
+    socket.addEventListener("message", function (message) {
+      var data;
+      try { data = JSON.parse(message.data); } catch (error) { return; }
+      var handle = handlers[data.event];
+      if (handle) { handle(data); }
+    });
+    socket.addEventListener("close", function (event) {
+      if (event.code === REFUSED) {
+        // Signed out, or a witness link that has ended: the page itself says what next.
+        if (opened) { window.location.reload(); }
+        return;
+      }
+      window.setTimeout(connect, delay + Math.random() * delay / 2);
+      delay = Math.min(delay * 2, 30000);
+    });
+  }
+
+  connect();
+})();

@@ -1,0 +1,63 @@
+"""A witness's live socket, /ws/witness/: the status of what they sent, entries newly shared
+with them, and the end of their link (the socket closes at once)."""
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from diary.consumers import REFUSED
+from witnesses.live import witness_group
+from witnesses.selectors import witness_actor
+
+
+@database_sync_to_async
+def _session(key: str | None) -> tuple[int, int] | None:
+    device = witness_actor(key)
+    if device is None:
+        return None
+    return device.link.witness_id, device.link_id
+
+
+class WitnessConsumer(AsyncJsonWebsocketConsumer):
+    group: str | None = None
+    link_id: int | None = None
+
+    async def connect(self) -> None:
+        cookies = self.scope.get("cookies") or {}
+        found = await _session(cookies.get(settings.WITNESS_COOKIE_NAME))
+        if found is None:
+            await self.close(code=REFUSED)
+            return
+        witness_id, self.link_id = found
+        self.group = witness_group(witness_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Nothing a witness sends over the socket is acted on."""
+
+    async def submission_status(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {
+                "event": "status",
+                "reference": event["reference"],
+                "status": event["status"],
+                "label": event["label"],
+            }
+        )
+
+    async def timeline_shared(self, event: dict[str, Any]) -> None:
+        await self.send_json({"event": "shared", "html": event["html"]})
+
+    async def sharing_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json({"event": "sharing"})
+
+    async def link_ended(self, event: dict[str, Any]) -> None:
+        if self.link_id in event["links"]:
+            await self.close(code=REFUSED)

@@ -1,0 +1,106 @@
+"""Live updates about witnesses, sent once a write commits.
+
+The owner's pages hear of new and decided submissions on their diary's group. A witness's
+socket joins a group of its own and hears only the status of what that witness sent, entries
+newly shared with them, and that their link has ended (the socket then closes).
+"""
+
+from typing import Any
+
+from diary.live import Events, after_commit, diary_group, render_for
+from diary.selectors import timeline_entry
+from witnesses.models import Decision, Sharing, Submission, Witness
+
+STATUS_LABELS = {
+    Decision.Outcome.ACCEPTED: "added",
+    Decision.Outcome.KEPT_ASIDE: "kept_aside",
+}
+
+
+def witness_group(witness_id: int) -> str:
+    return f"witness.{witness_id}"
+
+
+def _pending(diary_id: int) -> int:
+    return Submission.objects.filter(diary_id=diary_id, decision__isnull=True).count()
+
+
+def submission_received(submission: Submission) -> None:
+    diary_id, submission_id = submission.diary_id, submission.pk
+
+    def build() -> Events:
+        fresh = (
+            Submission.objects.select_related("witness", "diary")
+            .prefetch_related("files")
+            .get(pk=submission_id)
+        )
+        html = render_for(fresh.diary, "witnesses/_inbox_card.html", {"submission": fresh})
+        event = {
+            "type": "inbox.changed",
+            "change": "received",
+            "submission": submission_id,
+            "count": _pending(diary_id),
+            "html": html,
+        }
+        return [(diary_group(diary_id), event)]
+
+    after_commit(build)
+
+
+def submission_decided(submission: Submission, outcome: str) -> None:
+    diary_id, witness_id = submission.diary_id, submission.witness_id
+    reference, submission_id = submission.reference, submission.pk
+
+    def build() -> Events:
+        to_owner = {
+            "type": "inbox.changed",
+            "change": outcome,
+            "submission": submission_id,
+            "count": _pending(diary_id),
+            "html": "",
+        }
+        to_witness = {
+            "type": "submission.status",
+            "reference": reference,
+            "status": STATUS_LABELS[outcome],
+            "label": str(Decision.Outcome(outcome).label),
+        }
+        return [(diary_group(diary_id), to_owner), (witness_group(witness_id), to_witness)]
+
+    after_commit(build)
+
+
+def links_ended(witness: Witness, link_ids: list[int]) -> None:
+    """Close every open socket on these links, now."""
+    event = {"type": "link.ended", "links": link_ids}
+    after_commit(lambda: [(witness_group(witness.pk), event)])
+
+
+def sharing_changed(witness: Witness) -> None:
+    after_commit(lambda: [(witness_group(witness.pk), {"type": "sharing.changed"})])
+
+
+def entry_shared(entry: Any) -> None:
+    """Tell witnesses who see marked entries about one newly marked."""
+    diary_id, entry_id = entry.diary_id, entry.pk
+
+    def build() -> Events:
+        fresh = timeline_entry(diary_id=diary_id, entry_id=entry_id)
+        html = render_for(fresh.diary, "witnesses/_shared_card.html", {"entry": fresh})
+        event = {"type": "timeline.shared", "html": html}
+        watchers = Witness.objects.filter(diary_id=diary_id, sharing=Sharing.MARKED)
+        return [(witness_group(pk), event) for pk in watchers.values_list("pk", flat=True)]
+
+    after_commit(build)
+
+
+def entry_unshared(entry: Any) -> None:
+    """Witnesses who see marked entries refresh what is shared with them."""
+    diary_id = entry.diary_id
+
+    def build() -> Events:
+        watchers = Witness.objects.filter(diary_id=diary_id, sharing=Sharing.MARKED)
+        event = {"type": "sharing.changed"}
+        return [(witness_group(pk), event) for pk in watchers.values_list("pk", flat=True)]
+
+    after_commit(build)
