@@ -100,12 +100,32 @@
     inbox: onInbox, entry: onEntry, status: onStatus, shared: onShared, sharing: catchUp
   };
 
+  function retry() {
+    window.setTimeout(connect, delay + Math.random() * delay / 2);
+    delay = Math.min(delay * 2, 30000);
+  }
+
+  // A socket turned down at the handshake: if the page itself is no longer ours to see
+  // (signed out, a link that ended), reload to show why; otherwise the network dropped.
+  function probe() {
+    fetch(window.location.href, { credentials: "same-origin", redirect: "manual" })
+      .then(function (response) {
+        if (response.status === 404 || response.type === "opaqueredirect") {
+          window.location.reload();
+        } else {
+          retry();
+        }
+      })
+      .catch(retry);
+  }
+
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + path);
+    var thisOpened = false;
     socket.addEventListener("open", function () {
       if (opened) { catchUp(); }
-      opened = true;
+      opened = thisOpened = true;
       delay = 1000;
     });
     socket.addEventListener("message", function (message) {
@@ -116,12 +136,13 @@
     });
     socket.addEventListener("close", function (event) {
       if (event.code === REFUSED) {
-        // Signed out, or a witness link that has ended: the page itself says what next.
-        if (opened) { window.location.reload(); }
-        return;
+        // Closed by the server: a witness link that has ended. The page says what next.
+        window.location.reload();
+      } else if (!thisOpened) {
+        probe();
+      } else {
+        retry();
       }
-      window.setTimeout(connect, delay + Math.random() * delay / 2);
-      delay = Math.min(delay * 2, 30000);
     });
   }
 
