@@ -20,17 +20,14 @@ def _own_diary_id(user: Any) -> int | None:
         return None
 
 
-class DiaryConsumer(AsyncJsonWebsocketConsumer):
+class GroupConsumer(AsyncJsonWebsocketConsumer):
+    """A socket that, once let in, hears one group's events and nothing else."""
+
     group: str | None = None
 
-    async def connect(self) -> None:
-        # The same gate as every page: the signed-in owner's own diary, or nothing.
-        diary_id = await _own_diary_id(self.scope.get("user"))
-        if diary_id is None:
-            await self.close(code=REFUSED)
-            return
-        self.group = diary_group(diary_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+    async def join(self, group: str) -> None:
+        self.group = group
+        await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
@@ -38,7 +35,17 @@ class DiaryConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        """The page sends nothing that matters; anything it sends is ignored."""
+        """Pages send nothing that matters; anything they send is ignored."""
+
+
+class DiaryConsumer(GroupConsumer):
+    async def connect(self) -> None:
+        # The same gate as every page: the signed-in owner's own diary, or nothing.
+        diary_id = await _own_diary_id(self.scope.get("user"))
+        if diary_id is None:
+            await self.close(code=REFUSED)
+            return
+        await self.join(diary_group(diary_id))
 
     async def entry_changed(self, event: dict[str, Any]) -> None:
         await self.send_json({"event": "entry", **_public(event)})

@@ -4,10 +4,9 @@ with them, and the end of their link (the socket closes at once)."""
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from diary.consumers import REFUSED
+from diary.consumers import REFUSED, GroupConsumer
 from witnesses.live import witness_group
 from witnesses.selectors import witness_actor
 
@@ -20,8 +19,7 @@ def _session(key: str | None) -> tuple[int, int] | None:
     return device.link.witness_id, device.link_id
 
 
-class WitnessConsumer(AsyncJsonWebsocketConsumer):
-    group: str | None = None
+class WitnessConsumer(GroupConsumer):
     link_id: int | None = None
 
     async def connect(self) -> None:
@@ -31,16 +29,7 @@ class WitnessConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=REFUSED)
             return
         witness_id, self.link_id = found
-        self.group = witness_group(witness_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
-
-    async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        """Nothing a witness sends over the socket is acted on."""
+        await self.join(witness_group(witness_id))
 
     async def submission_status(self, event: dict[str, Any]) -> None:
         await self.send_json(
