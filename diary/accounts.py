@@ -19,7 +19,12 @@ def user_display(user: Any) -> str:
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+    names = sorted(
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix", "right"))
+    )
+    return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
 
 
 class OwnerSignupForm(SignupForm):

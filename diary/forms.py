@@ -59,6 +59,17 @@ def now_for_input() -> datetime:
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
+class NoSilentTruncation:
+    """Browsers cut pasted text at a textarea's maxlength without a word; leave the limit to
+    the server, which says clearly what is too long."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs.pop("maxlength", None)
+
+
 def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: by field where the form has that field."""
     if not hasattr(error, "error_dict"):
@@ -68,7 +79,7 @@ def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
-class EntryForm(forms.ModelForm):
+class EntryForm(NoSilentTruncation, forms.ModelForm):
     """Every field a police diary asks for. Only "what happened" and "when" are required."""
 
     class Meta:
@@ -109,7 +120,7 @@ class EntryForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
-class QuickCaptureForm(forms.Form):
+class QuickCaptureForm(NoSilentTruncation, forms.Form):
     """The fewest questions that make a useful record; everything else is folded away."""
 
     what_happened = forms.CharField(
@@ -176,7 +187,7 @@ class EvidenceForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(NoSilentTruncation, forms.Form):
     reason = forms.CharField(
         label=_("Why are you withdrawing it?"),
         help_text=_("The entry is kept and listed under “Withdrawn”, with this reason."),
@@ -185,7 +196,7 @@ class WithdrawForm(forms.Form):
     )
 
 
-class ItemForm(forms.ModelForm):
+class ItemForm(NoSilentTruncation, forms.ModelForm):
     class Meta:
         model = ItemVersion
         fields = ItemVersion.CONTENT_FIELDS

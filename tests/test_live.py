@@ -242,3 +242,24 @@ async def test_a_write_that_rolls_back_is_never_announced():
     await database_sync_to_async(fail_after_write)()
     assert await owner_socket.receive_nothing(timeout=0.3)
     await owner_socket.disconnect()
+
+
+async def test_a_note_added_later_reaches_the_owners_inbox():
+    owner, _, witness_cookie = await owner_with_witness()
+    submission = await send_submission(witness_cookie)
+    await database_sync_to_async(services.submission_accept)(submission=submission, actor=owner)
+    owner_socket = socket("/ws/diary/", await cookie_for(owner))
+    assert (await owner_socket.connect())[0]
+
+    @database_sync_to_async
+    def add_note() -> None:
+        from witnesses.selectors import witness_actor
+
+        device = witness_actor(witness_cookie.split("=", 1)[1])
+        services.follow_up_add(device=device, submission=submission, text="It was 6pm, not 5pm")
+
+    await add_note()
+    event = await owner_socket.receive_json_from(timeout=2)
+    assert (event["event"], event["change"]) == ("inbox", "follow_up")
+    assert "1 note added" in event["html"]
+    await owner_socket.disconnect()

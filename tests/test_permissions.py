@@ -201,6 +201,7 @@ CASES: dict[str, Case] = {
     "witnesses:contacts": owner_only(scoped=True),
     "witnesses:contact_new": owner_only(scoped=True),
     "witnesses:contact": owner_only("get", "witness_id"),
+    "witnesses:contact_link": owner_only("get", "witness_id"),
     "witnesses:contact_sharing": owner_only("post", "witness_id", sharing="all"),
     "witnesses:contact_extend": owner_only("post", "witness_id"),
     "witnesses:contact_revoke": owner_only("post", "witness_id"),

@@ -4,8 +4,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from diary.choices import Precision
-from diary.forms import DateTimeLocalInput, LocalDateTimeField, now_for_input
-from witnesses.models import BriefVersion, Sharing, Submission, Witness
+from diary.forms import (
+    DateTimeLocalInput,
+    LocalDateTimeField,
+    NoSilentTruncation,
+    now_for_input,
+)
+from witnesses.models import (
+    BriefVersion,
+    Sharing,
+    Statement,
+    Submission,
+    SubmissionKind,
+    Witness,
+)
 
 
 class InviteForm(forms.ModelForm):
@@ -22,7 +34,7 @@ class SharingForm(forms.Form):
     sees_photo = forms.BooleanField(label=_("Show them the photo in the brief"), required=False)
 
 
-class BriefForm(forms.ModelForm):
+class BriefForm(NoSilentTruncation, forms.ModelForm):
     photo = forms.ImageField(
         label=_("A photo of them (optional)"),
         required=False,
@@ -67,7 +79,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class SubmissionForm(forms.ModelForm):
+class SubmissionForm(NoSilentTruncation, forms.ModelForm):
     files = MultipleFileField(label=_("Photos, videos, recordings or files"))
 
     class Meta:
@@ -96,7 +108,9 @@ class SubmissionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["precision"].initial = Precision.EXACT
-        self.fields["statement"].choices = self.fields["statement"].choices[1:]
+        # Radio lists start with nothing chosen, and without Django's "---------" choice.
+        self.fields["kind"].choices = SubmissionKind.choices
+        self.fields["statement"].choices = Statement.choices
         if not self.is_bound:
             self.initial.setdefault("occurred_start", now_for_input())
 
@@ -107,7 +121,7 @@ class SubmissionForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in Submission.CONTENT_FIELDS}
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(NoSilentTruncation, forms.Form):
     text = forms.CharField(
         label=_("Add a note"),
         max_length=5_000,
@@ -116,7 +130,7 @@ class FollowUpForm(forms.Form):
     )
 
 
-class KeepAsideForm(forms.Form):
+class KeepAsideForm(NoSilentTruncation, forms.Form):
     reason = forms.CharField(
         label=_("Why keep it aside? (only you see this)"),
         max_length=2_000,

@@ -25,19 +25,20 @@ def _pending(diary_id: int) -> int:
     return Submission.objects.filter(diary_id=diary_id, decision__isnull=True).count()
 
 
-def submission_received(submission: Submission) -> None:
+def submission_received(submission: Submission, change: str = "received") -> None:
+    """A new submission, or a note added to one: the owner's inbox shows its card afresh."""
     diary_id, submission_id = submission.diary_id, submission.pk
 
     def build() -> Events:
         fresh = (
-            Submission.objects.select_related("witness", "diary")
-            .prefetch_related("files")
+            Submission.objects.select_related("witness", "diary", "decision")
+            .prefetch_related("files", "follow_ups")
             .get(pk=submission_id)
         )
         html = render_for(fresh.diary, "witnesses/_inbox_card.html", {"submission": fresh})
         event = {
             "type": "inbox.changed",
-            "change": "received",
+            "change": change,
             "submission": submission_id,
             "count": _pending(diary_id),
             "html": html,

@@ -190,6 +190,16 @@ class SubmissionKind(models.TextChoices):
     OTHER = "other", _("Something else")
 
 
+# The same kinds, as the owner reads them in their inbox ("me" there would be the contact).
+KIND_FOR_OWNER = {
+    SubmissionKind.SAW: _("Saw them"),
+    SubmissionKind.APPROACHED: _("Was approached or spoken to"),
+    SubmissionKind.CONTACTED: _("Was contacted by message, call or post"),
+    SubmissionKind.FOUND: _("Found an item or damage"),
+    SubmissionKind.OTHER: _("Something else"),
+}
+
+
 class Statement(models.TextChoices):
     YES = "yes", _("Yes")
     MAYBE = "maybe", _("Maybe")
@@ -240,6 +250,10 @@ class Submission(Account):
 
     def __str__(self) -> str:
         return f"submission {self.reference}"
+
+    @property
+    def kind_for_owner(self) -> str:
+        return str(KIND_FOR_OWNER.get(self.kind, self.get_kind_display()))
 
     def content(self) -> dict[str, Any]:
         return {name: json_value(getattr(self, name)) for name in self.CONTENT_FIELDS}

@@ -410,6 +410,7 @@ def follow_up_add(*, device: WitnessDevice, submission: Submission, text: str) -
         obj=follow_up,
         actor=witness_label(submission.witness),
     )
+    live.submission_received(submission, change="follow_up")
     return follow_up
 
 

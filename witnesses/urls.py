@@ -10,6 +10,7 @@ urlpatterns = [
     path("contacts/", views.contacts, name="contacts"),
     path("contacts/new/", views.contact_new, name="contact_new"),
     path("contacts/<int:witness_id>/", views.contact_detail, name="contact"),
+    path("contacts/<int:witness_id>/link/", views.contact_link, name="contact_link"),
     path("contacts/<int:witness_id>/sharing/", views.contact_sharing, name="contact_sharing"),
     path("contacts/<int:witness_id>/extend/", views.contact_extend, name="contact_extend"),
     path("contacts/<int:witness_id>/revoke/", views.contact_revoke, name="contact_revoke"),

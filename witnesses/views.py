@@ -25,15 +25,30 @@ from witnesses.models import BriefVersion
 PAGE_SIZE = 25
 
 
-def _link_page(request: HttpRequest, witness: Any, token: str) -> HttpResponse:
+NEW_LINK_KEY = "new-witness-link"
+
+
+def _show_link_once(request: HttpRequest, witness: Any, token: str) -> HttpResponse:
+    """Keep the new token in the session just long enough to show it on the next page, so
+    reloading that page cannot make (or replace) a link again."""
+    request.session[NEW_LINK_KEY] = {"witness": witness.pk, "token": token}
+    return redirect("witnesses:contact_link", witness_id=witness.pk)
+
+
+@never_cache
+@require_GET
+@login_required
+def contact_link(request: HttpRequest, witness_id: int) -> HttpResponse:
     """The one time a link is shown: as text to copy, and as a QR code to show in person."""
-    url = request.build_absolute_uri(reverse("witness:open", args=[token]))
+    witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
+    shown = request.session.pop(NEW_LINK_KEY, None)
+    if not shown or shown.get("witness") != witness.pk:
+        flash.info(request, _("A link is shown only once. If it was lost, make a new one."))
+        return redirect("witnesses:contact", witness_id=witness.pk)
+    url = request.build_absolute_uri(reverse("witness:open", args=[shown["token"]]))
     svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
-    response = render(
-        request,
-        "witnesses/link.html",
-        {"witness": witness, "url": url, "qr": mark_safe(svg.to_string(encoding="unicode"))},  # noqa: S308 - our own SVG
-    )
+    qr = mark_safe(svg.to_string(encoding="unicode"))  # noqa: S308 - our own SVG
+    response = render(request, "witnesses/link.html", {"witness": witness, "url": url, "qr": qr})
     response["Cache-Control"] = "no-store"
     return response
 
@@ -59,7 +74,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            return _link_page(request, witness, token)
+            return _show_link_once(request, witness, token)
     return render(request, "witnesses/contact_form.html", {"form": form})
 
 
@@ -68,7 +83,12 @@ def contact_new(request: HttpRequest) -> HttpResponse:
 def contact_detail(request: HttpRequest, witness_id: int) -> HttpResponse:
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     form = SharingForm(initial={"sharing": witness.sharing, "sees_photo": witness.sees_photo})
-    return render(request, "witnesses/contact.html", {"witness": witness, "form": form})
+    has_active_link = any(link.is_active for link in witness.links.all())
+    return render(
+        request,
+        "witnesses/contact.html",
+        {"witness": witness, "form": form, "has_active_link": has_active_link},
+    )
 
 
 @require_POST
@@ -89,7 +109,7 @@ def _link_action(request: HttpRequest, witness_id: int, action: str) -> HttpResp
     try:
         if action == "reissue":
             token = services.link_reissue(witness=witness, actor=request.user)
-            return _link_page(request, witness, token)
+            return _show_link_once(request, witness, token)
         if action == "extend":
             services.link_extend(witness=witness, actor=request.user)
             flash.success(request, _("The link now lasts longer."))
@@ -131,6 +151,8 @@ def brief(request: HttpRequest) -> HttpResponse:
         {name: getattr(current, name) for name in BriefVersion.CONTENT_FIELDS} if current else {}
     )
     form = BriefForm(request.POST or None, request.FILES or None, initial=initial)
+    if not (current and current.photo):
+        del form.fields["remove_photo"]
     if request.method == "POST" and form.is_valid():
         try:
             services.brief_update(

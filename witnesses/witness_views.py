@@ -10,11 +10,13 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from diary.forms import apply_errors, ask_for_files_again
 from witnesses import messages, selectors, services
@@ -50,10 +52,39 @@ def witness_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapped
 
 
+# Messaging apps fetch a link to draw its preview card; such a fetch is not a phone opening it.
+LINK_PREVIEWERS = (
+    "whatsapp",
+    "facebookexternalhit",
+    "facebot",
+    "telegrambot",
+    "slackbot",
+    "twitterbot",
+    "discordbot",
+    "skypeuripreview",
+    "linkedinbot",
+    "signal",
+    "viber",
+    "snapchat",
+    "googlebot",
+    "bingbot",
+)
+
+
+def is_link_preview(request: HttpRequest) -> bool:
+    agent = request.headers.get("User-Agent", "").lower()
+    return request.method == "HEAD" or any(name in agent for name in LINK_PREVIEWERS)
+
+
 @never_cache
-@require_GET
+@require_safe
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     """Swap the token in the link for a session cookie, then go to a URL without the token."""
+    if is_link_preview(request):
+        # Says nothing, sets nothing, records no device: the real tap comes later.
+        response = render(request, "witnesses/preview.html")
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     opened = services.device_open(token=token, user_agent=request.headers.get("User-Agent", ""))
     if opened is None:
         return link_inactive(request)
@@ -132,6 +163,7 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            flash.success(request, _("Note added. What you sent before is unchanged."))
             return redirect("witness:receipt", reference=submission.reference)
     return render(
         request,

@@ -18,6 +18,7 @@ from witnesses.models import (
     FollowUp,
     Submission,
     SubmissionFile,
+    Witness,
     WitnessDevice,
     WitnessLink,
 )
@@ -136,18 +137,33 @@ def test_the_owner_invites_and_sees_the_link_once_with_a_qr_code(owner_client):
         reverse("witnesses:contact_new"),
         {"name": "Aunt Sue", "relationship": "family", "sharing": "brief"},
     )
-    assert response.status_code == 200
-    assert (
-        response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]
-    )
-    html = response.content.decode()
+    witness = Witness.objects.get()
+    assert response.url == reverse("witnesses:contact_link", args=[witness.pk])
+    page = owner_client.get(response.url)
+    assert "no-store" in page["Cache-Control"]
+    html = page.content.decode()
     match = re.search(r"http://testserver/w/([A-Za-z0-9_-]{43})", html)
     assert match
     assert "<svg" in html
     token = match.group(1)
     assert opened(token).get(reverse("witness:home")).status_code == 200
-    detail = owner_client.get(reverse("witnesses:contacts")).content.decode()
-    assert token not in detail
+    # Reloading the page shows nothing new and makes nothing new.
+    again = owner_client.get(response.url)
+    assert again.url == reverse("witnesses:contact", args=[witness.pk])
+    assert token not in owner_client.get(again.url).content.decode()
+    assert Witness.objects.count() == 1
+    assert WitnessLink.objects.count() == 1
+
+
+def test_a_new_link_is_shown_once_and_a_reload_keeps_it(owner, owner_client, invited):
+    witness, old_token = invited
+    response = owner_client.post(reverse("witnesses:contact_reissue", args=[witness.pk]))
+    html = owner_client.get(response.url).content.decode()
+    new_token = re.search(r"/w/([A-Za-z0-9_-]{43})", html).group(1)
+    owner_client.get(response.url)  # a reload
+    assert WitnessLink.objects.filter(witness=witness, revoked_at__isnull=True).count() == 1
+    assert opened(new_token).get(reverse("witness:home")).status_code == 200
+    assert opened_or_not(old_token).status_code == 404
 
 
 # Sending
@@ -410,3 +426,25 @@ def test_a_token_never_reaches_the_logs(owner, caplog):
     assert token not in caplog.text
     assert "y" * 43 not in caplog.text
     assert "/w/[link]" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "WhatsApp/2.23.20.0 A",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        "TelegramBot (like TwitterBot)",
+    ],
+)
+def test_a_messaging_apps_preview_fetch_is_not_a_device(invited, agent):
+    from django.test import Client
+
+    _, token = invited
+    response = Client(HTTP_USER_AGENT=agent).get(f"/w/{token}")
+    assert response.status_code == 200
+    assert "w" not in response.cookies
+    assert "Pat" not in response.content.decode()
+    assert not WitnessDevice.objects.exists()
+    assert Client().head(f"/w/{token}").status_code == 200
+    assert not WitnessDevice.objects.exists()
+    assert opened(token).get(reverse("witness:home")).status_code == 200

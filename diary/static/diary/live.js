@@ -60,11 +60,13 @@
     if (!inbox || inbox.getAttribute("data-live-page") !== "1") { return; }
     var status = inbox.getAttribute("data-live-inbox");
     var list = inbox.querySelector("ul.cards");
-    if (data.change === "received" && (status === "pending" || status === "all") && list) {
+    var card = byId("submission-" + data.submission);
+    if (data.change === "follow_up") {
+      if (card) { card.replaceWith(fragment(data.html)); }
+    } else if (data.change === "received" && (status === "pending" || status === "all") && list) {
       prepend(list, data.html, "submission-" + data.submission);
-    } else if (data.change !== "received" && status === "pending") {
-      var gone = byId("submission-" + data.submission);
-      if (gone) { gone.remove(); }
+    } else if (data.change !== "received" && status === "pending" && card) {
+      card.remove();
     }
   }
 
