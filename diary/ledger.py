@@ -22,6 +22,7 @@ from diary.models import (
     EntryVersion,
     EntryWithdrawal,
     Evidence,
+    Export,
     ItemVersion,
     LedgerRecord,
 )
@@ -34,6 +35,7 @@ ENTRY_WITHDRAW = "entry.withdraw"
 EVIDENCE_ATTACH = "evidence.attach"
 ITEM_CREATE = "item.create"
 ITEM_AMEND = "item.amend"
+EXPORT_CREATE = "export.create"
 
 CHUNK = 2_000
 
@@ -46,6 +48,7 @@ LEDGERED: dict[type[models.Model], str] = {
     EntryWithdrawal: "entry__diary_id",
     Evidence: "diary_id",
     ItemVersion: "item__diary_id",
+    Export: "diary_id",
 }
 
 

@@ -1,0 +1,167 @@
+"""The bundle: it verifies offline, and any single change to it is found and named."""
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from diary import services
+from diary.evidence import evidence_attach
+from diary.export import export_create, neutralise, unzip_to
+from diary.ledger import ledger_verify
+from diary.models import Export, LedgerRecord
+from tests.factories import jpeg_bytes, make_entry, make_item, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def run_verify(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(folder / "verify.py")], capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture
+def bundle(owner, tmp_path):
+    entry = make_entry(owner, what_happened="Car outside", behaviours=["watching"])
+    services.entry_amend(
+        entry=entry, actor=owner, content={**entry.current.content_values(), "location": "Elm Rd"}
+    )
+    evidence_attach(entry=entry, actor=owner, upload=upload("car.jpg", jpeg_bytes()))
+    make_entry(owner, what_happened='=HYPERLINK("http://evil")', words_used="+44 7700")
+    make_item(owner, entry=entry)
+    export = export_create(diary=owner.diary, actor=owner)
+    return unzip_to(export, tmp_path / "bundle")
+
+
+def test_a_fresh_bundle_verifies_offline(bundle):
+    result = run_verify(bundle)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.startswith("OK: ")
+    names = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
+    assert {
+        "manifest.json",
+        "ledger.jsonl",
+        "entries.csv",
+        "verify.py",
+        "VERIFY.txt",
+        "evidence/E001.jpg",
+    } <= names
+
+
+def test_the_export_is_in_the_ledger_and_the_ledger_still_verifies(owner, bundle):
+    assert LedgerRecord.objects.filter(diary=owner.diary).last().kind == "export.create"
+    assert ledger_verify().ok
+
+
+def test_the_original_file_is_byte_exact(bundle):
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    evidence = next(o for o in manifest["objects"] if o.get("path"))
+    import hashlib
+
+    assert (
+        hashlib.sha256((bundle / evidence["path"]).read_bytes()).hexdigest()
+        == evidence["content"]["sha256"]
+    )
+
+
+def flip_byte(path: Path, offset: int = 10) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 1
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", ["evidence/E001.jpg", "entries.csv", "ledger.jsonl"])
+def test_changing_one_byte_of_any_file_fails_naming_it(bundle, name):
+    flip_byte(bundle / name)
+    result = run_verify(bundle)
+    assert result.returncode == 1
+    assert name in result.stdout
+
+
+def test_changing_an_entry_in_the_manifest_fails_naming_it(bundle):
+    path = bundle / "manifest.json"
+    manifest = json.loads(path.read_text())
+    version = next(o for o in manifest["objects"] if o["reference"] == "#1 v1")
+    version["content"]["what_happened"] = "Nothing happened"
+    path.write_text(json.dumps(manifest))
+    result = run_verify(bundle)
+    assert result.returncode == 1
+    assert "#1 v1" in result.stdout
+
+
+def test_a_rewritten_ledger_line_fails_even_with_matching_file_hashes(bundle):
+    ledger = bundle / "ledger.jsonl"
+    lines = ledger.read_text().splitlines()
+    record = json.loads(lines[1])
+    record["actor"] = "owner:999"
+    lines[1] = json.dumps(record)
+    ledger.write_text("\n".join(lines) + "\n")
+    manifest_path = bundle / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for item in manifest["files"]:
+        if item["path"] == "ledger.jsonl":
+            item["sha256"] = hashlib.sha256(ledger.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+    result = run_verify(bundle)
+    assert result.returncode == 1
+    assert "ledger record 2" in result.stdout
+
+
+def test_a_later_export_proves_it_extends_the_earlier_one(owner, bundle, tmp_path):
+    first = Export.objects.get()
+    make_entry(owner, what_happened="Later")
+    second = unzip_to(export_create(diary=owner.diary, actor=owner), tmp_path / "second")
+    manifest = json.loads((second / "manifest.json").read_text())
+    assert manifest["earlier_exports"] == [
+        {
+            "export": 1,
+            "created_at": manifest["earlier_exports"][0]["created_at"],
+            "head_seq": first.head_seq,
+            "head_hash": first.head_hash,
+        }
+    ]
+    assert run_verify(second).returncode == 0
+    # A chain that no longer holds the earlier head is caught.
+    manifest["earlier_exports"][0]["head_hash"] = "f" * 64
+    (second / "manifest.json").write_text(json.dumps(manifest))
+    result = run_verify(second)
+    assert result.returncode == 1
+    assert "export 1" in result.stdout
+
+
+def test_the_csv_parses_and_neutralises_formulas(bundle):
+    raw = (bundle / "entries.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [row["Reference"] for row in rows] == ["#1", "#2"]
+    formula = next(row for row in rows if "HYPERLINK" in row["What happened"])
+    assert formula["What happened"].startswith("'=")
+    assert formula["Exact words"] == "'+44 7700"
+    assert neutralise("@SUM(A1)") == "'@SUM(A1)"
+    assert neutralise("-1") == "'-1"
+    assert neutralise("plain") == "plain"
+
+
+def test_an_empty_diary_exports_cleanly(owner, tmp_path):
+    folder = unzip_to(export_create(diary=owner.diary, actor=owner), tmp_path / "empty")
+    result = run_verify(folder)
+    assert result.returncode == 0, result.stdout
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["entries"] == []
+
+
+def test_filters_choose_what_the_bundle_covers(owner, tmp_path):
+    make_entry(owner, what_happened="Watching", behaviours=["watching"])
+    make_entry(owner, what_happened="Calls", behaviours=["contact"])
+    export = export_create(diary=owner.diary, actor=owner, behaviours=["contact"])
+    folder = unzip_to(export, tmp_path / "filtered")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["entries"] == ["#2"]
+    assert manifest["filters"]["behaviours"] == ["contact"]
+    assert run_verify(folder).returncode == 0
