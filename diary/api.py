@@ -18,15 +18,18 @@ from diary import selectors, services
 from diary.api_errors import ERRORS, call, form_errors, validated
 from diary.choices import Behaviour
 from diary.evidence import evidence_attach
+from diary.export import export_create
 from diary.forms import EntryFilterForm
 from diary.ledger import ledger_verify
-from diary.models import Entry, Item, LedgerRecord
+from diary.models import Entry, Export, Item, LedgerRecord
 from diary.serializers import (
     EntryDetailSerializer,
     EntryInputSerializer,
     EntrySerializer,
     EvidenceInputSerializer,
     EvidenceSerializer,
+    ExportInputSerializer,
+    ExportSerializer,
     ItemDetailSerializer,
     ItemInputSerializer,
     ItemSerializer,
@@ -253,3 +256,58 @@ class LedgerVerifyApi(APIView):
                 }
             ).data
         )
+
+
+class ExportListCreateApi(generics.ListAPIView):
+    serializer_class = ExportSerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Export.objects.none()
+        return selectors.export_list(actor=self.request.user)
+
+    @extend_schema(
+        summary="Past exports, newest first, with the ledger head each was made at",
+        responses={200: ExportSerializer(many=True), **ERRORS(403)},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Make a bundle for the police",
+        description="Covers entries in the period and of the kinds given (default: all).",
+        request=ExportInputSerializer,
+        responses={201: ExportSerializer, **ERRORS(400, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        diary = selectors.diary_for(request.user)
+        data = validated(ExportInputSerializer, request.data)
+        export = call(
+            export_create,
+            diary=diary,
+            actor=request.user,
+            since=data.get("since"),
+            until=data.get("until"),
+            behaviours=data.get("behaviours", []),
+        )
+        return Response(ExportSerializer(export).data, status=status.HTTP_201_CREATED)
+
+
+class ExportDownloadApi(APIView):
+    @extend_schema(
+        summary="The bundle, as a zip download",
+        responses={
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY),
+            **ERRORS(403, 404),
+        },
+    )
+    def get(self, request: Request, export_id: int) -> FileResponse:
+        export = selectors.export_get(actor=request.user, export_id=export_id)
+        response = FileResponse(
+            export.bundle.open("rb"),
+            as_attachment=True,
+            filename=export.download_name,
+            content_type="application/zip",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response

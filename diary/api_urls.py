@@ -29,6 +29,10 @@ urlpatterns = [
     path("items/", api.ItemListCreateApi.as_view(), name="items"),
     path("items/<int:item_id>/", api.ItemDetailApi.as_view(), name="item"),
     path("items/<int:item_id>/versions/", api.ItemAmendApi.as_view(), name="item_versions"),
+    path("exports/", api.ExportListCreateApi.as_view(), name="exports"),
+    path(
+        "exports/<int:export_id>/download", api.ExportDownloadApi.as_view(), name="export_download"
+    ),
     path("ledger/", api.LedgerListApi.as_view(), name="ledger"),
     path("ledger/verify", api.LedgerVerifyApi.as_view(), name="ledger_verify"),
 ]

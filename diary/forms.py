@@ -317,3 +317,23 @@ class SettingsForm(forms.Form):
         help_text=_("Shown at the top of every page. Something dull is safest."),
     )
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+
+
+class ExportForm(forms.Form):
+    since = DayOrTimeField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = DayOrTimeField(
+        label=_("To"), end_of_day=True, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    behaviours = forms.MultipleChoiceField(
+        label=_("Only these kinds (leave empty for everything)"),
+        choices=Behaviour.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", messages.DATE_RANGE_REVERSED)
+        return data

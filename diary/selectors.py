@@ -16,6 +16,7 @@ from diary.models import (
     Entry,
     EntryVersion,
     Evidence,
+    Export,
     Item,
     ItemVersion,
     LedgerRecord,
@@ -158,6 +159,18 @@ def item_get(*, actor: Any, item_id: int) -> Item:
             .get(diary=diary, pk=item_id)
         )
     except (Item.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def export_list(*, actor: Any) -> QuerySet[Export]:
+    return Export.objects.filter(diary=diary_for(actor)).order_by("-number")
+
+
+def export_get(*, actor: Any, export_id: int) -> Export:
+    diary = diary_for(actor)
+    try:
+        return Export.objects.get(diary=diary, pk=export_id)
+    except (Export.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 

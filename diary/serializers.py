@@ -10,11 +10,13 @@ from rest_framework import serializers
 
 from diary.choices import Behaviour, EvidenceKind
 from diary.hashing import iso
+from diary.messages import DATE_RANGE_REVERSED
 from diary.models import (
     Entry,
     EntryVersion,
     EntryWithdrawal,
     Evidence,
+    Export,
     Item,
     ItemVersion,
     LedgerRecord,
@@ -203,3 +205,38 @@ class VerificationSerializer(serializers.Serializer):
     records = serializers.IntegerField(help_text="How many records were checked.")
     head = serializers.CharField(allow_null=True, help_text="The hash of the last record.")
     problem = serializers.CharField(allow_null=True, help_text="The first bad record, if any.")
+
+
+class ExportInputSerializer(serializers.Serializer):
+    since = serializers.DateTimeField(required=False, allow_null=True)
+    until = serializers.DateTimeField(required=False, allow_null=True)
+    behaviours = BehavioursField()
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            raise serializers.ValidationError({"until": [str(DATE_RANGE_REVERSED)]})
+        return data
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Export
+        fields = (
+            "id",
+            "number",
+            "created_at",
+            "since",
+            "until",
+            "behaviours",
+            "head_seq",
+            "head_hash",
+            "manifest_sha256",
+            "size",
+            "download_url",
+        )
+
+    def get_download_url(self, export: Export) -> str:
+        return reverse("api:export_download", args=[export.pk])

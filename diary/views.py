@@ -14,10 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from diary import selectors, services
 from diary.evidence import evidence_attach
+from diary.export import export_create
 from diary.forms import (
     EntryFilterForm,
     EntryForm,
     EvidenceForm,
+    ExportForm,
     ItemForm,
     QuickCaptureForm,
     SettingsForm,
@@ -284,3 +286,32 @@ def diary_settings(request: HttpRequest) -> HttpResponse:
             flash.success(request, _("Settings saved."))
             return redirect("diary:settings")
     return render(request, "diary/settings.html", {"form": form, "diary": diary})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def exports(request: HttpRequest) -> HttpResponse:
+    diary = selectors.diary_for(request.user)
+    form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        export = export_create(diary=diary, actor=request.user, **form.cleaned_data)
+        flash.success(
+            request, _("Bundle %(number)s is ready to download.") % {"number": export.number}
+        )
+        return redirect("diary:exports")
+    past = selectors.export_list(actor=request.user)
+    return render(request, "diary/exports.html", {"form": form, "exports": past})
+
+
+@require_GET
+@login_required
+def export_download(request: HttpRequest, export_id: int) -> FileResponse:
+    export = selectors.export_get(actor=request.user, export_id=export_id)
+    response = FileResponse(
+        export.bundle.open("rb"),
+        as_attachment=True,
+        filename=export.download_name,
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from diary.evidence import evidence_attach
+from diary.export import export_create
 from diary.models import LedgerRecord
 from tests.factories import OwnerFactory, jpeg_bytes, make_entry, make_item, upload
 from witnesses import services
@@ -101,6 +102,7 @@ def world() -> World:
         },
         uploads=[upload("seen.jpg", jpeg_bytes())],
     )
+    export = export_create(diary=owner.diary, actor=owner)
     other_make = make_entry(other, what_happened="their own")
     _, other_witness_client = _witness_client(other, "Someone else")
 
@@ -130,6 +132,7 @@ def world() -> World:
             "reference": submission.reference,
             "file_id": SubmissionFile.objects.get(submission=submission).pk,
             "other_entry": other_make.pk,
+            "export_id": export.pk,
             "w_all": w_all.pk,
         },
     )
@@ -198,6 +201,8 @@ CASES: dict[str, Case] = {
     "diary:item": owner_only("get", "item_id"),
     "diary:item_amend": owner_only("post", "item_id", description="changed"),
     "diary:settings": owner_only(scoped=True),
+    "diary:exports": owner_only(scoped=True),
+    "diary:export_download": owner_only("get", "export_id"),
     "witnesses:contacts": owner_only(scoped=True),
     "witnesses:contact_new": owner_only(scoped=True),
     "witnesses:contact": owner_only("get", "witness_id"),
@@ -234,6 +239,8 @@ CASES: dict[str, Case] = {
     "api:items": owner_only(scoped=True),
     "api:item": owner_only("get", "item_id"),
     "api:item_versions": owner_only("post", "item_id", description="changed"),
+    "api:exports": owner_only(scoped=True),
+    "api:export_download": owner_only("get", "export_id"),
     "api:ledger": owner_only(scoped=True),
     "api:ledger_verify": owner_only(scoped=True),
     "witnesses_api:witnesses": owner_only(scoped=True),

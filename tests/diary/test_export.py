@@ -6,9 +6,13 @@ import io
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from rest_framework.test import APIClient
 
 from diary import services
 from diary.evidence import evidence_attach
@@ -165,3 +169,79 @@ def test_filters_choose_what_the_bundle_covers(owner, tmp_path):
     assert manifest["entries"] == ["#2"]
     assert manifest["filters"]["behaviours"] == ["contact"]
     assert run_verify(folder).returncode == 0
+
+
+def test_the_owner_exports_from_the_page_and_downloads_it(owner, owner_client, tmp_path):
+    make_entry(owner, what_happened="Page export")
+    response = owner_client.post(reverse("diary:exports"), {"since": "", "until": ""})
+    assert response.url == reverse("diary:exports")
+    export = Export.objects.get(diary=owner.diary)
+    page = owner_client.get(response.url).content.decode()
+    assert export.head_hash in page
+    download = owner_client.get(reverse("diary:export_download", args=[export.pk]))
+    assert download["Content-Disposition"].startswith("attachment;")
+    zipped = tmp_path / "page.zip"
+    zipped.write_bytes(b"".join(download.streaming_content))
+    with zipfile.ZipFile(zipped) as archive:
+        archive.extractall(tmp_path / "page")
+    assert run_verify(tmp_path / "page").returncode == 0
+
+
+def test_a_reversed_range_is_refused_on_the_page_and_the_api(owner, owner_client):
+    response = owner_client.post(
+        reverse("diary:exports"), {"since": "2026-02-01", "until": "2026-01-01"}
+    )
+    assert response.status_code == 200
+    api = APIClient()
+    api.force_authenticate(owner)
+    response = api.post(
+        "/api/exports/",
+        {"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "until" in response.json()
+    assert not Export.objects.exists()
+
+
+def test_the_api_makes_lists_and_serves_a_bundle(owner):
+    api = APIClient()
+    api.force_authenticate(owner)
+    response = api.post("/api/exports/", {"behaviours": ["watching"]}, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["behaviours"] == ["watching"]
+    assert api.get("/api/exports/").json()["results"][0]["head_hash"] == body["head_hash"]
+    download = api.get(body["download_url"])
+    assert download["Content-Type"] == "application/zip"
+
+
+def test_the_command_writes_a_bundle(owner, tmp_path):
+    make_entry(owner)
+    out = io.StringIO()
+    call_command(
+        "export_diary",
+        "--diary",
+        str(owner.diary.pk),
+        "--out",
+        str(tmp_path / "c.zip"),
+        "--since",
+        "2000-01-01",
+        stdout=out,
+    )
+    assert "written to" in out.getvalue()
+    with zipfile.ZipFile(tmp_path / "c.zip") as archive:
+        archive.extractall(tmp_path / "c")
+    assert run_verify(tmp_path / "c").returncode == 0
+    with pytest.raises(CommandError):
+        call_command("export_diary", "--diary", "99999", "--out", str(tmp_path / "x.zip"))
+    with pytest.raises(CommandError):
+        call_command(
+            "export_diary",
+            "--diary",
+            str(owner.diary.pk),
+            "--out",
+            str(tmp_path / "y.zip"),
+            "--since",
+            "soon",
+        )

@@ -1,0 +1,45 @@
+import shutil
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from diary.export import export_create
+from diary.forms import DayOrTimeField
+from diary.models import Diary
+
+
+class Command(BaseCommand):
+    help = "Make a police bundle for one diary (recorded in its ledger) and copy it to --out."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--diary", type=int, required=True, help="The diary's id.")
+        parser.add_argument("--out", required=True, help="Where to write the zip.")
+        parser.add_argument("--since", help="First day (YYYY-MM-DD), in the diary's zone.")
+        parser.add_argument("--until", help="Last day (YYYY-MM-DD), in the diary's zone.")
+        parser.add_argument(
+            "--behaviour", action="append", default=[], help="Only this kind (repeatable)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        diary = Diary.objects.filter(pk=options["diary"]).first()
+        if diary is None:
+            raise CommandError(f"There is no diary {options['diary']}.")
+        with timezone.override(diary.time_zone):
+            try:
+                since = DayOrTimeField().clean(options["since"])
+                until = DayOrTimeField(end_of_day=True).clean(options["until"])
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from None
+        export = export_create(
+            diary=diary, actor=None, since=since, until=until, behaviours=options["behaviour"]
+        )
+        out = Path(options["out"])
+        with export.bundle.open("rb") as source, out.open("wb") as target:
+            shutil.copyfileobj(source, target)
+        self.stdout.write(
+            f"Bundle {export.number} written to {out} ({export.size} bytes); "
+            f"ledger head {export.head_hash} at record {export.head_seq}."
+        )
