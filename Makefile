@@ -6,7 +6,11 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check pytest install lock seed clean
+.PHONY: run test lint check pytest install lock seed clean system-deps
+
+# Debian packages WeasyPrint (the chronology PDF) and the PDF tests need. Installed when missing
+# and we may (root with apt-get, as on CI); otherwise we say what to install.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +22,17 @@ $(STAMP): requirements.lock | $(BIN)/python
 	$(BIN)/pip check
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system-deps
+
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq $$missing; \
+		else \
+			echo "Please install these system packages for PDFs: $$missing"; \
+		fi; \
+	fi
 
 # A local settings file with a random secret key, made once and never committed.
 .env:

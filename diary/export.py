@@ -24,6 +24,7 @@ from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from diary import ledger
+from diary.chronology import chronology_pdf
 from diary.hashing import GENESIS_HASH, canonical_json, iso
 from diary.ledger import object_label
 from diary.models import (
@@ -221,6 +222,7 @@ def write_bundle(
         )
         for version in items:
             objects.append(_object(version, f"{version.item.reference} v{version.number}"))
+        bundle.add_bytes("chronology.pdf", chronology_pdf(diary, entries, head_hash, filters))
         bundle.add_bytes("entries.csv", entries_csv(entries))
         bundle.add_stream("ledger.jsonl", ledger_lines(diary, head_seq))
         for name in ("verify.py", "VERIFY.txt"):

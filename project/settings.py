@@ -296,6 +296,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        name: {"level": "INFO", "filters": ["redact_witness_links"]} for name in _PATH_LOGGERS
+        **{name: {"level": "INFO", "filters": ["redact_witness_links"]} for name in _PATH_LOGGERS},
+        # WeasyPrint narrates every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -4,6 +4,7 @@ import csv
 import hashlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -245,3 +246,20 @@ def test_the_command_writes_a_bundle(owner, tmp_path):
             "--since",
             "soon",
         )
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_the_chronology_pdf_has_every_entry_and_the_head(owner, bundle):
+    text = subprocess.run(
+        [shutil.which("pdftotext"), str(bundle / "chronology.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    for reference in manifest["entries"]:
+        assert reference in text
+    assert manifest["ledger_head"]["hash"] in text.replace("\n", "")
+    assert "Evidence index" in text and "E001" in text
+    assert "Page 1 of" in text
+    assert "Witnesses" in text

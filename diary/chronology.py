@@ -1,0 +1,71 @@
+"""chronology.pdf: the diary as a police chronology, rendered by WeasyPrint from a Django
+template, in the owner's time zone, with the ledger head in every page footer."""
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from diary.choices import Behaviour
+from diary.models import Diary, Entry, EntryWithdrawal, Item
+
+# Other apps add pages (the witnesses, what was kept aside) without diary importing them:
+# each returns HTML for the bundle's diary.
+EXTRA_SECTIONS: list[Callable[[Diary], str]] = []
+
+
+def register_section(render: Callable[[Diary], str]) -> None:
+    if render not in EXTRA_SECTIONS:
+        EXTRA_SECTIONS.append(render)
+
+
+def chronology_context(
+    diary: Diary, entries: Sequence[Entry], head_hash: str, filters: dict[str, Any]
+) -> dict[str, Any]:
+    labels = dict(Behaviour.choices)
+    counts = Counter(code for entry in entries for code in entry.current.behaviours)
+    evidence = [e for entry in entries for e in entry.evidence.all()]
+    amended = [entry for entry in entries if len(entry.versions.all()) > 1]
+    withdrawn = (
+        EntryWithdrawal.objects.filter(entry__diary=diary)
+        .select_related("entry", "entry__current")
+        .order_by("withdrawn_at")
+    )
+    items = (
+        Item.objects.filter(diary=diary)
+        .select_related("current", "current__entry")
+        .order_by("number")
+    )
+    police = sorted(
+        {entry.current.police_reference for entry in entries if entry.current.police_reference}
+    )
+    return {
+        "diary": diary,
+        "entries": entries,
+        "evidence": evidence,
+        "amended": amended,
+        "withdrawn": withdrawn,
+        "items": items,
+        "police_references": police,
+        "behaviour_counts": [
+            (labels[code], counts[code]) for code, _ in Behaviour.choices if counts[code]
+        ],
+        "head_hash": head_hash,
+        "filters": filters,
+        "generated_at": timezone.now(),
+        "extra_sections": [render(diary) for render in EXTRA_SECTIONS],
+    }
+
+
+def chronology_pdf(
+    diary: Diary, entries: Sequence[Entry], head_hash: str, filters: dict[str, Any]
+) -> bytes:
+    from weasyprint import HTML
+
+    with timezone.override(diary.time_zone):
+        html = render_to_string(
+            "diary/chronology.html", chronology_context(diary, entries, head_hash, filters)
+        )
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,30 @@
+"""The witnesses' pages of the chronology PDF: who they are and what was kept aside."""
+
+from django.template.loader import render_to_string
+
+from diary.models import Diary
+from witnesses.models import Decision, Submission, Witness
+
+
+def witnesses_section(diary: Diary) -> str:
+    witnesses = Witness.objects.filter(diary=diary).order_by("name", "pk")
+    statements = {}
+    for witness_id, statement in (
+        Submission.objects.filter(diary=diary)
+        .exclude(statement="")
+        .order_by("received_at")
+        .values_list("witness_id", "statement")
+    ):
+        statements[witness_id] = statement  # the latest answer wins
+    kept_aside = (
+        Submission.objects.filter(diary=diary, decision__outcome=Decision.Outcome.KEPT_ASIDE)
+        .select_related("witness", "decision")
+        .order_by("received_at")
+    )
+    return render_to_string(
+        "witnesses/chronology_section.html",
+        {
+            "witnesses": [(w, statements.get(w.pk, "")) for w in witnesses],
+            "kept_aside": kept_aside,
+        },
+    )
