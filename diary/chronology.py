@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from diary.choices import Behaviour
 from diary.models import Diary, Entry, EntryWithdrawal, Item
+from diary.patterns import patterns_for
 
 # Other apps add pages (the witnesses, what was kept aside) without diary importing them:
 # each returns HTML for the bundle's diary.
@@ -56,6 +57,7 @@ def chronology_context(
         "filters": filters,
         "generated_at": timezone.now(),
         "extra_sections": [render(diary) for render in EXTRA_SECTIONS],
+        **{"pattern_" + key: value for key, value in patterns_for(diary, timezone.now()).items()},
     }
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("items/<int:item_id>/", views.item_detail, name="item"),
     path("items/<int:item_id>/amend/", views.item_amend, name="item_amend"),
     path("settings/", views.diary_settings, name="settings"),
+    path("patterns/", views.patterns, name="patterns"),
     path("export/", views.exports, name="exports"),
     path("export/<int:export_id>/download", views.export_download, name="export_download"),
 ]

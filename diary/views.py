@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -28,6 +29,7 @@ from diary.forms import (
     ask_for_files_again,
 )
 from diary.models import Evidence
+from diary.patterns import patterns_for
 
 PAGE_SIZE = 25
 
@@ -315,3 +317,10 @@ def export_download(request: HttpRequest, export_id: int) -> FileResponse:
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_GET
+@login_required
+def patterns(request: HttpRequest) -> HttpResponse:
+    diary = selectors.diary_for(request.user)
+    return render(request, "diary/patterns.html", patterns_for(diary, timezone.now()))

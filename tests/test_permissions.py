@@ -201,6 +201,7 @@ CASES: dict[str, Case] = {
     "diary:item": owner_only("get", "item_id"),
     "diary:item_amend": owner_only("post", "item_id", description="changed"),
     "diary:settings": owner_only(scoped=True),
+    "diary:patterns": owner_only(scoped=True),
     "diary:exports": owner_only(scoped=True),
     "diary:export_download": owner_only("get", "export_id"),
     "witnesses:contacts": owner_only(scoped=True),
