@@ -10,7 +10,7 @@ PORT ?= 8000
 
 # Debian packages WeasyPrint (the chronology PDF) and the PDF tests need. Installed when missing
 # and we may (root with apt-get, as on CI); otherwise we say what to install.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -289,6 +289,8 @@ class ExportListCreateApi(generics.ListAPIView):
             since=data.get("since"),
             until=data.get("until"),
             behaviours=data.get("behaviours", []),
+            include_contacts=data["include_contacts"],
+            include_reasons=data["include_reasons"],
         )
         return Response(ExportSerializer(export).data, status=status.HTTP_201_CREATED)
 

@@ -11,13 +11,14 @@ from django.utils import timezone
 from diary.choices import Behaviour
 from diary.models import Diary, Entry, EntryWithdrawal, Item
 from diary.patterns import patterns_for
+from diary.risk import latest_checklist
 
 # Other apps add pages (the witnesses, what was kept aside) without diary importing them:
-# each returns HTML for the bundle's diary.
-EXTRA_SECTIONS: list[Callable[[Diary], str]] = []
+# each returns HTML for the bundle's diary, given the bundle's filters and choices.
+EXTRA_SECTIONS: list[Callable[[Diary, dict[str, Any]], str]] = []
 
 
-def register_section(render: Callable[[Diary], str]) -> None:
+def register_section(render: Callable[[Diary, dict[str, Any]], str]) -> None:
     if render not in EXTRA_SECTIONS:
         EXTRA_SECTIONS.append(render)
 
@@ -56,7 +57,8 @@ def chronology_context(
         "head_hash": head_hash,
         "filters": filters,
         "generated_at": timezone.now(),
-        "extra_sections": [render(diary) for render in EXTRA_SECTIONS],
+        "extra_sections": [render(diary, filters) for render in EXTRA_SECTIONS],
+        "risk": latest_checklist(diary),
         **{"pattern_" + key: value for key, value in patterns_for(diary, timezone.now()).items()},
     }
 

@@ -258,14 +258,19 @@ def export_create(
     since: datetime | None = None,
     until: datetime | None = None,
     behaviours: Iterable[str] = (),
+    include_contacts: bool = False,
+    include_reasons: bool = False,
 ) -> Export:
-    """Make a bundle, keep it, and record it in the ledger. The diary stays locked while the
-    bundle is built, so its ledger head cannot move underneath it."""
+    """Make a bundle, keep it, and record it in the ledger. Witnesses' contact details and the
+    reasons for withdrawing or keeping things aside go in only if the owner asks. The diary
+    stays locked while the bundle is built, so its ledger head cannot move underneath it."""
     kinds = sorted({code for code in behaviours if code})
     filters = {
         "since": iso(since) if since else None,
         "until": iso(until) if until else None,
         "behaviours": kinds,
+        "include_contacts": include_contacts,
+        "include_reasons": include_reasons,
     }
     stored = ""
     try:

@@ -330,6 +330,13 @@ class ExportForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    include_contacts = forms.BooleanField(
+        label=_("Include your contacts' phone numbers and e-mail addresses"), required=False
+    )
+    include_reasons = forms.BooleanField(
+        label=_("Include your reasons for withdrawing entries and keeping reports aside"),
+        required=False,
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -25,6 +25,7 @@ from diary.models import (
     Export,
     ItemVersion,
     LedgerRecord,
+    RiskChecklist,
 )
 
 DIARY_CREATE = "diary.create"
@@ -36,6 +37,7 @@ EVIDENCE_ATTACH = "evidence.attach"
 ITEM_CREATE = "item.create"
 ITEM_AMEND = "item.amend"
 EXPORT_CREATE = "export.create"
+RISK_CHECKLIST = "risk.checklist"
 
 CHUNK = 2_000
 
@@ -49,6 +51,7 @@ LEDGERED: dict[type[models.Model], str] = {
     Evidence: "diary_id",
     ItemVersion: "item__diary_id",
     Export: "diary_id",
+    RiskChecklist: "diary_id",
 }
 
 

@@ -211,6 +211,8 @@ class ExportInputSerializer(serializers.Serializer):
     since = serializers.DateTimeField(required=False, allow_null=True)
     until = serializers.DateTimeField(required=False, allow_null=True)
     behaviours = BehavioursField()
+    include_contacts = serializers.BooleanField(default=False)
+    include_reasons = serializers.BooleanField(default=False)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         since, until = data.get("since"), data.get("until")

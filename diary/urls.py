@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diary import views
+from diary import risk_views, views
 
 app_name = "diary"
 
@@ -23,4 +23,6 @@ urlpatterns = [
     path("patterns/", views.patterns, name="patterns"),
     path("export/", views.exports, name="exports"),
     path("export/<int:export_id>/download", views.export_download, name="export_download"),
+    path("risk/", risk_views.risk_checklist, name="risk"),
+    path("risk/<int:risk_id>/", risk_views.risk_checklist_detail, name="risk_checklist"),
 ]

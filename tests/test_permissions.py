@@ -20,6 +20,7 @@ from django.utils import timezone
 from diary.evidence import evidence_attach
 from diary.export import export_create
 from diary.models import LedgerRecord
+from diary.risk import QUESTIONS, risk_checklist_complete
 from tests.factories import OwnerFactory, jpeg_bytes, make_entry, make_item, upload
 from witnesses import services
 from witnesses.models import Submission, SubmissionFile, WitnessLink
@@ -78,6 +79,9 @@ def world() -> World:
     services.entry_share(entry=shared, actor=owner)
     evidence = evidence_attach(entry=private, actor=owner, upload=upload())
     item = make_item(owner, description="MARKER-ITEM")
+    checklist = risk_checklist_complete(
+        diary=owner.diary, actor=owner, answers={q.code: q.choices[-1][0] for q in QUESTIONS}
+    )
     services.brief_update(
         diary=owner.diary,
         actor=owner,
@@ -133,6 +137,7 @@ def world() -> World:
             "file_id": SubmissionFile.objects.get(submission=submission).pk,
             "other_entry": other_make.pk,
             "export_id": export.pk,
+            "risk_id": checklist.pk,
             "w_all": w_all.pk,
         },
     )
@@ -201,6 +206,8 @@ CASES: dict[str, Case] = {
     "diary:item": owner_only("get", "item_id"),
     "diary:item_amend": owner_only("post", "item_id", description="changed"),
     "diary:settings": owner_only(scoped=True),
+    "diary:risk": owner_only(scoped=True),
+    "diary:risk_checklist": owner_only("get", "risk_id"),
     "diary:patterns": owner_only(scoped=True),
     "diary:exports": owner_only(scoped=True),
     "diary:export_download": owner_only("get", "export_id"),
@@ -306,6 +313,13 @@ def body(response: Any) -> str:
     return response.content.decode("utf-8", "replace")
 
 
+def assert_discreet(response: Any, text: str, where: tuple[str, str]) -> None:
+    """No page anyone can see names what the app is for (DESIGN invariant 9)."""
+    if response.get("Content-Type", "").startswith(("text/html", "application/json")):
+        lower = text.lower()
+        assert "stalk" not in lower and "victim" not in lower, where
+
+
 def call(world: World, actor: str, name: str, case: Case) -> Any:
     url = reverse(name, kwargs=case.kwargs(world))
     client = world.clients[actor]
@@ -322,6 +336,7 @@ def test_only_the_right_people_get_through(world, name):
         response = call(world, actor, name, case)
         assert response.status_code < 500, (actor, name)
         text = body(response)
+        assert_discreet(response, text, (actor, name))
         if case.public:
             if actor != OWNER:
                 assert not [m for m in MARKERS if m in text], (actor, name)
@@ -347,6 +362,7 @@ def test_account_pages_never_show_the_diary(world, name):
             continue
         response = world.clients[actor].get(url)
         assert response.status_code < 500, (actor, name)
+        assert_discreet(response, body(response), (actor, name))
         leaked = [marker for marker in MARKERS if marker in body(response)]
         assert leaked == [], (actor, name, leaked)
 

@@ -1,12 +1,14 @@
 """The witnesses' pages of the chronology PDF: who they are and what was kept aside."""
 
+from typing import Any
+
 from django.template.loader import render_to_string
 
 from diary.models import Diary
 from witnesses.models import Decision, Submission, Witness
 
 
-def witnesses_section(diary: Diary) -> str:
+def witnesses_section(diary: Diary, filters: dict[str, Any]) -> str:
     witnesses = Witness.objects.filter(diary=diary).order_by("name", "pk")
     statements = {}
     for witness_id, statement in (
@@ -26,5 +28,7 @@ def witnesses_section(diary: Diary) -> str:
         {
             "witnesses": [(w, statements.get(w.pk, "")) for w in witnesses],
             "kept_aside": kept_aside,
+            "include_contacts": filters.get("include_contacts", False),
+            "include_reasons": filters.get("include_reasons", False),
         },
     )

@@ -263,3 +263,28 @@ def test_the_chronology_pdf_has_every_entry_and_the_head(owner, bundle):
     assert "Evidence index" in text and "E001" in text
     assert "Page 1 of" in text
     assert "Witnesses" in text
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_reasons_and_contacts_only_when_the_owner_asks(owner, tmp_path):
+    from witnesses import services as witness_services
+
+    witness_services.witness_invite(
+        diary=owner.diary, actor=owner, name="Pat", relationship="friend", contact="07700 900999"
+    )
+    gone = make_entry(owner)
+    services.entry_withdraw(entry=gone, actor=owner, reason="A private reason")
+
+    def pdf_text(export):
+        folder = unzip_to(export, tmp_path / f"b{export.number}")
+        pdf = folder / "chronology.pdf"
+        return subprocess.run(
+            [shutil.which("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+
+    plain = pdf_text(export_create(diary=owner.diary, actor=owner))
+    assert "07700 900999" not in plain and "A private reason" not in plain
+    full = pdf_text(
+        export_create(diary=owner.diary, actor=owner, include_contacts=True, include_reasons=True)
+    )
+    assert "07700 900999" in full and "A private reason" in full

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from diary.choices import Precision
 from diary.ledger import ledger_verify
-from diary.models import Entry, EntryVersion, Evidence, Item, ItemVersion, User
+from diary.models import Entry, EntryVersion, Evidence, Item, ItemVersion, RiskChecklist, User
 from tests.witnesses.conftest import opened
 from witnesses.management.commands.seed_demo import DEFAULT_PASSWORD, DEMO_EMAIL
 from witnesses.models import (
@@ -58,6 +58,7 @@ def counts() -> dict[str, int]:
         "follow_ups": FollowUp.objects.count(),
         "decisions": Decision.objects.count(),
         "shared": SharedEntry.objects.count(),
+        "checklists": RiskChecklist.objects.count(),
     }
 
 
@@ -96,6 +97,12 @@ def test_seed_makes_a_demo_diary_whose_ledger_verifies() -> None:
     handed = items.filter(current__exhibit_reference="JS/1").get()
     assert handed.versions.count() == 2
     assert handed.current.police_handed_at >= handed.current.found_at
+
+    checklist = RiskChecklist.objects.get(diary=user.diary)
+    # What the diary shows is confirmed; the owner's own answers and notes are kept.
+    assert checklist.answers["loitering"]["answer"] == "yes"
+    assert checklist.answers["approaches_others"]["answer"] == "yes"
+    assert checklist.answers["wellbeing"]["note"].startswith("Not sleeping")
 
     result = ledger_verify()
     assert result.ok, result.problem

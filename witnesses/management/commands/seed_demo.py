@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from diary import services
+from diary import risk, services
 from diary.choices import Behaviour, Channel, ItemKind, Precision, Storage
 from diary.evidence import (
     EXIF_DATETIME_ORIGINAL,
@@ -34,7 +34,7 @@ from diary.evidence import (
     EXIF_OFFSET_TIME_ORIGINAL,
     evidence_attach,
 )
-from diary.models import Diary, Entry, Evidence, Item, KeptFile, User
+from diary.models import Diary, Entry, Evidence, Item, KeptFile, RiskChecklist, User
 from witnesses import services as witness_services
 from witnesses.models import (
     DEFAULT_SAFETY,
@@ -729,7 +729,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  {entries.count()} entries ({withdrawn} withdrawn), "
             f"{Evidence.objects.filter(diary=diary).count()} files, "
-            f"{Item.objects.filter(diary=diary).count()} items."
+            f"{Item.objects.filter(diary=diary).count()} items, "
+            f"{RiskChecklist.objects.filter(diary=diary).count()} risk checklist."
         )
         submissions = Submission.objects.filter(diary=diary)
         decisions = Decision.objects.filter(submission__diary=diary)
@@ -817,7 +818,36 @@ def _seed(password: str, kept: list[KeptFile]) -> tuple[Diary, tuple[str, str]]:
             "current_location": HANDOVER["current_location"],
         },
     )
-    return diary, _seed_witnesses(diary, user, entries, kept, now, rng)
+    link = _seed_witnesses(diary, user, entries, kept, now, rng)
+    _seed_checklist(diary, user)
+    return diary, link
+
+
+# The owner's own answers; where the diary already shows one, the diary's suggestion is taken,
+# as an owner confirming it would.
+CHECKLIST = {
+    "fear": {"answer": "quite", "note": "Worse since he started turning up at work."},
+    "earlier_harassment": {"answer": "yes", "note": "He did the same to his ex before me."},
+    "property_damaged": {"answer": "not_sure"},
+    "frequent_contact": {"answer": "not_sure"},
+    "loitering": {"answer": "yes"},
+    "threats": {"answer": "no"},
+    "approaches_others": {"answer": "not_sure"},
+    "violence_to_others": {"answer": "no"},
+    "others_helping": {"answer": "not_sure", "note": "His brother's car was seen once."},
+    "alcohol_drugs": {"answer": "yes", "note": "Drinks heavily at weekends."},
+    "past_violence": {"answer": "not_sure"},
+    "wellbeing": {"answer": "yes", "note": "Not sleeping well. I check the window at night."},
+}
+
+
+def _seed_checklist(diary: Diary, user: User) -> None:
+    suggested = risk.risk_suggestions(actor=user)
+    answers = {
+        code: {**given, "answer": suggested[code].answer} if code in suggested else given
+        for code, given in CHECKLIST.items()
+    }
+    risk.risk_checklist_complete(diary=diary, actor=user, answers=answers)
 
 
 def _seed_witnesses(
