@@ -4,6 +4,7 @@ Values may also come from a `.env` file beside manage.py (`make run` writes one 
 SECRET_KEY); real environment variables win over it.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -125,18 +126,23 @@ AUTH_USER_MODEL = "diary.User"
 
 # Live updates and the cache: in this process by default; Redis when REDIS_URL is set.
 REDIS_URL = env.str("REDIS_URL", default="")
+# One Redis may serve several instances, and parallel test workers whose databases hand out the
+# same ids: a prefix of their own keeps their groups and keys apart.
+REDIS_PREFIX = env.str("REDIS_PREFIX", default="sightline") + os.environ.get(
+    "PYTEST_XDIST_WORKER", ""
+)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "sightline"},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "sightline",
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:
