@@ -86,6 +86,78 @@ def _svg(width: int, height: int, label: str, body: list[str]) -> SafeString:
     )
 
 
+@dataclass(frozen=True)
+class Series:
+    label: str
+    colour: str
+    values: list[int]
+
+
+# Bar charts share one frame: a fixed width, so a few weeks get wide bars and a year narrow ones.
+FRAME_WIDTH, PLOT_LEFT, PLOT_TOP, PLOT_HEIGHT = 640, 34, 10, 150
+LEGEND_ROW, LEGEND_COLUMNS = 16, 2
+
+
+def _ticks(top: int) -> list[int]:
+    """Up to four whole-number steps from 0 to at least top."""
+    step = max(1, -(-top // 4))
+    return list(range(0, top + step, step))
+
+
+def _stacked_bars(weeks: list[date], series: list[Series], label: str) -> SafeString:
+    """Bars per week stacked by series, with a y axis, week labels that never overlap and a
+    legend. Every text is escaped here."""
+    totals = [sum(s.values[n] for s in series) for n in range(len(weeks))]
+    ticks = _ticks(max(totals, default=0))
+    scale = PLOT_HEIGHT / (ticks[-1] or 1)
+    plot_width = FRAME_WIDTH - PLOT_LEFT - 10
+    slot = plot_width / max(len(weeks), 1)
+    bar = max(min(slot * 0.75, 40), 1.5)
+    base = PLOT_TOP + PLOT_HEIGHT
+    body = []
+    for tick in ticks:
+        y = base - tick * scale
+        body.append(
+            f'<line x1="{PLOT_LEFT}" y1="{y:.1f}" x2="{FRAME_WIDTH - 10}" y2="{y:.1f}" '
+            f'stroke="{"#888" if tick == 0 else "#e2e2e2"}" stroke-width="1"/>'
+            f'<text x="{PLOT_LEFT - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">'
+            f"{tick}</text>"
+        )
+    # A label about every 70 units, always on the first and last week.
+    every = max(1, round(70 / slot))
+    for n, week in enumerate(weeks):
+        x = PLOT_LEFT + n * slot + (slot - bar) / 2
+        y = base
+        for one in series:
+            value = one.values[n]
+            if not value:
+                continue
+            h = value * scale
+            y -= h
+            body.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                f'fill="{one.colour}"><title>{escape(date_format(week, "j M Y"))}: {value} '
+                f"{escape(one.label)}</title></rect>"
+            )
+        last = n == len(weeks) - 1
+        if n % every == 0 or (last and n % every >= every / 2):
+            body.append(
+                f'<text x="{x + bar / 2:.1f}" y="{base + 16}" font-size="11" '
+                f'text-anchor="middle">{escape(date_format(week, "j M"))}</text>'
+            )
+    legend_top = base + 34
+    column = (FRAME_WIDTH - PLOT_LEFT) / LEGEND_COLUMNS
+    for n, one in enumerate(series):
+        lx = PLOT_LEFT + (n % LEGEND_COLUMNS) * column
+        ly = legend_top + (n // LEGEND_COLUMNS) * LEGEND_ROW
+        body.append(
+            f'<rect x="{lx:.1f}" y="{ly - 10}" width="11" height="11" fill="{one.colour}"/>'
+            f'<text x="{lx + 16:.1f}" y="{ly}" font-size="12">{escape(one.label)}</text>'
+        )
+    rows = -(-len(series) // LEGEND_COLUMNS)
+    return _svg(FRAME_WIDTH, legend_top + rows * LEGEND_ROW, label, body)
+
+
 def weekly_chart(found: list[Incident]) -> Chart:
     """Incidents per week, stacked by kind (an entry of two kinds counts in both)."""
     codes = [code for code, _label in Behaviour.choices]
@@ -98,42 +170,15 @@ def weekly_chart(found: list[Incident]) -> Chart:
     table = Table(_("Incidents per week, by kind"), [_("Week of"), *(str(labels[c]) for c in used)])
     for week in weeks:
         table.rows.append([date_format(week, "j M Y"), *(counts[week][c] for c in used)])
-    top = max((sum(counts[w].values()) for w in weeks), default=0) or 1
-    bar, gap, height, left, bottom = 16, 4, 160, 28, 24
-    width = left + max(len(weeks), 1) * (bar + gap) + 10
-    body = [
-        f'<text x="2" y="12" font-size="10">{top}</text>',
-        f'<line x1="{left}" y1="{height}" x2="{width}" y2="{height}" stroke="#888"/>',
-    ]
-    for n, week in enumerate(weeks):
-        x, y = left + n * (bar + gap), height
-        for code in used:
-            value = counts[week][code]
-            if not value:
-                continue
-            h = value * (height - 20) / top
-            y -= h
-            colour = PALETTE[codes.index(code) % len(PALETTE)]
-            body.append(
-                f'<rect x="{x}" y="{y:.1f}" width="{bar}" height="{h:.1f}" fill="{colour}">'
-                f"<title>{escape(date_format(week, 'j M'))}: {value} "
-                f"{escape(labels[code])}</title></rect>"
-            )
-        if n % 4 == 0:
-            body.append(
-                f'<text x="{x}" y="{height + 14}" font-size="9">'
-                f"{escape(date_format(week, 'j M'))}</text>"
-            )
-    for n, code in enumerate(used):
-        lx, ly = left + (n % 2) * 220, height + bottom + 6 + (n // 2) * 14
-        body.append(
-            f'<rect x="{lx}" y="{ly - 8}" width="9" height="9" '
-            f'fill="{PALETTE[codes.index(code) % len(PALETTE)]}"/>'
-            f'<text x="{lx + 13}" y="{ly}" font-size="9">{escape(labels[code])}</text>'
+    series = [
+        Series(
+            str(labels[code]),
+            PALETTE[codes.index(code) % len(PALETTE)],
+            [counts[week][code] for week in weeks],
         )
-    total_height = height + bottom + 10 + ((len(used) + 1) // 2) * 14
-    svg = _svg(max(width, 460), total_height, str(table.caption), body)
-    return Chart(_("Incidents per week"), svg, table)
+        for code in used
+    ]
+    return Chart(_("Incidents per week"), _stacked_bars(weeks, series, table.caption), table)
 
 
 def hour_chart(found: list[Incident]) -> Chart:
@@ -162,45 +207,35 @@ def hour_chart(found: list[Incident]) -> Chart:
 
 
 def approaches_chart(found: list[Incident]) -> Chart:
-    """Approaches to family, friends, colleagues or neighbours, per week, by who recorded it."""
-    approaches = [i for i in found if APPROACHES in i.behaviours]
-    weeks = _weeks(approaches)
+    """Approaches to family, friends, colleagues or neighbours, per week, by who recorded it,
+    over the same weeks as the whole diary, so quiet weeks show as gaps."""
+    weeks = _weeks(found)
+    counts: dict[date, Counter[str]] = {w: Counter() for w in weeks}
+    for incident in found:
+        if APPROACHES in incident.behaviours:
+            counts[week_of(incident.when)][incident.source] += 1
     table = Table(
         _("Approaches to people you know, per week"),
         [_("Week of"), _("You recorded"), _("A contact reported")],
     )
-    counts = {w: Counter() for w in weeks}
-    for incident in approaches:
-        counts[week_of(incident.when)][incident.source] += 1
-    top = max((sum(c.values()) for c in counts.values()), default=0) or 1
-    bar, gap, height, left = 16, 4, 100, 28
-    body = [f'<text x="2" y="12" font-size="10">{top}</text>']
-    for n, week in enumerate(weeks):
-        own, theirs = counts[week][Entry.Source.OWNER], counts[week][Entry.Source.WITNESS]
-        table.rows.append([date_format(week, "j M Y"), own, theirs])
-        x, y = left + n * (bar + gap), height
-        for value, colour in ((own, "#1b6a8c"), (theirs, "#d07a1c")):
-            if value:
-                h = value * (height - 20) / top
-                y -= h
-                body.append(
-                    f'<rect x="{x}" y="{y:.1f}" width="{bar}" height="{h:.1f}" fill="{colour}"/>'
-                )
-        if n % 4 == 0:
-            body.append(
-                f'<text x="{x}" y="{height + 14}" font-size="9">'
-                f"{escape(date_format(week, 'j M'))}</text>"
+    for week in weeks:
+        if counts[week]:
+            table.rows.append(
+                [
+                    date_format(week, "j M Y"),
+                    counts[week][Entry.Source.OWNER],
+                    counts[week][Entry.Source.WITNESS],
+                ]
             )
-    body.append(
-        f'<rect x="{left}" y="{height + 22}" width="9" height="9" fill="#1b6a8c"/>'
-        f'<text x="{left + 13}" y="{height + 30}" font-size="9">{escape(_("You recorded"))}</text>'
-        f'<rect x="{left + 140}" y="{height + 22}" width="9" height="9" fill="#d07a1c"/>'
-        f'<text x="{left + 153}" y="{height + 30}" font-size="9">'
-        f"{escape(_('A contact reported'))}</text>"
+    series = [
+        Series(_("You recorded"), PALETTE[0], [counts[w][Entry.Source.OWNER] for w in weeks]),
+        Series(
+            _("A contact reported"), PALETTE[1], [counts[w][Entry.Source.WITNESS] for w in weeks]
+        ),
+    ]
+    return Chart(
+        _("Approaches to people you know"), _stacked_bars(weeks, series, table.caption), table
     )
-    width = max(left + max(len(weeks), 1) * (bar + gap) + 10, 320)
-    svg = _svg(width, height + 36, str(table.caption), body)
-    return Chart(_("Approaches to people you know"), svg, table)
 
 
 def top_places(found: list[Incident], limit: int = 10) -> list[tuple[str, int]]:
