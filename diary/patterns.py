@@ -54,6 +54,8 @@ class Chart:
     title: str
     svg: SafeString
     table: Table
+    # (label, colour): drawn in HTML beside the SVG, so it wraps on a narrow screen.
+    legend: list[tuple[str, str]] = field(default_factory=list)
 
 
 def incidents(entries: QuerySet[Entry], zone: ZoneInfo) -> list[Incident]:
@@ -94,8 +96,9 @@ class Series:
 
 
 # Bar charts share one frame: a fixed width, so a few weeks get wide bars and a year narrow ones.
-FRAME_WIDTH, PLOT_LEFT, PLOT_TOP, PLOT_HEIGHT = 640, 34, 10, 150
-LEGEND_ROW, LEGEND_COLUMNS = 16, 2
+# Sized for a phone: the frame is drawn about 300 pixels wide there, and text stays readable.
+FRAME_WIDTH, PLOT_LEFT, PLOT_TOP, PLOT_HEIGHT = 420, 30, 10, 140
+FONT = 14
 
 
 def _ticks(top: int) -> list[int]:
@@ -105,8 +108,8 @@ def _ticks(top: int) -> list[int]:
 
 
 def _stacked_bars(weeks: list[date], series: list[Series], label: str) -> SafeString:
-    """Bars per week stacked by series, with a y axis, week labels that never overlap and a
-    legend. Every text is escaped here."""
+    """Bars per week stacked by series, with a y axis and week labels that never overlap.
+    Every text is escaped here."""
     totals = [sum(s.values[n] for s in series) for n in range(len(weeks))]
     ticks = _ticks(max(totals, default=0))
     scale = PLOT_HEIGHT / (ticks[-1] or 1)
@@ -120,11 +123,11 @@ def _stacked_bars(weeks: list[date], series: list[Series], label: str) -> SafeSt
         body.append(
             f'<line x1="{PLOT_LEFT}" y1="{y:.1f}" x2="{FRAME_WIDTH - 10}" y2="{y:.1f}" '
             f'stroke="{"#888" if tick == 0 else "#e2e2e2"}" stroke-width="1"/>'
-            f'<text x="{PLOT_LEFT - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">'
+            f'<text x="{PLOT_LEFT - 6}" y="{y + 5:.1f}" font-size="{FONT}" text-anchor="end">'
             f"{tick}</text>"
         )
-    # A label about every 70 units, always on the first and last week.
-    every = max(1, round(70 / slot))
+    # A label about every 90 units, always on the first week.
+    every = max(1, round(90 / slot))
     for n, week in enumerate(weeks):
         x = PLOT_LEFT + n * slot + (slot - bar) / 2
         y = base
@@ -139,23 +142,16 @@ def _stacked_bars(weeks: list[date], series: list[Series], label: str) -> SafeSt
                 f'fill="{one.colour}"><title>{escape(date_format(week, "j M Y"))}: {value} '
                 f"{escape(one.label)}</title></rect>"
             )
-        last = n == len(weeks) - 1
-        if n % every == 0 or (last and n % every >= every / 2):
+        if n % every == 0:
             body.append(
-                f'<text x="{x + bar / 2:.1f}" y="{base + 16}" font-size="11" '
+                f'<text x="{x + bar / 2:.1f}" y="{base + FONT + 4}" font-size="{FONT}" '
                 f'text-anchor="middle">{escape(date_format(week, "j M"))}</text>'
             )
-    legend_top = base + 34
-    column = (FRAME_WIDTH - PLOT_LEFT) / LEGEND_COLUMNS
-    for n, one in enumerate(series):
-        lx = PLOT_LEFT + (n % LEGEND_COLUMNS) * column
-        ly = legend_top + (n // LEGEND_COLUMNS) * LEGEND_ROW
-        body.append(
-            f'<rect x="{lx:.1f}" y="{ly - 10}" width="11" height="11" fill="{one.colour}"/>'
-            f'<text x="{lx + 16:.1f}" y="{ly}" font-size="12">{escape(one.label)}</text>'
-        )
-    rows = -(-len(series) // LEGEND_COLUMNS)
-    return _svg(FRAME_WIDTH, legend_top + rows * LEGEND_ROW, label, body)
+    return _svg(FRAME_WIDTH, base + FONT + 8, label, body)
+
+
+def _legend(series: list[Series]) -> list[tuple[str, str]]:
+    return [(one.label, one.colour) for one in series]
 
 
 def weekly_chart(found: list[Incident]) -> Chart:
@@ -178,7 +174,12 @@ def weekly_chart(found: list[Incident]) -> Chart:
         )
         for code in used
     ]
-    return Chart(_("Incidents per week"), _stacked_bars(weeks, series, table.caption), table)
+    return Chart(
+        _("Incidents per week"),
+        _stacked_bars(weeks, series, table.caption),
+        table,
+        _legend(series),
+    )
 
 
 def hour_chart(found: list[Incident]) -> Chart:
@@ -186,20 +187,20 @@ def hour_chart(found: list[Incident]) -> Chart:
     grid = Counter((i.when.weekday(), i.when.hour) for i in found)
     top = max(grid.values(), default=0) or 1
     table = Table(_("Incidents by day and hour"), [_("Day"), *(f"{h:02d}" for h in range(24))])
-    cell, left, topm = 17, 34, 14
+    cell, left, topm = 16, 42, 20
     body = []
-    for h in range(0, 24, 3):
-        body.append(f'<text x="{left + h * cell}" y="10" font-size="9">{h:02d}</text>')
+    for h in range(0, 24, 6):
+        body.append(f'<text x="{left + h * cell}" y="{FONT}" font-size="{FONT}">{h:02d}:00</text>')
     for d, day in enumerate(WEEKDAYS):
         table.rows.append([_(day), *(grid[(d, h)] for h in range(24))])
         y = topm + d * cell
-        body.append(f'<text x="0" y="{y + 12}" font-size="9">{escape(_(day))}</text>')
+        body.append(f'<text x="0" y="{y + 13}" font-size="{FONT}">{escape(_(day))}</text>')
         for h in range(24):
             value = grid[(d, h)]
             shade = 0.08 + 0.92 * value / top if value else 0.0
             body.append(
                 f'<rect x="{left + h * cell}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
-                f'fill="#1b6a8c" fill-opacity="{shade:.2f}" stroke="#ddd" stroke-width="0.5">'
+                f'fill="#1b6a8c" fill-opacity="{shade:.2f}" stroke="#ccc" stroke-width="0.5">'
                 f"<title>{escape(_(day))} {h:02d}:00: {value}</title></rect>"
             )
     svg = _svg(left + 24 * cell + 4, topm + 7 * cell + 4, str(table.caption), body)
@@ -234,7 +235,10 @@ def approaches_chart(found: list[Incident]) -> Chart:
         ),
     ]
     return Chart(
-        _("Approaches to people you know"), _stacked_bars(weeks, series, table.caption), table
+        _("Approaches to people you know"),
+        _stacked_bars(weeks, series, table.caption),
+        table,
+        _legend(series),
     )
 
 
