@@ -35,7 +35,7 @@ MAGIC = b"SLENC1"
 SEGMENT = 64 * 1024
 TAG = 16
 HEADER = MAGIC + struct.pack(">I", SEGMENT)
-COPY_CHUNK = 1024 * 1024
+COPY_CHUNK = 4 * SEGMENT
 
 
 class FileIntegrityError(DecryptionError):

@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.db.models import ExpressionWrapper, F, TextField
 
 from diary import crypto, filestore
+from diary.crypto import DecryptionError
 from diary.fields import EncryptedMixin, SearchIndexField, WrappedKeyField
 
 BATCH = 500
@@ -112,7 +113,10 @@ def reseal(model: type[models.Model], report: Report, *, plaintext: bool = False
                 continue
             obj = model(pk=pk)
             for f, raw in zip(fields, raws, strict=True):
-                setattr(obj, f.attname, _open(f, raw, plaintext))
+                try:
+                    setattr(obj, f.attname, _open(f, raw, plaintext))
+                except DecryptionError as error:
+                    raise DecryptionError(f"{label} {pk}, {f.name}: {error}") from error
             changed.append(obj)
             report.values[label] += stale
         if changed:
@@ -135,7 +139,10 @@ def rewrap(model: type[models.Model], report: Report) -> None:
                 continue
             obj = model(pk=pk)
             for f, token in zip(fields, tokens, strict=True):
-                setattr(obj, f.attname, crypto.rewrap_file_key(token) if token else token)
+                try:
+                    setattr(obj, f.attname, crypto.rewrap_file_key(token) if token else token)
+                except DecryptionError as error:
+                    raise DecryptionError(f"{label} {pk}, {f.name}: {error}") from error
             changed.append(obj)
             report.file_keys[label] += len(stale)
         if changed:
