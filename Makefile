@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check pytest install lock seed clean system-deps
+.PHONY: run test lint check pytest install lock seed clean system-deps keys
 
 # Debian packages WeasyPrint (the chronology PDF) and the PDF tests need. Installed when missing
 # and we may (root with apt-get, as on CI); otherwise we say what to install.
@@ -40,7 +40,22 @@ system-deps:
 		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 	@echo "Wrote .env with a new SECRET_KEY."
 
-run: install .env
+# Keys for encryption at rest, written into .env once (an older .env without them gains them).
+# Never derived from SECRET_KEY. Back .env up: without these keys the diary cannot be read.
+NEW_KEY := $(PYTHON) -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())'
+keys: .env
+	@if ! grep -q '^ENCRYPTION_KEYS=' .env; then \
+		[ -z "$$(tail -c 1 .env)" ] || echo >> .env; \
+		echo "ENCRYPTION_KEYS=k1:$$($(NEW_KEY))" >> .env; \
+		echo "Wrote ENCRYPTION_KEYS into .env. Back it up: losing it loses the diary (README, Keys)."; \
+	fi
+	@if ! grep -q '^SEARCH_INDEX_KEY=' .env; then \
+		[ -z "$$(tail -c 1 .env)" ] || echo >> .env; \
+		echo "SEARCH_INDEX_KEY=$$($(NEW_KEY))" >> .env; \
+		echo "Wrote SEARCH_INDEX_KEY into .env."; \
+	fi
+
+run: install keys
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo ""
@@ -52,17 +67,17 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-check: install .env
+check: install keys
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 
-pytest: install .env
+pytest: install keys
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint check pytest
 
 # A demo diary to look around in: sign in as demo@example.com (the password is printed).
-seed: install .env
+seed: install keys
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 

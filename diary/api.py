@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from diary import selectors, services
 from diary.api_errors import ERRORS, call, form_errors, validated
 from diary.choices import Behaviour
+from diary.downloads import stored_file_response
 from diary.evidence import evidence_attach
 from diary.export import export_create
 from diary.forms import EntryFilterForm
@@ -155,11 +156,11 @@ class EvidenceOriginalApi(APIView):
     )
     def get(self, request: Request, evidence_id: int) -> FileResponse:
         evidence = selectors.evidence_get(actor=request.user, evidence_id=evidence_id)
-        response = FileResponse(
-            evidence.original.open("rb"),
-            as_attachment=True,
+        response = stored_file_response(
+            evidence.original_file,
             filename=evidence.download_name,
             content_type=evidence.mime_type,
+            size=evidence.size,
         )
         response["Cache-Control"] = "private, no-store"
         return response
@@ -305,11 +306,11 @@ class ExportDownloadApi(APIView):
     )
     def get(self, request: Request, export_id: int) -> FileResponse:
         export = selectors.export_get(actor=request.user, export_id=export_id)
-        response = FileResponse(
-            export.bundle.open("rb"),
-            as_attachment=True,
+        response = stored_file_response(
+            export.bundle_file,
             filename=export.download_name,
             content_type="application/zip",
+            size=export.size,
         )
         response["Cache-Control"] = "private, no-store"
         return response

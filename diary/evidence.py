@@ -1,11 +1,11 @@
 """Taking in an evidence file: check what it really is, keep it byte-exact, hash it, preview it.
 
 The order matters. The file is checked from its bytes (never its name) before anything is
-stored; the original is written and hashed before its row is inserted; if the row cannot be
-committed, the stored files are removed again, so a failed upload leaves nothing behind.
+stored; the original is encrypted, written and hashed before its row is inserted; if the row
+cannot be committed, the stored files are removed again, so a failed upload leaves nothing
+behind. Every stored byte goes through diary.filestore, which encrypts it.
 """
 
-import hashlib
 import io
 import logging
 import os
@@ -19,8 +19,6 @@ from zoneinfo import ZoneInfo
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import Storage, default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
@@ -28,8 +26,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
-from diary import ledger, live, messages
+from diary import filestore, ledger, live, messages
 from diary.choices import EvidenceKind
+from diary.filestore import Stored
 from diary.models import Entry, Evidence, KeptFile, User
 
 logger = logging.getLogger(__name__)
@@ -40,6 +39,8 @@ EXIF_IFD = 0x8769
 EXIF_DATETIME_ORIGINAL = 36867
 EXIF_OFFSET_TIME_ORIGINAL = 36881
 TIFF_DATETIME = 306
+# Stored files are ciphertext: their names say nothing of what kind of file they hold.
+STORED_SUFFIX = ".enc"
 
 
 @dataclass(frozen=True)
@@ -152,15 +153,6 @@ def evidence_check(upload: UploadedFile, *, field: str = "file") -> Sniffed:
     return Sniffed(mime_type=guess.mime, allowed=allowed)
 
 
-def _sha256_of(storage: Storage, name: str) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with storage.open(name, "rb") as handle:
-        for block in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
-
-
 def _exif_time(image: Image.Image, zone: ZoneInfo) -> datetime | None:
     """The capture time the file claims. Anyone can edit EXIF, so callers mark it untrusted."""
     try:
@@ -181,11 +173,13 @@ def _exif_time(image: Image.Image, zone: ZoneInfo) -> datetime | None:
 
 
 def _preview(
-    storage: Storage, original: str, folder: str, zone: ZoneInfo
-) -> tuple[str, datetime | None]:
-    """A re-encoded JPEG without any metadata, and the time the original claims."""
+    upload: UploadedFile, folder: str, zone: ZoneInfo
+) -> tuple[Stored | None, datetime | None]:
+    """A re-encoded JPEG without any metadata, and the time the original claims. Made from the
+    upload itself, so the stored original is never decrypted for it."""
     try:
-        with storage.open(original, "rb") as handle, Image.open(handle) as image:
+        upload.seek(0)
+        with Image.open(upload) as image:
             claimed = _exif_time(image, zone)
             upright = ImageOps.exif_transpose(image)
             upright.thumbnail((PREVIEW_PIXELS, PREVIEW_PIXELS))
@@ -193,18 +187,21 @@ def _preview(
             # A fresh RGB image carries no EXIF, GPS or trailing bytes from the original.
             upright.convert("RGB").save(buffer, format="JPEG", quality=82, optimize=True)
     except (OSError, ValueError, Image.DecompressionBombError) as error:
-        logger.info("no preview for %s: %s", original, error)
-        return "", None
-    name = storage.save(f"{folder}/previews/{uuid.uuid4().hex}.jpg", ContentFile(buffer.getvalue()))
-    return name, claimed
+        logger.info("no preview for an upload: %s", error)
+        return None, None
+    buffer.seek(0)
+    return filestore.save(f"{folder}/previews/{uuid.uuid4().hex}{STORED_SUFFIX}", buffer), claimed
 
 
 @dataclass
 class StoredFile:
-    """An accepted upload, already on storage: the original, its hash, and any preview."""
+    """An accepted upload, already on storage (encrypted): the original with its wrapped key,
+    its hash, and any preview."""
 
     name: str
+    key: str
     preview: str
+    preview_key: str
     original_name: str
     mime_type: str
     extension: str
@@ -220,7 +217,9 @@ class StoredFile:
         """The stored file behind a kept one (to keep it again, elsewhere)."""
         return cls(
             name=kept.original.name,
+            key=kept.original_key,
             preview=kept.preview.name,
+            preview_key=kept.preview_key,
             **{name: getattr(kept, name) for name in cls.FIELDS},
         )
 
@@ -228,44 +227,48 @@ class StoredFile:
         """Fill in a new row's file fields from this stored file."""
         for name in self.FIELDS:
             setattr(kept, name, getattr(self, name))
-        kept.original.name, kept.preview.name = self.name, self.preview
+        kept.original.name, kept.original_key = self.name, self.key
+        kept.preview.name, kept.preview_key = self.preview, self.preview_key
         return kept
 
-    def discard(self, storage: Storage = default_storage) -> None:
-        storage.delete(self.name)
-        if self.preview:
-            storage.delete(self.preview)
+    def discard(self) -> None:
+        filestore.delete(self.name)
+        filestore.delete(self.preview)
 
 
 @contextmanager
 def stored_upload(
     upload: UploadedFile, *, folder: str, zone: ZoneInfo, field: str = "file"
 ) -> Iterator[StoredFile]:
-    """Check an upload, store it under a server-made name and hash what was stored.
+    """Check an upload, store it encrypted under a server-made name, hashing the very bytes
+    that were encrypted.
 
     If the `with` block raises (its database rows did not commit), the stored files are
     removed again, so a failed upload never leaves a file behind."""
     sniffed = evidence_check(upload, field=field)
-    storage = default_storage
-    name = storage.save(f"{folder}/{uuid.uuid4().hex}{sniffed.extension}", upload)
+    upload.seek(0)
+    original = filestore.save(f"{folder}/{uuid.uuid4().hex}{STORED_SUFFIX}", upload)
     stored = StoredFile(
-        name=name,
+        name=original.name,
+        key=original.key,
         preview="",
+        preview_key="",
         original_name=os.path.basename(upload.name or "")[:255],
         mime_type=sniffed.mime_type,
         extension=sniffed.extension,
         kind=sniffed.allowed.kind,
-        size=0,
-        sha256="",
+        size=original.size,
+        sha256=original.sha256,
         device_time=None,
     )
     try:
-        stored.sha256, stored.size = _sha256_of(storage, name)
         if sniffed.mime_type.startswith("image/"):
-            stored.preview, stored.device_time = _preview(storage, name, folder, zone)
+            preview, stored.device_time = _preview(upload, folder, zone)
+            if preview is not None:
+                stored.preview, stored.preview_key = preview.name, preview.key
         yield stored
     except BaseException:
-        stored.discard(storage)
+        stored.discard()
         raise
 
 

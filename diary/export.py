@@ -1,15 +1,15 @@
 """The bundle handed to the police: entries.csv, the original files, manifest.json, ledger.jsonl,
 and verify.py to check it all offline (see docs/export-format.md).
 
-The zip is written to a temporary file on disk as it is built, one member at a time, and each
-evidence file is copied through in chunks, so a large diary's files are never all in memory.
+The zip is encrypted as it is written (diary.filestore), one member at a time, and each
+evidence file is decrypted into it in chunks, so neither a large diary's files nor the bundle
+are ever all in memory, and no plaintext copy of the bundle touches the disk.
 """
 
 import csv
 import hashlib
 import io
 import json
-import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -17,13 +17,11 @@ from pathlib import Path
 from typing import IO, Any
 from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from diary import ledger
+from diary import filestore, ledger
 from diary.chronology import chronology_pdf
 from diary.hashing import GENESIS_HASH, canonical_json, iso
 from diary.ledger import object_label
@@ -40,7 +38,6 @@ from diary.models import (
 
 FORMAT_VERSION = 1
 BUNDLE_FILES = Path(__file__).resolve().parent / "bundle"
-CHUNK = 1024 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 CSV_COLUMNS = (
@@ -177,11 +174,6 @@ class _Bundle:
         return digest.hexdigest()
 
 
-def _file_chunks(field: Any) -> Iterator[bytes]:
-    with field.open("rb") as handle:
-        yield from iter(lambda: handle.read(CHUNK), b"")
-
-
 def _object(obj: Any, reference: str, **extra: Any) -> dict[str, Any]:
     content = obj.ledger_content()
     return {
@@ -213,7 +205,7 @@ def write_bundle(
                 objects.append(_object(version, f"{entry.reference} v{version.number}"))
             for evidence in entry.evidence.all():
                 path = f"evidence/{evidence.download_name}"
-                bundle.add_stream(path, _file_chunks(evidence.original), compress=False)
+                bundle.add_stream(path, evidence.original_file.chunks(), compress=False)
                 objects.append(_object(evidence, evidence.reference, path=path))
         items = (
             ItemVersion.objects.filter(item__diary=diary)
@@ -279,15 +271,11 @@ def export_create(
             head = ledger.ledger_head(diary)
             earlier = list(Export.objects.filter(diary=diary).order_by("number"))
             entries = entries_for_export(diary, since=since, until=until, behaviours=kinds)
-            with tempfile.TemporaryFile() as out:
+            with filestore.create(f"exports/{diary.pk}/{uuid.uuid4().hex}.enc") as out:
                 manifest = write_bundle(
                     out, diary=diary, entries=entries, head=head, earlier=earlier, filters=filters
                 )
-                size = out.tell()
-                out.seek(0)
-                stored = default_storage.save(
-                    f"exports/{diary.pk}/{uuid.uuid4().hex}.zip", File(out)
-                )
+            stored = out.stored.name
             number = (Export.objects.filter(diary=diary).aggregate(n=Max("number"))["n"] or 0) + 1
             export = Export(
                 diary=diary,
@@ -299,20 +287,22 @@ def export_create(
                 head_seq=head.seq if head else 0,
                 head_hash=head.hash if head else GENESIS_HASH,
                 manifest_sha256=hashlib.sha256(manifest).hexdigest(),
-                size=size,
+                size=out.stored.size,
             )
-            export.bundle.name = stored
+            export.bundle.name, export.bundle_key = stored, out.stored.key
             export.save()
             ledger.ledger_append(diary=diary, kind=ledger.EXPORT_CREATE, obj=export, actor=actor)
     except BaseException:
-        if stored:
-            default_storage.delete(stored)
+        filestore.delete(stored)
         raise
     return export
 
 
 def unzip_to(export: Export, folder: Path) -> Path:
     """Unpack a bundle (for checking it, in tests and by hand)."""
-    with export.bundle.open("rb") as handle, ZipFile(handle) as archive:
+    with (
+        filestore.decrypted_copy(export.bundle.name, export.bundle_key) as handle,
+        ZipFile(handle) as archive,
+    ):
         archive.extractall(folder)
     return folder

@@ -5,7 +5,6 @@ the write it describes commit together or not at all. `ledger_verify` walks each
 recomputes every hash: of each record, of the content each record names, and of each file.
 """
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -15,6 +14,8 @@ from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
+from diary import filestore
+from diary.crypto import DecryptionError, UnknownKeyError
 from diary.hashing import GENESIS_HASH, canonical_sha256
 from diary.models import (
     Diary,
@@ -146,20 +147,44 @@ def _load_objects(chunk: list[LedgerRecord]) -> dict[str, Any]:
             model = apps.get_model(label)
         except (LookupError, ValueError):
             continue
-        for pk, obj in model._default_manager.in_bulk(pks).items():
+        try:
+            rows = model._default_manager.in_bulk(pks)
+        except UnknownKeyError:
+            raise
+        except DecryptionError:
+            rows = _load_one_by_one(model, pks)
+        for pk, obj in rows.items():
             found[f"{label}:{pk}"] = obj
     return found
 
 
-def _file_sha256(stored: Any) -> str | None:
-    digest = hashlib.sha256()
+# A row whose encrypted fields no longer open: someone changed its ciphertext.
+UNREADABLE = object()
+
+
+def _load_one_by_one(model: type[models.Model], pks: list[int]) -> dict[int, Any]:
+    """Only after a chunk failed to decrypt: find which rows, so the report can name one."""
+    rows: dict[int, Any] = {}
+    for pk in pks:
+        try:
+            rows[pk] = model._default_manager.get(pk=pk)
+        except model.DoesNotExist:  # type: ignore[attr-defined]
+            continue
+        except UnknownKeyError:
+            raise
+        except DecryptionError:
+            rows[pk] = UNREADABLE
+    return rows
+
+
+def _file_sha256(stored: filestore.Ref) -> str | None:
+    """The plaintext's SHA-256, or None if the file is missing or does not decrypt."""
     try:
-        with stored.open("rb") as handle:
-            for block in iter(lambda: handle.read(1024 * 1024), b""):
-                digest.update(block)
-    except (FileNotFoundError, ValueError):
+        return filestore.sha256_of(stored.name, stored.key)
+    except UnknownKeyError:
+        raise
+    except (FileNotFoundError, ValueError, DecryptionError):
         return None
-    return digest.hexdigest()
 
 
 def _check(
@@ -173,6 +198,8 @@ def _check(
         return "its hash does not match its contents"
     if obj is None:
         return f"{record.object} is missing"
+    if obj is UNREADABLE:
+        return f"the content of {record.object} has changed (it no longer decrypts)"
     if canonical_sha256(obj.ledger_content()) != record.content_sha256:
         return f"the content of {record.object} has changed"
     stored = getattr(obj, "ledger_file", None)

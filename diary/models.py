@@ -20,9 +20,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from diary import messages
+from diary import filestore, messages
 from diary.choices import Behaviour, Channel, EvidenceKind, ItemKind, Precision, Storage
-from diary.fields import ChoiceSetField, LimitedTextField
+from diary.fields import (
+    ChoiceSetField,
+    EncryptedCharField,
+    EncryptedDecimalField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    SearchIndexField,
+    WrappedKeyField,
+)
 from diary.hashing import canonical_sha256, iso
 
 EARLIEST_YEAR = 1900
@@ -174,7 +182,7 @@ class Entry(models.Model):
     number = models.PositiveIntegerField()
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.OWNER)
     # For an entry accepted from a witness: "NAME (relationship)", as it was when accepted.
-    reported_by = models.CharField(max_length=200, blank=True)
+    reported_by = EncryptedCharField(max_length=200, blank=True)
     # Where it came from, when not written here (e.g. "witnesses.submission:12").
     origin = models.CharField(max_length=80, blank=True)
     # When the server first received it: set here, never changed.
@@ -216,14 +224,14 @@ class Account(models.Model):
     )
     occurred_start = models.DateTimeField(_("when"), db_index=True)
     occurred_end = models.DateTimeField(_("until"), null=True, blank=True)
-    location = models.CharField(_("where"), max_length=300, blank=True)
-    what_happened = LimitedTextField(_("what happened"), max_length=10_000)
-    words_used = LimitedTextField(_("the exact words used"), max_length=5_000, blank=True)
-    vehicle_registration = models.CharField(_("vehicle registration"), max_length=20, blank=True)
-    vehicle_make = models.CharField(_("vehicle make and model"), max_length=80, blank=True)
-    vehicle_colour = models.CharField(_("vehicle colour"), max_length=40, blank=True)
-    clothing = LimitedTextField(_("what they wore"), max_length=1_000, blank=True)
-    others_present = LimitedTextField(_("who else was there"), max_length=1_000, blank=True)
+    location = EncryptedCharField(_("where"), max_length=300, blank=True)
+    what_happened = EncryptedTextField(_("what happened"), max_length=10_000)
+    words_used = EncryptedTextField(_("the exact words used"), max_length=5_000, blank=True)
+    vehicle_registration = EncryptedCharField(_("vehicle registration"), max_length=20, blank=True)
+    vehicle_make = EncryptedCharField(_("vehicle make and model"), max_length=80, blank=True)
+    vehicle_colour = EncryptedCharField(_("vehicle colour"), max_length=40, blank=True)
+    clothing = EncryptedTextField(_("what they wore"), max_length=1_000, blank=True)
+    others_present = EncryptedTextField(_("who else was there"), max_length=1_000, blank=True)
 
     ACCOUNT_FIELDS = (
         "precision",
@@ -258,7 +266,7 @@ class EntryVersion(Account):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
 
-    latitude = models.DecimalField(
+    latitude = EncryptedDecimalField(
         _("latitude"),
         max_digits=9,
         decimal_places=6,
@@ -266,7 +274,7 @@ class EntryVersion(Account):
         blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
-    longitude = models.DecimalField(
+    longitude = EncryptedDecimalField(
         _("longitude"),
         max_digits=9,
         decimal_places=6,
@@ -276,12 +284,28 @@ class EntryVersion(Account):
     )
     behaviours = ChoiceSetField(_("what kind of thing"), choices=Behaviour.choices, blank=True)
     channel = models.CharField(_("how"), max_length=16, choices=Channel.choices, blank=True)
-    impact = LimitedTextField(_("how it affected you"), max_length=5_000, blank=True)
+    impact = EncryptedTextField(_("how it affected you"), max_length=5_000, blank=True)
     police_reported = models.BooleanField(_("reported to the police"), default=False)
-    police_reference = models.CharField(_("crime reference"), max_length=60, blank=True)
-    police_officer = models.CharField(_("officer's name and number"), max_length=120, blank=True)
-    police_said = LimitedTextField(_("what the police said"), max_length=2_000, blank=True)
-    police_action = LimitedTextField(_("action promised"), max_length=2_000, blank=True)
+    police_reference = EncryptedCharField(_("crime reference"), max_length=60, blank=True)
+    police_officer = EncryptedCharField(_("officer's name and number"), max_length=120, blank=True)
+    police_said = EncryptedTextField(_("what the police said"), max_length=2_000, blank=True)
+    police_action = EncryptedTextField(_("action promised"), max_length=2_000, blank=True)
+
+    # What text search finds (diary.selectors): a blind index of these fields, never the text.
+    SEARCH_FIELDS = (
+        "what_happened",
+        "words_used",
+        "location",
+        "vehicle_registration",
+        "vehicle_make",
+        "vehicle_colour",
+        "clothing",
+        "others_present",
+        "impact",
+        "police_reference",
+        "police_officer",
+    )
+    search_index = SearchIndexField(sources=SEARCH_FIELDS, scope="entry.diary_id")
 
     # Everything above that the owner wrote, in the order an export shows it.
     CONTENT_FIELDS = (
@@ -355,7 +379,7 @@ class EntryWithdrawal(models.Model):
     """Hides an entry from the timeline. The entry and every version stay, listed as withdrawn."""
 
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="withdrawal")
-    reason = LimitedTextField(_("why"), max_length=2_000)
+    reason = EncryptedTextField(_("why"), max_length=2_000)
     withdrawn_at = models.DateTimeField(default=timezone.now, editable=False)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -379,12 +403,14 @@ class KeptFile(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=EvidenceKind.choices)
     original = models.FileField(max_length=200)
-    original_name = models.CharField(max_length=255)
+    original_key = WrappedKeyField()
+    original_name = EncryptedCharField(max_length=255)
     mime_type = models.CharField(max_length=100)
     extension = models.CharField(max_length=10)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     preview = models.FileField(max_length=200, blank=True)
+    preview_key = WrappedKeyField()
     # What the file itself claims (EXIF). Anyone can set it, so it is never trusted.
     device_time = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -393,9 +419,17 @@ class KeptFile(models.Model):
         abstract = True
 
     @property
-    def ledger_file(self) -> Any:
+    def original_file(self) -> filestore.Ref:
+        return filestore.Ref(self.original.name, self.original_key)
+
+    @property
+    def preview_file(self) -> filestore.Ref:
+        return filestore.Ref(self.preview.name, self.preview_key)
+
+    @property
+    def ledger_file(self) -> filestore.Ref:
         """The stored bytes verify_ledger re-hashes against `sha256`."""
-        return self.original
+        return self.original_file
 
     def file_content(self) -> dict[str, Any]:
         return {
@@ -418,7 +452,7 @@ class Evidence(KeptFile):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    description = models.CharField(_("description"), max_length=300, blank=True)
+    description = EncryptedCharField(_("description"), max_length=300, blank=True)
 
     class Meta:
         verbose_name_plural = "evidence"
@@ -487,18 +521,18 @@ class ItemVersion(models.Model):
         verbose_name=_("linked entry"),
     )
     kind = models.CharField(_("what kind"), max_length=20, choices=ItemKind.choices)
-    description = LimitedTextField(_("what it is"), max_length=2_000)
+    description = EncryptedTextField(_("what it is"), max_length=2_000)
     found_at = models.DateTimeField(_("when it was found or received"))
-    found_where = models.CharField(_("where"), max_length=300, blank=True)
-    found_by = models.CharField(_("who found it"), max_length=120, blank=True)
+    found_where = EncryptedCharField(_("where"), max_length=300, blank=True)
+    found_by = EncryptedCharField(_("who found it"), max_length=120, blank=True)
     storage = models.CharField(
         _("how it is kept"), max_length=20, choices=Storage.choices, blank=True
     )
-    handling = LimitedTextField(_("how it was handled"), max_length=2_000, blank=True)
-    current_location = models.CharField(_("where it is now"), max_length=300, blank=True)
+    handling = EncryptedTextField(_("how it was handled"), max_length=2_000, blank=True)
+    current_location = EncryptedCharField(_("where it is now"), max_length=300, blank=True)
     police_handed_at = models.DateTimeField(_("handed to the police on"), null=True, blank=True)
-    police_handed_to = models.CharField(_("handed to"), max_length=120, blank=True)
-    exhibit_reference = models.CharField(_("exhibit reference"), max_length=60, blank=True)
+    police_handed_to = EncryptedCharField(_("handed to"), max_length=120, blank=True)
+    exhibit_reference = EncryptedCharField(_("exhibit reference"), max_length=60, blank=True)
 
     CONTENT_FIELDS = (
         "entry",
@@ -564,6 +598,7 @@ class Export(models.Model):
     head_hash = models.CharField(max_length=64)
     manifest_sha256 = models.CharField(max_length=64)
     bundle = models.FileField(max_length=200)
+    bundle_key = WrappedKeyField()
     size = models.PositiveBigIntegerField()
 
     class Meta:
@@ -573,6 +608,10 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.number} of diary {self.diary_id}"
+
+    @property
+    def bundle_file(self) -> filestore.Ref:
+        return filestore.Ref(self.bundle.name, self.bundle_key)
 
     @property
     def download_name(self) -> str:
@@ -643,7 +682,7 @@ class RiskChecklist(models.Model):
     # The wording the questions had when answered (diary.risk.QUESTIONS_VERSION).
     questions_version = models.PositiveSmallIntegerField(default=1)
     # {question_code: {"answer": code, "note": text}}, as diary.risk validated it.
-    answers = models.JSONField(default=dict)
+    answers = EncryptedJSONField(default=dict)
 
     class Meta:
         constraints = [

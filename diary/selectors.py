@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from diary import crypto
 from diary.models import (
     Diary,
     Entry,
@@ -20,17 +21,6 @@ from diary.models import (
     Item,
     ItemVersion,
     LedgerRecord,
-)
-
-TEXT_FIELDS = (
-    "what_happened",
-    "words_used",
-    "location",
-    "vehicle_registration",
-    "vehicle_make",
-    "clothing",
-    "others_present",
-    "police_reference",
 )
 
 
@@ -93,10 +83,10 @@ def entry_list(*, actor: Any, filters: EntryFilters | None = None) -> QuerySet[E
     if filters.with_evidence:
         entries = entries.filter(Exists(Evidence.objects.filter(entry=OuterRef("pk"))))
     if filters.q:
-        match = Q()
-        for name in TEXT_FIELDS:
-            match |= Q(**{f"current__{name}__icontains": filters.q})
-        entries = entries.filter(match)
+        # The text is encrypted: match the blind index instead (EntryVersion.SEARCH_FIELDS).
+        # Every word must appear, whole or by its first three letters or more.
+        for token in crypto.query_tokens(filters.q, str(diary.pk)):
+            entries = entries.filter(current__search_index__contains=token)
     return entries
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diary import selectors, services
+from diary.downloads import stored_file_response
 from diary.evidence import evidence_attach
 from diary.export import export_create
 from diary.forms import (
@@ -194,13 +195,13 @@ def evidence_add(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 def _file_response(evidence: Evidence, *, preview: bool) -> FileResponse:
     if preview:
-        response = FileResponse(evidence.preview.open("rb"), content_type="image/jpeg")
+        response = stored_file_response(evidence.preview_file, content_type="image/jpeg")
     else:
-        response = FileResponse(
-            evidence.original.open("rb"),
-            as_attachment=True,
+        response = stored_file_response(
+            evidence.original_file,
             filename=evidence.download_name,
             content_type=evidence.mime_type,
+            size=evidence.size,
         )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
@@ -309,11 +310,11 @@ def exports(request: HttpRequest) -> HttpResponse:
 @login_required
 def export_download(request: HttpRequest, export_id: int) -> FileResponse:
     export = selectors.export_get(actor=request.user, export_id=export_id)
-    response = FileResponse(
-        export.bundle.open("rb"),
-        as_attachment=True,
+    response = stored_file_response(
+        export.bundle_file,
         filename=export.download_name,
         content_type="application/zip",
+        size=export.size,
     )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -4,7 +4,10 @@ Values may also come from a `.env` file beside manage.py (`make run` writes one 
 SECRET_KEY); real environment variables win over it.
 """
 
+import base64
+import binascii
 import os
+import re
 from pathlib import Path
 
 import environ
@@ -38,12 +41,65 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
 
 
+KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
+KEY_HELP = "see Keys in README.md; `make run` writes fresh ones into .env"
+
+
+def _key_bytes(name: str, text: str, label: str) -> bytes:
+    """32 bytes from base64 (standard or URL-safe). The value itself is never echoed."""
+    text = text.strip().replace("-", "+").replace("_", "/")
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ImproperlyConfigured(
+            f"{name}: {label} must be 32 random bytes written in base64 ({KEY_HELP})."
+        )
+    return raw
+
+
+def env_keys(name: str) -> dict[str, bytes]:
+    """`id:base64key,id:base64key…`, the first one current. Missing or malformed stops the app:
+    it never falls back to storing plaintext, and never derives a key from SECRET_KEY."""
+    raw = env.str(name, default="").strip()
+    if not raw:
+        raise ImproperlyConfigured(f"{name} is not set ({KEY_HELP}).")
+    keys: dict[str, bytes] = {}
+    for position, pair in enumerate(raw.split(","), start=1):
+        key_id, sep, text = pair.strip().partition(":")
+        if not sep or not KEY_ID.fullmatch(key_id):
+            raise ImproperlyConfigured(
+                f"{name}: key {position} must be written id:base64key, the id 1 to 16 letters, "
+                f"digits, - or _ ({KEY_HELP})."
+            )
+        if key_id in keys:
+            raise ImproperlyConfigured(f"{name}: the id {key_id!r} is used twice.")
+        keys[key_id] = _key_bytes(name, text, f"the key {key_id!r}")
+    return keys
+
+
+def env_key(name: str) -> bytes:
+    raw = env.str(name, default="").strip()
+    if not raw:
+        raise ImproperlyConfigured(f"{name} is not set ({KEY_HELP}).")
+    return _key_bytes(name, raw, "the key")
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is not set. `make run` or `make test` writes one into .env for you."
     )
+
+# Encryption at rest (see Keys in README.md). Losing these keys loses the diary: back them up.
+# The first of ENCRYPTION_KEYS encrypts; the others still decrypt until `rotate_keys` has run.
+ENCRYPTION_KEYS = env_keys("ENCRYPTION_KEYS")
+# The blind index that lets text search work over encrypted entries has a key of its own.
+SEARCH_INDEX_KEY = env_key("SEARCH_INDEX_KEY")
+if SEARCH_INDEX_KEY in ENCRYPTION_KEYS.values():
+    raise ImproperlyConfigured("SEARCH_INDEX_KEY must differ from every key in ENCRYPTION_KEYS.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -115,7 +171,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of failing.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # secure_delete zeroes what a row held when it is overwritten or deleted, so plain text
+        # that encryption replaced does not linger in the file's free pages.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+        ),
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)

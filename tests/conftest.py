@@ -1,9 +1,29 @@
+import base64
+import os
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from tests.factories import OwnerFactory
+
+# Fixed keys for every test (and every server process a test starts), whatever .env holds.
+TEST_KEY_ID = "test1"
+TEST_KEY = bytes(range(32))
+TEST_INDEX_KEY = bytes(range(32, 64))
+
+
+def key_text(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def pytest_configure(config: Any) -> None:
+    from django.conf import settings
+
+    os.environ["ENCRYPTION_KEYS"] = f"{TEST_KEY_ID}:{key_text(TEST_KEY)}"
+    os.environ["SEARCH_INDEX_KEY"] = key_text(TEST_INDEX_KEY)
+    settings.ENCRYPTION_KEYS = {TEST_KEY_ID: TEST_KEY}
+    settings.SEARCH_INDEX_KEY = TEST_INDEX_KEY
 
 
 @pytest.fixture(autouse=True)

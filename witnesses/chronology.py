@@ -9,7 +9,10 @@ from witnesses.models import Decision, Submission, Witness
 
 
 def witnesses_section(diary: Diary, filters: dict[str, Any]) -> str:
-    witnesses = Witness.objects.filter(diary=diary).order_by("name", "pk")
+    # Names are encrypted: sorted here rather than by the database.
+    witnesses = sorted(
+        Witness.objects.filter(diary=diary).order_by("pk"), key=lambda w: w.name.casefold()
+    )
     statements = {}
     for witness_id, statement in (
         Submission.objects.filter(diary=diary)

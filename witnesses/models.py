@@ -14,7 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from diary.fields import LimitedTextField
+from diary import filestore
+from diary.fields import EncryptedCharField, EncryptedTextField, WrappedKeyField
 from diary.hashing import canonical_sha256, iso
 from diary.models import Account, Diary, Entry, KeptFile, json_value
 
@@ -43,9 +44,9 @@ class Sharing(models.TextChoices):
 
 class Witness(models.Model):
     diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="witnesses")
-    name = models.CharField(_("name, as you know them"), max_length=120)
+    name = EncryptedCharField(_("name, as you know them"), max_length=120)
     relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
-    contact = models.CharField(
+    contact = EncryptedCharField(
         _("phone or e-mail"),
         max_length=200,
         blank=True,
@@ -154,13 +155,14 @@ class BriefVersion(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    person = LimitedTextField(_("who to look out for"), max_length=2_000, blank=True)
+    person = EncryptedTextField(_("who to look out for"), max_length=2_000, blank=True)
     photo = models.FileField(max_length=200, blank=True)
+    photo_key = WrappedKeyField()
     photo_sha256 = models.CharField(max_length=64, blank=True)
-    vehicles = LimitedTextField(_("vehicles"), max_length=1_000, blank=True)
-    places = LimitedTextField(_("places"), max_length=1_000, blank=True)
-    what_to_record = LimitedTextField(_("what to write down"), max_length=2_000, blank=True)
-    safety = LimitedTextField(_("keeping safe"), max_length=2_000, default=DEFAULT_SAFETY)
+    vehicles = EncryptedTextField(_("vehicles"), max_length=1_000, blank=True)
+    places = EncryptedTextField(_("places"), max_length=1_000, blank=True)
+    what_to_record = EncryptedTextField(_("what to write down"), max_length=2_000, blank=True)
+    safety = EncryptedTextField(_("keeping safe"), max_length=2_000, default=DEFAULT_SAFETY)
 
     CONTENT_FIELDS = ("person", "vehicles", "places", "what_to_record", "safety")
 
@@ -171,6 +173,10 @@ class BriefVersion(models.Model):
 
     def __str__(self) -> str:
         return f"brief {self.number} of diary {self.diary_id}"
+
+    @property
+    def photo_file(self) -> filestore.Ref:
+        return filestore.Ref(self.photo.name, self.photo_key)
 
     def ledger_content(self) -> dict[str, Any]:
         return {
@@ -216,14 +222,14 @@ class Submission(Account):
     received_at = models.DateTimeField(default=timezone.now, editable=False)
 
     kind = models.CharField(_("what happened"), max_length=16, choices=SubmissionKind.choices)
-    what_happened = LimitedTextField(_("what you saw or heard"), max_length=10_000)
+    what_happened = EncryptedTextField(_("what you saw or heard"), max_length=10_000)
     statement = models.CharField(
         _("would you give the police a statement?"),
         max_length=8,
         choices=Statement.choices,
         blank=True,
     )
-    statement_contact = models.CharField(
+    statement_contact = EncryptedCharField(
         _("how the police can reach you"), max_length=200, blank=True
     )
 
@@ -292,7 +298,7 @@ class FollowUp(models.Model):
     """A note a witness adds to something they sent. The original stays untouched."""
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="follow_ups")
-    text = LimitedTextField(_("add a note"), max_length=5_000)
+    text = EncryptedTextField(_("add a note"), max_length=5_000)
     received_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -319,7 +325,7 @@ class Decision(models.Model):
     submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="decision")
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     # Private to the owner: a witness never sees it.
-    reason = LimitedTextField(_("why (only you see this)"), max_length=2_000, blank=True)
+    reason = EncryptedTextField(_("why (only you see this)"), max_length=2_000, blank=True)
     entry = models.OneToOneField(
         Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="decision"
     )

@@ -55,9 +55,11 @@ def _require(device: Any) -> WitnessDevice:
 # The owner's side
 
 
-def witness_list(*, actor: Any) -> QuerySet[Witness]:
+def witness_list(*, actor: Any) -> list[Witness]:
+    """The diary's witnesses by name. Names are encrypted, so they are sorted here, not by
+    the database (a diary has a handful of witnesses, not thousands)."""
     diary = diary_for(actor)
-    return (
+    witnesses = (
         Witness.objects.filter(diary=diary)
         .annotate(
             has_active_link=Exists(
@@ -68,8 +70,9 @@ def witness_list(*, actor: Any) -> QuerySet[Witness]:
                 )
             )
         )
-        .order_by("name", "pk")
+        .order_by("pk")
     )
+    return sorted(witnesses, key=lambda witness: witness.name.casefold())
 
 
 def witness_get(*, actor: Any, witness_id: int) -> Witness:

@@ -11,17 +11,22 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageOps
 
-from diary import ledger
+from diary import filestore, ledger
 from diary import messages as diary_messages
 from diary.choices import Behaviour, Channel
-from diary.evidence import StoredFile, evidence_adopt, evidence_check, stored_upload
+from diary.evidence import (
+    STORED_SUFFIX,
+    StoredFile,
+    evidence_adopt,
+    evidence_check,
+    stored_upload,
+)
+from diary.filestore import Stored
 from diary.models import Account, Diary, Entry, User
 from diary.services import entry_create
 from witnesses import live, messages
@@ -215,7 +220,7 @@ def witness_sharing_set(
 # The brief
 
 
-def _brief_photo(upload: UploadedFile, diary: Diary) -> tuple[str, str]:
+def _brief_photo(upload: UploadedFile, diary: Diary) -> Stored:
     """A re-encoded copy of the photo (no EXIF, no location): the only one ever stored."""
     sniffed = evidence_check(upload, field="photo")
     if not sniffed.mime_type.startswith("image/"):
@@ -228,9 +233,8 @@ def _brief_photo(upload: UploadedFile, diary: Diary) -> tuple[str, str]:
             upright.convert("RGB").save(buffer, format="JPEG", quality=85)
     except (OSError, ValueError, Image.DecompressionBombError):
         raise ValidationError({"photo": messages.BRIEF_PHOTO_NOT_IMAGE}) from None
-    data = buffer.getvalue()
-    name = default_storage.save(f"brief/{diary.pk}/{secrets.token_hex(16)}.jpg", ContentFile(data))
-    return name, hashlib.sha256(data).hexdigest()
+    buffer.seek(0)
+    return filestore.save(f"brief/{diary.pk}/{secrets.token_hex(16)}{STORED_SUFFIX}", buffer)
 
 
 def brief_update(
@@ -242,7 +246,7 @@ def brief_update(
     remove_photo: bool = False,
 ) -> BriefVersion:
     """Write a new version of the brief. The photo carries over unless replaced or removed."""
-    stored = ""
+    stored: Stored | None = None
     try:
         with transaction.atomic():
             ledger.lock_diary(diary)
@@ -251,17 +255,19 @@ def brief_update(
             version = BriefVersion(diary=diary, number=number, recorded_by=actor, **content)
             if previous is not None and not remove_photo:
                 version.photo, version.photo_sha256 = previous.photo.name, previous.photo_sha256
+                version.photo_key = previous.photo_key
             version.full_clean(exclude=["diary", "photo"])
             if photo is not None:
-                stored, version.photo_sha256 = _brief_photo(photo, diary)
-                version.photo.name = stored
+                stored = _brief_photo(photo, diary)
+                version.photo.name, version.photo_key = stored.name, stored.key
+                version.photo_sha256 = stored.sha256
             elif remove_photo:
-                version.photo.name, version.photo_sha256 = "", ""
+                version.photo.name, version.photo_key, version.photo_sha256 = "", "", ""
             version.save()
             ledger.ledger_append(diary=diary, kind=BRIEF_UPDATE, obj=version, actor=actor)
     except BaseException:
-        if stored:
-            default_storage.delete(stored)
+        if stored is not None:
+            filestore.delete(stored.name)
         raise
     return version
 

@@ -17,6 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from diary import selectors as diary_selectors
+from diary.downloads import stored_file_response
+from diary.filestore import Ref
 from diary.forms import apply_errors
 from witnesses import selectors, services
 from witnesses.forms import BriefForm, InviteForm, KeepAsideForm, SharingForm
@@ -170,14 +172,13 @@ def brief(request: HttpRequest) -> HttpResponse:
     return render(request, "witnesses/brief_form.html", {"form": form, "brief": current})
 
 
-def _file(field: Any, *, download_name: str = "", content_type: str = "") -> FileResponse:
-    if not field:
+def _file(
+    stored: Ref | None, *, download_name: str = "", content_type: str = "", size: int | None = None
+) -> FileResponse:
+    if not stored:
         raise Http404
-    response = FileResponse(
-        field.open("rb"),
-        as_attachment=bool(download_name),
-        filename=download_name or None,
-        content_type=content_type or "image/jpeg",
+    response = stored_file_response(
+        stored, filename=download_name, content_type=content_type or "image/jpeg", size=size
     )
     response["Cache-Control"] = "private, no-store"
     return response
@@ -187,7 +188,7 @@ def _file(field: Any, *, download_name: str = "", content_type: str = "") -> Fil
 @login_required
 def brief_photo(request: HttpRequest) -> FileResponse:
     current = selectors.brief_for_owner(actor=request.user)
-    return _file(current.photo if current else None)
+    return _file(current.photo_file if current else None)
 
 
 @require_GET
@@ -258,9 +259,12 @@ def submission_keep_aside(request: HttpRequest, submission_id: int) -> HttpRespo
 def submission_file(request: HttpRequest, file_id: int, which: str) -> FileResponse:
     file = selectors.submission_file_get(actor=request.user, file_id=file_id)
     if which == "preview":
-        return _file(file.preview)
+        return _file(file.preview_file)
     return _file(
-        file.original, download_name=f"{file.pk}{file.extension}", content_type=file.mime_type
+        file.original_file,
+        download_name=f"{file.pk}{file.extension}",
+        content_type=file.mime_type,
+        size=file.size,
     )
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from diary.downloads import stored_file_response
 from diary.forms import apply_errors, ask_for_files_again
 from witnesses import messages, selectors, services
 from witnesses.forms import FollowUpForm, SubmissionForm
@@ -180,4 +181,4 @@ def brief_photo(request: HttpRequest) -> FileResponse:
     brief = selectors.witness_brief(device=device)
     if brief is None or not brief.photo or not device.link.witness.sees_photo:
         raise Http404
-    return FileResponse(brief.photo.open("rb"), content_type="image/jpeg")
+    return stored_file_response(brief.photo_file, content_type="image/jpeg")

@@ -6,7 +6,6 @@ import os
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from PIL import Image
 
 from diary import messages
@@ -29,7 +28,7 @@ def test_the_original_is_kept_byte_exact_with_its_hash(owner):
     entry = make_entry(owner)
     data = jpeg_bytes(exif_time="2026:11:02 18:42:00")
     evidence = evidence_attach(entry=entry, actor=owner, upload=upload("IMG_2041.JPG", data))
-    with default_storage.open(evidence.original.name, "rb") as handle:
+    with evidence.original_file.open() as handle:
         assert handle.read() == data
     assert evidence.sha256 == hashlib.sha256(data).hexdigest()
     assert evidence.size == len(data)
@@ -45,7 +44,9 @@ def test_the_stored_name_is_made_by_the_server(owner):
     evidence = evidence_attach(entry=entry, actor=owner, upload=upload("../../etc/passwd.jpg"))
     assert "passwd" not in evidence.original.name
     assert evidence.original.name.startswith(f"evidence/{owner.diary.pk}/")
-    assert evidence.original.name.endswith(".jpg")
+    # Kept encrypted, under a name that does not even say what kind of file it is.
+    assert evidence.original.name.endswith(".enc")
+    assert evidence.download_name == "E001.jpg"
 
 
 def test_the_device_time_is_read_from_exif_in_the_owners_zone(owner):
@@ -66,7 +67,7 @@ def test_the_preview_is_reencoded_without_metadata(owner):
     data = jpeg_bytes(exif_time="2026:11:02 18:42:00", size=(2400, 1800))
     evidence = evidence_attach(entry=make_entry(owner), actor=owner, upload=upload(content=data))
     assert evidence.preview
-    with default_storage.open(evidence.preview.name, "rb") as handle:
+    with evidence.preview_file.open() as handle:
         preview = handle.read()
     assert b"PhoneMaker" not in preview
     assert b"PhoneMaker" in data

@@ -661,7 +661,8 @@ def test_sending_photos_by_multipart_stores_them(pat_api):
         hashlib.sha256(data).hexdigest() for data in (first, second)
     )
     assert {f["original_name"] for f in response.json()["files"]} == {"a.jpg", "b.jpg"}
-    assert stored[0].original.read() in (first, second)
+    with stored[0].original_file.open() as handle:
+        assert handle.read() in (first, second)
 
 
 def test_a_lying_file_gets_400_and_nothing_is_kept(pat_api, settings):

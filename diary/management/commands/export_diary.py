@@ -37,7 +37,7 @@ class Command(BaseCommand):
             diary=diary, actor=None, since=since, until=until, behaviours=options["behaviour"]
         )
         out = Path(options["out"])
-        with export.bundle.open("rb") as source, out.open("wb") as target:
+        with export.bundle_file.open() as source, out.open("wb") as target:
             shutil.copyfileobj(source, target)
         self.stdout.write(
             f"Bundle {export.number} written to {out} ({export.size} bytes); "

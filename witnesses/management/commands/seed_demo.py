@@ -19,14 +19,13 @@ from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from diary import risk, services
+from diary import filestore, risk, services
 from diary.choices import Behaviour, Channel, ItemKind, Precision, Storage
 from diary.evidence import (
     EXIF_DATETIME_ORIGINAL,
@@ -715,9 +714,8 @@ class Command(BaseCommand):
             # Files are stored before their rows (evidence and witnesses' files alike); a
             # rollback here would leave them behind.
             for file in kept:
-                default_storage.delete(file.original.name)
-                if file.preview:
-                    default_storage.delete(file.preview.name)
+                filestore.delete(file.original.name)
+                filestore.delete(file.preview.name)
             raise
 
         entries = Entry.objects.filter(diary=diary)
