@@ -1,9 +1,17 @@
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib import messages as flash
+from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
+from diary import messages
+from diary.models import OwnerSession
+from diary.security import session_check, session_follow_key
 from diary.selectors import diary_for
+from diary.signals import CLEAR_SITE_DATA, SIGN_OUT_HOW
 
 
 class OwnerTimeZoneMiddleware:
@@ -28,3 +36,49 @@ class OwnerTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+SIGNED_OUT_BECAUSE = {
+    OwnerSession.Ended.IDLE: messages.SIGNED_OUT_IDLE,
+    OwnerSession.Ended.TOO_LONG: messages.SIGNED_OUT_TOO_LONG,
+    OwnerSession.Ended.ENDED: messages.SIGNED_OUT_ENDED,
+}
+
+
+class OwnerSessionMiddleware:
+    """Every signed-in request: sign out a session that is idle, too old or was ended, and
+    keep its last seen (at most once a minute). An ended session's cookie already signs nobody
+    in, since ending deletes the session; this is the second lock on the same door."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            reason = session_check(request)
+            if reason:
+                setattr(request, SIGN_OUT_HOW, reason)
+                logout(request)
+                flash.info(request, SIGNED_OUT_BECAUSE[reason])
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            session_follow_key(request)
+        return response
+
+
+class PrivateResponseMiddleware:
+    """Nothing the app renders is kept by a browser or proxy cache (so no diary page comes
+    back from cache after sign-out); a strict Permissions-Policy; and signing out asks the
+    browser to clear this site's cache, cookies and storage."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            add_never_cache_headers(response)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if getattr(request, CLEAR_SITE_DATA, False):
+            response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+        return response

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diary import selectors, services
+from diary.accounts import confirm_first
 from diary.evidence import evidence_attach
 from diary.export import export_create
 from diary.forms import (
@@ -30,6 +32,7 @@ from diary.forms import (
 )
 from diary.models import Evidence
 from diary.patterns import patterns_for
+from diary.security import export_recorded
 
 PAGE_SIZE = 25
 
@@ -287,7 +290,11 @@ def diary_settings(request: HttpRequest) -> HttpResponse:
         else:
             flash.success(request, _("Settings saved."))
             return redirect("diary:settings")
-    return render(request, "diary/settings.html", {"form": form, "diary": diary})
+    return render(
+        request,
+        "diary/settings.html",
+        {"form": form, "diary": diary, "has_two_factor": is_mfa_enabled(request.user)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -296,7 +303,11 @@ def exports(request: HttpRequest) -> HttpResponse:
     diary = selectors.diary_for(request.user)
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        export = export_create(diary=diary, actor=request.user, **form.cleaned_data)
+        # Whoever sits at an open session must confirm it is the owner before anything leaves.
+        confirm_first(request)
+        with transaction.atomic():
+            export = export_create(diary=diary, actor=request.user, **form.cleaned_data)
+            export_recorded(request=request, export=export)
         flash.success(
             request, _("Bundle %(number)s is ready to download.") % {"number": export.number}
         )
@@ -309,6 +320,8 @@ def exports(request: HttpRequest) -> HttpResponse:
 @login_required
 def export_download(request: HttpRequest, export_id: int) -> FileResponse:
     export = selectors.export_get(actor=request.user, export_id=export_id)
+    confirm_first(request)
+    export_recorded(request=request, export=export, downloaded=True)
     response = FileResponse(
         export.bundle.open("rb"),
         as_attachment=True,

@@ -1,10 +1,12 @@
 from django.urls import include, path
 
+from diary import safety_views
 from diary import views as diary_views
 
 urlpatterns = [
     path("", diary_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("seen/quick-exit/", safety_views.quick_exit_seen, name="quick_exit_seen"),
     path("diary/", include("diary.urls")),
     path("diary/", include("witnesses.urls")),
     path("w/", include("witnesses.witness_urls")),

@@ -1,3 +1,4 @@
+import time
 from typing import Any
 
 import pytest
@@ -44,3 +45,14 @@ def other_client(other_owner: Any) -> Client:
 @pytest.fixture
 def anon_client() -> Client:
     return Client()
+
+
+def confirmed(client: Client) -> Client:
+    """As if the owner had just confirmed it is them (allauth's re-authentication)."""
+    session = client.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "reauthenticated": True}
+    ]
+    session["account_authentication_methods_user"] = session["_auth_user_id"]
+    session.save()
+    return client

@@ -20,9 +20,11 @@ from PIL import Image, ImageOps
 
 from diary import ledger
 from diary import messages as diary_messages
+from diary.browsers import browser_family
 from diary.choices import Behaviour, Channel
 from diary.evidence import StoredFile, evidence_adopt, evidence_check, stored_upload
-from diary.models import Account, Diary, Entry, User
+from diary.models import AccessEvent, Account, Diary, Entry, User
+from diary.security import access_event_record
 from diary.services import entry_create
 from witnesses import live, messages
 from witnesses.models import (
@@ -56,6 +58,7 @@ ENTRY_UNSHARE = "entry.unshare"
 
 MAX_FILES = 10
 LAST_SEEN_EVERY = timedelta(minutes=1)
+VISIT_GAP = timedelta(minutes=30)
 
 
 def token_sha256(token: str) -> str:
@@ -269,65 +272,44 @@ def brief_update(
 # Witness sessions
 
 
-def _browser(user_agent: str) -> str:
-    """A rough browser family and system, enough to spot an unexpected phone."""
-    agent = user_agent or ""
-    browser = next(
-        (
-            name
-            for key, name in (
-                ("SamsungBrowser", "Samsung Internet"),
-                ("Edg", "Edge"),
-                ("OPR", "Opera"),
-                ("Firefox", "Firefox"),
-                ("FxiOS", "Firefox"),
-                ("CriOS", "Chrome"),
-                ("Chrome", "Chrome"),
-                ("Safari", "Safari"),
-            )
-            if key in agent
-        ),
-        "Unknown browser",
-    )
-    system = next(
-        (
-            name
-            for key, name in (
-                ("iPhone", "iPhone"),
-                ("iPad", "iPad"),
-                ("Android", "Android"),
-                ("Windows", "Windows"),
-                ("Mac OS X", "Mac"),
-                ("CrOS", "ChromeOS"),
-                ("Linux", "Linux"),
-            )
-            if key in agent
-        ),
-        "unknown system",
-    )
-    return f"{browser} on {system}"
-
-
 def device_open(*, token: str, user_agent: str) -> tuple[WitnessDevice, str] | None:
     """Exchange a link's token for a new witness session, or None if the link is not active."""
     link = (
         WitnessLink.objects.filter(token_sha256=token_sha256(token))
-        .select_related("witness")
+        .select_related("witness__diary")
         .first()
     )
     if link is None or not link.is_active:
         return None
     key = secrets.token_urlsafe(32)
-    device = WitnessDevice.objects.create(
-        link=link, key_sha256=token_sha256(key), browser=_browser(user_agent)[:80]
-    )
+    with transaction.atomic():
+        device = WitnessDevice.objects.create(
+            link=link, key_sha256=token_sha256(key), browser=browser_family(user_agent)
+        )
+        access_event_record(
+            user_id=link.witness.diary.owner_id,
+            kind=AccessEvent.Kind.WITNESS_DEVICE,
+            browser=device.browser,
+            detail=link.witness.attribution,
+        )
     return device, key
 
 
 def device_seen(device: WitnessDevice) -> None:
+    """Note that a device is in use: last seen at most once a minute, and in the owner's access
+    log once per visit (the first request after half an hour of quiet)."""
     now = timezone.now()
     if now - device.last_seen > LAST_SEEN_EVERY:
-        WitnessDevice.objects.filter(pk=device.pk).update(last_seen=now)
+        with transaction.atomic():
+            WitnessDevice.objects.filter(pk=device.pk).update(last_seen=now)
+            if now - device.last_seen > VISIT_GAP:
+                witness = device.link.witness
+                access_event_record(
+                    user_id=witness.diary.owner_id,
+                    kind=AccessEvent.Kind.WITNESS_VISIT,
+                    browser=device.browser,
+                    detail=witness.attribution,
+                )
         device.last_seen = now
 
 
