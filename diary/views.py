@@ -3,6 +3,7 @@
 from typing import Any
 
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -337,3 +339,8 @@ def export_download(request: HttpRequest, export_id: int) -> FileResponse:
 def patterns(request: HttpRequest) -> HttpResponse:
     diary = selectors.diary_for(request.user)
     return render(request, "diary/patterns.html", patterns_for(diary, timezone.now()))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    html = loader.get_template("500.html").render({"QUICK_EXIT_URL": settings.QUICK_EXIT_URL})
+    return HttpResponse(html, status=500)

@@ -261,6 +261,8 @@ FUTURE_TOLERANCE_MINUTES = env_int("FUTURE_TOLERANCE_MINUTES", 5)
 # Witness links: how long a new link lasts, and how many sends one link may make an hour.
 WITNESS_LINK_DAYS = env_int("WITNESS_LINK_DAYS", 90)
 WITNESS_SUBMISSIONS_PER_HOUR = env_int("WITNESS_SUBMISSIONS_PER_HOUR", 30)
+# Links that do not work one address may open in an hour (then a calm "please wait", 429).
+WITNESS_LINK_GUESSES_PER_HOUR = env_int("WITNESS_LINK_GUESSES_PER_HOUR", 20)
 WITNESS_COOKIE_NAME = "w"
 # The quick-exit button leaves for this ordinary site.
 QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.co.uk/weather")

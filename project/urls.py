@@ -13,3 +13,6 @@ urlpatterns = [
     path("api/", include("diary.api_urls")),
     path("api/", include("witnesses.api_urls")),
 ]
+
+# The error page carries the quick exit too; it renders without the database or a request.
+handler500 = "diary.views.server_error"
