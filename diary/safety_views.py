@@ -1,5 +1,6 @@
 """The owner's safety pages: welcome, sessions and devices, the access log; the quick exit note."""
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages as flash
@@ -29,7 +30,18 @@ def welcome(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         security.notice_dismiss(user=request.user, kind=Notice.Kind.WELCOME)
         return redirect("diary:timeline")
-    return render(request, "diary/welcome.html", {"has_two_factor": is_mfa_enabled(request.user)})
+    return render(
+        request,
+        "diary/welcome.html",
+        {
+            "has_two_factor": is_mfa_enabled(request.user),
+            # allauth adds a second step only to a confirmed address, so that nobody can sign
+            # up with someone else's address first and lock its owner out with their own code.
+            "email_confirmed": EmailAddress.objects.filter(
+                user=request.user, verified=True
+            ).exists(),
+        },
+    )
 
 
 @require_GET

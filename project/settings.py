@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "diary.middleware.OwnerSessionMiddleware",
+    "diary.middleware.ConfirmBeforePasswordChangeMiddleware",
     "diary.middleware.OwnerTimeZoneMiddleware",
     "diary.middleware.PrivateResponseMiddleware",
     # Last, so it sees a sign-in refused for a locked-out (address, IP) pair.
