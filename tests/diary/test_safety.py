@@ -287,3 +287,41 @@ def test_the_quick_exit_is_first_in_tab_order_and_leaves_without_a_trace(owner_c
     assert first_link.startswith('<a class="quick-exit" href="https://www.bbc.co.uk/weather"')
     script = (settings.BASE_DIR / "diary/static/diary/quick-exit.js").read_text()
     assert "location.replace" in script and '"Escape"' in script and ">= 3" in script
+
+
+def test_a_contact_sees_the_note_until_their_browser_has_read_it(owner):
+    from witnesses import services
+
+    _, token = services.witness_invite(
+        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
+    )
+    pat = Client()
+    pat.get(f"/w/{token}")
+    notices = Notice.objects.count()
+    assert "cannot erase your browser" in pat.get(reverse("witness:home")).content.decode()
+    response = pat.post(reverse("quick_exit_seen"), {"next": reverse("witness:home")})
+    assert response.url == reverse("witness:home")
+    assert response.cookies[settings.QUICK_EXIT_NOTE_COOKIE]["httponly"] is True
+    assert "cannot erase your browser" not in pat.get(reverse("witness:home")).content.decode()
+    assert Notice.objects.count() == notices  # remembered by the browser, not an account
+
+
+def test_a_contacts_visits_are_logged_once_per_visit(owner):
+    from witnesses import services
+
+    _, token = services.witness_invite(
+        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
+    )
+    pat = Client(HTTP_USER_AGENT="Mozilla/5.0 (iPhone; CPU iPhone OS 17_5) Safari/604")
+    pat.get(f"/w/{token}")
+    start = timezone.now()
+    for minutes in (2, 4, 6):  # one visit, a page every two minutes
+        with time_machine.travel(start + timedelta(minutes=minutes)):
+            pat.get(reverse("witness:home"))
+    with time_machine.travel(start + timedelta(hours=3)):  # a new visit
+        pat.get(reverse("witness:home"))
+    visits = AccessEvent.objects.filter(user=owner, kind=AccessEvent.Kind.WITNESS_VISIT)
+    assert visits.count() == 1
+    assert visits.get().detail == "Pat (neighbour)"
+    assert visits.get().browser == "Safari on iPhone"
+    assert AccessEvent.objects.filter(kind=AccessEvent.Kind.WITNESS_DEVICE).count() == 1
