@@ -121,6 +121,17 @@ def session_start(*, request: HttpRequest, user: User, signed_in: bool = True) -
     if not session.session_key:
         session.save()
     now = timezone.now()
+    # Signing in again in a session that is still signed in (Django keeps its key then).
+    same = OwnerSession.objects.filter(session_key=session.session_key).first()
+    if same is not None and same.ended_at is None and same.user_id == user.pk:
+        _remember(session, same, now, user)
+        if signed_in:
+            access_event_record(
+                user_id=user.pk, kind=AccessEvent.Kind.SIGN_IN, request=request, session=same
+            )
+        return same
+    if same is not None:
+        session.cycle_key()
     owner_session = OwnerSession.objects.create(
         user=user,
         session_key=session.session_key,
@@ -129,16 +140,20 @@ def session_start(*, request: HttpRequest, user: User, signed_in: bool = True) -
         first_seen=now,
         last_seen=now,
     )
-    session[SESSION_ID] = owner_session.pk
-    session[SESSION_KEY] = session.session_key
-    session[STARTED] = session[SEEN] = _timestamp(now)
-    # Read once here, so no page has to ask the database whether to show the note.
-    session[QUICK_EXIT_SEEN] = notice_seen(user=user, kind=Notice.Kind.QUICK_EXIT)
+    _remember(session, owner_session, now, user)
     if signed_in:
         access_event_record(
             user_id=user.pk, kind=AccessEvent.Kind.SIGN_IN, request=request, session=owner_session
         )
     return owner_session
+
+
+def _remember(session: Any, owner_session: OwnerSession, now: datetime, user: User) -> None:
+    session[SESSION_ID] = owner_session.pk
+    session[SESSION_KEY] = session.session_key
+    session[STARTED] = session[SEEN] = _timestamp(now)
+    # Read once here, so no page has to ask the database whether to show the note.
+    session[QUICK_EXIT_SEEN] = notice_seen(user=user, kind=Notice.Kind.QUICK_EXIT)
 
 
 def session_check(request: HttpRequest) -> str:

@@ -325,3 +325,16 @@ def test_a_contacts_visits_are_logged_once_per_visit(owner):
     assert visits.get().detail == "Pat (neighbour)"
     assert visits.get().browser == "Safari on iPhone"
     assert AccessEvent.objects.filter(kind=AccessEvent.Kind.WITNESS_DEVICE).count() == 1
+
+
+def test_signing_in_again_in_the_same_session_keeps_one_row(owner):
+    from django.contrib.auth import login
+    from django.test import RequestFactory
+
+    client = Client()
+    client.force_login(owner)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    login(request, owner, backend="django.contrib.auth.backends.ModelBackend")
+    assert OwnerSession.objects.filter(user=owner).count() == 1
+    assert AccessEvent.objects.filter(user=owner, kind=AccessEvent.Kind.SIGN_IN).count() == 2
