@@ -280,8 +280,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Nothing here needs a camera, microphone, location or payment; file inputs do not need them.
 PERMISSIONS_POLICY = (
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
-    "midi=(), display-capture=(), browsing-topics=()"
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), midi=(), "
+    "display-capture=(), browsing-topics=()"
 )
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

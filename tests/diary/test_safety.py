@@ -287,6 +287,10 @@ def test_the_quick_exit_is_first_in_tab_order_and_leaves_without_a_trace(owner_c
     assert first_link.startswith('<a class="quick-exit" href="https://www.bbc.co.uk/weather"')
     script = (settings.BASE_DIR / "diary/static/diary/quick-exit.js").read_text()
     assert "location.replace" in script and '"Escape"' in script and ">= 3" in script
+    # On the way out a signed-in owner is signed out by a beacon carrying the sign-out form,
+    # so Back to an earlier page meets the sign-in page (checked in Chromium by hand).
+    assert "sendBeacon" in script and "data-sign-out" in script
+    assert 'action="/accounts/logout/" data-sign-out>' in page
 
 
 def test_a_contact_sees_the_note_until_their_browser_has_read_it(owner):
