@@ -342,3 +342,22 @@ def test_signing_in_again_in_the_same_session_keeps_one_row(owner):
     login(request, owner, backend="django.contrib.auth.backends.ModelBackend")
     assert OwnerSession.objects.filter(user=owner).count() == 1
     assert AccessEvent.objects.filter(user=owner, kind=AccessEvent.Kind.SIGN_IN).count() == 2
+
+
+def test_the_sessions_and_access_pages_do_not_query_per_row(
+    owner, owner_client, django_assert_max_num_queries
+):
+    def more(n):
+        for _ in range(n):
+            sign_in(Client(HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux) Firefox/128.0"), owner.email)
+
+    more(2)
+    owner_client.get(reverse("diary:sessions"))
+    for name in ("diary:sessions", "diary:access_log"):
+        with django_assert_max_num_queries(20) as few:
+            owner_client.get(reverse(name))
+        counted = len(few.captured_queries)  # before more requests reset Django's query log
+        more(15)
+        with django_assert_max_num_queries(counted):
+            response = owner_client.get(reverse(name))
+        assert response.content.decode().count("Firefox") >= 15
