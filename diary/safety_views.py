@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from diary import security
@@ -79,7 +80,11 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
     count = security.sessions_end_others(request=request, actor=request.user)
     flash.success(
         request,
-        _("Signed out everywhere else (%(count)s sessions). This one stays signed in.")
+        ngettext(
+            "Signed out everywhere else (%(count)s session). This one stays signed in.",
+            "Signed out everywhere else (%(count)s sessions). This one stays signed in.",
+            count,
+        )
         % {"count": count},
     )
     return redirect("diary:sessions")

@@ -282,12 +282,14 @@ def session_signed_out(*, request: HttpRequest, user: Any, how: str) -> None:
         return
     ended = _end(OwnerSession.objects.filter(pk=session_id, user_id=user.pk), how)
     if ended:
-        kind = (
-            AccessEvent.Kind.SIGN_OUT
-            if how == OwnerSession.Ended.SIGNED_OUT
-            else AccessEvent.Kind.TIMED_OUT
+        signed_out = how == OwnerSession.Ended.SIGNED_OUT
+        access_event_record(
+            user_id=user.pk,
+            kind=AccessEvent.Kind.SIGN_OUT if signed_out else AccessEvent.Kind.TIMED_OUT,
+            request=request,
+            session=ended[0],
+            detail="" if signed_out else str(OwnerSession.Ended(how).label),
         )
-        access_event_record(user_id=user.pk, kind=kind, request=request, session=ended[0])
 
 
 @transaction.atomic

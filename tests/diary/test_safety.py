@@ -203,7 +203,8 @@ def test_a_session_left_idle_is_signed_out(owner, owner_client, settings):
         assert "Clear-Site-Data" in response
     session = OwnerSession.objects.get(user=owner)
     assert session.ended_how == OwnerSession.Ended.IDLE
-    assert AccessEvent.objects.filter(user=owner, kind=AccessEvent.Kind.TIMED_OUT).exists()
+    timed_out = AccessEvent.objects.get(user=owner, kind=AccessEvent.Kind.TIMED_OUT)
+    assert timed_out.detail == "Signed out after a while without use"
     page = owner_client.get(response.url).content.decode()
     assert "after a while without use" in page
 

@@ -46,6 +46,8 @@ def test_his_old_session_is_signed_out_everywhere_else(owner):
     response = confirm_and_end_the_others(her)
     assert response.status_code == 302
     assert response.url == reverse("diary:sessions")
+    page = her.get(response.url).content.decode()
+    assert "Signed out everywhere else (1 session)." in page
 
     his_session = OwnerSession.objects.get(session_key=his_key)
     assert his_session.ended_at is not None
