@@ -3,7 +3,9 @@ serialize the answer. Every read goes through the selectors' gate, so another ow
 
 from typing import Any
 
+from django.db import transaction
 from django.http import FileResponse
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from diary import selectors, services
-from diary.api_errors import ERRORS, call, form_errors, validated
+from diary.api_errors import ERRORS, call, form_errors, require_confirmed, validated
 from diary.choices import Behaviour
 from diary.downloads import stored_file_response
 from diary.evidence import evidence_attach
@@ -23,6 +25,7 @@ from diary.export import export_create
 from diary.forms import EntryFilterForm
 from diary.ledger import ledger_verify
 from diary.models import Entry, Export, Item, LedgerRecord
+from diary.security import export_recorded
 from diary.serializers import (
     EntryDetailSerializer,
     EntryInputSerializer,
@@ -283,16 +286,19 @@ class ExportListCreateApi(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         diary = selectors.diary_for(request.user)
         data = validated(ExportInputSerializer, request.data)
-        export = call(
-            export_create,
-            diary=diary,
-            actor=request.user,
-            since=data.get("since"),
-            until=data.get("until"),
-            behaviours=data.get("behaviours", []),
-            include_contacts=data["include_contacts"],
-            include_reasons=data["include_reasons"],
-        )
+        require_confirmed(request._request, then=reverse("diary:exports"))
+        with transaction.atomic():
+            export = call(
+                export_create,
+                diary=diary,
+                actor=request.user,
+                since=data.get("since"),
+                until=data.get("until"),
+                behaviours=data.get("behaviours", []),
+                include_contacts=data["include_contacts"],
+                include_reasons=data["include_reasons"],
+            )
+            export_recorded(request=request._request, export=export)
         return Response(ExportSerializer(export).data, status=status.HTTP_201_CREATED)
 
 
@@ -306,6 +312,8 @@ class ExportDownloadApi(APIView):
     )
     def get(self, request: Request, export_id: int) -> FileResponse:
         export = selectors.export_get(actor=request.user, export_id=export_id)
+        require_confirmed(request._request, then=reverse("diary:exports"))
+        export_recorded(request=request._request, export=export, downloaded=True)
         response = stored_file_response(
             export.bundle_file,
             filename=export.download_name,

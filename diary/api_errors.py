@@ -5,9 +5,12 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -23,7 +26,11 @@ _RESPONSES = {
         description="The input was not accepted. Each field name (or `non_field_errors`) "
         "maps to a list of messages to show.",
     ),
-    403: OpenApiResponse(DetailSerializer, description="Not signed in."),
+    403: OpenApiResponse(
+        DetailSerializer,
+        description="Not signed in; or, for exports, not confirmed it is you in the last few "
+        "minutes (then `confirm_url` says where to).",
+    ),
     404: OpenApiResponse(DetailSerializer, description="No such thing in your diary."),
     413: OpenApiResponse(DetailSerializer, description="The upload is too large."),
 }
@@ -64,6 +71,17 @@ def call(service: Any, **kwargs: Any) -> Any:
         return service(**kwargs)
     except ValidationError as error:
         raise ApiValidationError(errors_for(error)) from None
+
+
+def require_confirmed(request: HttpRequest, *, then: str) -> None:
+    """A 403 unless the owner confirmed it is them in the last few minutes (the same rule and
+    the same confirmation page as the site's)."""
+    from diary.accounts import recently_confirmed
+    from diary.messages import CONFIRM_FIRST
+
+    if not recently_confirmed(request):
+        confirm_url = f"{reverse('account_reauthenticate')}?next={then}"
+        raise PermissionDenied({"detail": CONFIRM_FIRST, "confirm_url": confirm_url})
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:

@@ -10,5 +10,7 @@ class DiaryConfig(AppConfig):
     def ready(self) -> None:
         from pillow_heif import register_heif_opener
 
+        from diary import signals  # noqa: F401 (connects the receivers)
+
         # Phones send HEIC photos; teach Pillow to open them for previews and EXIF.
         register_heif_opener()

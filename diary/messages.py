@@ -33,3 +33,10 @@ FILE_EXTENSION_LIES = _(
 
 ALREADY_WITHDRAWN = _("This entry has already been withdrawn.")
 ENTRY_WITHDRAWN_NO_CHANGES = _("This entry has been withdrawn, so it cannot be changed.")
+
+SIGNED_OUT_IDLE = _("You were signed out after a while without use. Sign in again to carry on.")
+SIGNED_OUT_TOO_LONG = _("You were signed out because you had been signed in for a long time.")
+SIGNED_OUT_ENDED = _("That session was ended. Sign in again to carry on.")
+CONFIRM_FIRST = _(
+    "Confirm it is you first: sign in again at the address given, then repeat this request."
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diary import risk_views, views
+from diary import risk_views, safety_views, views
 
 app_name = "diary"
 
@@ -25,4 +25,9 @@ urlpatterns = [
     path("export/<int:export_id>/download", views.export_download, name="export_download"),
     path("risk/", risk_views.risk_checklist, name="risk"),
     path("risk/<int:risk_id>/", risk_views.risk_checklist_detail, name="risk_checklist"),
+    path("welcome/", safety_views.welcome, name="welcome"),
+    path("sessions/", safety_views.sessions, name="sessions"),
+    path("sessions/<int:session_id>/end/", safety_views.session_end, name="session_end"),
+    path("sessions/end-others/", safety_views.sessions_end_others, name="sessions_end_others"),
+    path("access/", safety_views.access_log, name="access_log"),
 ]

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,11 +11,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diary import selectors, services
+from diary.accounts import confirm_first
 from diary.downloads import stored_file_response
 from diary.evidence import evidence_attach
 from diary.export import export_create
@@ -31,6 +35,7 @@ from diary.forms import (
 )
 from diary.models import Evidence
 from diary.patterns import patterns_for
+from diary.security import export_recorded
 
 PAGE_SIZE = 25
 
@@ -288,7 +293,11 @@ def diary_settings(request: HttpRequest) -> HttpResponse:
         else:
             flash.success(request, _("Settings saved."))
             return redirect("diary:settings")
-    return render(request, "diary/settings.html", {"form": form, "diary": diary})
+    return render(
+        request,
+        "diary/settings.html",
+        {"form": form, "diary": diary, "has_two_factor": is_mfa_enabled(request.user)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -297,7 +306,11 @@ def exports(request: HttpRequest) -> HttpResponse:
     diary = selectors.diary_for(request.user)
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        export = export_create(diary=diary, actor=request.user, **form.cleaned_data)
+        # Whoever sits at an open session must confirm it is the owner before anything leaves.
+        confirm_first(request)
+        with transaction.atomic():
+            export = export_create(diary=diary, actor=request.user, **form.cleaned_data)
+            export_recorded(request=request, export=export)
         flash.success(
             request, _("Bundle %(number)s is ready to download.") % {"number": export.number}
         )
@@ -310,6 +323,8 @@ def exports(request: HttpRequest) -> HttpResponse:
 @login_required
 def export_download(request: HttpRequest, export_id: int) -> FileResponse:
     export = selectors.export_get(actor=request.user, export_id=export_id)
+    confirm_first(request)
+    export_recorded(request=request, export=export, downloaded=True)
     response = stored_file_response(
         export.bundle_file,
         filename=export.download_name,
@@ -325,3 +340,8 @@ def export_download(request: HttpRequest, export_id: int) -> FileResponse:
 def patterns(request: HttpRequest) -> HttpResponse:
     diary = selectors.diary_for(request.user)
     return render(request, "diary/patterns.html", patterns_for(diary, timezone.now()))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    html = loader.get_template("500.html").render({"QUICK_EXIT_URL": settings.QUICK_EXIT_URL})
+    return HttpResponse(html, status=500)

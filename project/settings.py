@@ -8,6 +8,7 @@ import base64
 import binascii
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -123,6 +124,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "axes",
     "diary",
     "witnesses",
 ]
@@ -139,7 +141,12 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "diary.middleware.OwnerSessionMiddleware",
+    "diary.middleware.ConfirmBeforePasswordChangeMiddleware",
     "diary.middleware.OwnerTimeZoneMiddleware",
+    "diary.middleware.PrivateResponseMiddleware",
+    # Last, so it sees a sign-in refused for a locked-out (address, IP) pair.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -224,6 +231,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out (address, IP) pair is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -245,9 +254,43 @@ ACCOUNT_PREVENT_ENUMERATION = True
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "diary:timeline"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
-# Two-factor sign-in (allauth.mfa) is installed; what it offers is switched on by a later change.
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Changing the e-mail address or the password, and everything on the two-factor pages, asks
+# for the password (or, with two-factor on, the second factor) again first.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_SECONDS", 300)
+# allauth's own limit on failed sign-ins counts per address from anywhere, which would let
+# anyone lock the owner out; it counts per IP only, and django-axes locks an (address, IP) pair.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Two-factor sign-in: an authenticator app, recovery codes, and passkeys or security keys
+# where the browser has them. Never SMS: whoever holds (or once held) the phone gets the code.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Notes")
+MFA_ADAPTER = "diary.accounts.OwnerMFAAdapter"
+# WebAuthn needs a secure origin; http://127.0.0.1 and localhost count as one in browsers.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
+
+# Lockout after failed sign-ins (django-axes): on the address AND the IP together, so failed
+# tries from elsewhere never lock the owner out of their own connection.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "diary.accounts.signin_address"
+AXES_CLIENT_IP_CALLABLE = "diary.accounts.client_ip"
+AXES_LOCKOUT_CALLABLE = "diary.accounts.locked_out"
+# Our own history of sign-ins is what the owner reads; axes keeps only what it locks on.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# The number of proxies in front of the app that add to X-Forwarded-For (0: none, use the
+# connection's address). Wrong here means every sign-in seems to come from the proxy.
+TRUSTED_PROXY_COUNT = ALLAUTH_TRUSTED_PROXY_COUNT
+
+# Sessions: signed out after this long without use, and after this long whatever happens.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60)
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -279,15 +322,27 @@ FUTURE_TOLERANCE_MINUTES = env_int("FUTURE_TOLERANCE_MINUTES", 5)
 # Witness links: how long a new link lasts, and how many sends one link may make an hour.
 WITNESS_LINK_DAYS = env_int("WITNESS_LINK_DAYS", 90)
 WITNESS_SUBMISSIONS_PER_HOUR = env_int("WITNESS_SUBMISSIONS_PER_HOUR", 30)
+# Links that do not work one address may open in an hour (then a calm "please wait", 429).
+WITNESS_LINK_GUESSES_PER_HOUR = env_int("WITNESS_LINK_GUESSES_PER_HOUR", 20)
 WITNESS_COOKIE_NAME = "w"
 # The quick-exit button leaves for this ordinary site.
 QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.co.uk/weather")
+# A contact's browser remembers here that it has read what the quick exit cannot do.
+QUICK_EXIT_NOTE_COOKIE = "qx"
 
 # Headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# same-origin: no Referer ever leaves for another site, while our own form POSTs still carry
-# an Origin header (under no-referrer browsers send "Origin: null" and CSRF checks fail).
+# same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with every form
+# POST, which fails the CSRF origin check, and trusting "null" would trust any sandboxed frame.
+# same-origin sends no Referer to any other site (the quick exit included), and a full one only
+# to this server, which already knows its own URLs. Witness link pages, whose URL holds the
+# token, send no-referrer (witnesses/witness_views.py).
 SECURE_REFERRER_POLICY = "same-origin"
+# Nothing here needs a camera, microphone, location or payment; file inputs do not need them.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), midi=(), "
+    "display-capture=(), browsing-topics=()"
+)
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
@@ -298,6 +353,7 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -365,6 +421,8 @@ LOGGING = {
         **{name: {"level": "INFO", "filters": ["redact_witness_links"]} for name in _PATH_LOGGERS},
         # WeasyPrint narrates every step of every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
+        # django-axes narrates every sign-in at INFO; the access log keeps what matters.
+        "axes": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
 }

@@ -1,13 +1,18 @@
 from django.urls import include, path
 
+from diary import safety_views
 from diary import views as diary_views
 
 urlpatterns = [
     path("", diary_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("seen/quick-exit/", safety_views.quick_exit_seen, name="quick_exit_seen"),
     path("diary/", include("diary.urls")),
     path("diary/", include("witnesses.urls")),
     path("w/", include("witnesses.witness_urls")),
     path("api/", include("diary.api_urls")),
     path("api/", include("witnesses.api_urls")),
 ]
+
+# The error page carries the quick exit too; it renders without the database or a request.
+handler500 = "diary.views.server_error"

@@ -1,5 +1,6 @@
 import base64
 import os
+import time
 from typing import Any
 
 import pytest
@@ -30,6 +31,9 @@ def pytest_configure(config: Any) -> None:
 def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
     # A fast hasher (argon2 is slow on purpose), and files in a folder of this test's own.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The cache outlives a test, and every test client comes from 127.0.0.1: the guessing
+    # limit is tested on its own, with its own address.
+    settings.WITNESS_LINK_GUESSES_PER_HOUR = 10_000
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
@@ -64,3 +68,14 @@ def other_client(other_owner: Any) -> Client:
 @pytest.fixture
 def anon_client() -> Client:
     return Client()
+
+
+def confirmed(client: Client) -> Client:
+    """As if the owner had just confirmed it is them (allauth's re-authentication)."""
+    session = client.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "reauthenticated": True}
+    ]
+    session["account_authentication_methods_user"] = session["_auth_user_id"]
+    session.save()
+    return client

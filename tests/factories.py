@@ -10,7 +10,8 @@ from django.utils import timezone
 from PIL import Image
 
 from diary import services
-from diary.models import Entry, Item, User
+from diary.models import Entry, Item, Notice, User
+from diary.security import notice_dismiss
 
 
 class OwnerFactory(factory.django.DjangoModelFactory):
@@ -27,6 +28,13 @@ class OwnerFactory(factory.django.DjangoModelFactory):
     def diary(user: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             services.diary_create(owner=user, time_zone=kwargs.get("time_zone"))
+
+    @factory.post_generation
+    def notices_seen(user: User, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """An owner who has read the welcome and the quick exit's note, unless told not."""
+        if create and extracted is not False:
+            for kind in Notice.Kind.values:
+                notice_dismiss(user=user, kind=kind)
 
 
 def entry_content(**overrides: Any) -> dict[str, Any]:

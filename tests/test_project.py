@@ -169,3 +169,67 @@ def test_not_found_is_a_calm_page_with_the_quick_exit(owner_client):
     assert "Not found" in html
     assert "Leave this site" in html
     assert 'name="viewport"' in html
+
+
+# Headers on every page
+
+
+@pytest.mark.django_db
+def test_owner_and_witness_pages_are_never_cached_and_get_a_strict_policy(owner_client, owner):
+    from witnesses import services
+
+    _, token = services.witness_invite(
+        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
+    )
+    witness = Client()
+    opened = witness.get(f"/w/{token}")
+    assert opened["Referrer-Policy"] == "no-referrer"  # the URL holding the token
+    for response in (
+        owner_client.get(reverse("diary:timeline")),
+        owner_client.get(reverse("diary:settings")),
+        owner_client.get("/api/entries/"),
+        witness.get(reverse("witness:home")),
+        Client().get(reverse("account_login")),
+    ):
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+        policy = response["Permissions-Policy"]
+        for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+            assert feature in policy
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    # Pages with forms keep their Origin (see test_forms_post_with_a_real_origin_…); no
+    # Referer ever goes to another site under same-origin.
+    assert owner_client.get(reverse("diary:timeline"))["Referrer-Policy"] == "same-origin"
+
+
+PRODUCTION = {
+    "SECRET_KEY": "k3J9x-Lw2QpVz8RtYb7Nc4Hs6Md1Fg5Ae0Ui9Oj3Pk7Lq2Wr8Ty4Ex6Zv1Bn5Mc",
+    "HTTPS": "true",
+    "ALLOWED_HOSTS": "notes.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://notes.example.org",
+}
+
+
+def check_deploy(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HTTPS", "SECRET_KEY"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean_with_the_documented_production_settings():
+    readme = (ROOT / "README.md").read_text()
+    for name in PRODUCTION:
+        assert f"`{name}`" in readme, name
+    result = check_deploy(**PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    # Without HTTPS the same check warns: the test can tell the difference.
+    result = check_deploy(**{**PRODUCTION, "HTTPS": "false"})
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr + result.stdout

@@ -18,3 +18,7 @@ FIRST_HAND = _(
     "ask them to tell the person who sent you this link."
 )
 REASON_NEEDED = _("Write a short reason, for your own record.")
+TOO_MANY_GUESSES = _(
+    "Too many links that do not work have been opened from here. Please wait an hour, "
+    "or ask the person who sent yours for a new one."
+)

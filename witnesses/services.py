@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 
 from diary import filestore, ledger
 from diary import messages as diary_messages
+from diary.browsers import browser_family
 from diary.choices import Behaviour, Channel
 from diary.evidence import (
     STORED_SUFFIX,
@@ -27,7 +28,8 @@ from diary.evidence import (
     stored_upload,
 )
 from diary.filestore import Stored
-from diary.models import Account, Diary, Entry, User
+from diary.models import AccessEvent, Account, Diary, Entry, User
+from diary.security import access_event_record
 from diary.services import entry_create
 from witnesses import live, messages
 from witnesses.models import (
@@ -61,6 +63,7 @@ ENTRY_UNSHARE = "entry.unshare"
 
 MAX_FILES = 10
 LAST_SEEN_EVERY = timedelta(minutes=1)
+VISIT_GAP = timedelta(minutes=30)
 
 
 def token_sha256(token: str) -> str:
@@ -275,69 +278,67 @@ def brief_update(
 # Witness sessions
 
 
-def _browser(user_agent: str) -> str:
-    """A rough browser family and system, enough to spot an unexpected phone."""
-    agent = user_agent or ""
-    browser = next(
-        (
-            name
-            for key, name in (
-                ("SamsungBrowser", "Samsung Internet"),
-                ("Edg", "Edge"),
-                ("OPR", "Opera"),
-                ("Firefox", "Firefox"),
-                ("FxiOS", "Firefox"),
-                ("CriOS", "Chrome"),
-                ("Chrome", "Chrome"),
-                ("Safari", "Safari"),
-            )
-            if key in agent
-        ),
-        "Unknown browser",
-    )
-    system = next(
-        (
-            name
-            for key, name in (
-                ("iPhone", "iPhone"),
-                ("iPad", "iPad"),
-                ("Android", "Android"),
-                ("Windows", "Windows"),
-                ("Mac OS X", "Mac"),
-                ("CrOS", "ChromeOS"),
-                ("Linux", "Linux"),
-            )
-            if key in agent
-        ),
-        "unknown system",
-    )
-    return f"{browser} on {system}"
-
-
 def device_open(*, token: str, user_agent: str) -> tuple[WitnessDevice, str] | None:
     """Exchange a link's token for a new witness session, or None if the link is not active."""
     link = (
         WitnessLink.objects.filter(token_sha256=token_sha256(token))
-        .select_related("witness")
+        .select_related("witness__diary")
         .first()
     )
     if link is None or not link.is_active:
         return None
     key = secrets.token_urlsafe(32)
-    device = WitnessDevice.objects.create(
-        link=link, key_sha256=token_sha256(key), browser=_browser(user_agent)[:80]
-    )
+    with transaction.atomic():
+        device = WitnessDevice.objects.create(
+            link=link, key_sha256=token_sha256(key), browser=browser_family(user_agent)
+        )
+        access_event_record(
+            user_id=link.witness.diary.owner_id,
+            kind=AccessEvent.Kind.WITNESS_DEVICE,
+            browser=device.browser,
+            detail=link.witness.attribution,
+        )
     return device, key
 
 
 def device_seen(device: WitnessDevice) -> None:
+    """Note that a device is in use: last seen at most once a minute, and in the owner's access
+    log once per visit (the first request after half an hour of quiet)."""
     now = timezone.now()
     if now - device.last_seen > LAST_SEEN_EVERY:
-        WitnessDevice.objects.filter(pk=device.pk).update(last_seen=now)
+        with transaction.atomic():
+            WitnessDevice.objects.filter(pk=device.pk).update(last_seen=now)
+            if now - device.last_seen > VISIT_GAP:
+                witness = device.link.witness
+                access_event_record(
+                    user_id=witness.diary.owner_id,
+                    kind=AccessEvent.Kind.WITNESS_VISIT,
+                    browser=device.browser,
+                    detail=witness.attribution,
+                )
         device.last_seen = now
 
 
 # Submissions
+
+
+def link_guess_allowed(ip: str | None) -> bool:
+    """Whether this address may try another link this hour: links that do not work are
+    counted per address, so guessing tokens stops long before it could ever succeed."""
+    return cache.get(_guess_key(ip), 0) < settings.WITNESS_LINK_GUESSES_PER_HOUR
+
+
+def link_guess_missed(ip: str | None) -> None:
+    key = _guess_key(ip)
+    cache.add(key, 0, timeout=3_700)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3_700)
+
+
+def _guess_key(ip: str | None) -> str:
+    return f"witness-link-guesses:{ip or 'unknown'}:{timezone.now():%Y%m%d%H}"
 
 
 def submission_rate_ok(link: WitnessLink) -> bool:

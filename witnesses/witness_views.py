@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from diary.downloads import stored_file_response
 from diary.forms import apply_errors, ask_for_files_again
+from diary.security import client_ip
 from witnesses import messages, selectors, services
 from witnesses.forms import FollowUpForm, SubmissionForm
 from witnesses.models import WitnessDevice
@@ -86,8 +87,16 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         response = render(request, "witnesses/preview.html")
         response["Referrer-Policy"] = "no-referrer"
         return response
+    ip = client_ip(request)
+    if not services.link_guess_allowed(ip):
+        response = render(
+            request, "witnesses/too_many.html", {"message": messages.TOO_MANY_GUESSES}, status=429
+        )
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     opened = services.device_open(token=token, user_agent=request.headers.get("User-Agent", ""))
     if opened is None:
+        services.link_guess_missed(ip)
         return link_inactive(request)
     device, key = opened
     response = redirect("witness:home")

@@ -3,9 +3,11 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from diary.models import Diary, LedgerRecord
+from tests.conftest import confirmed
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +94,50 @@ def test_password_reset_mail_is_neutral(client, owner):
 def test_password_reset_for_an_unknown_address_looks_the_same(client):
     response = client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
     assert response.status_code == 302
+
+
+def assert_neutral(message, *also):
+    """Whoever else reads this inbox learns nothing: no word of what the app is for, of the
+    diary's title, or of anything in it."""
+    text = (message.subject + "\n" + message.body).lower()
+    for word in ("stalk", "victim", "diary", "sightline", "harass", "police", *also):
+        assert word.lower() not in text, word
+    assert len(message.subject) < 60
+
+
+def test_every_account_email_is_neutral(client, owner, settings):
+    from diary.services import diary_settings_change
+
+    diary_settings_change(
+        diary=owner.diary, actor=owner, title="Evidence about Mark", time_zone="UTC"
+    )
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    client.post(reverse("account_reset_password"), {"email": owner.email})  # reset
+    client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})  # unknown
+    sign_up(client, email=owner.email)  # already has an account
+    sign_up(Client(), email="new@example.com")  # confirm the address
+    assert len(mail.outbox) == 4
+    subjects = {message.subject for message in mail.outbox}
+    assert subjects == {
+        "Password Reset Email",
+        "Unknown Account",
+        "Account Already Exists",
+        "Please Confirm Your Email Address",
+    }
+    for message in mail.outbox:
+        assert_neutral(message, "Evidence about Mark", "Notes")
+
+
+def test_no_mail_tells_of_changes_to_the_account(owner, owner_client):
+    # A change notice would tell whoever reads the inbox that the account is in use; the
+    # owner reads the access log instead.
+    confirmed(owner_client)
+    new = "another long passphrase"
+    response = owner_client.post(
+        reverse("account_change_password"),
+        {"oldpassword": "correct horse battery staple", "password1": new, "password2": new},
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password(new)
+    assert mail.outbox == []

@@ -20,6 +20,7 @@ from diary.evidence import evidence_attach
 from diary.export import export_create, neutralise, unzip_to
 from diary.ledger import ledger_verify
 from diary.models import Export, LedgerRecord
+from tests.conftest import confirmed
 from tests.factories import jpeg_bytes, make_entry, make_item, upload
 
 pytestmark = pytest.mark.django_db
@@ -174,6 +175,7 @@ def test_filters_choose_what_the_bundle_covers(owner, tmp_path):
 
 def test_the_owner_exports_from_the_page_and_downloads_it(owner, owner_client, tmp_path):
     make_entry(owner, what_happened="Page export")
+    confirmed(owner_client)
     response = owner_client.post(reverse("diary:exports"), {"since": "", "until": ""})
     assert response.url == reverse("diary:exports")
     export = Export.objects.get(diary=owner.diary)
@@ -207,7 +209,8 @@ def test_a_reversed_range_is_refused_on_the_page_and_the_api(owner, owner_client
 
 def test_the_api_makes_lists_and_serves_a_bundle(owner):
     api = APIClient()
-    api.force_authenticate(owner)
+    api.force_login(owner)
+    confirmed(api)
     response = api.post("/api/exports/", {"behaviours": ["watching"]}, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()

@@ -18,7 +18,7 @@ from diary import crypto, filestore
 from diary.export import unzip_to
 from diary.ledger import ledger_verify
 from diary.models import Evidence
-from tests.factories import make_entry
+from tests.factories import OwnerFactory, make_entry
 from tests.security.at_rest_data import (
     IMAGE_MARKER,
     OTHER_WORD,
@@ -28,6 +28,14 @@ from tests.security.at_rest_data import (
     media_files,
     stored_plaintexts,
 )
+
+
+@pytest.fixture
+def owner(db):
+    """An owner with an empty diary (not the security suite's owner, who has an entry already
+    written under the test key)."""
+    return OwnerFactory()
+
 
 LEAKS = [text.encode() for text in (SENTENCE, WORD, OTHER_WORD)]
 LEAKS += [text.lower().encode() for text in (WORD, OTHER_WORD)]

@@ -16,10 +16,18 @@ from diary.crypto import UnknownKeyError
 from diary.export import export_create, unzip_to
 from diary.models import Entry, EntryVersion
 from tests.diary.test_export import run_verify
-from tests.factories import make_entry
+from tests.factories import OwnerFactory, make_entry
 from tests.security.at_rest_data import SENTENCE, WORD, fill_diary, raw_key_ids, stored_plaintexts
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner(db):
+    """An owner with an empty diary (not the security suite's owner, who has an entry already
+    written under the test key)."""
+    return OwnerFactory()
+
 
 KEY_A, KEY_B, KEY_C = os.urandom(32), os.urandom(32), os.urandom(32)
 

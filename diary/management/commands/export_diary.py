@@ -4,11 +4,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils import timezone
 
 from diary.export import export_create
 from diary.forms import DayOrTimeField
-from diary.models import Diary
+from diary.models import AccessEvent, Diary
+from diary.security import access_event_record
 
 
 class Command(BaseCommand):
@@ -33,9 +35,16 @@ class Command(BaseCommand):
                 until = DayOrTimeField(end_of_day=True).clean(options["until"])
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from None
-        export = export_create(
-            diary=diary, actor=None, since=since, until=until, behaviours=options["behaviour"]
-        )
+        with transaction.atomic():
+            export = export_create(
+                diary=diary, actor=None, since=since, until=until, behaviours=options["behaviour"]
+            )
+            # The owner's access log shows this bundle too, made on the server itself.
+            access_event_record(
+                user_id=diary.owner_id,
+                kind=AccessEvent.Kind.EXPORT,
+                detail=f"#{export.number} (on the server)",
+            )
         out = Path(options["out"])
         with export.bundle_file.open() as source, out.open("wb") as target:
             shutil.copyfileobj(source, target)

@@ -107,13 +107,20 @@
     delay = Math.min(delay * 2, 30000);
   }
 
+  // Not while the quick exit is leaving: its sign-out closes this socket too, and a reload
+  // must not win the race against the way out.
+  function reload() {
+    if (document.documentElement.hasAttribute("data-leaving")) { return; }
+    window.location.reload();
+  }
+
   // A socket turned down at the handshake: if the page itself is no longer ours to see
   // (signed out, a link that ended), reload to show why; otherwise the network dropped.
   function probe() {
     fetch(window.location.href, { credentials: "same-origin", redirect: "manual" })
       .then(function (response) {
         if (response.status === 404 || response.type === "opaqueredirect") {
-          window.location.reload();
+          reload();
         } else {
           retry();
         }
@@ -138,8 +145,9 @@
     });
     socket.addEventListener("close", function (event) {
       if (event.code === REFUSED) {
-        // Closed by the server: a witness link that has ended. The page says what next.
-        window.location.reload();
+        // Closed by the server: a witness link or an owner's session that has ended. The
+        // page says what next.
+        reload();
       } else if (!thisOpened) {
         probe();
       } else {

@@ -1,0 +1,364 @@
+"""Account safety: two-step sign-in offered after sign-up, confirming it is you, sessions and
+their time limits, the access log, and the quick exit's note."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from allauth.account.models import EmailAddress
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from diary import messages
+from diary.models import AccessEvent, Export, Notice, OwnerSession
+from tests.conftest import confirmed
+from tests.factories import OwnerFactory, make_entry
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+SIGN_UP_PASSWORD = "a long and unusual passphrase"
+
+
+def sign_in(client, email, password=PASSWORD):
+    return client.post(reverse("account_login"), {"login": email, "password": password})
+
+
+# Two-step sign-in: offered after sign-up, never forced, never by text message
+
+
+def test_after_sign_up_two_step_sign_in_is_offered_and_can_wait(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "sam@example.com",
+            "password1": SIGN_UP_PASSWORD,
+            "password2": SIGN_UP_PASSWORD,
+            "time_zone": "Europe/London",
+        },
+    )
+    assert response.url == reverse("diary:welcome")
+    page = client.get(response.url).content.decode()
+    assert "never held" in page  # a device the other person has never had
+    assert "text message" in page  # codes never come by text
+    # A second step is added to a confirmed address only: first the link in the e-mail.
+    assert "First confirm your e-mail address" in page
+    assert reverse("mfa_activate_totp") not in page
+    assert EmailAddress.objects.filter(email="sam@example.com").update(verified=True) == 1
+    page = client.get(response.url).content.decode()
+    assert reverse("mfa_activate_totp") in page
+    # Passkeys are offered where the browser has them (the script unhides the link).
+    assert f'href="{reverse("mfa_add_webauthn")}" data-passkeys hidden' in page
+    response = client.post(reverse("diary:welcome"))
+    assert response.url == reverse("diary:timeline")
+    assert Notice.objects.filter(kind=Notice.Kind.WELCOME).count() == 1
+    # The next sign-in goes straight to the timeline.
+    client.post(reverse("account_logout"))
+    assert sign_in(client, "sam@example.com", SIGN_UP_PASSWORD).url == reverse("diary:timeline")
+
+
+def test_the_first_sign_in_shows_the_welcome_until_read(client):
+    owner = OwnerFactory(notices_seen=False)
+    assert sign_in(client, owner.email).url == reverse("diary:welcome")
+    client.post(reverse("account_logout"))
+    assert sign_in(client, owner.email).url == reverse("diary:welcome")
+    client.post(reverse("diary:welcome"))
+    client.post(reverse("account_logout"))
+    assert sign_in(client, owner.email).url == reverse("diary:timeline")
+
+
+def test_never_by_text_message():
+    assert set(settings.MFA_SUPPORTED_TYPES) == {"totp", "recovery_codes", "webauthn"}
+
+
+# Confirming it is you
+
+
+NEW = "another long passphrase"
+CHANGES = {
+    "account_change_password": {"oldpassword": PASSWORD, "password1": NEW, "password2": NEW},
+    "account_email": {"email": "new@example.com", "action_add": ""},
+    "mfa_activate_totp": {},
+    "mfa_add_webauthn": {},
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_account_changes_ask_to_confirm_first(owner, owner_client, name):
+    response = owner_client.post(reverse(name), CHANGES[name])
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
+    assert owner.emailaddress_set.filter(email="new@example.com").count() == 0
+
+
+def test_with_two_step_on_confirming_takes_the_second_step(owner, owner_client):
+    TOTP.activate(owner, generate_totp_secret())
+    RecoveryCodes.activate(owner)
+    response = owner_client.post(
+        reverse("account_change_password"), CHANGES["account_change_password"]
+    )
+    assert response.url.startswith(reverse("mfa_reauthenticate"))
+    # The password alone will not do: its page sends you to the second step.
+    response = owner_client.get(reverse("account_reauthenticate"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("mfa_reauthenticate"))
+
+
+def test_exporting_on_the_page_asks_to_confirm_then_carries_on(owner, owner_client):
+    make_entry(owner)
+    response = owner_client.post(reverse("diary:exports"), {"since": "", "until": ""})
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert not Export.objects.exists()
+    response = owner_client.post(response.url, {"password": PASSWORD})
+    # allauth replays the suspended request: the bundle is made.
+    assert response.status_code == 302
+    assert response.url == reverse("diary:exports")
+    export = Export.objects.get()
+    event = AccessEvent.objects.get(kind=AccessEvent.Kind.EXPORT)
+    assert (event.user, event.detail) == (owner, f"#{export.number}")
+
+
+def test_exporting_through_the_api_needs_a_recent_confirmation(owner):
+    api = APIClient()
+    api.force_login(owner)
+    response = api.post("/api/exports/", {}, format="json")
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": str(messages.CONFIRM_FIRST),
+        "confirm_url": f"{reverse('account_reauthenticate')}?next={reverse('diary:exports')}",
+    }
+    assert not Export.objects.exists()
+    confirmed(api)
+    response = api.post("/api/exports/", {}, format="json")
+    assert response.status_code == 201
+    download = api.get(response.json()["download_url"])
+    assert download.status_code == 200
+    kinds = set(AccessEvent.objects.values_list("kind", flat=True))
+    assert {AccessEvent.Kind.EXPORT, AccessEvent.Kind.EXPORT_DOWNLOAD} <= kinds
+    # Five minutes later the confirmation has run out.
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        assert api.get(response.json()["download_url"]).status_code == 403
+
+
+# Sessions
+
+
+def test_sessions_are_listed_and_one_can_be_signed_out(owner, owner_client):
+    phone = Client(HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 14) Chrome/126.0 Mobile")
+    sign_in(phone, owner.email)
+    page = owner_client.get(reverse("diary:sessions")).content.decode()
+    assert "Chrome on Android" in page and "this one" in page
+    phone_session = OwnerSession.objects.get(browser="Chrome on Android")
+    response = owner_client.post(reverse("diary:session_end", args=[phone_session.pk]))
+    assert response.url == reverse("diary:sessions")
+    phone_session.refresh_from_db()
+    assert phone_session.ended_how == OwnerSession.Ended.ENDED
+    assert phone.get(reverse("diary:timeline")).status_code == 302
+    assert owner_client.get(reverse("diary:timeline")).status_code == 200
+    # An ended session is gone from the list, and cannot be ended twice.
+    assert "Chrome on Android" not in owner_client.get(reverse("diary:sessions")).content.decode()
+    response = owner_client.post(reverse("diary:session_end", args=[phone_session.pk]))
+    assert response.status_code == 404
+
+
+def test_signing_out_this_session_from_the_list_signs_out(owner, owner_client):
+    mine = OwnerSession.objects.get(user=owner)
+    response = owner_client.post(reverse("diary:session_end", args=[mine.pk]))
+    assert response.url == reverse("account_login")
+    assert owner_client.get(reverse("diary:timeline")).status_code == 302
+    mine.refresh_from_db()
+    assert mine.ended_how == OwnerSession.Ended.SIGNED_OUT
+
+
+def test_last_seen_is_written_at_most_once_a_minute(owner, owner_client, django_assert_num_queries):
+    owner_client.get(reverse("diary:timeline"))
+    session = OwnerSession.objects.get(user=owner)
+    first = session.last_seen
+    with time_machine.travel(timezone.now() + timedelta(seconds=30)):
+        owner_client.get(reverse("diary:timeline"))
+    session.refresh_from_db()
+    assert session.last_seen == first
+    later = timezone.now() + timedelta(seconds=90)
+    with time_machine.travel(later, tick=False):
+        owner_client.get(reverse("diary:timeline"))
+    session.refresh_from_db()
+    assert session.last_seen == later
+
+
+def test_a_session_left_idle_is_signed_out(owner, owner_client, settings):
+    settings.SESSION_IDLE_MINUTES = 30
+    with time_machine.travel(timezone.now() + timedelta(minutes=29)):
+        assert owner_client.get(reverse("diary:timeline")).status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(minutes=29 + 31)):
+        response = owner_client.get(reverse("diary:timeline"))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("account_login"))
+        assert "Clear-Site-Data" in response
+    session = OwnerSession.objects.get(user=owner)
+    assert session.ended_how == OwnerSession.Ended.IDLE
+    timed_out = AccessEvent.objects.get(user=owner, kind=AccessEvent.Kind.TIMED_OUT)
+    assert timed_out.detail == "Signed out after a while without use"
+    page = owner_client.get(response.url).content.decode()
+    assert "after a while without use" in page
+
+
+def test_a_session_ends_after_the_longest_time_however_busy(owner, owner_client, settings):
+    settings.SESSION_ABSOLUTE_HOURS = 2
+    start = timezone.now()
+    for minutes in range(0, 120, 20):
+        with time_machine.travel(start + timedelta(minutes=minutes)):
+            assert owner_client.get(reverse("diary:timeline")).status_code == 200
+    with time_machine.travel(start + timedelta(minutes=121)):
+        assert owner_client.get(reverse("diary:timeline")).status_code == 302
+    assert OwnerSession.objects.get(user=owner).ended_how == OwnerSession.Ended.TOO_LONG
+
+
+def test_changing_the_password_signs_out_the_other_sessions(owner, owner_client):
+    phone = Client()
+    sign_in(phone, owner.email)
+    confirmed(owner_client)
+    response = owner_client.post(
+        reverse("account_change_password"), CHANGES["account_change_password"]
+    )
+    assert response.status_code == 302
+    assert phone.get(reverse("diary:timeline")).status_code == 302
+    assert owner_client.get(reverse("diary:timeline")).status_code == 200
+    open_sessions = OwnerSession.objects.filter(user=owner, ended_at__isnull=True)
+    assert open_sessions.count() == 1
+    # This session's key changed with the password; the row follows it.
+    assert open_sessions.get().session_key == owner_client.session.session_key
+
+
+# The access log
+
+
+def test_the_access_log_shows_sign_ins_and_failures_and_only_ones_own(owner, other_owner):
+    Client(REMOTE_ADDR="203.0.113.5").post(
+        reverse("account_login"), {"login": owner.email, "password": "wrong"}
+    )
+    mine = Client()
+    sign_in(mine, owner.email)
+    theirs = Client()
+    sign_in(theirs, other_owner.email)
+    page = mine.get(reverse("diary:access_log")).content.decode()
+    assert "Sign-in refused: wrong password" in page and "203.0.113.5" in page
+    assert page.count("Signed in") >= 1
+    other_page = theirs.get(reverse("diary:access_log")).content.decode()
+    assert "203.0.113.5" not in other_page
+
+
+def test_an_unknown_address_failing_to_sign_in_is_logged_for_nobody(client):
+    client.post(reverse("account_login"), {"login": "nobody@example.com", "password": "x"})
+    assert not AccessEvent.objects.exists()
+
+
+# The quick exit's note
+
+
+def test_the_quick_exit_note_shows_once_for_an_owner(client):
+    owner = OwnerFactory(notices_seen=False)
+    sign_in(client, owner.email)
+    page = client.get(reverse("diary:timeline")).content.decode()
+    assert "cannot erase your browser" in page
+    response = client.post(reverse("quick_exit_seen"), {"next": reverse("diary:timeline")})
+    assert response.url == reverse("diary:timeline")
+    assert "cannot erase your browser" not in client.get(reverse("diary:timeline")).content.decode()
+    # Remembered with the account: not shown again on another device.
+    other = Client()
+    sign_in(other, owner.email)
+    assert "cannot erase your browser" not in other.get(reverse("diary:timeline")).content.decode()
+
+
+def test_the_quick_exit_note_never_sends_anyone_elsewhere(owner_client):
+    response = owner_client.post(reverse("quick_exit_seen"), {"next": "https://evil.example/"})
+    assert response.url == "/"
+
+
+def test_the_quick_exit_is_first_in_tab_order_and_leaves_without_a_trace(owner_client):
+    page = owner_client.get(reverse("diary:timeline")).content.decode()
+    after_body = page.split("<body", 1)[1].split(">", 1)[1]
+    first_link = after_body.lstrip()
+    assert first_link.startswith('<a class="quick-exit" href="https://www.bbc.co.uk/weather"')
+    script = (settings.BASE_DIR / "diary/static/diary/quick-exit.js").read_text()
+    assert "location.replace" in script and '"Escape"' in script and ">= 3" in script
+    # On the way out a signed-in owner is signed out by a beacon carrying the sign-out form,
+    # so Back to an earlier page meets the sign-in page (checked in Chromium by hand).
+    assert "sendBeacon" in script and "data-sign-out" in script
+    assert 'action="/accounts/logout/" data-sign-out>' in page
+
+
+def test_a_contact_sees_the_note_until_their_browser_has_read_it(owner):
+    from witnesses import services
+
+    _, token = services.witness_invite(
+        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
+    )
+    pat = Client()
+    pat.get(f"/w/{token}")
+    notices = Notice.objects.count()
+    assert "cannot erase your browser" in pat.get(reverse("witness:home")).content.decode()
+    response = pat.post(reverse("quick_exit_seen"), {"next": reverse("witness:home")})
+    assert response.url == reverse("witness:home")
+    assert response.cookies[settings.QUICK_EXIT_NOTE_COOKIE]["httponly"] is True
+    assert "cannot erase your browser" not in pat.get(reverse("witness:home")).content.decode()
+    assert Notice.objects.count() == notices  # remembered by the browser, not an account
+
+
+def test_a_contacts_visits_are_logged_once_per_visit(owner):
+    from witnesses import services
+
+    _, token = services.witness_invite(
+        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
+    )
+    pat = Client(HTTP_USER_AGENT="Mozilla/5.0 (iPhone; CPU iPhone OS 17_5) Safari/604")
+    pat.get(f"/w/{token}")
+    start = timezone.now()
+    for minutes in (2, 4, 6):  # one visit, a page every two minutes
+        with time_machine.travel(start + timedelta(minutes=minutes)):
+            pat.get(reverse("witness:home"))
+    with time_machine.travel(start + timedelta(hours=3)):  # a new visit
+        pat.get(reverse("witness:home"))
+    visits = AccessEvent.objects.filter(user=owner, kind=AccessEvent.Kind.WITNESS_VISIT)
+    assert visits.count() == 1
+    assert visits.get().detail == "Pat (neighbour)"
+    assert visits.get().browser == "Safari on iPhone"
+    assert AccessEvent.objects.filter(kind=AccessEvent.Kind.WITNESS_DEVICE).count() == 1
+
+
+def test_signing_in_again_in_the_same_session_keeps_one_row(owner):
+    from django.contrib.auth import login
+    from django.test import RequestFactory
+
+    client = Client()
+    client.force_login(owner)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    login(request, owner, backend="django.contrib.auth.backends.ModelBackend")
+    assert OwnerSession.objects.filter(user=owner).count() == 1
+    assert AccessEvent.objects.filter(user=owner, kind=AccessEvent.Kind.SIGN_IN).count() == 2
+
+
+def test_the_sessions_and_access_pages_do_not_query_per_row(
+    owner, owner_client, django_assert_max_num_queries
+):
+    def more(n):
+        for _ in range(n):
+            sign_in(Client(HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux) Firefox/128.0"), owner.email)
+
+    more(2)
+    owner_client.get(reverse("diary:sessions"))
+    for name in ("diary:sessions", "diary:access_log"):
+        with django_assert_max_num_queries(20) as few:
+            owner_client.get(reverse(name))
+        counted = len(few.captured_queries)  # before more requests reset Django's query log
+        more(15)
+        with django_assert_max_num_queries(counted):
+            response = owner_client.get(reverse(name))
+        assert response.content.decode().count("Firefox") >= 15
