@@ -1,9 +1,14 @@
+import os
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from tests.factories import OwnerFactory
+
+# The browser journeys (tests/e2e/) run in a pytest process of their own, `make e2e`: Playwright's
+# sync API and pytest-asyncio's event loops do not mix in one process.
+collect_ignore = [] if os.environ.get("E2E") == "1" else ["e2e"]
 
 
 @pytest.fixture(autouse=True)
