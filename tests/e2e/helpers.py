@@ -131,6 +131,7 @@ def quick_capture(
     photo: Path | None = None,
     where: str = "",
     words: str = "",
+    kinds: tuple[str, ...] = (),
     screenshot: Path | None = None,
 ) -> str:
     """Record an entry through quick capture (and photograph the form, filled in, when asked);
@@ -140,7 +141,7 @@ def quick_capture(
     form = main(page)
     form.get_by_label("What happened?").fill(what)
     form.get_by_label("When?").fill(when)
-    if photo or where or words:
+    if photo or where or words or kinds:
         form.get_by_text("Add more (optional)").click()
         if photo:
             form.get_by_label("Photo, video, recording or screenshot").set_input_files(photo)
@@ -148,8 +149,10 @@ def quick_capture(
             form.get_by_label("Where?").fill(where)
         if words:
             form.get_by_label("Exact words used").fill(words)
+        for kind in kinds:
+            form.get_by_label(kind, exact=True).check()
     if screenshot:
-        page.screenshot(path=screenshot, full_page=True)
+        photograph(page, screenshot, full_page=True)
     press(page, "Save")
     expect(main(page)).to_contain_text(what)
     return page.url
@@ -190,3 +193,19 @@ def enter(page: Page) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")
     arrive(page)
+
+
+def photograph(
+    page: Page, path: Path, *, full_page: bool = False, height: int | None = None
+) -> None:
+    """A screenshot from the top of the page (down to `height` pixels, when given), nothing
+    focused: a whole-page shot taken while scrolled draws the fixed "Leave this site" button
+    where the view was."""
+    page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    if height:
+        width = page.viewport_size["width"] if page.viewport_size else 360
+        page.screenshot(
+            path=path, full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height}
+        )
+    else:
+        page.screenshot(path=path, full_page=full_page)

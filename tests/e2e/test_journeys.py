@@ -24,6 +24,7 @@ from tests.e2e.helpers import (
     go,
     invite,
     main,
+    photograph,
     press,
     quick_capture,
     quick_exit,
@@ -105,6 +106,7 @@ def test_a_new_owner_records_an_incident_with_a_photo_on_a_phone(
         when=when,
         photo=photo,
         where="Outside my flat, Elm Road",
+        kinds=("Watching or spying", "Loitering"),
         screenshot=screenshots / "quick-capture-phone.png",
     )
     expect(main(phone).get_by_role("img", name="Preview of E001")).to_be_visible()
@@ -344,12 +346,13 @@ def test_a_lived_in_diary_page_by_page_with_screenshots(
 
     owner = new_context(viewport=DESK).new_page()
     sign_in(owner, "demo@example.com")
+    nav(owner, "Timeline")  # again, past the "signed in" note
     expect(main(owner).locator("#timeline .card")).not_to_have_count(0)
-    owner.screenshot(path=screenshots / "timeline.png")
+    photograph(owner, screenshots / "timeline.png")
     open_timeline_card(owner, "reported by")
     nav(owner, "Inbox")
     expect(main(owner).locator("#inbox-list .card")).not_to_have_count(0)
-    owner.screenshot(path=screenshots / "inbox.png")
+    photograph(owner, screenshots / "inbox.png")
     follow(owner, re.compile("·"))
     nav(owner, "Items")
     follow(owner, re.compile("."), within="main .cards")
@@ -357,7 +360,7 @@ def test_a_lived_in_diary_page_by_page_with_screenshots(
     follow(owner, re.compile("."), within="main .cards")
     go(owner, "/diary/brief/")
     nav(owner, "Patterns")
-    owner.screenshot(path=screenshots / "patterns.png", full_page=True)
+    photograph(owner, screenshots / "patterns.png", full_page=True)
     nav(owner, "Checklist")
     nav(owner, "Settings")
     nav(owner, "Export")
@@ -383,4 +386,4 @@ def test_a_lived_in_diary_page_by_page_with_screenshots(
     contact.goto(f"/w/{token.group(1)}")
     arrive(contact)
     expect(main(contact).get_by_role("heading", name="What to look out for")).to_be_visible()
-    contact.screenshot(path=screenshots / "witness-phone.png", full_page=True)
+    photograph(contact, screenshots / "witness-phone.png", height=1900)
