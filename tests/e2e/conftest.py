@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Route
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from tests.e2e import a11y
 from tests.e2e.server import QUICK_EXIT_URL, ROOT, LiveServer
@@ -32,6 +32,8 @@ CHROMIUM_ENV = {"LANG": "en_GB.UTF-8", "LANGUAGE": "en_GB"}
 # test must never reach one): a page that says where it is.
 NEUTRAL_PAGE = "<!DOCTYPE html><html lang=en><title>Weather</title><h1>Weather</h1></html>"
 PHONE = {"width": 360, "height": 740}
+# Waits for what a page shows (never sleeps): generous, for a busy two-core machine.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
