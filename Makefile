@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check pytest install lock seed clean system-deps keys
+.PHONY: run test lint check pytest install lock seed clean system-deps keys e2e e2e-deps screenshots
 
 # Debian packages WeasyPrint (the chronology PDF) and the PDF tests need. Installed when missing
 # and we may (root with apt-get, as on CI); otherwise we say what to install.
@@ -33,6 +33,26 @@ system-deps:
 			echo "Please install these system packages for PDFs: $$missing"; \
 		fi; \
 	fi
+
+# The browser journeys: Debian's Chromium (never a browser Playwright would download) with its
+# language packs, so a date field reads 24/11/2026 as on a UK phone; npm for axe-core.
+E2E_SYSTEM_PACKAGES := chromium chromium-l10n
+
+e2e-deps:
+	@missing=$$(for p in $(E2E_SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done; \
+		command -v npm >/dev/null 2>&1 || echo npm); \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq $$missing; \
+		else \
+			echo "Please install these system packages for the browser tests: $$missing"; exit 1; \
+		fi; \
+	fi
+
+# axe-core, exactly as package-lock.json pins it, into node_modules/ (git-ignored).
+node_modules/.installed: package.json package-lock.json | e2e-deps
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # A local settings file with a random secret key, made once and never committed.
 .env:
@@ -76,6 +96,16 @@ pytest: install keys
 
 test: lint check pytest
 
+# The journeys in a real browser against a live server (tests/e2e/), in a pytest process of their
+# own. Screenshots go to .e2e/screenshots/; `make screenshots` puts them in docs/screenshots/.
+# E2E_PORT=8501 keeps the live server on that port (any free port otherwise).
+e2e: install keys e2e-deps node_modules/.installed
+	E2E=1 E2E_SCREENSHOTS="$(E2E_SCREENSHOTS)" E2E_PORT="$(E2E_PORT)" \
+		$(BIN)/pytest tests/e2e -p no:xdist $(PYTEST_ARGS)
+
+screenshots:
+	$(MAKE) e2e E2E_SCREENSHOTS=docs/screenshots
+
 # A demo diary to look around in: sign in as demo@example.com (the password is printed).
 seed: install keys
 	$(BIN)/python manage.py migrate --noinput
@@ -96,4 +126,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles node_modules .e2e

@@ -27,6 +27,11 @@ def pytest_configure(config: Any) -> None:
     settings.SEARCH_INDEX_KEY = TEST_INDEX_KEY
 
 
+# The browser journeys (tests/e2e/) run in a pytest process of their own, `make e2e`: Playwright's
+# sync API and pytest-asyncio's event loops do not mix in one process.
+collect_ignore = [] if os.environ.get("E2E") == "1" else ["e2e"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
     # A fast hasher (argon2 is slow on purpose), and files in a folder of this test's own.

@@ -1,6 +1,7 @@
 """Account safety: two-step sign-in offered after sign-up, confirming it is you, sessions and
 their time limits, the access log, and the quick exit's note."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -284,8 +285,13 @@ def test_the_quick_exit_note_never_sends_anyone_elsewhere(owner_client):
 def test_the_quick_exit_is_first_in_tab_order_and_leaves_without_a_trace(owner_client):
     page = owner_client.get(reverse("diary:timeline")).content.decode()
     after_body = page.split("<body", 1)[1].split(">", 1)[1]
-    first_link = after_body.lstrip()
-    assert first_link.startswith('<a class="quick-exit" href="https://www.bbc.co.uk/weather"')
+    # The first thing Tab reaches (the header landmark around it takes no focus).
+    first_focusable = re.search(r"<(a|button|input|select|textarea)\b[^>]*>", after_body)
+    assert first_focusable is not None
+    assert first_focusable.group(0).startswith(
+        '<a class="quick-exit" href="https://www.bbc.co.uk/weather"'
+    )
+    assert "tabindex" not in after_body[: first_focusable.start()]
     script = (settings.BASE_DIR / "diary/static/diary/quick-exit.js").read_text()
     assert "location.replace" in script and '"Escape"' in script and ">= 3" in script
     # On the way out a signed-in owner is signed out by a beacon carrying the sign-out form,

@@ -136,6 +136,8 @@
       if (opened) { catchUp(); }
       opened = thisOpened = true;
       delay = 1000;
+      // Says the page is live (the browser tests wait for it before anyone else writes).
+      document.body.setAttribute("data-live-open", "");
     });
     socket.addEventListener("message", function (message) {
       var data;
@@ -144,6 +146,7 @@
       if (handle) { handle(data); }
     });
     socket.addEventListener("close", function (event) {
+      document.body.removeAttribute("data-live-open");
       if (event.code === REFUSED) {
         // Closed by the server: a witness link or an owner's session that has ended. The
         // page says what next.

@@ -1,0 +1,135 @@
+"""A real ASGI server for the browser journeys: uvicorn, serving pages and websockets, in a
+process of its own, against a SQLite file and a media folder in a temporary directory.
+
+It runs with DEBUG off, as in production: static files come from `collectstatic` through
+WhiteNoise, and the channel layer is the in-process one (one server process, so it hears itself).
+"""
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# Where "Leave this site" goes. The browser never reaches it: the journeys' browsers answer it
+# with a stand-in page (tests/e2e/conftest.py), as there is no network here.
+QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
+
+
+def free_port() -> int:
+    """E2E_PORT when set (to keep to a range of ports on a shared machine), or any free port."""
+    wanted = os.environ.get("E2E_PORT", "").strip()
+    if wanted:
+        return int(wanted)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = folder / "server.log"
+        self.env = {
+            key: value
+            for key, value in os.environ.items()
+            # Its own database and the in-process layer, whatever the suite before it used.
+            if key not in {"DATABASE_URL", "REDIS_URL", "REDIS_PREFIX", "PYTEST_XDIST_WORKER"}
+        }
+        self.env.update(
+            {
+                "DATABASE_URL": f"sqlite:///{folder / 'e2e.sqlite3'}",
+                "MEDIA_ROOT": str(folder / "media"),
+                "STATIC_ROOT": str(folder / "static"),
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                "DEBUG": "false",
+                "HTTPS": "false",
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "LOG_LEVEL": "WARNING",
+                "QUICK_EXIT_URL": QUICK_EXIT_URL,
+            }
+        )
+        self.process: subprocess.Popen | None = None
+
+    def manage(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+        return done.stdout
+
+    def start(self) -> None:
+        self.manage("migrate", "--noinput", "--verbosity", "0")
+        # Without the API's browsable docs (Swagger's bundles), which no journey opens: compressing
+        # them takes most of a minute, the rest a few seconds.
+        self.manage(
+            "collectstatic",
+            "--noinput",
+            "--verbosity",
+            "0",
+            "--ignore",
+            "drf_spectacular_sidecar",
+            "--ignore",
+            "rest_framework",
+        )
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "project.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--no-server-header",
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self._wait_until_listening()
+
+    def _wait_until_listening(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited:\n{self.log.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)  # readiness poll for a child process, not a timing assertion
+        raise RuntimeError(f"the server did not start on {self.port}:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def errors(self) -> str:
+        """What the server logged at WARNING or above: a traceback here is a failed journey."""
+        return self.log.read_text() if self.log.exists() else ""
