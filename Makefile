@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check pytest install lock seed clean system-deps
+.PHONY: run test lint check pytest install lock seed clean system-deps bench bench-deps
 
 # Debian packages WeasyPrint (the chronology PDF) and the PDF tests need. Installed when missing
 # and we may (root with apt-get, as on CI); otherwise we say what to install.
@@ -31,6 +31,19 @@ system-deps:
 			apt-get update -qq && apt-get install -y -qq $$missing; \
 		else \
 			echo "Please install these system packages for PDFs: $$missing"; \
+		fi; \
+	fi
+
+# Debian's wrk drives the HTTP load in `make bench` (only the benchmark needs it).
+BENCH_PACKAGES := wrk
+
+bench-deps:
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq $$missing; \
+		else \
+			echo "make bench needs these system packages: $$missing"; exit 1; \
 		fi; \
 	fi
 
@@ -65,6 +78,14 @@ test: lint check pytest
 seed: install .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+
+# The hashed static files the pages name (as `make run` serves them), rebuilt when they change.
+staticfiles/staticfiles.json: requirements.lock $(shell find diary witnesses project -path '*/static/*' -type f) | $(STAMP) .env
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+# Benchmarks (bench/, docs/performance.md): prints the tables and writes bench/results.json.
+bench: install bench-deps .env staticfiles/staticfiles.json
+	$(BIN)/python -m bench
 
 # Regenerate requirements.lock from the ranges in pyproject.toml, in a throwaway venv.
 lock:
