@@ -1,7 +1,8 @@
 """One export or ledger check, run in a process of its own so its peak memory can be read.
 
 `python -m bench.jobs JOB DIARY_ID` prints one JSON line: the seconds the work took (after
-Django and the libraries are loaded) and the resident memory before it began. The parent reads
+Django and the libraries are loaded), in wall-clock and CPU time, and the resident memory
+before it began. The parent reads
 the process's peak resident memory from the kernel when it ends (bench.run.run_job).
 
 Jobs:
@@ -92,10 +93,13 @@ def main(job: str, diary_id: int) -> None:
 
     diary = Diary.objects.select_related("owner").get(pk=diary_id)
     baseline = resident_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     extra = JOBS[job](diary)
-    seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "baseline_mb": baseline, **extra}), flush=True)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(
+        json.dumps({"seconds": seconds, "cpu_seconds": cpu, "baseline_mb": baseline, **extra}),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

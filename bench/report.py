@@ -130,8 +130,10 @@ def _job_rows(results: dict[str, Any], bare_ms: float | None) -> list[list[str]]
         job = jobs.get(key)
         if job is None:
             continue
-        seconds = job["seconds"]
-        ratio = _x(seconds * 1000 / bare_ms) if bare_ms else ""
+        # Goals are judged on CPU time: on a shared machine the wall clock also counts the
+        # time other processes had the CPU. Both are shown.
+        cpu = job.get("cpu_seconds", job["seconds"])
+        ratio = _x(cpu * 1000 / bare_ms) if bare_ms else ""
         extra = f" ({job['records']:,} records)" if "records" in job else ""
         if key == "zip":
             extra = f" ({job['files']:,} files, {job['bytes'] / 1e6:,.0f} MB)"
@@ -139,10 +141,10 @@ def _job_rows(results: dict[str, Any], bare_ms: float | None) -> list[list[str]]
         rows.append(
             [
                 f"{label}: time{extra}",
-                f"{seconds:.2f} s",
+                f"{cpu:.2f} s CPU ({job['seconds']:.2f} s wall)",
                 ratio,
                 goal.text if goal else "",
-                goal.verdict(seconds) if goal else "",
+                goal.verdict(cpu) if goal else "",
             ]
         )
         if key in ("pdf", "csv", "zip"):
