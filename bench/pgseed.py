@@ -1,4 +1,4 @@
-"""A fresh PostgreSQL database for the PostgreSQL runs: migrated, with one diary of 1,000
+"""A fresh PostgreSQL database for the PostgreSQL runs: migrated, with one diary of 200
 entries and 20 witnesses, through the services. `python -m bench.pgseed OUT.json` with
 DATABASE_URL pointing at the (empty) database; writes the ids and cookies it made."""
 
@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-ENTRIES = 1_000
+ENTRIES = 200
 
 
 def seed() -> dict[str, Any]:

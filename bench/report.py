@@ -211,9 +211,10 @@ def other_table(results: dict[str, Any]) -> str:
 
 
 def render(results: dict[str, Any]) -> str:
+    seconds = results.get("load", {}).get("seconds_per_run", 5)
     parts = [
         "Requests under load (uvicorn, one worker, SQLite, in-memory channel layer; "
-        "wrk, 5 s a run)",
+        f"wrk, {seconds:g} s a run)",
         "",
         load_table(results),
         "",
@@ -293,3 +294,12 @@ def machine() -> dict[str, Any]:
         "sqlite": sqlite3.sqlite_version,
         "commit": _commit(),
     }
+
+
+if __name__ == "__main__":
+    # `python -m bench.report`: the tables of the last full run again, from bench/results.json.
+    import json
+    from pathlib import Path
+
+    saved = Path(__file__).resolve().parent / "results.json"
+    print(render(json.loads(saved.read_text())))
