@@ -3,13 +3,6 @@ the same middleware, views and templates the server runs."""
 
 from typing import Any
 
-from django.conf import settings
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-
-from diary.models import User
-
 PAGES = (
     ("timeline", "the timeline page", "/diary/"),
     ("api_entries", "GET /api/entries/", "/api/entries/"),
@@ -19,7 +12,10 @@ PAGES = (
 )
 
 
-def count(client: Client, path: str) -> int:
+def count(client: Any, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     client.get(path)  # once to warm caches a real server would have warm too
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
@@ -30,6 +26,11 @@ def count(client: Client, path: str) -> int:
 
 def measure(meta: dict[str, Any]) -> dict[str, dict[str, int]]:
     """{page: {size: queries}} for the small (1,000) and large (10,000) diaries."""
+    from django.conf import settings
+    from django.test import Client
+
+    from diary.models import User
+
     found: dict[str, dict[str, int]] = {key: {} for key, _label, _path in PAGES}
     for size in ("small", "large"):
         diary = meta[size]

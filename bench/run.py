@@ -108,7 +108,7 @@ def template() -> tuple[Path, bool]:
     fresh = os.environ.get("BENCH_FRESH") == "1"
     if meta.exists() and not fresh and time.time() - meta.stat().st_mtime < CACHE_DAYS * 86400:
         return folder, True
-    say("making the data (about two minutes; it is cached for the next run)")
+    say("making the data (2 to 4 minutes; it is cached for the next run)")
     shutil.rmtree(cache, ignore_errors=True)
     building = cache / f"building-{os.getpid()}"
     building.mkdir(parents=True)
