@@ -322,14 +322,12 @@ class Bench:
             self.section("requests under load", lambda: self.load(meta, cookies, env, run))
         if "jobs" in self.sections:
             self.section("exports and the ledger", lambda: self.jobs(meta, env))
-        if "postgres" not in self.sections:
-            pass
-        elif postgres:
+        if "postgres" in self.sections and postgres:
             self.section(
                 "PostgreSQL and Redis",
                 lambda: self.postgres(postgres, redis, redis_prefix, env, run),
             )
-        else:
+        elif "postgres" in self.sections:
             skipped = {"skipped": "set BENCH_POSTGRES_URL (or a PostgreSQL DATABASE_URL)"}
             results["submit_pg"] = results["live_redis"] = skipped
         machine = results["machine"]
