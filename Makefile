@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check pytest install lock seed clean system-deps keys e2e e2e-deps screenshots
+.PHONY: run test lint check pytest install lock seed clean system-deps keys e2e e2e-deps screenshots bench bench-deps
 
 # Debian packages WeasyPrint (the chronology PDF) and the PDF tests need. Installed when missing
 # and we may (root with apt-get, as on CI); otherwise we say what to install.
@@ -53,6 +53,19 @@ e2e-deps:
 node_modules/.installed: package.json package-lock.json | e2e-deps
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# Debian's wrk drives the HTTP load in `make bench` (only the benchmark needs it).
+BENCH_PACKAGES := wrk
+
+bench-deps:
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq $$missing; \
+		else \
+			echo "make bench needs these system packages: $$missing"; exit 1; \
+		fi; \
+	fi
 
 # A local settings file with a random secret key, made once and never committed.
 .env:
@@ -110,6 +123,14 @@ screenshots:
 seed: install keys
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+
+# The hashed static files the pages name (as `make run` serves them), rebuilt when they change.
+staticfiles/staticfiles.json: requirements.lock $(shell find diary witnesses project -path '*/static/*' -type f) | $(STAMP) .env
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+# Benchmarks (bench/, docs/performance.md): prints the tables and writes bench/results.json.
+bench: install bench-deps keys staticfiles/staticfiles.json
+	$(BIN)/python -m bench
 
 # Regenerate requirements.lock from the ranges in pyproject.toml, in a throwaway venv.
 lock:

@@ -5,10 +5,12 @@ the write it describes commit together or not at all. `ledger_verify` walks each
 recomputes every hash: of each record, of the content each record names, and of each file.
 """
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import apps
 from django.db import models
@@ -27,6 +29,7 @@ from diary.models import (
     ItemVersion,
     LedgerRecord,
     RiskChecklist,
+    record_body,
 )
 
 DIARY_CREATE = "diary.create"
@@ -123,8 +126,42 @@ class Verification:
         return self.problem is None
 
 
-def _chunks(records: Iterable[LedgerRecord]) -> Iterator[list[LedgerRecord]]:
-    chunk: list[LedgerRecord] = []
+class Row(NamedTuple):
+    """A ledger record as verify reads it: the stored fields, without a model instance each
+    (a third less time over 100,000 records; docs/performance.md)."""
+
+    seq: int
+    kind: str
+    object: str
+    actor: str
+    at: Any
+    content_sha256: str
+    prev_hash: str
+    hash: str
+
+
+def _rows(diary: Diary) -> Iterator[Row]:
+    records = LedgerRecord.objects.filter(diary=diary).order_by("seq")
+    for values in records.values_list(*Row._fields).iterator(CHUNK):
+        yield Row._make(values)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Verifying makes and drops a model instance for every record's object; the collector's
+    full passes over everything Django has loaded took a quarter of the time, and nothing
+    here makes reference cycles for it to find."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _chunks(records: Iterable[Row]) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
     for record in records:
         chunk.append(record)
         if len(chunk) == CHUNK:
@@ -134,7 +171,7 @@ def _chunks(records: Iterable[LedgerRecord]) -> Iterator[list[LedgerRecord]]:
         yield chunk
 
 
-def _load_objects(chunk: list[LedgerRecord]) -> dict[str, Any]:
+def _load_objects(chunk: list[Row]) -> dict[str, Any]:
     """Fetch every object a chunk names with one query per model, not one per record."""
     wanted: dict[str, list[int]] = defaultdict(list)
     for record in chunk:
@@ -188,13 +225,13 @@ def _file_sha256(stored: filestore.Ref) -> str | None:
 
 
 def _check(
-    record: LedgerRecord, obj: Any, expected_seq: int, prev_hash: str, check_files: bool
+    record: Row, obj: Any, expected_seq: int, prev_hash: str, check_files: bool
 ) -> str | None:
     if record.seq != expected_seq:
         return f"sequence number {record.seq} where {expected_seq} was expected"
     if record.prev_hash != prev_hash:
         return "its previous hash does not match the record before it"
-    if record.computed_hash() != record.hash:
+    if canonical_sha256(record_body(record)) != record.hash:
         return "its hash does not match its contents"
     if obj is None:
         return f"{record.object} is missing"
@@ -210,13 +247,17 @@ def _check(
 
 def ledger_verify(*, diary: Diary | None = None, check_files: bool = True) -> Verification:
     """Walk each diary's chain from the first record; stop at the first problem."""
+    with _collector_paused():
+        return _verify(diary, check_files)
+
+
+def _verify(diary: Diary | None, check_files: bool) -> Verification:
     result = Verification()
     diaries = [diary] if diary is not None else Diary.objects.order_by("pk")
     for each in diaries:
         expected_seq, prev_hash = 1, GENESIS_HASH
         covered: set[str] = set()
-        records = LedgerRecord.objects.filter(diary=each).order_by("seq").iterator(CHUNK)
-        for chunk in _chunks(records):
+        for chunk in _chunks(_rows(each)):
             objects = _load_objects(chunk)
             for record in chunk:
                 reason = _check(

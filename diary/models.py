@@ -654,19 +654,24 @@ class LedgerRecord(models.Model):
         return f"ledger record {self.seq} of diary {self.diary_id}"
 
     def body(self) -> dict[str, Any]:
-        """The fields the hash covers, exactly as the canonical JSON spells them."""
-        return {
-            "seq": self.seq,
-            "kind": self.kind,
-            "object": self.object,
-            "actor": self.actor,
-            "at": iso(self.at),
-            "content_sha256": self.content_sha256,
-            "prev_hash": self.prev_hash,
-        }
+        return record_body(self)
 
     def computed_hash(self) -> str:
-        return canonical_sha256(self.body())
+        return canonical_sha256(record_body(self))
+
+
+def record_body(record: Any) -> dict[str, Any]:
+    """The fields a ledger record's hash covers, exactly as the canonical JSON spells them.
+    Takes a LedgerRecord or any row with its fields (verify_ledger reads plain rows)."""
+    return {
+        "seq": record.seq,
+        "kind": record.kind,
+        "object": record.object,
+        "actor": record.actor,
+        "at": iso(record.at),
+        "content_sha256": record.content_sha256,
+        "prev_hash": record.prev_hash,
+    }
 
 
 class RiskChecklist(models.Model):

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection, connections
+from django.db import close_old_connections, connection, connections
 
 from diary.ledger import ledger_verify
 from diary.models import Entry, LedgerRecord
@@ -83,3 +83,34 @@ def test_concurrent_writers_never_fork_the_chain(owner):
     )
     assert seqs == list(range(1, writers * per_writer + 2))
     assert ledger_verify().ok
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_request_threads_share_a_pool_instead_of_keeping_a_connection_each(settings):
+    # Under ASGI every request runs in a thread of its own; a connection kept per thread
+    # (CONN_MAX_AGE) was never reused, and they piled up until PostgreSQL refused clients.
+    requests = 20
+    pool_size = settings.DATABASES["default"].get("OPTIONS", {}).get("pool", {}).get("max_size", 10)
+    served = threading.Barrier(requests + 1)
+    finish = threading.Event()
+
+    def request() -> None:
+        close_old_connections()  # what Django does as each request starts and finishes
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        close_old_connections()
+        served.wait()
+        finish.wait()  # the thread lives on, as a server's worker thread does
+
+    threads = [threading.Thread(target=request) for _ in range(requests)]
+    for thread in threads:
+        thread.start()
+    served.wait()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        (open_connections,) = cursor.fetchone()
+    finish.set()
+    for thread in threads:
+        thread.join()
+    assert open_connections <= pool_size

@@ -1,0 +1,1 @@
+"""Sightline's benchmarks (`make bench`): not tests. See docs/performance.md."""

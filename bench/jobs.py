@@ -1,0 +1,106 @@
+"""One export or ledger check, run in a process of its own so its peak memory can be read.
+
+`python -m bench.jobs JOB DIARY_ID` prints one JSON line: the seconds the work took (after
+Django and the libraries are loaded), in wall-clock and CPU time, and the resident memory
+before it began. The parent reads
+the process's peak resident memory from the kernel when it ends (bench.run.run_job).
+
+Jobs:
+- pdf: the chronology PDF of a diary's entries, as the bundle makes it;
+- csv: entries.csv of a diary's entries;
+- zip: the whole bundle (export_create: files, CSV, ledger, manifest, its ledger record) with
+  the PDF step replaced by a placeholder, since the PDF is measured on its own;
+- verify: verify_ledger's check of one diary;
+- verify-all: verify_ledger's check of every diary, files included (the data's sanity check).
+"""
+
+import json
+import sys
+import time
+from typing import Any
+
+
+def resident_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _entries(diary: Any) -> list[Any]:
+    from diary.export import entries_for_export
+
+    return list(entries_for_export(diary))
+
+
+def pdf(diary: Any) -> dict[str, Any]:
+    from diary.chronology import chronology_pdf
+    from diary.ledger import ledger_head
+
+    entries = _entries(diary)
+    data = chronology_pdf(diary, entries, ledger_head(diary).hash, {})
+    return {"entries": len(entries), "bytes": len(data)}
+
+
+def csv(diary: Any) -> dict[str, Any]:
+    from diary.export import entries_csv, entries_for_export
+
+    data = entries_csv(entries_for_export(diary))
+    return {"bytes": len(data)}
+
+
+def zip_bundle(diary: Any) -> dict[str, Any]:
+    from unittest import mock
+
+    from diary.export import export_create
+
+    placeholder = b"%PDF-1.4\n% measured on its own\n%%EOF\n"
+    with mock.patch("diary.export.chronology_pdf", return_value=placeholder):
+        export = export_create(diary=diary, actor=diary.owner)
+    return {"bytes": export.size, "files": export.diary.evidence.count()}
+
+
+def verify(diary: Any) -> dict[str, Any]:
+    from diary.ledger import ledger_verify
+
+    result = ledger_verify(diary=diary)
+    if not result.ok:
+        raise SystemExit(f"the ledger does not verify: {result.problem}")
+    return {"records": result.records}
+
+
+def verify_all(diary: Any) -> dict[str, Any]:
+    from diary.ledger import ledger_verify
+
+    result = ledger_verify()
+    if not result.ok:
+        raise SystemExit(f"the ledger does not verify: {result.problem}")
+    return {"records": result.records, "diaries": len(result.heads)}
+
+
+JOBS = {"pdf": pdf, "csv": csv, "zip": zip_bundle, "verify": verify, "verify-all": verify_all}
+
+
+def main(job: str, diary_id: int) -> None:
+    import django
+
+    django.setup()
+    if job == "pdf":
+        import weasyprint  # noqa: F401 - its fonts and styles load once per process, not per PDF
+
+    from diary.models import Diary
+
+    diary = Diary.objects.select_related("owner").get(pk=diary_id)
+    baseline = resident_mb()
+    started, cpu = time.perf_counter(), time.process_time()
+    extra = JOBS[job](diary)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(
+        json.dumps({"seconds": seconds, "cpu_seconds": cpu, "baseline_mb": baseline, **extra}),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))

@@ -1,0 +1,305 @@
+"""The goals from issue 8, and the tables `make bench` prints (Markdown, pasted into the README)."""
+
+import os
+import platform
+import sqlite3
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+LOAD_TARGETS = (
+    ("timeline_small", "timeline page, 1,000 entries"),
+    ("timeline_large", "timeline page, 10,000 entries"),
+    ("api_small", "GET /api/entries/, 1,000 entries"),
+    ("api_large", "GET /api/entries/, 10,000 entries"),
+)
+API_GOAL_RATIO = 2.0
+QUERY_GOAL = 10
+LIVE_GOAL_MS = 100
+PDF_GOAL_S = 20
+CSV_GOAL_S = 2
+MEMORY_GOAL_MB = 200
+VERIFY_GOAL_S = 3
+SUBMIT_GOAL_MS = 100
+
+
+@dataclass
+class Goal:
+    text: str
+    check: Callable[[float], bool]
+
+    def verdict(self, value: float | None) -> str:
+        if value is None:
+            return "—"
+        return "met" if self.check(value) else "**not met**"
+
+
+GOALS = {
+    "api_p50": Goal(f"p50 ≤ {API_GOAL_RATIO:g}× bare", lambda ratio: ratio <= API_GOAL_RATIO),
+    "queries": Goal(f"≤ {QUERY_GOAL}, same at both sizes", lambda ok: bool(ok)),
+    "live_p99": Goal(f"p99 < {LIVE_GOAL_MS} ms", lambda ms: ms < LIVE_GOAL_MS),
+    "pdf": Goal(f"< {PDF_GOAL_S} s", lambda s: s < PDF_GOAL_S),
+    "csv": Goal(f"< {CSV_GOAL_S} s", lambda s: s < CSV_GOAL_S),
+    "memory": Goal(f"peak < {MEMORY_GOAL_MB} MB", lambda mb: mb < MEMORY_GOAL_MB),
+    "verify": Goal(f"< {VERIFY_GOAL_S} s", lambda s: s < VERIFY_GOAL_S),
+    "submit_pg": Goal(f"p99 < {SUBMIT_GOAL_MS} ms", lambda ms: ms < SUBMIT_GOAL_MS),
+}
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def _x(value: float) -> str:
+    return f"{value:.1f}×" if value < 100 else f"{value:,.0f}×"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def load_table(results: dict[str, Any]) -> str:
+    rows = []
+    for level in results.get("load", {}).get("levels", []):
+        bare = level["bare"]
+        rows.append(
+            [
+                "bare Django JSON view (1 PK query)",
+                str(level["clients"]),
+                _ms(bare["p50_ms"]),
+                _ms(bare["p99_ms"]),
+                f"{bare['rps']:.0f}",
+                "1.0×",
+                "1.0×",
+                "",
+                "",
+            ]
+        )
+        for key, label in LOAD_TARGETS:
+            run = level.get(key)
+            if run is None:
+                continue
+            ratio = run["p50_ms"] / bare["p50_ms"]
+            is_api = key.startswith("api")
+            rows.append(
+                [
+                    label,
+                    str(level["clients"]),
+                    _ms(run["p50_ms"]),
+                    _ms(run["p99_ms"]),
+                    f"{run['rps']:.0f}",
+                    _x(ratio),
+                    _x(run["p99_ms"] / bare["p99_ms"]),
+                    GOALS["api_p50"].text if is_api else "",
+                    GOALS["api_p50"].verdict(ratio) if is_api else "",
+                ]
+            )
+    header = ["request", "clients", "p50 ms", "p99 ms", "req/s", "p50 × bare", "p99 × bare"]
+    return table([*header, "goal", "met"], rows)
+
+
+def query_table(results: dict[str, Any]) -> str:
+    from bench.queries import PAGES
+
+    found = results.get("queries", {})
+    rows = []
+    for key, label, _path in PAGES:
+        sizes = found.get(key)
+        if not sizes:
+            continue
+        ok = max(sizes.values()) <= QUERY_GOAL and len(set(sizes.values())) == 1
+        goal = GOALS["queries"]
+        rows.append([label, str(sizes["small"]), str(sizes["large"]), goal.text, goal.verdict(ok)])
+    return table(["page", "1,000 entries", "10,000 entries", "goal", "met"], rows)
+
+
+def _job_rows(results: dict[str, Any], bare_ms: float | None) -> list[list[str]]:
+    jobs = results.get("jobs", {})
+    labels = (
+        ("pdf", "chronology PDF, 1,000 entries", "pdf"),
+        ("csv", "entries.csv, 10,000 entries", "csv"),
+        ("zip", "bundle zip, 10,000 entries and their files (PDF left out)", None),
+        ("verify", "verify_ledger, 100,000 records", "verify"),
+        ("verify_all", "verify_ledger, whole bench database, files too", None),
+    )
+    rows = []
+    for key, label, goal_key in labels:
+        job = jobs.get(key)
+        if job is None:
+            continue
+        # Goals are judged on CPU time: on a shared machine the wall clock also counts the
+        # time other processes had the CPU. Both are shown.
+        cpu = job.get("cpu_seconds", job["seconds"])
+        ratio = _x(cpu * 1000 / bare_ms) if bare_ms else ""
+        extra = f" ({job['records']:,} records)" if "records" in job else ""
+        if key == "zip":
+            extra = f" ({job['files']:,} files, {job['bytes'] / 1e6:,.0f} MB)"
+        goal = GOALS[goal_key] if goal_key else None
+        rows.append(
+            [
+                f"{label}: time{extra}",
+                f"{cpu:.2f} s CPU ({job['seconds']:.2f} s wall)",
+                ratio,
+                goal.text if goal else "",
+                goal.verdict(cpu) if goal else "",
+            ]
+        )
+        if key in ("pdf", "csv", "zip"):
+            memory = GOALS["memory"]
+            rows.append(
+                [
+                    f"{label}: peak memory (at start {job['baseline_mb']:.0f} MB)",
+                    f"{job['peak_mb']:.0f} MB",
+                    "",
+                    memory.text,
+                    memory.verdict(job["peak_mb"]),
+                ]
+            )
+    return rows
+
+
+def other_table(results: dict[str, Any]) -> str:
+    bare_ms = results.get("bare_p50_ms")
+    rows = []
+    for key, label, goal_key in (
+        ("submit_sqlite", "witness submissions, 20 senders, SQLite", None),
+        ("submit_pg", "witness submissions, 20 senders, PostgreSQL + Redis", "submit_pg"),
+    ):
+        run = results.get(key)
+        if run is None:
+            continue
+        if "skipped" in run:
+            rows.append([label, f"skipped: {run['skipped']}", "", "", ""])
+            continue
+        goal = GOALS[goal_key] if goal_key else None
+        rows.append(
+            [
+                label,
+                f"p50 {_ms(run['p50_ms'])} ms · p99 {_ms(run['p99_ms'])} ms · "
+                f"{run['rps']:.0f} req/s",
+                f"p99 {_x(run['p99_ms'] / run['bare']['p99_ms'])} · "
+                f"req/s {run['rps'] / run['bare']['rps']:.2f}×",
+                goal.text if goal else "",
+                goal.verdict(run["p99_ms"]) if goal else "",
+            ]
+        )
+    for key, label in (
+        ("live_memory", "live: witness POST → owner's socket, one process, in-memory layer"),
+        ("live_redis", "live: witness POST → owner's socket, two processes, Redis"),
+    ):
+        run = results.get(key)
+        if run is None:
+            continue
+        if "skipped" in run:
+            rows.append([label, f"skipped: {run['skipped']}", "", "", ""])
+            continue
+        ratio = f"p99 {_x(run['p99_ms'] / bare_ms)}" if bare_ms else ""
+        rows.append(
+            [
+                f"{label} ({run['samples']} sends)",
+                f"p50 {_ms(run['p50_ms'])} ms · p99 {_ms(run['p99_ms'])} ms",
+                ratio,
+                GOALS["live_p99"].text,
+                GOALS["live_p99"].verdict(run["p99_ms"]),
+            ]
+        )
+    rows += _job_rows(results, bare_ms)
+    return table(["measure", "figure", "× bare (p50, 1 client)", "goal", "met"], rows)
+
+
+def render(results: dict[str, Any]) -> str:
+    seconds = results.get("load", {}).get("seconds_per_run", 5)
+    parts = [
+        "Requests under load (uvicorn, one worker, SQLite, in-memory channel layer; "
+        f"wrk, {seconds:g} s a run)",
+        "",
+        load_table(results),
+        "",
+        "Queries per request",
+        "",
+        query_table(results),
+        "",
+        "Writes, live updates, exports and the ledger",
+        "",
+        other_table(results),
+    ]
+    if results.get("errors"):
+        parts += ["", "Errors:"] + [f"- {name}: {text}" for name, text in results["errors"]]
+    machine = results.get("machine", {})
+    if machine:
+        parts += ["", machine_line(machine)]
+    return "\n".join(parts)
+
+
+def machine_line(machine: dict[str, Any]) -> str:
+    return (
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB; "
+        f"{machine['os']}; Python {machine['python']}, SQLite {machine['sqlite']}"
+        + (f", {machine['postgres']}" if machine.get("postgres") else "")
+        + (f", Redis {machine['redis']}" if machine.get("redis") else "")
+        + f". Load average {machine['load_before']} before, {machine['load_after']} after. "
+        f"{machine['when']}, commit {machine['commit']}."
+    )
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _memory_gb() -> int:
+    try:
+        with open("/proc/meminfo") as info:
+            for line in info:
+                if line.startswith("MemTotal:"):
+                    return round(int(line.split()[1]) / 1024 / 1024)
+    except OSError:
+        pass
+    return 0
+
+
+def _commit() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpu": _cpu(),
+        "cores": os.cpu_count(),
+        "memory_gb": _memory_gb(),
+        "os": platform.platform(terse=True),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "commit": _commit(),
+    }
+
+
+if __name__ == "__main__":
+    # `python -m bench.report`: the tables of the last full run again, from bench/results.json.
+    import json
+    from pathlib import Path
+
+    saved = Path(__file__).resolve().parent / "results.json"
+    print(render(json.loads(saved.read_text())))

@@ -1,0 +1,66 @@
+"""uvicorn serving the real app (project.asgi) with the bench URLs added, as a child process."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerError(f"the server on {port} stopped:\n{log.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise ServerError(f"the server on {port} did not start within a minute")
+
+
+@contextmanager
+def uvicorn(port: int, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """One uvicorn process (one worker, as `make run` starts it) on 127.0.0.1:`port`."""
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "project.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--no-server-header",
+        "--log-level",
+        "warning",
+    ]
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "bench.settings"},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_listening(port, process, log)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

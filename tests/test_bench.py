@@ -1,0 +1,55 @@
+"""The benchmark's own parts that decide what a figure means (bench/, `make bench`)."""
+
+import json
+
+import pytest
+from django.test import RequestFactory
+
+from bench.live import percentile
+from bench.load import MARK, LoadError, parse, rotate_script
+from bench.views import bare
+
+
+@pytest.mark.django_db
+def test_the_baseline_view_answers_after_exactly_one_query(owner, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = bare(RequestFactory().get("/"), owner.diary.pk)
+    assert json.loads(response.content) == {"pk": owner.diary.pk, "title": "Notes"}
+
+
+def test_wrk_figures_are_read_in_milliseconds_with_every_error_counted():
+    line = MARK + json.dumps(
+        {
+            "requests": 500,
+            "duration_us": 5_000_000,
+            "p50_us": 1500,
+            "p90_us": 2500,
+            "p99_us": 9000,
+            "max_us": 12000,
+            "connect": 0,
+            "read": 1,
+            "write": 0,
+            "status": 2,
+            "timeout": 0,
+        }
+    )
+    load = parse(f"Running 5s test\n{line}\n")
+    assert (load.p50_ms, load.p99_ms, load.rps, load.errors) == (1.5, 9.0, 100.0, 3)
+
+
+def test_wrk_output_without_figures_is_refused():
+    with pytest.raises(LoadError):
+        parse("Running 5s test\nsomething else\n")
+
+
+def test_percentiles_are_nearest_rank():
+    samples = [float(n) for n in range(1, 201)]
+    assert percentile(samples, 0.50) == 100.0
+    assert percentile(samples, 0.99) == 198.0
+    assert percentile([7.0], 0.99) == 7.0
+
+
+def test_each_sender_posts_with_its_own_cookie():
+    script = rotate_script([{"Cookie": "w=one"}, {"Cookie": "w=two"}], ['{"kind": "saw"}'])
+    assert '["Cookie"] = "w=one"' in script and '["Cookie"] = "w=two"' in script
+    assert '"{\\"kind\\": \\"saw\\"}"' in script

@@ -1,0 +1,140 @@
+"""Queries per page do not grow with the diary (issue 8: constant, and at most 10).
+
+Each page is counted with a small diary and again once it has grown, with every kind of row that
+could tempt a query in a loop: amended entries, files, withdrawn and witness-credited entries,
+linked items, and submissions with files, notes and decisions. The pins are today's counts;
+`make bench` counts the same pages at 1,000 and 10,000 entries.
+"""
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from diary import services
+from diary.evidence import evidence_attach
+from tests.factories import make_entry, make_item, upload
+from tests.witnesses.factories import make_submission
+from witnesses import selectors
+from witnesses import services as witness_services
+from witnesses.models import Sharing
+
+pytestmark = pytest.mark.django_db
+
+SMALL, LARGE = 2, 14
+
+# Today's counts (session, user, diary, then the page's own); none may grow with the diary.
+TIMELINE_QUERIES = 6
+API_ENTRIES_QUERIES = 5
+ENTRY_QUERIES = 8
+INBOX_QUERIES = 8
+WITNESS_QUERIES = 6
+
+
+class Diary:
+    """An owner's diary that grows by `grow(n)`: n more of everything."""
+
+    def __init__(self, owner: Any) -> None:
+        self.owner = owner
+        _witness, token = witness_services.witness_invite(
+            diary=owner.diary,
+            actor=owner,
+            name="Pat",
+            relationship="neighbour",
+            sharing=Sharing.ALL,
+        )
+        self.device, self.key = witness_services.device_open(token=token, user_agent="phone")
+        self.first = make_entry(owner)
+
+    def grow(self, n: int) -> None:
+        owner = self.owner
+        for number in range(n):
+            entry = make_entry(owner, behaviours=["watching"])
+            content = {**entry.current.content_values(), "location": f"Place {number}"}
+            services.entry_amend(entry=entry, actor=owner, content=content)
+            evidence_attach(entry=entry, actor=owner, upload=upload())
+            make_item(owner, entry=entry)
+            # The showcase entry gains a version, a file and an item each time, too.
+            content = {**self.first.current.content_values(), "location": f"Gate {number}"}
+            services.entry_amend(entry=self.first, actor=owner, content=content)
+            evidence_attach(entry=self.first, actor=owner, upload=upload())
+            make_item(owner, entry=self.first)
+            sent = [make_submission(self.device, uploads=[upload()]) for _ in range(4)]
+            witness_services.follow_up_add(device=self.device, submission=sent[0], text="More.")
+            witness_services.submission_accept(submission=sent[1], actor=owner)
+            witness_services.submission_keep_aside(
+                submission=sent[2], actor=owner, reason="Not him."
+            )
+            services.entry_withdraw(entry=make_entry(owner), actor=owner, reason="Twice.")
+
+    def owner_client(self) -> Client:
+        client = Client()
+        client.force_login(self.owner)
+        return client
+
+    def witness_client(self) -> Client:
+        client = Client()
+        client.cookies[settings.WITNESS_COOKIE_NAME] = self.key
+        return client
+
+
+@pytest.fixture
+def diary(owner: Any) -> Diary:
+    return Diary(owner)
+
+
+def counted(client: Client, path: str, pin: int, assert_max: Any) -> None:
+    client.get(path)  # once first: a witness's "last seen" is written at most once a minute
+    with assert_max(pin):
+        response = client.get(path)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "pin"),
+    [
+        ("/diary/", TIMELINE_QUERIES),
+        ("/api/entries/", API_ENTRIES_QUERIES),
+        ("/diary/inbox/", INBOX_QUERIES),
+        ("/diary/inbox/?status=all", INBOX_QUERIES),
+    ],
+)
+def test_the_owners_lists_take_the_same_queries_at_both_sizes(
+    diary, path, pin, django_assert_max_num_queries
+):
+    diary.grow(SMALL)
+    counted(diary.owner_client(), path, pin, django_assert_max_num_queries)
+    diary.grow(LARGE - SMALL)
+    counted(diary.owner_client(), path, pin, django_assert_max_num_queries)
+
+
+def test_an_entry_page_takes_the_same_queries_at_both_sizes(diary, django_assert_max_num_queries):
+    path = reverse("diary:entry", args=[diary.first.pk])
+    diary.grow(SMALL)
+    counted(diary.owner_client(), path, ENTRY_QUERIES, django_assert_max_num_queries)
+    diary.grow(LARGE - SMALL)
+    assert len(diary.first.versions.all()) == LARGE + 1
+    counted(diary.owner_client(), path, ENTRY_QUERIES, django_assert_max_num_queries)
+
+
+def test_the_witness_page_takes_the_same_queries_at_both_sizes(
+    diary, django_assert_max_num_queries
+):
+    diary.grow(SMALL)
+    counted(diary.witness_client(), "/w/", WITNESS_QUERIES, django_assert_max_num_queries)
+    diary.grow(LARGE - SMALL)
+    assert selectors.witness_submissions(device=diary.device).count() == 4 * LARGE
+    counted(diary.witness_client(), "/w/", WITNESS_QUERIES, django_assert_max_num_queries)
+
+
+def test_every_pin_is_within_the_goal():
+    pins = (
+        TIMELINE_QUERIES,
+        API_ENTRIES_QUERIES,
+        ENTRY_QUERIES,
+        INBOX_QUERIES,
+        WITNESS_QUERIES,
+    )
+    assert max(pins) <= 10
