@@ -33,3 +33,15 @@ FILE_EXTENSION_LIES = _(
 
 ALREADY_WITHDRAWN = _("This entry has already been withdrawn.")
 ENTRY_WITHDRAWN_NO_CHANGES = _("This entry has been withdrawn, so it cannot be changed.")
+
+IDEMPOTENCY_KEY_INVALID = _(
+    "An Idempotency-Key is 1 to 255 letters, digits or punctuation marks, without spaces."
+)
+IDEMPOTENCY_KEY_REUSED = _(
+    "This Idempotency-Key was already used for a different request. "
+    "Use a new key for each new record, and the same key only to retry the same request."
+)
+FORM_SENT_BEFORE_DIFFERENTLY = _(
+    "This form was already sent, with different details. "
+    "Open it again to write something new; what you sent first is kept."
+)

@@ -220,6 +220,8 @@ FUTURE_TOLERANCE_MINUTES = env_int("FUTURE_TOLERANCE_MINUTES", 5)
 WITNESS_LINK_DAYS = env_int("WITNESS_LINK_DAYS", 90)
 WITNESS_SUBMISSIONS_PER_HOUR = env_int("WITNESS_SUBMISSIONS_PER_HOUR", 30)
 WITNESS_COOKIE_NAME = "w"
+# How long a retried send (same Idempotency-Key) gets the first send's answer.
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
 # The quick-exit button leaves for this ordinary site.
 QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.co.uk/weather")
 
