@@ -1,8 +1,13 @@
 """Taking in an evidence file: check what it really is, keep it byte-exact, hash it, preview it.
 
 The order matters. The file is checked from its bytes (never its name) before anything is
-stored; the original is written and hashed before its row is inserted; if the row cannot be
-committed, the stored files are removed again, so a failed upload leaves nothing behind.
+stored; the original is written, flushed to disk and hashed before its row is inserted; if the
+row cannot be committed, the stored files are removed again, so a failed upload leaves nothing
+behind. A crash between the write and the commit can leave a file no row names: it is never
+shown as evidence (only rows are), and `manage.py sweep_orphans` removes it later.
+
+Every read and write of stored bytes goes through this module, so how files are kept at rest
+can change in one place.
 """
 
 import hashlib
@@ -10,19 +15,21 @@ import io
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import IO
 from zoneinfo import ZoneInfo
 
 import filetype
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage, default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -152,6 +159,38 @@ def evidence_check(upload: UploadedFile, *, field: str = "file") -> Sniffed:
     return Sniffed(mime_type=guess.mime, allowed=allowed)
 
 
+def make_durable(storage: Storage, name: str) -> None:
+    """Flush a stored file, and the folders that name it, to disk, so that a power cut after
+    its row commits cannot lose it. Storage without local paths (S3) is durable once saved."""
+    try:
+        path = storage.path(name)
+        root = os.path.realpath(storage.path(""))
+    except NotImplementedError:
+        return
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    folder = os.path.dirname(os.path.realpath(path))
+    while True:  # a new folder's own entry lives in its parent
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        if folder == root or len(folder) <= len(root):
+            break
+        folder = os.path.dirname(folder)
+
+
+def store_durably(storage: Storage, name: str, content: File) -> str:
+    """Save under `name` (or a free name beside it), flushed to disk before returning."""
+    stored = storage.save(name, content)
+    make_durable(storage, stored)
+    return stored
+
+
 def _sha256_of(storage: Storage, name: str) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     with storage.open(name, "rb") as handle:
@@ -195,7 +234,9 @@ def _preview(
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         logger.info("no preview for %s: %s", original, error)
         return "", None
-    name = storage.save(f"{folder}/previews/{uuid.uuid4().hex}.jpg", ContentFile(buffer.getvalue()))
+    name = store_durably(
+        storage, f"{folder}/previews/{uuid.uuid4().hex}.jpg", ContentFile(buffer.getvalue())
+    )
     return name, claimed
 
 
@@ -260,6 +301,7 @@ def stored_upload(
         device_time=None,
     )
     try:
+        make_durable(storage, name)
         stored.sha256, stored.size = _sha256_of(storage, name)
         if sniffed.mime_type.startswith("image/"):
             stored.preview, stored.device_time = _preview(storage, name, folder, zone)
@@ -336,3 +378,56 @@ def evidence_adopt(
 def _next_evidence_number(diary_id: int) -> int:
     top = Evidence.objects.filter(diary_id=diary_id).aggregate(top=Max("number"))["top"]
     return (top or 0) + 1
+
+
+# Every stored file a row names, and the bytes as kept, for sweep_orphans, backup and restore.
+
+
+def file_fields() -> Iterator[tuple[type[models.Model], str]]:
+    """Every (model, field name) that names a stored file, in every installed app."""
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.FileField):
+                yield model, field.name
+
+
+def referenced_files() -> set[str]:
+    """The names of all stored files some row refers to (one query per file field)."""
+    names: set[str] = set()
+    for model, field in file_fields():
+        values = model._default_manager.exclude(**{field: ""}).values_list(field, flat=True)
+        names.update(value for value in values.iterator() if value)
+    return names
+
+
+def stored_names(storage: Storage = default_storage, folder: str = "") -> Iterator[str]:
+    """Every file under a storage folder, recursively."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield f"{folder}/{name}" if folder else name
+    for sub in sorted(folders):
+        yield from stored_names(storage, f"{folder}/{sub}" if folder else sub)
+
+
+def open_stored(name: str, storage: Storage = default_storage) -> IO[bytes]:
+    """A stored file's bytes exactly as kept at rest (whatever form they take there), for a
+    backup that must put back the very same bytes."""
+    return storage.open(name, "rb")
+
+
+def restore_stored(name: str, content: IO[bytes], storage: Storage = default_storage) -> None:
+    """Put back a file's bytes exactly as they were kept, under exactly its old name."""
+    if storage.exists(name):
+        storage.delete(name)
+    stored = store_durably(storage, name, File(content))
+    if stored != name:
+        storage.delete(stored)
+        raise OSError(f"{name} could not be put back under its own name")
+
+
+def discard_stored(names: Iterable[str], storage: Storage = default_storage) -> None:
+    for name in names:
+        storage.delete(name)

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from diary import ledger
 from diary.chronology import chronology_pdf
+from diary.evidence import store_durably
 from diary.hashing import GENESIS_HASH, canonical_json, iso
 from diary.ledger import object_label
 from diary.models import (
@@ -285,8 +286,8 @@ def export_create(
                 )
                 size = out.tell()
                 out.seek(0)
-                stored = default_storage.save(
-                    f"exports/{diary.pk}/{uuid.uuid4().hex}.zip", File(out)
+                stored = store_durably(
+                    default_storage, f"exports/{diary.pk}/{uuid.uuid4().hex}.zip", File(out)
                 )
             number = (Export.objects.filter(diary=diary).aggregate(n=Max("number"))["n"] or 0) + 1
             export = Export(

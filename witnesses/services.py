@@ -21,7 +21,13 @@ from PIL import Image, ImageOps
 from diary import ledger
 from diary import messages as diary_messages
 from diary.choices import Behaviour, Channel
-from diary.evidence import StoredFile, evidence_adopt, evidence_check, stored_upload
+from diary.evidence import (
+    StoredFile,
+    evidence_adopt,
+    evidence_check,
+    store_durably,
+    stored_upload,
+)
 from diary.models import Account, Diary, Entry, User
 from diary.services import entry_create
 from witnesses import live, messages
@@ -229,7 +235,9 @@ def _brief_photo(upload: UploadedFile, diary: Diary) -> tuple[str, str]:
     except (OSError, ValueError, Image.DecompressionBombError):
         raise ValidationError({"photo": messages.BRIEF_PHOTO_NOT_IMAGE}) from None
     data = buffer.getvalue()
-    name = default_storage.save(f"brief/{diary.pk}/{secrets.token_hex(16)}.jpg", ContentFile(data))
+    name = store_durably(
+        default_storage, f"brief/{diary.pk}/{secrets.token_hex(16)}.jpg", ContentFile(data)
+    )
     return name, hashlib.sha256(data).hexdigest()
 
 
