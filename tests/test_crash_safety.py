@@ -132,9 +132,8 @@ def multipart(fields, files):
     boundary = "----sightline-crash-test"
     parts = []
     for name, value in fields.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        )
+        disposition = f'Content-Disposition: form-data; name="{name}"'
+        parts.append(f"--{boundary}\r\n{disposition}\r\n\r\n{value}\r\n".encode())
     for name, (filename, content, content_type) in files.items():
         parts.append(
             (
