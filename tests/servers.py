@@ -87,7 +87,11 @@ def server_process(
     finally:
         if process.poll() is None:
             process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
         if process.stdout:
             process.stdout.close()
 
