@@ -300,11 +300,11 @@ class DayOrTimeField(forms.Field):
         except (ValueError, OverflowError):
             raise ValidationError(_("Enter a date like 2026-03-31."), code="invalid") from None
         if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
-            raise ValidationError(_("Choose a year between 1900 and 2100."), code="range")
+            raise ValidationError(messages.YEAR_OUT_OF_RANGE, code="range")
         try:
             return parsed.astimezone(UTC)
         except OverflowError:
-            raise ValidationError(_("Choose a year between 1900 and 2100."), code="range") from None
+            raise ValidationError(messages.YEAR_OUT_OF_RANGE, code="range") from None
 
 
 class EntryFilterForm(forms.Form):

@@ -12,6 +12,7 @@ HANDED_BEFORE_FOUND = _("It cannot have been handed over before it was found.")
 UNKNOWN_CHOICE = _("Choose from the list.")
 UNKNOWN_TIME_ZONE = _("Choose a time zone from the list.")
 DATE_RANGE_REVERSED = _("The “to” date is before the “from” date.")
+YEAR_OUT_OF_RANGE = _("Choose a year between 1900 and 2100.")
 
 FILE_EMPTY = _("That file is empty.")
 FILE_TOO_LARGE = _("That file is larger than %(limit)s. Choose a smaller file.")
