@@ -156,7 +156,33 @@ def evidence_check(upload: UploadedFile, *, field: str = "file") -> Sniffed:
             },
             code="extension",
         )
+    if guess.mime.startswith("image/"):
+        _check_image(upload, field)
     return Sniffed(mime_type=guess.mime, allowed=allowed)
+
+
+# Beyond this many pixels an image is a decompression bomb (a few kilobytes that decode to
+# gigabytes), whatever its file size: Pillow's own limit.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+
+
+def _check_image(upload: UploadedFile, field: str) -> None:
+    """Refuse an image too large to decode safely, or one that does not decode (cut short,
+    damaged): a photo that cannot be looked at is not kept as if it could."""
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ValidationError({field: messages.IMAGE_TOO_LARGE}, code="too_many_pixels")
+            image.draft("RGB", (PREVIEW_PIXELS, PREVIEW_PIXELS))  # JPEG: decode small
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError({field: messages.IMAGE_TOO_LARGE}, code="too_many_pixels") from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError):
+        raise ValidationError({field: messages.IMAGE_DAMAGED}, code="damaged") from None
+    finally:
+        upload.seek(0)
 
 
 def make_durable(storage: Storage, name: str) -> None:

@@ -32,6 +32,14 @@ FILE_EXTENSION_LIES = _(
     "Choose the original file."
 )
 
+IMAGE_TOO_LARGE = _(
+    "This image has more pixels than can be taken in. "
+    "Send a smaller copy, and keep the original safe."
+)
+IMAGE_DAMAGED = _(
+    "This image is damaged or incomplete, so it cannot be kept. Choose the original file again."
+)
+
 ALREADY_WITHDRAWN = _("This entry has already been withdrawn.")
 ENTRY_WITHDRAWN_NO_CHANGES = _("This entry has been withdrawn, so it cannot be changed.")
 

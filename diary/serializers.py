@@ -44,7 +44,11 @@ class BoundedDateTimeField(serializers.DateTimeField):
     """A time between 1900 and 2100, kept in UTC. Outside those years it is a typo, and an odd
     offset (+20:03) in year 1 or 9999 overflows or is refused by PostgreSQL: stop it here."""
 
-    default_error_messages = {"too_early": WHEN_TOO_EARLY, "range": YEAR_OUT_OF_RANGE}
+    default_error_messages = {
+        "too_early": WHEN_TOO_EARLY,
+        "range": YEAR_OUT_OF_RANGE,
+        "overflow": YEAR_OUT_OF_RANGE,
+    }
 
     def to_internal_value(self, value: Any) -> datetime:
         parsed = super().to_internal_value(value)
