@@ -167,7 +167,7 @@ class DecryptingReader:
         self.header, self.prefix = header, header[-NONCE_PREFIX_BYTES:]
         self.cipher = AESGCM(key)
         self.number, self.finished = 0, False
-        self.plain = b""
+        self.plain, self.offset = b"", 0
         self.lookahead = source.read(1)
 
     def _next_chunk(self) -> None:
@@ -183,7 +183,7 @@ class DecryptingReader:
         self.lookahead = self.source.read(1)
         last = self.lookahead == b""
         try:
-            self.plain += self.cipher.decrypt(
+            self.plain = self.cipher.decrypt(
                 _nonce(self.prefix, self.number, last), sealed, self.header
             )
         except InvalidTag:
@@ -192,19 +192,28 @@ class DecryptingReader:
         self.finished = last
 
     def read(self, size: int = -1) -> bytes:
-        while not self.finished and (size < 0 or len(self.plain) < size):
-            self._next_chunk()
-        if size < 0:
-            data, self.plain = self.plain, b""
-        else:
-            data, self.plain = self.plain[:size], self.plain[size:]
-        return data
+        # Hand out slices of the current chunk; tarfile reads in small blocks, and cutting
+        # the front off a 1 MiB buffer for each would copy it hundreds of times.
+        parts = []
+        while size != 0:
+            if self.offset == len(self.plain):
+                if self.finished:
+                    break
+                self.plain, self.offset = b"", 0
+                self._next_chunk()
+                continue
+            end = len(self.plain) if size < 0 else min(len(self.plain), self.offset + size)
+            parts.append(self.plain[self.offset : end])
+            if size > 0:
+                size -= end - self.offset
+            self.offset = end
+        return b"".join(parts)
 
     def drain(self) -> None:
         """Read to the end, so the last chunk's tag (and so the whole file) is checked."""
         while not self.finished:
+            self.plain, self.offset = b"", 0
             self._next_chunk()
-            self.plain = b""
 
 
 DAMAGED = "This backup has been changed or is incomplete, so nothing was restored."
