@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import filetype
@@ -166,20 +166,42 @@ def evidence_check(upload: UploadedFile, *, field: str = "file") -> Sniffed:
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 
 
+class _RunsOut:
+    """Reads through to a file, noting when a read finds nothing left. Pillow pads a cut-off
+    image instead of failing once anything in the process (WeasyPrint does) has set
+    ImageFile.LOAD_TRUNCATED_IMAGES, so running out while decoding is how a cut is seen."""
+
+    def __init__(self, source: Any) -> None:
+        self.source, self.ran_out = source, False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.source.read(size)
+        if size != 0 and not data:
+            self.ran_out = True
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.source, name)
+
+
 def _check_image(upload: UploadedFile, field: str) -> None:
     """Refuse an image too large to decode safely, or one that does not decode (cut short,
     damaged): a photo that cannot be looked at is not kept as if it could."""
     upload.seek(0)
+    watched = _RunsOut(upload)
     try:
-        with Image.open(upload) as image:
+        with Image.open(watched) as image:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise ValidationError({field: messages.IMAGE_TOO_LARGE}, code="too_many_pixels")
             image.draft("RGB", (PREVIEW_PIXELS, PREVIEW_PIXELS))  # JPEG: decode small
+            watched.ran_out = False
             image.load()
+            if watched.ran_out:
+                raise OSError("image file is truncated")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError({field: messages.IMAGE_TOO_LARGE}, code="too_many_pixels") from None
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError):
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, AttributeError):
         raise ValidationError({field: messages.IMAGE_DAMAGED}, code="damaged") from None
     finally:
         upload.seek(0)

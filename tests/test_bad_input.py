@@ -525,3 +525,20 @@ def test_a_real_photo_with_an_honest_name_is_still_kept(api, entry):
         format="multipart",
     )
     assert response.status_code == 201
+
+
+def test_a_cut_image_is_refused_even_once_weasyprint_has_loosened_pillow(
+    api, entry, unchanged, monkeypatch
+):
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # what importing it does
+    unchanged.start()
+    response = api.post(
+        f"/api/entries/{entry.pk}/evidence/",
+        {"file": upload("cut.jpg", truncated_jpeg())},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["file"] == [str(messages.IMAGE_DAMAGED)]
+    unchanged()
