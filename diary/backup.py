@@ -42,11 +42,12 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from diary.evidence import discard_stored, open_stored, referenced_files, restore_stored
 from diary.ledger import ledger_verify
-from diary.models import Diary, LedgerRecord
+from diary.models import LedgerRecord
 
 MAGIC = b"SIGHTLINE-BACKUP\x00\x01"
 KEY_ID_BYTES = 16
@@ -249,12 +250,15 @@ def backed_up_models() -> list[Any]:
 
 
 def _heads() -> dict[str, dict[str, Any]]:
-    heads = {}
-    for diary_id in Diary.objects.order_by("pk").values_list("pk", flat=True):
-        head = LedgerRecord.objects.filter(diary_id=diary_id).order_by("-seq").first()
-        if head is not None:
-            heads[str(diary_id)] = {"seq": head.seq, "hash": head.hash}
-    return heads
+    """Each diary's last ledger record, in one query."""
+    last_seq = (
+        LedgerRecord.objects.filter(diary_id=OuterRef("diary_id")).order_by("-seq").values("seq")
+    )
+    heads = LedgerRecord.objects.filter(seq=Subquery(last_seq[:1])).order_by("diary_id")
+    return {
+        str(diary_id): {"seq": seq, "hash": hash_}
+        for diary_id, seq, hash_ in heads.values_list("diary_id", "seq", "hash")
+    }
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
