@@ -120,6 +120,12 @@ def _window_start() -> datetime:
     return timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
 
 
+def idempotency_keys_expired() -> Any:
+    """Keys past their window: nothing may replay them, and their answers hold copies of what
+    was sent, which should not outlive the window."""
+    return IdempotencyKey.objects.filter(created_at__lt=_window_start())
+
+
 def idempotency_replay(idempotency: Idempotency | None) -> Replayed | None:
     """The first answer for a key seen before (raises KeyReused if it came with another
     request). Without a lock: a quick look before doing any work, such as counting a send
@@ -151,9 +157,7 @@ def idempotent(idempotency: Idempotency | None, *, diary: Diary) -> Iterator[Ans
     with transaction.atomic():
         ledger.lock_diary(diary)
         # Forget this actor's expired keys, which also frees them for use again.
-        IdempotencyKey.objects.filter(
-            actor=idempotency.actor, created_at__lt=_window_start()
-        ).delete()
+        idempotency_keys_expired().filter(actor=idempotency.actor).delete()
         replay = idempotency_replay(idempotency)
         if replay is not None:
             raise replay

@@ -257,3 +257,25 @@ def test_a_server_killed_mid_upload_loses_nothing_acknowledged_and_shows_nothing
     assert f"Removed {leftover}" in swept.stdout
     assert instance.files() == kept
     manage("verify_ledger", env=instance.env)
+
+
+@pytest.mark.django_db
+def test_sweep_forgets_idempotency_keys_past_their_window(settings):
+    from diary.models import IdempotencyKey
+
+    IdempotencyKey.objects.create(
+        actor="owner:1",
+        scope="api.entry",
+        key="old",
+        request_sha256="0" * 64,
+        status=201,
+        response={"what_happened": "a copy of what was sent"},
+    )
+    assert "Removed 0 expired Idempotency-Keys." in sweep()
+    with time_machine.travel(
+        timezone.now() + timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS, minutes=1)
+    ):
+        assert "Would remove 1 expired Idempotency-Key." in sweep("--dry-run")
+        assert IdempotencyKey.objects.count() == 1
+        assert "Removed 1 expired Idempotency-Key." in sweep()
+    assert not IdempotencyKey.objects.exists()

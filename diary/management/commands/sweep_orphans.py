@@ -6,13 +6,14 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from diary.evidence import discard_stored, referenced_files, stored_names
+from diary.idempotency import idempotency_keys_expired
 
 
 class Command(BaseCommand):
     help = (
         "Remove files under MEDIA_ROOT that no row refers to and that are older than an hour: "
         "what a crash between storing a file and committing its row leaves behind. A file "
-        "some row refers to is never touched."
+        "some row refers to is never touched. Also forgets Idempotency-Keys past their window."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,10 +42,14 @@ class Command(BaseCommand):
         verb = "Would remove" if dry_run else "Removed"
         for name in orphans:
             self.stdout.write(f"{verb} {name}")
+        expired = idempotency_keys_expired()
+        keys = expired.count()
         if not dry_run:
             discard_stored(orphans, storage)
+            expired.delete()
         self.stdout.write(
             self.style.SUCCESS(
                 f"{verb} {len(orphans)} unreferenced file{'s' if len(orphans) != 1 else ''}."
             )
         )
+        self.stdout.write(f"{verb} {keys} expired Idempotency-Key{'s' if keys != 1 else ''}.")
