@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check pytest install lock seed clean system-deps keys e2e e2e-deps screenshots bench bench-deps
+.PHONY: run test lint check pytest fuzz install lock seed clean system-deps keys e2e e2e-deps screenshots bench bench-deps
 
 # Debian packages WeasyPrint (the chronology PDF) and the PDF tests need. Installed when missing
 # and we may (root with apt-get, as on CI); otherwise we say what to install.
@@ -118,6 +118,12 @@ e2e: install keys e2e-deps node_modules/.installed
 
 screenshots:
 	$(MAKE) e2e E2E_SCREENSHOTS=docs/screenshots
+
+# The API against its OpenAPI schema with many more generated requests than the suite makes
+# (FUZZ_EXAMPLES per operation and per side, owner and witness).
+FUZZ_EXAMPLES ?= 300
+fuzz: install keys
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n 2 tests/test_fuzz_api.py $(PYTEST_ARGS)
 
 # A demo diary to look around in: sign in as demo@example.com (the password is printed).
 seed: install keys

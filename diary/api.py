@@ -17,13 +17,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from diary import selectors, services
-from diary.api_errors import ERRORS, call, form_errors, require_confirmed, validated
+from diary.api_errors import (
+    ERRORS,
+    IDEMPOTENCY_KEY,
+    call,
+    form_errors,
+    replay_response,
+    require_confirmed,
+    validated,
+)
 from diary.choices import Behaviour
 from diary.downloads import stored_file_response
 from diary.evidence import evidence_attach
 from diary.export import export_create
 from diary.forms import EntryFilterForm
-from diary.ledger import ledger_verify
+from diary.idempotency import HEADER, Replayed, idempotency_of, idempotent
+from diary.ledger import actor_label, ledger_verify
 from diary.models import Entry, Export, Item, LedgerRecord
 from diary.security import export_recorded
 from diary.serializers import (
@@ -75,16 +84,30 @@ class EntryListCreateApi(generics.ListAPIView):
 
     @extend_schema(
         summary="Record an entry",
+        parameters=[IDEMPOTENCY_KEY],
         request=EntryInputSerializer,
-        responses={201: EntryDetailSerializer, **ERRORS(400, 403, 404)},
+        responses={201: EntryDetailSerializer, **ERRORS(400, 403, 404, 415, 422)},
     )
     def post(self, request: Request) -> Response:
         diary = selectors.diary_for(request.user)
+        idempotency = idempotency_of(
+            request.headers.get(HEADER),
+            actor=actor_label(request.user),
+            scope="api.entry",
+            data=request.data,
+        )
         content = validated(EntryInputSerializer, request.data)
         content.setdefault("occurred_start", timezone.now())
-        entry = call(services.entry_create, diary=diary, actor=request.user, content=content)
-        entry = selectors.entry_get(actor=request.user, entry_id=entry.pk)
-        return Response(EntryDetailSerializer(entry).data, status=status.HTTP_201_CREATED)
+        try:
+            with idempotent(idempotency, diary=diary) as answer:
+                entry = call(
+                    services.entry_create, diary=diary, actor=request.user, content=content
+                )
+                entry = selectors.entry_get(actor=request.user, entry_id=entry.pk)
+                answer.set(status.HTTP_201_CREATED, EntryDetailSerializer(entry).data)
+        except Replayed as replay:
+            return replay_response(replay)
+        return Response(answer.body, status=answer.status)
 
 
 class EntryDetailApi(APIView):

@@ -8,12 +8,15 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from diary.idempotency import HEADER, Replayed
 
 
 class DetailSerializer(serializers.Serializer):
@@ -33,7 +36,22 @@ _RESPONSES = {
     ),
     404: OpenApiResponse(DetailSerializer, description="No such thing in your diary."),
     413: OpenApiResponse(DetailSerializer, description="The upload is too large."),
+    415: OpenApiResponse(DetailSerializer, description="That content type is not accepted."),
+    422: OpenApiResponse(
+        DetailSerializer,
+        description="The `Idempotency-Key` was already used for a different request.",
+    ),
 }
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    OpenApiParameter.HEADER,
+    description="Optional. A new random key (a UUID) per record; send the same key again "
+    "only to retry the same request. A retry within the retention window (24 hours by "
+    "default) gets the first answer, with the same status and body, and records nothing "
+    "again; the same key with a different body gets 422. Keys are yours alone.",
+)
 
 
 def ERRORS(*codes: int) -> dict[int, OpenApiResponse]:
@@ -82,6 +100,11 @@ def require_confirmed(request: HttpRequest, *, then: str) -> None:
     if not recently_confirmed(request):
         confirm_url = f"{reverse('account_reauthenticate')}?next={then}"
         raise PermissionDenied({"detail": CONFIRM_FIRST, "confirm_url": confirm_url})
+
+
+def replay_response(replay: Replayed) -> Response:
+    """The answer the first send with this key got, again."""
+    return Response(replay.body, status=replay.status, headers={"Idempotent-Replayed": "true"})
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:

@@ -1,26 +1,33 @@
 """Taking in an evidence file: check what it really is, keep it byte-exact, hash it, preview it.
 
 The order matters. The file is checked from its bytes (never its name) before anything is
-stored; the original is encrypted, written and hashed before its row is inserted; if the row
-cannot be committed, the stored files are removed again, so a failed upload leaves nothing
-behind. Every stored byte goes through diary.filestore, which encrypts it.
+stored; the original is encrypted, written, flushed to disk and hashed before its row is inserted;
+if the row cannot be committed, the stored files are removed again, so a failed upload leaves
+nothing behind. A crash between the write and the commit can leave a file no row names: it is
+never shown as evidence (only rows are), and `manage.py sweep_orphans` removes it later.
+
+Every stored byte goes through diary.filestore, which encrypts it and flushes it to disk.
 """
 
 import io
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import filetype
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.core.files.storage import Storage, default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -150,7 +157,55 @@ def evidence_check(upload: UploadedFile, *, field: str = "file") -> Sniffed:
             },
             code="extension",
         )
+    if guess.mime.startswith("image/"):
+        _check_image(upload, field)
     return Sniffed(mime_type=guess.mime, allowed=allowed)
+
+
+# Beyond this many pixels an image is a decompression bomb (a few kilobytes that decode to
+# gigabytes), whatever its file size: Pillow's own limit.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+
+
+class _RunsOut:
+    """Reads through to a file, noting when a read finds nothing left. Pillow pads a cut-off
+    image instead of failing once anything in the process (WeasyPrint does) has set
+    ImageFile.LOAD_TRUNCATED_IMAGES, so running out while decoding is how a cut is seen."""
+
+    def __init__(self, source: Any) -> None:
+        self.source, self.ran_out = source, False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.source.read(size)
+        if size != 0 and not data:
+            self.ran_out = True
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.source, name)
+
+
+def _check_image(upload: UploadedFile, field: str) -> None:
+    """Refuse an image too large to decode safely, or one that does not decode (cut short,
+    damaged): a photo that cannot be looked at is not kept as if it could."""
+    upload.seek(0)
+    watched = _RunsOut(upload)
+    try:
+        with Image.open(watched) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ValidationError({field: messages.IMAGE_TOO_LARGE}, code="too_many_pixels")
+            image.draft("RGB", (PREVIEW_PIXELS, PREVIEW_PIXELS))  # JPEG: decode small
+            watched.ran_out = False
+            image.load()
+            if watched.ran_out:
+                raise OSError("image file is truncated")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError({field: messages.IMAGE_TOO_LARGE}, code="too_many_pixels") from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, AttributeError):
+        raise ValidationError({field: messages.IMAGE_DAMAGED}, code="damaged") from None
+    finally:
+        upload.seek(0)
 
 
 def _exif_time(image: Image.Image, zone: ZoneInfo) -> datetime | None:
@@ -339,3 +394,56 @@ def evidence_adopt(
 def _next_evidence_number(diary_id: int) -> int:
     top = Evidence.objects.filter(diary_id=diary_id).aggregate(top=Max("number"))["top"]
     return (top or 0) + 1
+
+
+# Every stored file a row names, and the bytes as kept, for sweep_orphans, backup and restore.
+
+
+def file_fields() -> Iterator[tuple[type[models.Model], str]]:
+    """Every (model, field name) that names a stored file, in every installed app."""
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.FileField):
+                yield model, field.name
+
+
+def referenced_files() -> set[str]:
+    """The names of all stored files some row refers to (one query per file field)."""
+    names: set[str] = set()
+    for model, field in file_fields():
+        values = model._default_manager.exclude(**{field: ""}).values_list(field, flat=True)
+        names.update(value for value in values.iterator() if value)
+    return names
+
+
+def stored_names(storage: Storage = default_storage, folder: str = "") -> Iterator[str]:
+    """Every file under a storage folder, recursively."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield f"{folder}/{name}" if folder else name
+    for sub in sorted(folders):
+        yield from stored_names(storage, f"{folder}/{sub}" if folder else sub)
+
+
+def open_stored(name: str, storage: Storage = default_storage) -> IO[bytes]:
+    """A stored file's bytes exactly as kept at rest (whatever form they take there), for a
+    backup that must put back the very same bytes."""
+    return storage.open(name, "rb")
+
+
+def restore_stored(name: str, content: IO[bytes], storage: Storage = default_storage) -> None:
+    """Put back a file's bytes exactly as they were kept, under exactly its old name."""
+    if storage.exists(name):
+        storage.delete(name)
+    stored = filestore.store_durably(storage, name, File(content))
+    if stored != name:
+        storage.delete(stored)
+        raise OSError(f"{name} could not be put back under its own name")
+
+
+def discard_stored(names: Iterable[str], storage: Storage = default_storage) -> None:
+    for name in names:
+        storage.delete(name)

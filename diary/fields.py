@@ -174,6 +174,10 @@ class EncryptedJSONField(EncryptedMixin, models.Field):
     def get_prep_value(self, value: Any) -> Any:
         return value
 
+    def value_to_string(self, obj: Any) -> Any:
+        # As JSONField: serializers (dumpdata, backups) get the document, not its repr.
+        return self.value_from_object(obj)
+
 
 class WrappedKeyField(models.CharField):
     """A stored file's own key, wrapped by a master key (diary.crypto). Not secret by itself;

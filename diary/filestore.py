@@ -16,6 +16,7 @@ ciphertext ‖ 16-byte tag. Segment i uses nonce = i (11 bytes, big-endian) ‖ 
 
 import hashlib
 import io
+import os
 import struct
 import tempfile
 from collections.abc import Iterator
@@ -166,6 +167,48 @@ class _SealedContent(File):
         pass
 
 
+def make_durable(storage: Storage, name: str) -> None:
+    """Flush a stored file, and the folders that name it, to disk, so that a power cut after
+    its row commits cannot lose it. Storage without local paths (S3) is durable once saved."""
+    try:
+        path = storage.path(name)
+        root = os.path.realpath(storage.path(""))
+    except NotImplementedError:
+        return
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    folder = os.path.dirname(os.path.realpath(path))
+    while True:  # a new folder's own entry lives in its parent
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        if folder == root or len(folder) <= len(root):
+            break
+        folder = os.path.dirname(folder)
+
+
+def _durable_or_gone(storage: Storage, name: str) -> None:
+    """A file that cannot be flushed to disk is not kept: nothing may rest on it."""
+    try:
+        make_durable(storage, name)
+    except BaseException:
+        storage.delete(name)
+        raise
+
+
+def store_durably(storage: Storage, name: str, content: File) -> str:
+    """Save bytes exactly as given (already at rest: a backup putting files back) under `name`,
+    or a free name beside it, flushed to disk before returning."""
+    stored = storage.save(name, content)
+    _durable_or_gone(storage, stored)
+    return stored
+
+
 def save(name: str, source: IO[bytes], storage: Storage | None = None) -> Stored:
     """Encrypt `source` (read from where it is now, once) into storage under `name`, or a
     free name like it. Returns the name used, the wrapped key, and the plaintext's hash."""
@@ -173,6 +216,7 @@ def save(name: str, source: IO[bytes], storage: Storage | None = None) -> Stored
     file_key = crypto.new_file_key()
     tally = _Tally()
     stored_name = storage.save(name, _SealedContent(_sealed_chunks(source, file_key, tally), name))
+    _durable_or_gone(storage, stored_name)
     return Stored(
         name=stored_name,
         key=crypto.wrap_file_key(file_key),
@@ -243,6 +287,7 @@ def create(name: str, storage: Storage | None = None) -> Iterator[Writer]:
         writer.finish()
         spool.seek(0)
         stored_name = storage.save(name, File(spool, name))
+        _durable_or_gone(storage, stored_name)
         writer._stored = Stored(
             name=stored_name,
             key=crypto.wrap_file_key(writer._file_key),

@@ -1,11 +1,13 @@
 """The owner's HTML forms. Field rules come from the models; cross-field rules from the models'
 `clean()`, which the services run, so the pages and the API can never disagree."""
 
+import uuid
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import RegexValidator
 from django.forms.fields import BaseTemporalField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from diary import messages
 from diary.accounts import time_zone_choices
 from diary.choices import Behaviour, Channel, EvidenceKind, ItemKind, Storage
+from diary.idempotency import FIELD as IDEMPOTENCY_FIELD
+from diary.idempotency import KEY_PATTERN
 from diary.models import EARLIEST_YEAR, Entry, EntryVersion, ItemVersion
 from diary.selectors import EntryFilters
 
@@ -70,6 +74,38 @@ class NoSilentTruncation:
                 field.widget.attrs.pop("maxlength", None)
 
 
+class KeyedForm:
+    """A form that carries a hidden key, new each time the form is shown, so that sending it
+    twice (a double tap, a retry on a bad signal) makes one record. See diary.idempotency."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.fields[IDEMPOTENCY_FIELD] = forms.CharField(  # type: ignore[attr-defined]
+            required=False,
+            widget=forms.HiddenInput,
+            initial=uuid.uuid4().hex,
+            validators=[
+                RegexValidator(f"^{KEY_PATTERN.pattern}$", message=messages.IDEMPOTENCY_KEY_INVALID)
+            ],
+        )
+
+    @property
+    def key_sent(self) -> str | None:
+        return self.cleaned_data.get(IDEMPOTENCY_FIELD) or None  # type: ignore[attr-defined]
+
+    def sent_before_differently(self) -> None:
+        self.add_error(  # type: ignore[attr-defined]
+            None,
+            ValidationError(messages.FORM_SENT_BEFORE_DIFFERENTLY, code="idempotency_key_reused"),
+        )
+
+    @property
+    def status(self) -> int:
+        """422 when the form's key was already used for something else, 200 otherwise."""
+        reused = self.has_error(NON_FIELD_ERRORS, "idempotency_key_reused")  # type: ignore[attr-defined]
+        return 422 if reused else 200
+
+
 def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: by field where the form has that field."""
     if not hasattr(error, "error_dict"):
@@ -120,7 +156,7 @@ class EntryForm(NoSilentTruncation, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
-class QuickCaptureForm(NoSilentTruncation, forms.Form):
+class QuickCaptureForm(KeyedForm, NoSilentTruncation, forms.Form):
     """The fewest questions that make a useful record; everything else is folded away."""
 
     what_happened = forms.CharField(
@@ -264,11 +300,11 @@ class DayOrTimeField(forms.Field):
         except (ValueError, OverflowError):
             raise ValidationError(_("Enter a date like 2026-03-31."), code="invalid") from None
         if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
-            raise ValidationError(_("Choose a year between 1900 and 2100."), code="range")
+            raise ValidationError(messages.YEAR_OUT_OF_RANGE, code="range")
         try:
             return parsed.astimezone(UTC)
         except OverflowError:
-            raise ValidationError(_("Choose a year between 1900 and 2100."), code="range") from None
+            raise ValidationError(messages.YEAR_OUT_OF_RANGE, code="range") from None
 
 
 class EntryFilterForm(forms.Form):

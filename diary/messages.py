@@ -12,6 +12,7 @@ HANDED_BEFORE_FOUND = _("It cannot have been handed over before it was found.")
 UNKNOWN_CHOICE = _("Choose from the list.")
 UNKNOWN_TIME_ZONE = _("Choose a time zone from the list.")
 DATE_RANGE_REVERSED = _("The “to” date is before the “from” date.")
+YEAR_OUT_OF_RANGE = _("Choose a year between 1900 and 2100.")
 
 FILE_EMPTY = _("That file is empty.")
 FILE_TOO_LARGE = _("That file is larger than %(limit)s. Choose a smaller file.")
@@ -31,6 +32,14 @@ FILE_EXTENSION_LIES = _(
     "Choose the original file."
 )
 
+IMAGE_TOO_LARGE = _(
+    "This image has more pixels than can be taken in. "
+    "Send a smaller copy, and keep the original safe."
+)
+IMAGE_DAMAGED = _(
+    "This image is damaged or incomplete, so it cannot be kept. Choose the original file again."
+)
+
 ALREADY_WITHDRAWN = _("This entry has already been withdrawn.")
 ENTRY_WITHDRAWN_NO_CHANGES = _("This entry has been withdrawn, so it cannot be changed.")
 
@@ -39,4 +48,15 @@ SIGNED_OUT_TOO_LONG = _("You were signed out because you had been signed in for 
 SIGNED_OUT_ENDED = _("That session was ended. Sign in again to carry on.")
 CONFIRM_FIRST = _(
     "Confirm it is you first: sign in again at the address given, then repeat this request."
+)
+IDEMPOTENCY_KEY_INVALID = _(
+    "An Idempotency-Key is 1 to 255 letters, digits or punctuation marks, without spaces."
+)
+IDEMPOTENCY_KEY_REUSED = _(
+    "This Idempotency-Key was already used for a different request. "
+    "Use a new key for each new record, and the same key only to retry the same request."
+)
+FORM_SENT_BEFORE_DIFFERENTLY = _(
+    "This form was already sent, with different details. "
+    "Open it again to write something new; what you sent first is kept."
 )

@@ -1,8 +1,10 @@
 """What the API takes in and gives back. Input serializers check types and lengths; the
 services check the rest (the same rules the pages use)."""
 
+from datetime import UTC, datetime
 from typing import Any
 
+from django.db import models
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -10,8 +12,9 @@ from rest_framework import serializers
 
 from diary.choices import Behaviour, EvidenceKind
 from diary.hashing import iso
-from diary.messages import DATE_RANGE_REVERSED
+from diary.messages import DATE_RANGE_REVERSED, WHEN_TOO_EARLY, YEAR_OUT_OF_RANGE
 from diary.models import (
+    EARLIEST_YEAR,
     Entry,
     EntryVersion,
     EntryWithdrawal,
@@ -34,9 +37,42 @@ class BehavioursField(serializers.ListField):
 
 # Input
 
+LATEST_YEAR = 2100
 
-class EntryInputSerializer(serializers.ModelSerializer):
-    occurred_start = serializers.DateTimeField(
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A time between 1900 and 2100, kept in UTC. Outside those years it is a typo, and an odd
+    offset (+20:03) in year 1 or 9999 overflows or is refused by PostgreSQL: stop it here."""
+
+    default_error_messages = {
+        "too_early": WHEN_TOO_EARLY,
+        "range": YEAR_OUT_OF_RANGE,
+        "overflow": YEAR_OUT_OF_RANGE,
+    }
+
+    def to_internal_value(self, value: Any) -> datetime:
+        parsed = super().to_internal_value(value)
+        if parsed.year < EARLIEST_YEAR:
+            self.fail("too_early")
+        if parsed.year > LATEST_YEAR:
+            self.fail("range")
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            self.fail("range")
+
+
+class InputModelSerializer(serializers.ModelSerializer):
+    """A model's fields as input, with every time bounded."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: BoundedDateTimeField,
+    }
+
+
+class EntryInputSerializer(InputModelSerializer):
+    occurred_start = BoundedDateTimeField(
         required=False, help_text="When it happened. Defaults to now."
     )
     behaviours = BehavioursField()
@@ -56,8 +92,8 @@ class EvidenceInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
-class ItemInputSerializer(serializers.ModelSerializer):
-    found_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
+class ItemInputSerializer(InputModelSerializer):
+    found_at = BoundedDateTimeField(required=False, help_text="Defaults to now.")
 
     class Meta:
         model = ItemVersion
@@ -208,8 +244,8 @@ class VerificationSerializer(serializers.Serializer):
 
 
 class ExportInputSerializer(serializers.Serializer):
-    since = serializers.DateTimeField(required=False, allow_null=True)
-    until = serializers.DateTimeField(required=False, allow_null=True)
+    since = BoundedDateTimeField(required=False, allow_null=True)
+    until = BoundedDateTimeField(required=False, allow_null=True)
     behaviours = BehavioursField()
     include_contacts = serializers.BooleanField(default=False)
     include_reasons = serializers.BooleanField(default=False)
@@ -222,6 +258,7 @@ class ExportInputSerializer(serializers.Serializer):
 
 
 class ExportSerializer(serializers.ModelSerializer):
+    behaviours = serializers.ListField(child=serializers.ChoiceField(choices=Behaviour.choices))
     download_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -27,12 +28,15 @@ from diary.forms import (
     EvidenceForm,
     ExportForm,
     ItemForm,
+    KeyedForm,
     QuickCaptureForm,
     SettingsForm,
     WithdrawForm,
     apply_errors,
     ask_for_files_again,
 )
+from diary.idempotency import KeyReused, Replayed, idempotency_of, idempotent
+from diary.ledger import actor_label
 from diary.models import Evidence
 from diary.patterns import patterns_for
 from diary.security import export_recorded
@@ -85,18 +89,33 @@ def _attach(request: HttpRequest, entry: Any, form: Any) -> None:
         )
 
 
-def _record(request: HttpRequest, form: Any) -> Any:
-    """Create the entry and its file together: if the file is refused, nothing is kept."""
+def _record(request: HttpRequest, form: Any) -> str | None:
+    """Create the entry and its file together: if the file is refused, nothing is kept.
+    Returns where to go next (the entry), or None with the form's errors set. The form's key
+    makes a second send of it lead to the same entry, recording nothing again."""
     diary = selectors.diary_for(request.user)
+    idempotency = idempotency_of(
+        form.key_sent,
+        actor=actor_label(request.user),
+        scope="page.entry",
+        data=request.POST,
+        files=request.FILES,
+    )
     try:
-        with transaction.atomic():
+        with idempotent(idempotency, diary=diary) as answer, transaction.atomic():
             entry = services.entry_create(diary=diary, actor=request.user, content=form.content())
             _attach(request, entry, form)
+            answer.set(302, {"location": reverse("diary:entry", args=[entry.pk])})
+    except Replayed as replay:
+        return replay.body["location"]
+    except KeyReused:
+        form.sent_before_differently()
+        return None
     except ValidationError as error:
         apply_errors(form, error)
         return None
     flash.success(request, _("Saved. It is in your timeline."))
-    return entry
+    return answer.body["location"]
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,14 +124,14 @@ def capture(request: HttpRequest) -> HttpResponse:
     selectors.diary_for(request.user)
     form = QuickCaptureForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        entry = _record(request, form)
-        if entry is not None:
-            return redirect("diary:entry", entry_id=entry.pk)
+        location = _record(request, form)
+        if location is not None:
+            return redirect(location)
     ask_for_files_again(form, request)
-    return render(request, "diary/capture.html", {"form": form})
+    return render(request, "diary/capture.html", {"form": form}, status=form.status)
 
 
-class EntryWithFileForm(EntryForm):
+class EntryWithFileForm(KeyedForm, EntryForm):
     file = QuickCaptureForm.base_fields["file"]
 
 
@@ -122,11 +141,13 @@ def entry_new(request: HttpRequest) -> HttpResponse:
     selectors.diary_for(request.user)
     form = EntryWithFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        entry = _record(request, form)
-        if entry is not None:
-            return redirect("diary:entry", entry_id=entry.pk)
+        location = _record(request, form)
+        if location is not None:
+            return redirect(location)
     ask_for_files_again(form, request)
-    return render(request, "diary/entry_form.html", {"form": form, "entry": None})
+    return render(
+        request, "diary/entry_form.html", {"form": form, "entry": None}, status=form.status
+    )
 
 
 @require_GET

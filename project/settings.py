@@ -194,6 +194,8 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Fixtures with times to the microsecond, as the ledger hashes them (backup and restore).
+SERIALIZATION_MODULES = {"exactjsonl": "diary.exact_jsonl"}
 AUTH_USER_MODEL = "diary.User"
 
 # Live updates and the cache: in this process by default; Redis when REDIS_URL is set.
@@ -330,6 +332,11 @@ WITNESS_SUBMISSIONS_PER_HOUR = env_int("WITNESS_SUBMISSIONS_PER_HOUR", 30)
 # Links that do not work one address may open in an hour (then a calm "please wait", 429).
 WITNESS_LINK_GUESSES_PER_HOUR = env_int("WITNESS_LINK_GUESSES_PER_HOUR", 20)
 WITNESS_COOKIE_NAME = "w"
+# The key backups are encrypted with (64 hex characters), unless `--key-file` names one. Keep it
+# away from the backups and from this server's disk; it is never derived from SECRET_KEY.
+BACKUP_KEY = env.str("BACKUP_KEY", default="")
+# How long a retried send (same Idempotency-Key) gets the first send's answer.
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
 # The quick-exit button leaves for this ordinary site.
 QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.co.uk/weather")
 # A contact's browser remembers here that it has read what the quick exit cannot do.

@@ -3,14 +3,9 @@ a witness's send through the other. Skips, saying why, without both servers conf
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -19,10 +14,9 @@ from django.middleware.csrf import _get_new_csrf_string
 from websockets.sync.client import connect
 
 from tests.factories import OwnerFactory
+from tests.servers import free_port, server_process, uvicorn_command
 from tests.test_live import session_cookie
 from witnesses import services
-
-ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = [
     pytest.mark.skipif(
@@ -36,62 +30,18 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_listening(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server on {port} exited: {process.stdout.read()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)  # readiness poll for a child process, not a timing assertion
-    raise RuntimeError(f"server on {port} did not start")
-
-
 @contextmanager
 def asgi_server() -> Iterator[int]:
     port = free_port()
     database = connection.settings_dict
     env = {
-        **os.environ,
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
         f"{database['NAME']}",
         "SECRET_KEY": settings.SECRET_KEY,
         "DEBUG": "false",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "project.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_until_listening(port, process)
+    with server_process(uvicorn_command(port), port, env):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_an_event_crosses_processes_through_redis():

@@ -22,7 +22,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from diary.api_errors import ERRORS, DetailSerializer, call, errors_for, validated
+from diary.api_errors import (
+    ERRORS,
+    IDEMPOTENCY_KEY,
+    DetailSerializer,
+    call,
+    errors_for,
+    replay_response,
+    validated,
+)
+from diary.idempotency import HEADER, Replayed, idempotency_of, idempotency_replay, idempotent
 from diary.models import Entry
 from diary.selectors import diary_for
 from witnesses import messages, selectors, services
@@ -344,22 +353,48 @@ class WitnessSubmissionsApi(WitnessAccess, generics.ListAPIView):
 
     @extend_schema(
         summary="Send what you saw or heard; returns your receipt",
-        description="Send multipart to include files (several `files` parts).",
+        description="Send multipart to include files (several `files` parts). A retry with "
+        "the same `Idempotency-Key` gets the first receipt and does not count against the "
+        "hourly limit.",
+        parameters=[IDEMPOTENCY_KEY],
         request=SubmissionInputSerializer,
-        responses={201: ReceiptSerializer, **ERRORS(400), **NOT_A_WITNESS, **TOO_MANY},
+        responses={
+            201: ReceiptSerializer,
+            **ERRORS(400, 415, 422),
+            **NOT_A_WITNESS,
+            **TOO_MANY,
+        },
     )
     def post(self, request: Request) -> Response:
         device = request.auth
-        if not services.submission_rate_ok(device.link):
-            raise TooManySends
-        content = validated(SubmissionInputSerializer, request.data)
-        uploads = content.pop("files", [])
-        content.setdefault("occurred_start", timezone.now())
-        submission = _witness_call(
-            services.submission_create, device=device, content=content, uploads=uploads
+        witness = device.link.witness
+        idempotency = idempotency_of(
+            request.headers.get(HEADER),
+            actor=services.witness_label(witness),
+            scope="api.submission",
+            data=request.data,
         )
-        submission = selectors.witness_submission_get(device=device, reference=submission.reference)
-        return Response(ReceiptSerializer(submission).data, status=status.HTTP_201_CREATED)
+        try:
+            # A retry on a bad signal must not use up the link's allowance.
+            replay = idempotency_replay(idempotency)
+            if replay is not None:
+                raise replay
+            if not services.submission_rate_ok(device.link):
+                raise TooManySends
+            content = validated(SubmissionInputSerializer, request.data)
+            uploads = content.pop("files", [])
+            content.setdefault("occurred_start", timezone.now())
+            with idempotent(idempotency, diary=witness.diary) as answer:
+                submission = _witness_call(
+                    services.submission_create, device=device, content=content, uploads=uploads
+                )
+                submission = selectors.witness_submission_get(
+                    device=device, reference=submission.reference
+                )
+                answer.set(status.HTTP_201_CREATED, ReceiptSerializer(submission).data)
+        except Replayed as replay:
+            return replay_response(replay)
+        return Response(answer.body, status=answer.status)
 
 
 class WitnessFollowUpApi(WitnessAccess, APIView):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from diary.choices import Precision
 from diary.forms import (
     DateTimeLocalInput,
+    KeyedForm,
     LocalDateTimeField,
     NoSilentTruncation,
     now_for_input,
@@ -79,7 +80,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class SubmissionForm(NoSilentTruncation, forms.ModelForm):
+class SubmissionForm(KeyedForm, NoSilentTruncation, forms.ModelForm):
     files = MultipleFileField(label=_("Photos, videos, recordings or files"))
 
     class Meta:

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from diary.choices import Behaviour
 from diary.models import Entry, EntryVersion
+from diary.serializers import BoundedDateTimeField, InputModelSerializer
 from witnesses.models import (
     BriefVersion,
     Decision,
@@ -89,8 +90,8 @@ class KeepAsideInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2_000, help_text="Only you see this.")
 
 
-class SubmissionInputSerializer(serializers.ModelSerializer):
-    occurred_start = serializers.DateTimeField(
+class SubmissionInputSerializer(InputModelSerializer):
+    occurred_start = BoundedDateTimeField(
         required=False, help_text="When it happened. Defaults to now."
     )
     files = serializers.ListField(

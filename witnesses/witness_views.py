@@ -14,12 +14,14 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from diary.downloads import stored_file_response
 from diary.forms import apply_errors, ask_for_files_again
+from diary.idempotency import KeyReused, Replayed, idempotency_of, idempotency_replay, idempotent
 from diary.security import client_ip
 from witnesses import messages, selectors, services
 from witnesses.forms import FollowUpForm, SubmissionForm
@@ -139,22 +141,42 @@ def home(request: HttpRequest) -> HttpResponse:
     form = SubmissionForm(request.POST or None, request.FILES or None)
     if request.method != "POST":
         return _page(request, form)
-    if not services.submission_rate_ok(device.link):
-        return render(
-            request, "witnesses/too_many.html", {"message": messages.TOO_MANY_SENDS}, status=429
-        )
     if not form.is_valid():
         return _page(request, form, status=400)
+    witness = device.link.witness
+    idempotency = idempotency_of(
+        form.key_sent,
+        actor=services.witness_label(witness),
+        scope="page.submission",
+        data=request.POST,
+        files=request.FILES,
+    )
     try:
-        submission = services.submission_create(
-            device=device, content=form.content(), uploads=form.cleaned_data["files"]
-        )
+        # Sent again on a bad signal: the first receipt, without using up the allowance.
+        replay = idempotency_replay(idempotency)
+        if replay is not None:
+            raise replay
+        if not services.submission_rate_ok(device.link):
+            return render(
+                request, "witnesses/too_many.html", {"message": messages.TOO_MANY_SENDS}, status=429
+            )
+        with idempotent(idempotency, diary=witness.diary) as answer:
+            submission = services.submission_create(
+                device=device, content=form.content(), uploads=form.cleaned_data["files"]
+            )
+            location = reverse("witness:receipt", args=[submission.reference])
+            answer.set(302, {"location": location})
+    except Replayed as replay:
+        return redirect(replay.body["location"])
+    except KeyReused:
+        form.sent_before_differently()
+        return _page(request, form, status=422)
     except services.LinkInactive:
         return link_inactive(request)
     except ValidationError as error:
         apply_errors(form, error)
         return _page(request, form, status=400)
-    return redirect("witness:receipt", reference=submission.reference)
+    return redirect(location)
 
 
 @require_http_methods(["GET", "POST"])

@@ -13,12 +13,13 @@ from django.apps import apps
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from PIL import Image, PngImagePlugin
 
 from diary import crypto, rekey, risk, services
 from diary.evidence import evidence_attach
 from diary.export import export_create
-from diary.models import Entry, Evidence, Export, User
+from diary.models import Entry, Evidence, Export, IdempotencyKey, User
 from tests.factories import make_entry
 from tests.witnesses.factories import (
     PHONE,
@@ -137,6 +138,17 @@ def fill_diary(owner: User) -> Filled:
     answers: dict[str, Any] = {q.code: "not_sure" for q in risk.QUESTIONS}
     answers["fear"] = {"answer": "very", "note": SENTENCE}
     risk.risk_checklist_complete(diary=owner.diary, actor=owner, answers=answers)
+    # A send with an Idempotency-Key keeps its answer (what was sent) for retries.
+    client = Client()
+    client.force_login(owner)
+    keyed = client.post(
+        "/api/entries/",
+        {"what_happened": SENTENCE, "words_used": SENTENCE},
+        content_type="application/json",
+        headers={"Idempotency-Key": "retry-1"},
+    )
+    assert keyed.status_code == 201, keyed.content
+    assert IdempotencyKey.objects.exists()
     export = export_create(
         diary=owner.diary, actor=owner, include_contacts=True, include_reasons=True
     )
