@@ -3,6 +3,7 @@ template, in the owner's time zone, with the ledger head in every page footer.""
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -23,6 +24,15 @@ def register_section(render: Callable[[Diary, dict[str, Any]], str]) -> None:
         EXTRA_SECTIONS.append(render)
 
 
+# Other apps add lines to the cover (how many witnesses) the same way: (label, value).
+COVER_COUNTS: list[Callable[[Diary], tuple[str, int]]] = []
+
+
+def register_cover_count(count: Callable[[Diary], tuple[str, int]]) -> None:
+    if count not in COVER_COUNTS:
+        COVER_COUNTS.append(count)
+
+
 def chronology_context(
     diary: Diary, entries: Sequence[Entry], head_hash: str, filters: dict[str, Any]
 ) -> dict[str, Any]:
@@ -40,6 +50,7 @@ def chronology_context(
         .select_related("current", "current__entry")
         .order_by("number")
     )
+    starts = [entry.current.occurred_start for entry in entries]
     police = sorted(
         {entry.current.police_reference for entry in entries if entry.current.police_reference}
     )
@@ -54,6 +65,11 @@ def chronology_context(
         "behaviour_counts": [
             (labels[code], counts[code]) for code, _ in Behaviour.choices if counts[code]
         ],
+        "first_start": min(starts, default=None),
+        "last_start": max(starts, default=None),
+        "since": _day(filters.get("since")),
+        "until": _day(filters.get("until")),
+        "cover_counts": [count(diary) for count in COVER_COUNTS],
         "head_hash": head_hash,
         "filters": filters,
         "generated_at": timezone.now(),
@@ -61,6 +77,10 @@ def chronology_context(
         "risk": latest_checklist(diary),
         **{"pattern_" + key: value for key, value in patterns_for(diary, timezone.now()).items()},
     }
+
+
+def _day(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def chronology_pdf(

@@ -8,12 +8,13 @@ class WitnessesConfig(AppConfig):
     verbose_name = _("Trusted contacts")
 
     def ready(self) -> None:
-        from diary.chronology import register_section
+        from diary.chronology import register_cover_count, register_section
         from diary.ledger import register_ledgered
         from witnesses import models
-        from witnesses.chronology import witnesses_section
+        from witnesses.chronology import witnesses_count, witnesses_section
 
         register_section(witnesses_section)
+        register_cover_count(witnesses_count)
 
         for model, diary_path in (
             (models.WitnessEvent, "witness__diary_id"),

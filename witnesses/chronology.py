@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from diary.models import Diary
 from witnesses.models import Decision, Submission, Witness
@@ -35,3 +36,7 @@ def witnesses_section(diary: Diary, filters: dict[str, Any]) -> str:
             "include_reasons": filters.get("include_reasons", False),
         },
     )
+
+
+def witnesses_count(diary: Diary) -> tuple[str, int]:
+    return str(_("Witnesses (trusted contacts)")), Witness.objects.filter(diary=diary).count()

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -266,6 +267,35 @@ def test_the_chronology_pdf_has_every_entry_and_the_head(owner, bundle):
     assert "Evidence index" in text and "E001" in text
     assert "Page 1 of" in text
     assert "Witnesses" in text
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_the_cover_gives_the_period_and_the_number_of_witnesses(owner, tmp_path):
+    from witnesses import services as witness_services
+
+    for name in ("Pat", "Sam"):
+        witness_services.witness_invite(
+            diary=owner.diary, actor=owner, name=name, relationship="friend"
+        )
+    make_entry(owner, occurred_start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    make_entry(owner, occurred_start=datetime(2026, 5, 20, 9, 0, tzinfo=UTC))
+
+    def cover(**filters):
+        folder = unzip_to(export_create(diary=owner.diary, actor=owner, **filters), tmp_path / "b")
+        text = subprocess.run(
+            [shutil.which("pdftotext"), "-l", "1", str(folder / "chronology.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        shutil.rmtree(folder)
+        return " ".join(text.split())
+
+    everything = cover()
+    assert "Everything (first entry 2 March 2026) — the latest (20 May 2026)" in everything
+    assert "Witnesses (trusted contacts) 2" in everything
+    some = cover(since=datetime(2026, 4, 1, tzinfo=UTC), until=datetime(2026, 6, 1, tzinfo=UTC))
+    assert "1 April 2026 — 1 June 2026" in some
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
