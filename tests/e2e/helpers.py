@@ -112,6 +112,15 @@ def quick_exit(page: Page, *, by: str) -> None:
     expect(page).to_have_title("Weather")
 
 
+def dismiss_quick_exit_note_if_shown(page: Page) -> None:
+    """Read the first-time note about "Leave this site" and press "Got it" (it stays away)."""
+    got_it = main(page).get_by_role("button", name="Got it")
+    if got_it.count():
+        got_it.click()
+        arrive(page)
+        expect(main(page).get_by_role("button", name="Got it")).to_have_count(0)
+
+
 def confirm_quick_exit_note_if_shown(page: Page) -> None:
     """A first-time note may explain quick exit before it leaves; the journeys go on through it."""
     if page.url.startswith(QUICK_EXIT_URL):

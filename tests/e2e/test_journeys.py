@@ -19,6 +19,7 @@ from tests.e2e.helpers import (
     PASSWORD,
     SCRIPTLESS,
     arrive,
+    dismiss_quick_exit_note_if_shown,
     enter,
     follow,
     go,
@@ -99,6 +100,7 @@ def test_a_new_owner_records_an_incident_with_a_photo_on_a_phone(
     phone: Page, photo: Path, screenshots: Path
 ):
     sign_up(phone, new_email())
+    dismiss_quick_exit_note_if_shown(phone)
     when = local_input(hours_ago=1.5)
     entry_url = quick_capture(
         phone,
@@ -359,6 +361,7 @@ def test_a_lived_in_diary_page_by_page_with_screenshots(
     owner = new_context(viewport=DESK).new_page()
     sign_in(owner, "demo@example.com")
     nav(owner, "Timeline")  # again, past the "signed in" note
+    dismiss_quick_exit_note_if_shown(owner)
     expect(main(owner).locator("#timeline .card")).not_to_have_count(0)
     photograph(owner, screenshots / "timeline.png")
     open_timeline_card(owner, "reported by")
@@ -375,6 +378,8 @@ def test_a_lived_in_diary_page_by_page_with_screenshots(
     photograph(owner, screenshots / "patterns.png", full_page=True)
     nav(owner, "Checklist")
     nav(owner, "Settings")
+    for page_path in ("/diary/sessions/", "/diary/access/", "/diary/withdrawn/"):
+        go(owner, page_path)
     nav(owner, "Export")
     reauthenticate_if_asked(owner)
     press(owner, "Make the bundle")
@@ -397,5 +402,6 @@ def test_a_lived_in_diary_page_by_page_with_screenshots(
     contact = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     contact.goto(f"/w/{token.group(1)}")
     arrive(contact)
+    dismiss_quick_exit_note_if_shown(contact)
     expect(main(contact).get_by_role("heading", name="What to look out for")).to_be_visible()
     photograph(contact, screenshots / "witness-phone.png", height=1900)
