@@ -7,6 +7,7 @@ in), that a refused request changed nothing, and that no refused response (nor a
 to someone's own data) contains any of this diary's protected text.
 """
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -333,6 +334,11 @@ def assert_discreet(response: Any, text: str, where: tuple[str, str]) -> None:
     if response.get("Content-Type", "").startswith(("text/html", "application/json")):
         lower = text.lower()
         assert "stalk" not in lower and "victim" not in lower, where
+        # A tab's title shows in the browser's history and task switcher: it names nothing.
+        title = re.search(r"<title>(.*?)</title>", lower, flags=re.S)
+        if title:
+            for word in ("police", "harass", "evidence", "abuse"):
+                assert word not in title.group(1), (where, title.group(1))
 
 
 def call(world: World, actor: str, name: str, case: Case) -> Any:
