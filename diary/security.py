@@ -132,14 +132,22 @@ def session_start(*, request: HttpRequest, user: User, signed_in: bool = True) -
         return same
     if same is not None:
         session.cycle_key()
-    owner_session = OwnerSession.objects.create(
-        user=user,
-        session_key=session.session_key,
-        browser=_browser(request),
-        ip=client_ip(request),
-        first_seen=now,
-        last_seen=now,
-    )
+    browser, ip = _browser(request), client_ip(request)
+    try:
+        with transaction.atomic():
+            owner_session = OwnerSession.objects.create(
+                user=user,
+                session_key=session.session_key,
+                browser=browser,
+                ip=ip,
+                first_seen=now,
+                last_seen=now,
+            )
+    except IntegrityError:
+        # Requests sent at once in a session not yet tracked: another noted it first.
+        owner_session = OwnerSession.objects.get(
+            session_key=session.session_key, user=user, ended_at__isnull=True
+        )
     _remember(session, owner_session, now, user)
     if signed_in:
         access_event_record(

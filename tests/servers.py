@@ -24,11 +24,23 @@ def _bindable(port: int) -> bool:
     return True
 
 
+def _my_share(ports: range) -> range:
+    """The ports of the range this pytest-xdist worker may use: every n-th, from its own offset.
+    Two workers that both found one port free would otherwise start two servers on it, and the
+    second's test, waiting for its server, would be answered by the first's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    if count <= 1 or len(ports) < count:
+        return ports
+    return ports[index % count :: count]
+
+
 def free_port() -> int:
     allowed = os.environ.get("TEST_SERVER_PORTS", "")
     if allowed:
         low, _, high = allowed.partition("-")
-        for port in range(int(low), int(high or low) + 1):
+        for port in _my_share(range(int(low), int(high or low) + 1)):
             if _bindable(port):
                 return port
         raise RuntimeError(f"no free port in TEST_SERVER_PORTS={allowed}")

@@ -233,3 +233,19 @@ def test_check_deploy_is_clean_with_the_documented_production_settings():
     result = check_deploy(**{**PRODUCTION, "HTTPS": "false"})
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout
+
+
+def test_each_test_worker_starts_servers_on_ports_of_its_own(monkeypatch):
+    from tests.servers import _my_share
+
+    ports = range(8301, 8310)
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    first = list(_my_share(ports))
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    second = list(_my_share(ports))
+    assert first == [8301, 8303, 8305, 8307, 8309]
+    assert second == [8302, 8304, 8306, 8308]
+    monkeypatch.delenv("PYTEST_XDIST_WORKER")
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "1")
+    assert list(_my_share(ports)) == list(ports)

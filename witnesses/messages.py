@@ -22,3 +22,16 @@ TOO_MANY_GUESSES = _(
     "Too many links that do not work have been opened from here. Please wait an hour, "
     "or ask the person who sent yours for a new one."
 )
+# The contact's page keeps what they write as a draft while there is no signal (drafts.js).
+DRAFT_SENDING = _("Sending…")
+DRAFT_NO_CONNECTION = _("Not sent yet — no connection.")
+DRAFT_KEPT = _(
+    "What you wrote is kept on this page. It goes when you try again, or by itself when the "
+    "signal comes back. It will not be sent twice."
+)
+DRAFT_SERVER_TROUBLE = _("Not sent yet — something went wrong at our end.")
+DRAFT_TRY_LATER = _("What you wrote is kept on this page. Please try again in a moment.")
+DRAFT_RESTORED = _("What you wrote before is back in the form. It has not been sent yet.")
+DRAFT_CHOOSE_FILES_AGAIN = _(
+    "Photos and files are not kept on this page: if you chose any, choose them again."
+)

@@ -116,6 +116,18 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+# What drafts.js shows while a send waits for a signal (the words live here, not in the script).
+DRAFT_SAYS = {
+    "sending": messages.DRAFT_SENDING,
+    "no_connection": messages.DRAFT_NO_CONNECTION,
+    "kept": messages.DRAFT_KEPT,
+    "server_trouble": messages.DRAFT_SERVER_TROUBLE,
+    "try_later": messages.DRAFT_TRY_LATER,
+    "restored": messages.DRAFT_RESTORED,
+    "choose_files_again": messages.DRAFT_CHOOSE_FILES_AGAIN,
+}
+
+
 def _page(request: HttpRequest, form: SubmissionForm, status: int = 200) -> HttpResponse:
     device = request.witness  # type: ignore[attr-defined]
     ask_for_files_again(form, request, "files")
@@ -129,6 +141,7 @@ def _page(request: HttpRequest, form: SubmissionForm, status: int = 200) -> Http
             "sent": selectors.witness_submissions(device=device)[:20],
             "timeline": selectors.witness_timeline(device=device)[:50],
             "first_hand": messages.FIRST_HAND,
+            "draft": DRAFT_SAYS,
         },
         status=status,
     )

@@ -351,6 +351,31 @@ def test_signing_in_again_in_the_same_session_keeps_one_row(owner):
     assert AccessEvent.objects.filter(user=owner, kind=AccessEvent.Kind.SIGN_IN).count() == 2
 
 
+def test_requests_at_once_in_a_session_not_yet_tracked_share_one_row(
+    owner, owner_client, monkeypatch
+):
+    """Two requests of one session, each the first the server sees of it, both look for its
+    row and find none; the second to write it takes the first's instead of failing (a 500 seen
+    with 32 clients at once on PostgreSQL)."""
+    from diary import security
+
+    browser = security._browser
+
+    def the_other_request_gets_there_first(request):
+        OwnerSession.objects.create(user=owner, session_key=request.session.session_key)
+        return browser(request)
+
+    # Signed in before sessions were tracked: no row for this session, and none remembered.
+    session = owner_client.session
+    del session[security.SESSION_ID]
+    session.save()
+    OwnerSession.objects.filter(user=owner).update(session_key="an-older-session")
+    monkeypatch.setattr(security, "_browser", the_other_request_gets_there_first)
+    assert owner_client.get(reverse("diary:timeline")).status_code == 200
+    [row] = OwnerSession.objects.filter(session_key=owner_client.session.session_key)
+    assert owner_client.session[security.SESSION_ID] == row.pk
+
+
 def test_the_sessions_and_access_pages_do_not_query_per_row(
     owner, owner_client, django_assert_max_num_queries
 ):
