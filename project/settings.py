@@ -209,7 +209,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
+            "CONFIG": {
+                # A socket waits for its next event in a blocking pop of 5 seconds
+                # (channels_redis's brpop_timeout). redis-py 8 gives up on any read after 5
+                # seconds by default, so an idle socket's wait raced its own timeout, and losing
+                # closed the socket with an error (found by the load test, docs/performance.md).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": REDIS_PREFIX,
+            },
         }
     }
     CACHES = {

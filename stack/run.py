@@ -9,6 +9,7 @@ and files in step.
 
 import contextlib
 import ctypes
+import fcntl
 import json
 import os
 import pwd
@@ -311,8 +312,15 @@ def started(stack: Stack, say=print) -> Iterator[Stack]:
     """Start every part, yield once all answer, and stop them all afterwards."""
     nginx_binary = _nginx_binary()
     (STATE_DIR / "logs").mkdir(parents=True, exist_ok=True)
+    lock = (STATE_DIR / "lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise StackError("another stack is starting or running from this folder") from None
     _django_for(stack)
     processes = Processes()
+    saved = False
     try:
         say(f"Emptying the stack's database ({stack.database_name}) and Redis keys")
         _fresh_database(stack)
@@ -367,12 +375,14 @@ def started(stack: Stack, say=print) -> Iterator[Stack]:
         )
         stack.pid = os.getpid()
         stack.save()
+        saved = True
         yield stack
         processes.check()
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            STATE_FILE.unlink()
+        if saved:
+            STATE_FILE.unlink(missing_ok=True)
         processes.stop()
+        lock.close()
 
 
 def _nginx_binary() -> str:

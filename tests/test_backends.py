@@ -114,3 +114,13 @@ def test_request_threads_share_a_pool_instead_of_keeping_a_connection_each(setti
     for thread in threads:
         thread.join()
     assert open_connections <= pool_size
+
+
+@needs_redis
+def test_a_socket_waiting_for_events_outlasts_the_layers_blocking_pop():
+    """An owner's open page waits in a blocking pop; its Redis connection must not give up
+    first, or the socket closes with an error every few seconds of quiet."""
+    layer = get_channel_layer()
+    connection = layer.create_pool(0).make_connection()  # made, not connected
+    timeout = connection.socket_timeout
+    assert timeout is None or timeout > layer.brpop_timeout * 2
