@@ -216,6 +216,11 @@ if REDIS_URL:
                 # closed the socket with an error (found by the load test, docs/performance.md).
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "prefix": REDIS_PREFIX,
+                # Every socket a worker holds shares one Redis list, and a group event that
+                # finds it holding `capacity` messages is dropped without a word. channels'
+                # default of 100 lost a quarter of the live events of 1,200 open pages on a busy
+                # machine (docs/performance.md); a backlog of 20,000 is some 40 MB of Redis.
+                "capacity": 20_000,
             },
         }
     }

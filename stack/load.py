@@ -432,6 +432,31 @@ def machine() -> str:
     )
 
 
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU time (user + system) each part of the stack has used so far, with its children
+    (nginx's worker), and this load generator's own."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for name, pid in {**pids, "load generator": os.getpid()}.items():
+        total = 0.0
+        for each in [pid, *_children(pid)]:
+            try:
+                fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        used[name] = total
+    return used
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(child) for child in found]
+
+
 def server_errors_in_logs(sizes: dict[Path, int]) -> list[str]:
     found = []
     for path, size in sizes.items():
@@ -526,6 +551,7 @@ def main(argv: list[str]) -> int:
     seeded = json.loads(seeded_path.read_text())
     logs = {path: path.stat().st_size for path in (STATE_DIR / "logs").glob("worker-*.log")}
     load_before = os.getloadavg()
+    cpu_before = cpu_seconds(stack.pids)
     test = LoadTest(stack, options)
     try:
         import uvloop
@@ -534,6 +560,8 @@ def main(argv: list[str]) -> int:
     except ImportError:
         outcome = asyncio.run(test.run(seeded))
     load_after = os.getloadavg()
+    cpu_after = cpu_seconds(stack.pids)
+    cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
 
     say("Reading back what was acknowledged, and verifying every diary's ledger")
     report_path = STATE_DIR / f"load-{run}-acks.json"
@@ -576,6 +604,7 @@ def main(argv: list[str]) -> int:
         "errors": {f"{op}: {what}": n for (op, what), n in stats.errors.items()},
         "error_examples": stats.examples,
         "live_events_missed": missed_live,
+        "cpu_seconds": {name: round(value, 1) for name, value in cpu.items()},
         "checked": checked,
         "table": rows,
     }
@@ -597,6 +626,10 @@ def main(argv: list[str]) -> int:
         f"back from S3). Server errors: {stats.server_errors} answered, {len(logged)} logged. "
         f"Other errors: {sum(stats.errors.values()) - stats.server_errors}. "
         f"Live events not seen: {missed_live}.",
+        "",
+        "CPU seconds used from sign-in to the end (of 2 cores × the run's wall time): "
+        + ", ".join(f"{name} {value:.0f}" for name, value in cpu.items())
+        + ".",
         "",
         f"Machine: {summary['machine']}. Load average "
         f"{' '.join(f'{x:.2f}' for x in load_before)} before, "

@@ -69,6 +69,7 @@ class Stack:
         default_factory=lambda: int(_env("EVIDENCE_MAX_BYTES", str(50 * 1024 * 1024)))
     )
     pid: int = 0
+    pids: dict[str, int] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -374,6 +375,7 @@ def started(stack: Stack, say=print) -> Iterator[Stack]:
             stack.port,
         )
         stack.pid = os.getpid()
+        stack.pids = {name: process.pid for name, process in processes.started}
         stack.save()
         saved = True
         yield stack
