@@ -11,10 +11,10 @@ from stack.run import PYTHON, ROOT, Stack, StackError, running, serve, started, 
 def _with_stack(command: list[str]) -> int:
     """Run `command` against the running stack, or a stack started for it and stopped after."""
     if running() is not None:
-        return subprocess.call(command, cwd=ROOT)  # noqa: S603
+        return subprocess.call(command, cwd=ROOT)
     try:
         with started(Stack()):
-            return subprocess.call(command, cwd=ROOT)  # noqa: S603
+            return subprocess.call(command, cwd=ROOT)
     except StackError as error:
         print(f"stack: {error}", file=sys.stderr)
         return 1

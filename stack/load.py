@@ -403,14 +403,12 @@ def say(text: str) -> None:
 
 
 def _stack_command(stack: Stack, *args: str) -> None:
-    subprocess.run(  # noqa: S603
-        [PYTHON, *args], cwd=ROOT, env={**os.environ, **stack.app_env()}, check=True
-    )
+    subprocess.run([PYTHON, *args], cwd=ROOT, env={**os.environ, **stack.app_env()}, check=True)
 
 
 def _version(command: list[str]) -> str:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError:
         return "?"
     return (done.stdout + done.stderr).strip().splitlines()[0] if done.stdout + done.stderr else "?"

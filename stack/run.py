@@ -149,7 +149,7 @@ class Processes:
             raise StackError(f"port {port} is already in use (set STACK_* ports; see README)")
         log = STATE_DIR / "logs" / f"{name}.log"
         with log.open("ab") as output:
-            process = subprocess.Popen(  # noqa: S603 - our own commands
+            process = subprocess.Popen(
                 command,
                 cwd=ROOT,
                 env={**os.environ, **env},
@@ -185,7 +185,7 @@ class Processes:
 
 
 def _manage(stack: Stack, *args: str) -> None:
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [PYTHON, "manage.py", *args],
         cwd=ROOT,
         env={**os.environ, **stack.app_env()},
