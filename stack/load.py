@@ -584,6 +584,7 @@ def main(argv: list[str]) -> int:
     requests = sum(stats.window.values())
     rows = table(stats, elapsed)
     missed_live = len([r for r in test.sends if r["reference"]]) - len(test.live_seen)
+    most_sends = max(Counter(send["witness"] for send in test.sends).values(), default=0)
     summary = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _version(["git", "rev-parse", "--short", "HEAD"]),
@@ -602,6 +603,7 @@ def main(argv: list[str]) -> int:
         "errors": {f"{op}: {what}": n for (op, what), n in stats.errors.items()},
         "error_examples": stats.examples,
         "live_events_missed": missed_live,
+        "most_sends_by_one_contact": most_sends,
         "cpu_seconds": {name: round(value, 1) for name, value in cpu.items()},
         "checked": checked,
         "table": rows,
@@ -613,7 +615,11 @@ def main(argv: list[str]) -> int:
         f"{options.owners} owners and {options.owners * options.contacts:,} contacts, "
         f"{outcome['open_sockets']:,} live sockets open throughout; {requests:,} requests in "
         f"{elapsed:.0f} s ({requests / elapsed:.1f} a second) through nginx to two uvicorn "
-        f"workers (DATABASE_POOL_SIZE={stack.pool_size} each), PostgreSQL, Redis and moto's S3.",
+        f"workers (DATABASE_POOL_SIZE={stack.pool_size} each), PostgreSQL, Redis and moto's S3. "
+        f"Owners paused {options.owner_think:g} s on average between visits "
+        f"({options.timeline_share:.0%} of them to the timeline, the rest to the inbox, adding up "
+        f"to {options.accepts_per_visit} waiting sends each), contacts {options.contact_think:g} s "
+        f"between sends; the most one contact sent was {most_sends} (the limit is 30 an hour).",
         "",
         f"Read back afterwards: {checked['sends_acknowledged']:,} sends acknowledged, "
         f"{checked['lost']} lost, {checked['duplicated']} duplicated "
