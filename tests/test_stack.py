@@ -157,12 +157,12 @@ def test_live_events_cross_workers_through_redis(owner, witness):
         )
         assert sent.status_code == 201, sent.text
         heard = next_event(owner_socket, "inbox")
-        assert heard["count"] == 1
+        assert heard["count"] >= 1
         assert "Grey car outside number 12" in heard["html"]
 
         inbox = owner.get("/api/inbox/").json()["results"]
-        assert [item["reference"] for item in inbox] == [sent.json()["reference"]]
-        accepted = owner.post(f"/api/inbox/{inbox[0]['id']}/accept/")
+        [waiting] = [item for item in inbox if item["reference"] == sent.json()["reference"]]
+        accepted = owner.post(f"/api/inbox/{waiting['id']}/accept/")
         assert accepted.status_code in (200, 201), accepted.text
         status = next_event(phone, "status")
     assert status == {
