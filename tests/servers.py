@@ -28,10 +28,14 @@ def free_port() -> int:
     allowed = os.environ.get("TEST_SERVER_PORTS", "")
     if allowed:
         low, _, high = allowed.partition("-")
-        for port in range(int(low), int(high or low) + 1):
+        # Each xdist worker takes every n-th port of the range: two workers probing the same
+        # free port at once both took it, and one server found the other's (a flaky failure).
+        worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        for port in range(int(low) + worker, int(high or low) + 1, workers):
             if _bindable(port):
                 return port
-        raise RuntimeError(f"no free port in TEST_SERVER_PORTS={allowed}")
+        raise RuntimeError(f"no free port in TEST_SERVER_PORTS={allowed} for this worker")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

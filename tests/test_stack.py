@@ -131,7 +131,7 @@ def owner(stack) -> Browser:
         {"email": email, "password1": PASSWORD, "password2": PASSWORD, "time_zone": "UTC"},
     )
     assert signed_up.status_code == 302, signed_up.text[:2000]
-    browser.email = email
+    assert signed_up.headers["location"] == "/diary/welcome/"
     return browser
 
 
