@@ -92,6 +92,8 @@ http {{
         least_conn;
 {upstream}
         keepalive 32;
+        # Idle connections are closed here first: the workers keep them 75 s.
+        keepalive_timeout 60s;
     }}
 
     server {{

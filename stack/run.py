@@ -354,6 +354,10 @@ def started(stack: Stack, say=print) -> Iterator[Stack]:
                     "--no-access-log",
                     "--timeout-graceful-shutdown",
                     "10",
+                    # Longer than nginx keeps an idle upstream connection (60 s): closing first,
+                    # uvicorn reset connections nginx had just sent a request on (a 502).
+                    "--timeout-keep-alive",
+                    "75",
                 ],
                 stack.app_env(),
                 port,

@@ -95,3 +95,19 @@ def test_nginx_accepts_the_stack_configuration(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr
+
+
+def test_nginx_closes_idle_upstream_connections_before_the_workers_do():
+    """Otherwise a worker may close one just as nginx sends a request down it: a 502, which
+    nginx does not retry for a POST (found by the load test)."""
+    worker = int(re.search(r"--timeout-keep-alive (\d+)", DEPLOY).group(1))
+    upstream = DEPLOY.split("upstream sightline {", 1)[1].split("}", 1)[0]
+    proxy = int(re.search(r"keepalive_timeout (\d+)s;", upstream).group(1))
+    assert proxy < worker
+    rendered = nginx.render(
+        listen="127.0.0.1:1",
+        workers=["127.0.0.1:2"],
+        limits=nginx.BodyLimits(one_file=nginx.MIB, many_files=nginx.MIB),
+        prefix="/tmp",
+    )
+    assert f"keepalive_timeout {proxy}s;" in rendered
