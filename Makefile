@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check pytest fuzz install lock seed clean system-deps keys e2e e2e-deps screenshots bench bench-deps
+.PHONY: run test lint check pytest fuzz install lock seed clean system-deps keys e2e e2e-deps screenshots bench bench-deps \
+	stack stack-deps stack-stop stack-test load
 
 # Debian packages WeasyPrint (the chronology PDF) and the PDF tests need. Installed when missing
 # and we may (root with apt-get, as on CI); otherwise we say what to install.
@@ -138,6 +139,37 @@ staticfiles/staticfiles.json: requirements.lock $(shell find diary witnesses pro
 bench: install bench-deps keys staticfiles/staticfiles.json
 	$(BIN)/python -m bench
 
+# The production profile on this machine, on loopback (stack/, docs/deploy.md): PostgreSQL and
+# Redis already running on 127.0.0.1, moto's S3 server, two uvicorn workers and Debian's nginx in
+# front. In the foreground until Ctrl+C (or `make stack-stop` from another terminal). Each start
+# is fresh: the stack's own database (STACK_DATABASE_URL) and Redis keys are emptied.
+STACK_PACKAGES := nginx
+
+stack-deps:
+	@missing=$$(for p in $(STACK_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq $$missing; \
+		else \
+			echo "make stack needs these system packages: $$missing"; exit 1; \
+		fi; \
+	fi
+
+stack: install keys stack-deps
+	$(BIN)/python -m stack serve
+
+stack-stop: install
+	$(BIN)/python -m stack stop
+
+# tests/test_stack.py against the running stack, or one started for it and stopped after.
+stack-test: install keys stack-deps
+	$(BIN)/python -m stack test $(PYTEST_ARGS)
+
+# The load test (stack/load.py): 200 owners, 1,000 contacts, 3 minutes, against the running
+# stack or one started for it. LOAD_ARGS="--seconds 30 --owners 20" for a short one.
+load: install keys stack-deps
+	$(BIN)/python -m stack load $(LOAD_ARGS)
+
 # Regenerate requirements.lock from the ranges in pyproject.toml, in a throwaway venv.
 lock:
 	rm -rf .lock-venv
@@ -153,4 +185,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) staticfiles node_modules .e2e
+	rm -rf $(VENV) staticfiles node_modules .e2e .stack

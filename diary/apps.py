@@ -10,7 +10,7 @@ class DiaryConfig(AppConfig):
     def ready(self) -> None:
         from pillow_heif import register_heif_opener
 
-        from diary import signals  # noqa: F401 (connects the receivers)
+        from diary import checks, signals  # noqa: F401 (registers checks and receivers)
 
         # Phones send HEIC photos; teach Pillow to open them for previews and EXIF.
         register_heif_opener()

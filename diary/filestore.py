@@ -7,8 +7,16 @@ key (diary.crypto), is what the file's row keeps beside the file's name. The byt
 last one, so a changed, reordered or cut-short file is refused rather than read. Files are
 streamed a segment at a time both ways: a 50 MB upload or a bundle is never held in memory.
 
-Django's storage sits underneath (local MEDIA_ROOT today); another backend can replace it
-without anything above this module noticing.
+Django's storage sits underneath: local MEDIA_ROOT by default, or S3-compatible object storage
+(diary.s3) when S3_BUCKET is set; nothing above this module notices which. Only the storage API
+is used here (save, open "rb", exists, delete), never a local path, and both ways stream: what
+storage is handed to save produces ciphertext as storage reads it, and reads decrypt a segment
+at a time as storage delivers the bytes.
+
+Durability: a file is durable before the row naming it commits (make_durable). On local disk
+that takes an fsync of the file and of each folder above it; an object store acknowledges a
+save only once the object is stored, so its save is already durable, and the storage says so
+with `durable_on_save = True`. Any other storage is refused (and `manage.py check` says so).
 
 File layout: MAGIC (6 bytes) ‖ segment size (4 bytes, big-endian) ‖ sealed segments, each
 ciphertext ‖ 16-byte tag. Segment i uses nonce = i (11 bytes, big-endian) ‖ final flag (1 byte).
@@ -27,7 +35,7 @@ from typing import IO, Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.files import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 
 from diary import crypto
 from diary.crypto import DecryptionError
@@ -167,14 +175,29 @@ class _SealedContent(File):
         pass
 
 
+class NotDurableError(RuntimeError):
+    """A storage that can neither be flushed nor promises that a save is durable."""
+
+
+def can_be_durable(storage: Storage) -> bool:
+    """Whether make_durable can vouch for what this storage saves: files on local disk, which
+    it flushes, or a storage whose save is durable by itself."""
+    return getattr(storage, "durable_on_save", False) or isinstance(storage, FileSystemStorage)
+
+
 def make_durable(storage: Storage, name: str) -> None:
-    """Flush a stored file, and the folders that name it, to disk, so that a power cut after
-    its row commits cannot lose it. Storage without local paths (S3) is durable once saved."""
-    try:
-        path = storage.path(name)
-        root = os.path.realpath(storage.path(""))
-    except NotImplementedError:
+    """Make a stored file survive a power cut before the row naming it commits: flush it, and
+    the folders that name it, to disk. A storage whose save is durable by itself (an object
+    store, which acknowledges a PUT only once the object is stored) says so instead."""
+    if getattr(storage, "durable_on_save", False):
         return
+    if not isinstance(storage, FileSystemStorage):
+        raise NotDurableError(
+            f"{type(storage).__name__} keeps no local files to flush and does not promise that a "
+            "save is durable (durable_on_save)."
+        )
+    path = storage.path(name)
+    root = os.path.realpath(storage.path(""))
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)

@@ -132,22 +132,16 @@ def session_start(*, request: HttpRequest, user: User, signed_in: bool = True) -
         return same
     if same is not None:
         session.cycle_key()
-    browser, ip = _browser(request), client_ip(request)
-    try:
-        with transaction.atomic():
-            owner_session = OwnerSession.objects.create(
-                user=user,
-                session_key=session.session_key,
-                browser=browser,
-                ip=ip,
-                first_seen=now,
-                last_seen=now,
-            )
-    except IntegrityError:
-        # Requests sent at once in a session not yet tracked: another noted it first.
-        owner_session = OwnerSession.objects.get(
-            session_key=session.session_key, user=user, ended_at__isnull=True
-        )
+    fields = {"user": user, "browser": _browser(request), "ip": client_ip(request)}
+    fields.update(first_seen=now, last_seen=now)
+    # Two first requests of a session adopted from before sessions were tracked can arrive at
+    # once (a page and its API calls): the second finds the row the first made, not a 500.
+    owner_session, made = OwnerSession.objects.get_or_create(
+        session_key=session.session_key, defaults=fields
+    )
+    if not made and (owner_session.user_id != user.pk or owner_session.ended_at is not None):
+        session.cycle_key()
+        owner_session = OwnerSession.objects.create(session_key=session.session_key, **fields)
     _remember(session, owner_session, now, user)
     if signed_in:
         access_event_record(

@@ -209,7 +209,19 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
+            "CONFIG": {
+                # A socket waits for its next event in a blocking pop of 5 seconds
+                # (channels_redis's brpop_timeout). redis-py 8 gives up on any read after 5
+                # seconds by default, so an idle socket's wait raced its own timeout, and losing
+                # closed the socket with an error (found by the load test, docs/performance.md).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": REDIS_PREFIX,
+                # Every socket a worker holds shares one Redis list, and a group event that
+                # finds it holding `capacity` messages is dropped without a word. channels'
+                # default of 100 lost a quarter of the live events of 1,200 open pages on a busy
+                # machine (docs/performance.md); a backlog of 20,000 is some 40 MB of Redis.
+                "capacity": 20_000,
+            },
         }
     }
     CACHES = {
@@ -318,6 +330,38 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Or S3-compatible object storage (django-storages), when S3_BUCKET is set: what reaches the
+# bucket is already encrypted (diary.filestore), and it is read back only by the app's own views.
+S3_BUCKET = env.str("S3_BUCKET", default="").strip()
+_S3_SETTINGS = {
+    "S3_ENDPOINT_URL": "endpoint_url",
+    "S3_REGION": "region_name",
+    "S3_ACCESS_KEY_ID": "access_key",
+    "S3_SECRET_ACCESS_KEY": "secret_key",
+    "S3_PREFIX": "location",
+    "S3_ADDRESSING_STYLE": "addressing_style",
+}
+_s3_given = {
+    option: env.str(name, default="").strip()
+    for name, option in _S3_SETTINGS.items()
+    if env.str(name, default="").strip()
+}
+if _s3_given and not S3_BUCKET:
+    raise ImproperlyConfigured(
+        "S3 settings are set but S3_BUCKET is not: set the bucket too, or none of them."
+    )
+if _s3_given.get("addressing_style", "auto") not in {"auto", "path", "virtual"}:
+    raise ImproperlyConfigured("S3_ADDRESSING_STYLE must be auto, path or virtual.")
+if ("access_key" in _s3_given) != ("secret_key" in _s3_given):
+    raise ImproperlyConfigured(
+        "Set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (to use the machine's "
+        "own AWS credentials)."
+    )
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "diary.s3.S3Storage",
+        "OPTIONS": {"bucket_name": S3_BUCKET, **_s3_given},
+    }
 # Evidence files larger than this are refused with a clear message.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024)
 # Uploads above 2.5 MB stream to a temporary file instead of memory.

@@ -43,7 +43,7 @@ def free_port() -> int:
         for port in _my_share(range(int(low), int(high or low) + 1)):
             if _bindable(port):
                 return port
-        raise RuntimeError(f"no free port in TEST_SERVER_PORTS={allowed}")
+        raise RuntimeError(f"no free port in TEST_SERVER_PORTS={allowed} for this worker")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

@@ -1,6 +1,7 @@
 """What only the at-scale backends can show: PostgreSQL's row lock and the Redis channel layer.
 Each test skips, saying why, where its server is not configured."""
 
+import asyncio
 import os
 import threading
 import uuid
@@ -114,3 +115,41 @@ def test_request_threads_share_a_pool_instead_of_keeping_a_connection_each(setti
     for thread in threads:
         thread.join()
     assert open_connections <= pool_size
+
+
+@needs_redis
+def test_a_socket_waiting_for_events_outlasts_the_layers_blocking_pop():
+    """An owner's open page waits in a blocking pop; its Redis connection must not give up
+    first, or the socket closes with an error every few seconds of quiet."""
+    layer = get_channel_layer()
+    connection = layer.create_pool(0).make_connection()  # made, not connected
+    timeout = connection.socket_timeout
+    assert timeout is None or timeout > layer.brpop_timeout * 2
+
+
+@needs_redis
+def test_a_busy_worker_gets_every_event_however_many_are_waiting():
+    """All the sockets of one worker share one Redis list: a burst of events for many of them
+    while the worker is busy waits there, rather than being dropped past a small capacity."""
+    layer = get_channel_layer()
+    run = uuid.uuid4().hex
+    sockets = 250  # each with a group of its own, as each owner's page has its diary's
+
+    async def burst_then_read():
+        channels = [await layer.new_channel() for _ in range(sockets)]
+        for number, channel in enumerate(channels):
+            await layer.group_add(f"test-{run}-{number}", channel)
+        for number in range(sockets):
+            await layer.group_send(f"test-{run}-{number}", {"type": "inbox.changed", "n": number})
+        try:
+            messages = await asyncio.wait_for(
+                asyncio.gather(*(layer.receive(channel) for channel in channels)), 10
+            )
+        except TimeoutError:
+            messages = []  # some never came: dropped
+        received = [message["n"] for message in messages]
+        for number, channel in enumerate(channels):
+            await layer.group_discard(f"test-{run}-{number}", channel)
+        return received
+
+    assert async_to_sync(burst_then_read)() == list(range(sockets))

@@ -10,6 +10,8 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.db.models.query import QuerySet
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +19,7 @@ from rest_framework.test import APIClient
 
 from diary import messages
 from diary.models import AccessEvent, Export, Notice, OwnerSession
+from diary.security import session_start
 from tests.conftest import confirmed
 from tests.factories import OwnerFactory, make_entry
 
@@ -393,3 +396,26 @@ def test_the_sessions_and_access_pages_do_not_query_per_row(
         with django_assert_max_num_queries(counted):
             response = owner_client.get(reverse(name))
         assert response.content.decode().count("Firefox") >= 15
+
+
+def test_two_first_requests_of_an_adopted_session_at_once_share_one_row(owner, rf, monkeypatch):
+    """A session from before sessions were tracked is adopted on its next request; when a page
+    and its API calls arrive together, the one that finds the other's row uses it (it was a
+    unique-key error, and a 500, on PostgreSQL under tests/test_concurrency.py)."""
+    session = SessionStore()
+    session.save()
+    request = rf.get("/diary/", HTTP_USER_AGENT="Mozilla/5.0 (Android 14) Chrome/120")
+    request.session, request.user = session, owner
+    theirs = OwnerSession.objects.create(user=owner, session_key=session.session_key)
+    looked = []
+
+    def missed_it(queryset):  # the other request committed just after this one looked
+        looked.append(queryset)
+        return None
+
+    monkeypatch.setattr(QuerySet, "first", missed_it)
+    adopted = session_start(request=request, user=owner, signed_in=False)
+    assert looked
+    assert adopted.pk == theirs.pk
+    assert OwnerSession.objects.filter(user=owner).count() == 1
+    assert session.session_key == theirs.session_key

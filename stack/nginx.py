@@ -1,0 +1,126 @@
+"""The nginx configuration in front of the workers, written from the app's own limits.
+
+The same text, with paths and ports of a real server, is what docs/deploy.md shows. Request
+sizes follow the app: one evidence file (EVIDENCE_MAX_BYTES) on every path, and on the two paths
+where a contact sends several files at once, that many files. The margin is for the form's other
+fields, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+from dataclasses import dataclass
+
+# The paths that take a contact's send with up to MAX_FILES files (the page and the API).
+MANY_FILE_PATHS = ("/w/", "/api/witness/submissions/")
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    one_file: int
+    many_files: int
+
+
+def body_limits(*, evidence_max_bytes: int, max_files: int, form_bytes: int) -> BodyLimits:
+    """The largest request the app accepts, rounded up to whole MiB for nginx."""
+    margin = form_bytes + MIB  # the other fields, and multipart's own boundaries and headers
+
+    def whole_mib(size: int) -> int:
+        return -(-size // MIB) * MIB
+
+    return BodyLimits(
+        one_file=whole_mib(evidence_max_bytes + margin),
+        many_files=whole_mib(evidence_max_bytes * max_files + margin),
+    )
+
+
+PROXY = """\
+            proxy_pass http://sightline;
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header Connection "";"""
+
+
+def render(
+    *,
+    listen: str,
+    workers: list[str],
+    limits: BodyLimits,
+    prefix: str,
+    user: str | None = None,
+) -> str:
+    """nginx.conf for `make stack`: everything it writes lives under `prefix`."""
+    upstream = "\n".join(f"        server {address};" for address in workers)
+    many = "\n".join(
+        f"""        location = {path} {{
+            client_max_body_size {limits.many_files // MIB}m;
+{PROXY}
+        }}
+"""
+        for path in MANY_FILE_PATHS
+    )
+    user_line = f"user {user};\n" if user else ""
+    return f"""\
+# Written by `make stack` (stack/nginx.py); docs/deploy.md explains each part.
+daemon off;
+{user_line}worker_processes 1;
+worker_rlimit_nofile 16384;
+pid {prefix}/nginx.pid;
+error_log {prefix}/logs/nginx-error.log warn;
+
+events {{
+    worker_connections 8192;
+}}
+
+http {{
+    access_log off;
+    server_tokens off;
+    default_type application/octet-stream;
+    client_body_temp_path {prefix}/nginx/body;
+    proxy_temp_path {prefix}/nginx/proxy;
+    fastcgi_temp_path {prefix}/nginx/fastcgi;
+    uwsgi_temp_path {prefix}/nginx/uwsgi;
+    scgi_temp_path {prefix}/nginx/scgi;
+
+    # A websocket upgrade is passed on as one; anything else keeps its upstream connection.
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        ""      "";
+    }}
+
+    upstream sightline {{
+        # Sockets stay open for hours: send each new one to the worker holding fewer.
+        least_conn;
+{upstream}
+        keepalive 32;
+        # Idle connections are closed here first: the workers keep them 75 s.
+        keepalive_timeout 60s;
+    }}
+
+    server {{
+        listen {listen};
+        server_name _;
+        # One evidence file (EVIDENCE_MAX_BYTES) and the form around it; bigger is refused here.
+        client_max_body_size {limits.one_file // MIB}m;
+        client_body_timeout 120s;
+
+        location / {{
+{PROXY}
+        }}
+
+        # A contact may send several files at once.
+{many}
+        location /ws/ {{
+            proxy_pass http://sightline;
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            # An open page's socket is quiet for as long as nothing happens.
+            proxy_read_timeout 1h;
+            proxy_send_timeout 1h;
+        }}
+    }}
+}}
+"""
