@@ -10,10 +10,13 @@ class WitnessesConfig(AppConfig):
     def ready(self) -> None:
         from diary.chronology import register_section
         from diary.ledger import register_ledgered
+        from diary.live import register_renderer
         from witnesses import models
         from witnesses.chronology import witnesses_section
+        from witnesses.live import INBOX_CARD, inbox_card
 
         register_section(witnesses_section)
+        register_renderer(INBOX_CARD, inbox_card)
 
         for model, diary_path in (
             (models.WitnessEvent, "witness__diary_id"),
