@@ -53,7 +53,7 @@ def test_no_inbox_card_is_rendered_by_the_request_that_sends(
     assert RENDERERS[INBOX_CARD]
 
 
-def test_a_second_note_is_rendered_with_its_submission(device, django_capture_on_commit_callbacks):
+def test_a_second_note_is_rendered_with_its_submission(device):
     from witnesses import services
 
     submission = make_submission(device)
