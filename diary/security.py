@@ -132,14 +132,22 @@ def session_start(*, request: HttpRequest, user: User, signed_in: bool = True) -
         return same
     if same is not None:
         session.cycle_key()
-    owner_session = OwnerSession.objects.create(
-        user=user,
-        session_key=session.session_key,
-        browser=_browser(request),
-        ip=client_ip(request),
-        first_seen=now,
-        last_seen=now,
-    )
+    try:
+        with transaction.atomic():
+            owner_session = OwnerSession.objects.create(
+                user=user,
+                session_key=session.session_key,
+                browser=_browser(request),
+                ip=client_ip(request),
+                first_seen=now,
+                last_seen=now,
+            )
+    except IntegrityError:
+        # Two first requests of one session at once (signed in before sessions were tracked,
+        # several tabs opening): the other request noted it a moment ago; this one joins it.
+        owner_session = OwnerSession.objects.get(session_key=session.session_key)
+        if owner_session.user_id != user.pk or owner_session.ended_at is not None:
+            raise
     _remember(session, owner_session, now, user)
     if signed_in:
         access_event_record(
