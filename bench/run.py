@@ -45,7 +45,7 @@ def say(message: str) -> None:
 
 def ports(value: str | None = None) -> tuple[int, ...]:
     """The first three ports of BENCH_PORTS (`FIRST-LAST`), refusing a range that is too short."""
-    value = value if value is not None else os.environ.get("BENCH_PORTS", "") or DEFAULT_PORTS
+    value = (os.environ.get("BENCH_PORTS", "") if value is None else value) or DEFAULT_PORTS
     low, _, high = value.partition("-")
     try:
         first, last = int(low), int(high or low)
