@@ -28,26 +28,22 @@ def resident_mb() -> float:
     return 0.0
 
 
-def _entries(diary: Any) -> list[Any]:
-    from diary.export import entries_for_export
-
-    return list(entries_for_export(diary))
-
-
 def pdf(diary: Any) -> dict[str, Any]:
     from diary.chronology import chronology_pdf
+    from diary.export import entries_for_export
     from diary.ledger import ledger_head
 
-    entries = _entries(diary)
+    entries = entries_for_export(diary)
     data = chronology_pdf(diary, entries, ledger_head(diary).hash, {})
-    return {"entries": len(entries), "bytes": len(data)}
+    return {"entries": entries.count(), "bytes": len(data)}
 
 
 def csv(diary: Any) -> dict[str, Any]:
-    from diary.export import entries_csv, entries_for_export
+    from diary.export import each_entry, entries_csv_chunks, entries_for_export
 
-    data = entries_csv(entries_for_export(diary))
-    return {"bytes": len(data)}
+    # As the bundle writes it: a chunk of entries at a time, the CSV written as it is made.
+    size = sum(len(chunk) for chunk in entries_csv_chunks(each_entry(entries_for_export(diary))))
+    return {"bytes": size}
 
 
 def zip_bundle(diary: Any) -> dict[str, Any]:

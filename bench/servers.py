@@ -30,8 +30,11 @@ def _wait_until_listening(port: int, process: subprocess.Popen, log: Path) -> No
 
 
 @contextmanager
-def uvicorn(port: int, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    """One uvicorn process (one worker, as `make run` starts it) on 127.0.0.1:`port`."""
+def uvicorn(
+    port: int, env: dict[str, str], log: Path, workers: int = 1
+) -> Iterator[subprocess.Popen]:
+    """uvicorn on 127.0.0.1:`port`: one worker, as `make run` starts it, or several, as
+    production runs it (docs/deploy.md: one a core)."""
     command = [
         sys.executable,
         "-m",
@@ -45,6 +48,7 @@ def uvicorn(port: int, env: dict[str, str], log: Path) -> Iterator[subprocess.Po
         "--no-server-header",
         "--log-level",
         "warning",
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]
     with log.open("ab") as output:
         process = subprocess.Popen(

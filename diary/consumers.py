@@ -8,7 +8,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from diary import security
-from diary.live import diary_group
+from diary.live import diary_group, rendered
 from diary.selectors import diary_for
 
 REFUSED = 4403
@@ -90,6 +90,7 @@ class DiaryConsumer(GroupConsumer):
 
     async def inbox_changed(self, event: dict[str, Any]) -> None:
         if await self._still_signed_in():
+            event = await database_sync_to_async(rendered)(event)
             await self.send_json({"event": "inbox", **_public(event)})
 
     async def session_ended(self, event: dict[str, Any]) -> None:

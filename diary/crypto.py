@@ -10,6 +10,7 @@ key id says which master key to open it with, so old values stay readable while
 """
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -112,7 +113,9 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # What base64.urlsafe_b64decode does, without its checks and copies: every value a page
+    # or verify_ledger reads comes through here (a third of the cost of opening one).
+    return binascii.a2b_base64(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4))
 
 
 def _seal(data: bytes, context: bytes, cipher: str) -> str:

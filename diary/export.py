@@ -3,7 +3,9 @@ and verify.py to check it all offline (see docs/export-format.md).
 
 The zip is encrypted as it is written (diary.filestore), one member at a time, and each
 evidence file is decrypted into it in chunks, so neither a large diary's files nor the bundle
-are ever all in memory, and no plaintext copy of the bundle touches the disk.
+are ever all in memory, and no plaintext copy of the bundle touches the disk. The entries are
+read a chunk at a time too, once for each member that needs them, and the CSV and the manifest
+are written as they are made: a bundle's memory is bounded by a chunk, not by the diary.
 """
 
 import csv
@@ -22,7 +24,7 @@ from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from diary import filestore, ledger
-from diary.chronology import chronology_pdf
+from diary.chronology import chronology_pdf, evidence_of
 from diary.hashing import GENESIS_HASH, canonical_json, iso
 from diary.ledger import object_label
 from diary.models import (
@@ -39,6 +41,10 @@ from diary.models import (
 FORMAT_VERSION = 1
 BUNDLE_FILES = Path(__file__).resolve().parent / "bundle"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Entries read from the database at a time (with their versions and files) while a bundle is
+# written; and bytes of CSV or manifest gathered before each write into the zip.
+ENTRIES_CHUNK = 500
+WRITE_BYTES = 64 * 1024
 
 CSV_COLUMNS = (
     ("reference", "Reference"),
@@ -130,15 +136,29 @@ def _csv_row(entry: Entry) -> dict[str, str]:
     return {key: neutralise(value) for key, value in row.items()}
 
 
-def entries_csv(entries: Iterable[Entry]) -> bytes:
+def entries_csv_chunks(entries: Iterable[Entry]) -> Iterator[bytes]:
+    # A byte-order mark first, so spreadsheet programs read the text as UTF-8.
+    yield "\ufeff".encode()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([title for _key, title in CSV_COLUMNS])
     for entry in entries:
         row = _csv_row(entry)
         writer.writerow([row[key] for key, _title in CSV_COLUMNS])
-    # A byte-order mark, so spreadsheet programs read the text as UTF-8.
-    return "\ufeff".encode() + buffer.getvalue().encode()
+        if buffer.tell() >= WRITE_BYTES:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def entries_csv(entries: Iterable[Entry]) -> bytes:
+    return b"".join(entries_csv_chunks(entries))
+
+
+def each_entry(entries: QuerySet[Entry]) -> Iterator[Entry]:
+    """The entries a chunk at a time, each chunk with its versions and files prefetched."""
+    return entries.iterator(chunk_size=ENTRIES_CHUNK)
 
 
 def ledger_lines(diary: Diary, head_seq: int) -> Iterator[bytes]:
@@ -160,7 +180,9 @@ class _Bundle:
             {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
         )
 
-    def add_stream(self, path: str, chunks: Iterable[bytes], compress: bool = True) -> str:
+    def add_stream(
+        self, path: str, chunks: Iterable[bytes], compress: bool = True, listed: bool = True
+    ) -> str:
         info = ZipInfo(path, date_time=timezone.now().timetuple()[:6])
         # Photos and videos are compressed already; storing them saves time for nothing lost.
         info.compress_type = ZIP_DEFLATED if compress else ZIP_STORED
@@ -170,7 +192,8 @@ class _Bundle:
                 member.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
-        self.files.append({"path": path, "sha256": digest.hexdigest(), "size": size})
+        if listed:
+            self.files.append({"path": path, "sha256": digest.hexdigest(), "size": size})
         return digest.hexdigest()
 
 
@@ -185,40 +208,85 @@ def _object(obj: Any, reference: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _objects(diary: Diary, entries: QuerySet[Entry]) -> Iterator[dict[str, Any]]:
+    """Every version of every entry and each of their files, then every item version."""
+    for entry in each_entry(entries):
+        for version in entry.versions.all():
+            yield _object(version, f"{entry.reference} v{version.number}")
+        for evidence in entry.evidence.all():
+            path = f"evidence/{evidence.download_name}"
+            yield _object(evidence, evidence.reference, path=path)
+    items = (
+        ItemVersion.objects.filter(item__diary=diary)
+        .select_related("item")
+        .order_by("item__number", "number")
+    )
+    for version in items.iterator(chunk_size=ENTRIES_CHUNK):
+        yield _object(version, f"{version.item.reference} v{version.number}")
+
+
+def _json(value: Any, indent: int) -> str:
+    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+    # JSON strings hold no raw line breaks, so every line break is one of the layout's.
+    return text.replace("\n", "\n" + " " * indent)
+
+
+def json_chunks(document: dict[str, Any]) -> Iterator[bytes]:
+    """`json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)`, byte for byte,
+    written as it is made: a top-level value that is an iterator (not a list or a dict) is
+    drawn and written one item at a time, so it is never all in memory."""
+    pieces: list[str] = []
+    size = 0
+
+    def gathered(text: str) -> Iterator[bytes]:
+        nonlocal size
+        pieces.append(text)
+        size += len(text)
+        if size >= WRITE_BYTES:
+            yield "".join(pieces).encode()
+            pieces.clear()
+            size = 0
+
+    if not document:
+        yield b"{}"
+        return
+    for number, key in enumerate(sorted(document)):
+        value = document[key]
+        yield from gathered(("{\n" if number == 0 else ",\n") + f"  {_json(key, 2)}: ")
+        if isinstance(value, Iterator):
+            opened = False
+            for item in value:
+                yield from gathered(("[\n" if not opened else ",\n") + "    " + _json(item, 4))
+                opened = True
+            yield from gathered("\n  ]" if opened else "[]")
+        else:
+            yield from gathered(_json(value, 2))
+    pieces.append("\n}")
+    yield "".join(pieces).encode()
+
+
 def write_bundle(
     out: IO[bytes],
     *,
     diary: Diary,
-    entries: Iterable[Entry],
+    entries: QuerySet[Entry],
     head: LedgerRecord | None,
     earlier: Iterable[Export],
     filters: dict[str, Any],
-) -> bytes:
-    """Write the whole bundle as a zip into `out`; return the manifest's bytes."""
+) -> str:
+    """Write the whole bundle as a zip into `out`; return the SHA-256 of its manifest."""
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
-    entries = list(entries)
-    objects: list[dict[str, Any]] = []
     with ZipFile(out, "w", compression=ZIP_DEFLATED, allowZip64=True) as archive:
         bundle = _Bundle(archive)
-        for entry in entries:
-            for version in entry.versions.all():
-                objects.append(_object(version, f"{entry.reference} v{version.number}"))
-            for evidence in entry.evidence.all():
-                path = f"evidence/{evidence.download_name}"
-                bundle.add_stream(path, evidence.original_file.chunks(), compress=False)
-                objects.append(_object(evidence, evidence.reference, path=path))
-        items = (
-            ItemVersion.objects.filter(item__diary=diary)
-            .select_related("item")
-            .order_by("item__number", "number")
-        )
-        for version in items:
-            objects.append(_object(version, f"{version.item.reference} v{version.number}"))
+        for evidence in evidence_of(entries).iterator(chunk_size=ENTRIES_CHUNK):
+            path = f"evidence/{evidence.download_name}"
+            bundle.add_stream(path, evidence.original_file.chunks(), compress=False)
         bundle.add_bytes("chronology.pdf", chronology_pdf(diary, entries, head_hash, filters))
-        bundle.add_bytes("entries.csv", entries_csv(entries))
+        bundle.add_stream("entries.csv", entries_csv_chunks(each_entry(entries)))
         bundle.add_stream("ledger.jsonl", ledger_lines(diary, head_seq))
         for name in ("verify.py", "VERIFY.txt"):
             bundle.add_bytes(name, (BUNDLE_FILES / name).read_bytes())
+        references = entries.prefetch_related(None).select_related(None).only("pk", "number")
         manifest = {
             "format_version": FORMAT_VERSION,
             "diary": {"id": diary.pk, "title": diary.title, "time_zone": diary.time_zone},
@@ -234,13 +302,11 @@ def write_bundle(
                 }
                 for export in earlier
             ],
-            "entries": [entry.reference for entry in entries],
-            "objects": objects,
+            "entries": (entry.reference for entry in references.iterator(chunk_size=2_000)),
+            "objects": _objects(diary, entries),
             "files": bundle.files,
         }
-        data = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True).encode()
-        archive.writestr("manifest.json", data)
-    return data
+        return bundle.add_stream("manifest.json", json_chunks(manifest), listed=False)
 
 
 def export_create(
@@ -272,7 +338,7 @@ def export_create(
             earlier = list(Export.objects.filter(diary=diary).order_by("number"))
             entries = entries_for_export(diary, since=since, until=until, behaviours=kinds)
             with filestore.create(f"exports/{diary.pk}/{uuid.uuid4().hex}.enc") as out:
-                manifest = write_bundle(
+                manifest_sha256 = write_bundle(
                     out, diary=diary, entries=entries, head=head, earlier=earlier, filters=filters
                 )
             stored = out.stored.name
@@ -286,7 +352,7 @@ def export_create(
                 behaviours=kinds,
                 head_seq=head.seq if head else 0,
                 head_hash=head.hash if head else GENESIS_HASH,
-                manifest_sha256=hashlib.sha256(manifest).hexdigest(),
+                manifest_sha256=manifest_sha256,
                 size=out.stored.size,
             )
             export.bundle.name, export.bundle_key = stored, out.stored.key

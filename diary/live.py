@@ -40,6 +40,31 @@ def after_commit(build: Callable[[], Events]) -> None:
     transaction.on_commit(send)
 
 
+# What an owner's socket renders itself, by name: an event may name one of these (its
+# "render" key), and the socket that receives it fills in the rest before sending. Rendering
+# where the event is heard, not where the write happened, costs nothing when no owner page is
+# open, and keeps that work out of the request that holds the diary's lock queue moving (a
+# witness's submission; docs/performance.md). Other apps register theirs (diary never
+# imports them).
+Renderer = Callable[[dict[str, Any]], dict[str, Any]]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(name: str, render: Renderer) -> None:
+    RENDERERS[name] = render
+
+
+def rendered(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with what its renderer adds, and without the renderer's name."""
+    name = event.get("render")
+    if not name:
+        return event
+    return {
+        **{key: value for key, value in event.items() if key != "render"},
+        **RENDERERS[name](event),
+    }
+
+
 def render_for(diary: Diary, template: str, context: dict[str, Any]) -> str:
     """Render a fragment as the owner's own page would: in their time zone."""
     with timezone.override(diary.time_zone):

@@ -1,6 +1,7 @@
 import base64
 import os
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -39,6 +40,13 @@ def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
     # The cache outlives a test, and every test client comes from 127.0.0.1: the guessing
     # limit is tested on its own, with its own address.
     settings.WITNESS_LINK_GUESSES_PER_HOUR = 10_000
+    # And every test gets a cache namespace of its own, so sign-in and send limits counted in
+    # one test never spill into the next (clearing would wipe a shared Redis for the others).
+    default = settings.CACHES["default"]
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**default, "KEY_PREFIX": f"{default.get('KEY_PREFIX', '')}-{uuid.uuid4().hex}"},
+    }
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,

@@ -53,3 +53,14 @@ def test_each_sender_posts_with_its_own_cookie():
     script = rotate_script([{"Cookie": "w=one"}, {"Cookie": "w=two"}], ['{"kind": "saw"}'])
     assert '["Cookie"] = "w=one"' in script and '["Cookie"] = "w=two"' in script
     assert '"{\\"kind\\": \\"saw\\"}"' in script
+
+
+def test_the_bench_servers_take_the_first_three_ports_of_the_range_it_is_given():
+    from bench.run import ports
+
+    assert ports("8820-8849") == (8820, 8821, 8822)
+    assert ports("") == (8401, 8402, 8403)  # unset: the default range
+    with pytest.raises(SystemExit):
+        ports("8820-8821")  # too few for three servers
+    with pytest.raises(SystemExit):
+        ports("eighty")

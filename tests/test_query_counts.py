@@ -138,3 +138,11 @@ def test_every_pin_is_within_the_goal():
         WITNESS_QUERIES,
     )
     assert max(pins) <= 10
+
+
+def test_the_timeline_leaves_each_versions_blind_index_in_the_database(owner):
+    from diary.selectors import entry_list
+
+    make_entry(owner, what_happened="Parked outside")
+    shown = list(entry_list(actor=owner))
+    assert shown and all("search_index" in e.current.get_deferred_fields() for e in shown)

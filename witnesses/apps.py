@@ -10,11 +10,14 @@ class WitnessesConfig(AppConfig):
     def ready(self) -> None:
         from diary.chronology import register_cover_count, register_section
         from diary.ledger import register_ledgered
+        from diary.live import register_renderer
         from witnesses import models
         from witnesses.chronology import witnesses_count, witnesses_section
+        from witnesses.live import INBOX_CARD, inbox_card
 
         register_section(witnesses_section)
         register_cover_count(witnesses_count)
+        register_renderer(INBOX_CARD, inbox_card)
 
         for model, diary_path in (
             (models.WitnessEvent, "witness__diary_id"),

@@ -25,27 +25,31 @@ def _pending(diary_id: int) -> int:
     return Submission.objects.filter(diary_id=diary_id, decision__isnull=True).count()
 
 
+INBOX_CARD = "witnesses.inbox_card"
+
+
 def submission_received(submission: Submission, change: str = "received") -> None:
-    """A new submission, or a note added to one: the owner's inbox shows its card afresh."""
-    diary_id, submission_id = submission.diary_id, submission.pk
+    """A new submission, or a note added to one: the owner's inbox shows its card afresh. The
+    owner's socket renders the card and the count when it hears of it (inbox_card)."""
+    event = {
+        "type": "inbox.changed",
+        "change": change,
+        "submission": submission.pk,
+        "render": INBOX_CARD,
+    }
+    after_commit(lambda: [(diary_group(submission.diary_id), event)])
 
-    def build() -> Events:
-        fresh = (
-            Submission.objects.select_related("witness", "diary", "decision")
-            .prefetch_related("files", "follow_ups")
-            .get(pk=submission_id)
-        )
-        html = render_for(fresh.diary, "witnesses/_inbox_card.html", {"submission": fresh})
-        event = {
-            "type": "inbox.changed",
-            "change": change,
-            "submission": submission_id,
-            "count": _pending(diary_id),
-            "html": html,
-        }
-        return [(diary_group(diary_id), event)]
 
-    after_commit(build)
+def inbox_card(event: dict[str, Any]) -> dict[str, Any]:
+    fresh = (
+        Submission.objects.select_related("witness", "diary", "decision")
+        .prefetch_related("files", "follow_ups")
+        .get(pk=event["submission"])
+    )
+    return {
+        "count": _pending(fresh.diary_id),
+        "html": render_for(fresh.diary, "witnesses/_inbox_card.html", {"submission": fresh}),
+    }
 
 
 def submission_decided(submission: Submission, outcome: str) -> None:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from diary import filestore
 from diary.fields import EncryptedCharField, EncryptedTextField, WrappedKeyField
 from diary.hashing import canonical_sha256, iso
-from diary.models import Account, Diary, Entry, KeptFile, json_value
+from diary.models import Account, Diary, Entry, KeptFile, json_values
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -262,7 +262,7 @@ class Submission(Account):
         return str(KIND_FOR_OWNER.get(self.kind, self.get_kind_display()))
 
     def content(self) -> dict[str, Any]:
-        return {name: json_value(getattr(self, name)) for name in self.CONTENT_FIELDS}
+        return json_values(self, self.CONTENT_FIELDS)
 
     def ledger_content(self) -> dict[str, Any]:
         return {

@@ -393,11 +393,16 @@ def submission_create(
             _link_still_active(device)
             submission.save()
             actor = witness_label(witness)
-            ledger.ledger_append(diary=diary, kind=SUBMISSION_SUBMIT, obj=submission, actor=actor)
+            # Every submission to a diary queues for its lock: hold it no longer than needed.
+            ledger.ledger_append(
+                diary=diary, kind=SUBMISSION_SUBMIT, obj=submission, actor=actor, diary_locked=True
+            )
             for file in stored:
                 row = file.keep(SubmissionFile(submission=submission))
                 row.save()
-                ledger.ledger_append(diary=diary, kind=SUBMISSION_FILE, obj=row, actor=actor)
+                ledger.ledger_append(
+                    diary=diary, kind=SUBMISSION_FILE, obj=row, actor=actor, diary_locked=True
+                )
             live.submission_received(submission)
     return submission
 

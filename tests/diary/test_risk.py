@@ -408,8 +408,7 @@ def test_the_pages_end_with_999_and_the_helpline_and_give_no_verdict(owner, owne
 
 
 def context_for(owner) -> dict:
-    entries = list(entries_for_export(owner.diary))
-    return chronology_context(owner.diary, entries, "0" * 64, {})
+    return chronology_context(owner.diary, entries_for_export(owner.diary), "0" * 64, {})
 
 
 def test_the_chronology_has_the_latest_checklist(owner):
