@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from tests.factories import OwnerFactory
+from tests.witnesses.factories import make_witness, witness_api_client
 
 # Fixed keys for every test (and every server process a test starts), whatever .env holds.
 TEST_KEY_ID = "test1"
@@ -81,6 +83,20 @@ def other_client(other_owner: Any) -> Client:
 @pytest.fixture
 def anon_client() -> Client:
     return Client()
+
+
+@pytest.fixture
+def api(owner: Any) -> APIClient:
+    """The owner on the API (tests/witnesses/test_api.py signs in with a session instead)."""
+    client = APIClient()
+    client.force_authenticate(owner)
+    return client
+
+
+@pytest.fixture
+def pat_api(owner: Any) -> APIClient:
+    """A contact of the owner's, on the API with their link's cookie."""
+    return witness_api_client(make_witness(owner)[1])
 
 
 def confirmed(client: Client) -> Client:

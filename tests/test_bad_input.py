@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from rest_framework.test import APIClient
 
 from diary import messages
 from diary.models import Entry, EntryVersion, Evidence, Item, LedgerRecord
@@ -57,20 +56,8 @@ def unchanged(settings):
 
 
 @pytest.fixture
-def api(owner):
-    client = APIClient()
-    client.force_authenticate(owner)
-    return client
-
-
-@pytest.fixture
 def entry(owner):
     return make_entry(owner)
-
-
-@pytest.fixture
-def pat_api(owner):
-    return witness_api_client(make_witness(owner)[1])
 
 
 # Files that are bad in one way each

@@ -20,18 +20,6 @@ pytestmark = pytest.mark.django_db
 KEY = "3f0c8a4e-6a57-4d0e-9b0e-1d2b7b1c9e11"
 
 
-@pytest.fixture
-def api(owner):
-    client = APIClient()
-    client.force_authenticate(owner)
-    return client
-
-
-@pytest.fixture
-def pat_api(owner):
-    return witness_api_client(make_witness(owner)[1])
-
-
 def entry_body(**overrides):
     return {
         "what_happened": "He waited by the gate again.",
