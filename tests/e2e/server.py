@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.servers import uvicorn_command
+
 ROOT = Path(__file__).resolve().parents[2]
 # Where "Leave this site" goes. The browser never reaches it: the journeys' browsers answer it
 # with a stand-in page (tests/e2e/conftest.py), as there is no network here.
@@ -85,20 +87,7 @@ class LiveServer:
         )
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "project.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--no-server-header",
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                ],
+                uvicorn_command(self.port, "--no-server-header"),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
