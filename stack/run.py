@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from stack import nginx
@@ -226,16 +227,21 @@ def _fresh_redis(stack: Stack) -> None:
         client.delete(*keys[start : start + 500])
 
 
-def _bucket(stack: Stack) -> None:
+def s3_client(stack: Stack) -> Any:
+    """A client of the stack's S3 server, as the operator (or a test reading the bucket) has."""
     import boto3
 
-    client = boto3.client(
+    return boto3.client(
         "s3",
         endpoint_url=stack.s3_url,
         region_name="us-east-1",
         aws_access_key_id=S3_KEY_ID,
         aws_secret_access_key=S3_SECRET,
     )
+
+
+def _bucket(stack: Stack) -> None:
+    client = s3_client(stack)
     client.create_bucket(Bucket=BUCKET)
     # Nothing in it is ever public: files reach people only through the app's views.
     client.put_public_access_block(

@@ -16,14 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import boto3
 import httpx
 import pytest
 from PIL import Image
 from websockets.sync.client import ClientConnection, connect
 
 from stack import nginx
-from stack.run import BUCKET, ROOT, S3_KEY_ID, S3_SECRET, STATE_DIR, Stack, running
+from stack.run import BUCKET, ROOT, STATE_DIR, Stack, running, s3_client
 
 STACK = running()
 pytestmark = pytest.mark.skipif(
@@ -90,13 +89,7 @@ def jpeg_with_sentinel() -> bytes:
 
 
 def bucket_objects(stack: Stack) -> dict[str, bytes]:
-    client = boto3.client(
-        "s3",
-        endpoint_url=stack.s3_url,
-        region_name="us-east-1",
-        aws_access_key_id=S3_KEY_ID,
-        aws_secret_access_key=S3_SECRET,
-    )
+    client = s3_client(stack)
     found = {}
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
         for item in page.get("Contents", ()):
