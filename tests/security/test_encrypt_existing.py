@@ -38,10 +38,6 @@ MIGRATIONS = (
 )
 
 
-# Tables made after encryption came in: they never held plain text, so no migration turns them.
-BORN_ENCRYPTED = {"diary.OwnerSession", "diary.AccessEvent", "diary.IdempotencyKey"}
-
-
 def update_raw(model, pk, **columns) -> None:
     """Write columns as stored, past the fields (which would encrypt them)."""
     quoted = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in columns)
@@ -57,9 +53,9 @@ def as_before_encryption() -> None:
     text in the columns, and plain files under names with their real extension and no key.
     A file shared by two rows (a contact's photo and the evidence it became) stays shared."""
     plain_names: dict[str, str] = {}
-    for model in apps.get_models():
-        if model._meta.label in BORN_ENCRYPTED:
-            continue
+    # Only the tables that were there before encryption came in (those the migrations turn);
+    # tables made since never held plain text.
+    for model in models_before_encryption():
         fields = rekey.encrypted_fields(model)
         pairs = rekey.file_pairs(model)
         indexes = [f for f in model._meta.concrete_fields if f.name == "search_index"]
@@ -82,6 +78,15 @@ def as_before_encryption() -> None:
                 columns[key_field.column] = ""
             if columns:
                 update_raw(model, obj.pk, **columns)
+
+
+def models_before_encryption() -> list:
+    modules = [importlib.import_module(module) for module in MIGRATIONS]
+    return [
+        apps.get_model(module.__name__.split(".")[0], name)
+        for module in modules
+        for name in module.MODELS
+    ]
 
 
 def run_data_migrations() -> None:
