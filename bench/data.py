@@ -140,7 +140,7 @@ def _video() -> bytes:
 
 
 def entry_content(rng: random.Random, now: Any, *, days_back: int) -> dict[str, Any]:
-    from diary.choices import Behaviour, Channel, Precision
+    from diary.models.choices import Behaviour, Channel, Precision
 
     when = now - timedelta(minutes=rng.randint(90, days_back * 24 * 60))
     precision = rng.choices(
@@ -171,8 +171,8 @@ def _upload(name: str, data: bytes, content_type: str) -> Any:
 
 
 def make_owner(email: str) -> Any:
-    from diary import services
     from diary.models import User
+    from diary.records import services
 
     user = User.objects.create_user(email=email, password=None)
     services.diary_create(owner=user)
@@ -192,8 +192,8 @@ def fill_diary(
     """One measured diary, through the services, the way an owner and witnesses would fill it."""
     from django.utils import timezone
 
-    from diary import services
-    from diary.evidence import evidence_attach
+    from diary.evidence.services import evidence_attach
+    from diary.records import services
     from witnesses import services as witness_services
     from witnesses.models import Sharing
 
@@ -311,7 +311,7 @@ def fill_diary(
 def fill_others(rng: random.Random) -> None:
     from django.utils import timezone
 
-    from diary import services
+    from diary.records import services
     from witnesses import services as witness_services
 
     now = timezone.now()
@@ -335,8 +335,14 @@ def fill_ledger(rng: random.Random) -> dict[str, Any]:
     from django.db import transaction
     from django.utils import timezone
 
-    from diary import ledger
-    from diary.hashing import canonical_sha256
+    from diary.core.hashing import canonical_sha256
+    from diary.ledger.services import (
+        ENTRY_AMEND,
+        ENTRY_CREATE,
+        actor_label,
+        ledger_head,
+        object_label,
+    )
     from diary.models import Entry, EntryVersion, LedgerRecord
 
     started = time.perf_counter()
@@ -365,18 +371,18 @@ def fill_ledger(rng: random.Random) -> dict[str, Any]:
         Entry.objects.bulk_update(entries, ["current"], batch_size=2_000)
 
         # Hash each version as the database gives it back, exactly as verify_ledger will.
-        head = ledger.ledger_head(diary)
+        head = ledger_head(diary)
         seq, prev_hash = head.seq, head.hash
         records = []
-        actor = ledger.actor_label(owner)
+        actor = actor_label(owner)
         stored = EntryVersion.objects.filter(entry__diary=diary).order_by("entry_id", "number")
         for version in stored.iterator(chunk_size=2_000):
             seq += 1
             record = LedgerRecord(
                 diary=diary,
                 seq=seq,
-                kind=ledger.ENTRY_CREATE if version.number == 1 else ledger.ENTRY_AMEND,
-                object=ledger.object_label(version),
+                kind=ENTRY_CREATE if version.number == 1 else ENTRY_AMEND,
+                object=object_label(version),
                 actor=actor,
                 at=version.recorded_at,
                 content_sha256=canonical_sha256(version.ledger_content()),

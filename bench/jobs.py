@@ -29,9 +29,9 @@ def resident_mb() -> float:
 
 
 def pdf(diary: Any) -> dict[str, Any]:
-    from diary.chronology import chronology_pdf
-    from diary.export import entries_for_export
-    from diary.ledger import ledger_head
+    from diary.bundle.chronology import chronology_pdf
+    from diary.bundle.writer import entries_for_export
+    from diary.ledger.services import ledger_head
 
     entries = entries_for_export(diary)
     data = chronology_pdf(diary, entries, ledger_head(diary).hash, {})
@@ -39,7 +39,7 @@ def pdf(diary: Any) -> dict[str, Any]:
 
 
 def csv(diary: Any) -> dict[str, Any]:
-    from diary.export import each_entry, entries_csv_chunks, entries_for_export
+    from diary.bundle.writer import each_entry, entries_csv_chunks, entries_for_export
 
     # As the bundle writes it: a chunk of entries at a time, the CSV written as it is made.
     size = sum(len(chunk) for chunk in entries_csv_chunks(each_entry(entries_for_export(diary))))
@@ -49,16 +49,16 @@ def csv(diary: Any) -> dict[str, Any]:
 def zip_bundle(diary: Any) -> dict[str, Any]:
     from unittest import mock
 
-    from diary.export import export_create
+    from diary.bundle.services import export_create
 
     placeholder = b"%PDF-1.4\n% measured on its own\n%%EOF\n"
-    with mock.patch("diary.export.chronology_pdf", return_value=placeholder):
+    with mock.patch("diary.bundle.writer.chronology_pdf", return_value=placeholder):
         export = export_create(diary=diary, actor=diary.owner)
     return {"bytes": export.size, "files": export.diary.evidence.count()}
 
 
 def verify(diary: Any) -> dict[str, Any]:
-    from diary.ledger import ledger_verify
+    from diary.ledger.verify import ledger_verify
 
     result = ledger_verify(diary=diary)
     if not result.ok:
@@ -67,7 +67,7 @@ def verify(diary: Any) -> dict[str, Any]:
 
 
 def verify_all(diary: Any) -> dict[str, Any]:
-    from diary.ledger import ledger_verify
+    from diary.ledger.verify import ledger_verify
 
     result = ledger_verify()
     if not result.ok:

@@ -20,7 +20,7 @@ def seed() -> dict[str, Any]:
 
     from bench.data import PHONE, WITNESS_NAMES, entry_content, make_owner
     from bench.run import session_cookie
-    from diary import services
+    from diary.records import services
     from witnesses import services as witness_services
 
     started = time.perf_counter()

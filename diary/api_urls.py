@@ -2,7 +2,18 @@ from csp.decorators import csp_update
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from diary import api
+from diary.bundle.api import ExportDownloadApi, ExportListCreateApi
+from diary.evidence.api import EntryEvidenceApi, EvidenceOriginalApi
+from diary.ledger.api import LedgerListApi, LedgerVerifyApi
+from diary.records.api import (
+    EntryAmendApi,
+    EntryDetailApi,
+    EntryListCreateApi,
+    EntryWithdrawApi,
+    ItemAmendApi,
+    ItemDetailApi,
+    ItemListCreateApi,
+)
 
 app_name = "api"
 
@@ -16,23 +27,21 @@ urlpatterns = [
         ),
         name="docs",
     ),
-    path("entries/", api.EntryListCreateApi.as_view(), name="entries"),
-    path("entries/<int:entry_id>/", api.EntryDetailApi.as_view(), name="entry"),
-    path("entries/<int:entry_id>/versions/", api.EntryAmendApi.as_view(), name="entry_versions"),
-    path("entries/<int:entry_id>/withdraw/", api.EntryWithdrawApi.as_view(), name="entry_withdraw"),
-    path("entries/<int:entry_id>/evidence/", api.EntryEvidenceApi.as_view(), name="entry_evidence"),
+    path("entries/", EntryListCreateApi.as_view(), name="entries"),
+    path("entries/<int:entry_id>/", EntryDetailApi.as_view(), name="entry"),
+    path("entries/<int:entry_id>/versions/", EntryAmendApi.as_view(), name="entry_versions"),
+    path("entries/<int:entry_id>/withdraw/", EntryWithdrawApi.as_view(), name="entry_withdraw"),
+    path("entries/<int:entry_id>/evidence/", EntryEvidenceApi.as_view(), name="entry_evidence"),
     path(
         "evidence/<int:evidence_id>/original",
-        api.EvidenceOriginalApi.as_view(),
+        EvidenceOriginalApi.as_view(),
         name="evidence_original",
     ),
-    path("items/", api.ItemListCreateApi.as_view(), name="items"),
-    path("items/<int:item_id>/", api.ItemDetailApi.as_view(), name="item"),
-    path("items/<int:item_id>/versions/", api.ItemAmendApi.as_view(), name="item_versions"),
-    path("exports/", api.ExportListCreateApi.as_view(), name="exports"),
-    path(
-        "exports/<int:export_id>/download", api.ExportDownloadApi.as_view(), name="export_download"
-    ),
-    path("ledger/", api.LedgerListApi.as_view(), name="ledger"),
-    path("ledger/verify", api.LedgerVerifyApi.as_view(), name="ledger_verify"),
+    path("items/", ItemListCreateApi.as_view(), name="items"),
+    path("items/<int:item_id>/", ItemDetailApi.as_view(), name="item"),
+    path("items/<int:item_id>/versions/", ItemAmendApi.as_view(), name="item_versions"),
+    path("exports/", ExportListCreateApi.as_view(), name="exports"),
+    path("exports/<int:export_id>/download", ExportDownloadApi.as_view(), name="export_download"),
+    path("ledger/", LedgerListApi.as_view(), name="ledger"),
+    path("ledger/verify", LedgerVerifyApi.as_view(), name="ledger_verify"),
 ]

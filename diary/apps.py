@@ -10,7 +10,8 @@ class DiaryConfig(AppConfig):
     def ready(self) -> None:
         from pillow_heif import register_heif_opener
 
-        from diary import checks, signals  # noqa: F401 (registers checks and receivers)
+        from diary.core import checks  # noqa: F401 (registers the start-up checks)
+        from diary.safety import signals  # noqa: F401 (registers the access log's receivers)
 
         # Phones send HEIC photos; teach Pillow to open them for previews and EXIF.
         register_heif_opener()

@@ -12,7 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from diary.consumers import DiaryConsumer  # noqa: E402
+from diary.live.consumers import DiaryConsumer  # noqa: E402
 from witnesses.consumers import WitnessConsumer  # noqa: E402
 
 websocket_urlpatterns = [

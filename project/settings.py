@@ -141,10 +141,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "diary.middleware.OwnerSessionMiddleware",
-    "diary.middleware.ConfirmBeforePasswordChangeMiddleware",
-    "diary.middleware.OwnerTimeZoneMiddleware",
-    "diary.middleware.PrivateResponseMiddleware",
+    "diary.safety.middleware.OwnerSessionMiddleware",
+    "diary.safety.middleware.ConfirmBeforePasswordChangeMiddleware",
+    "diary.web.middleware.OwnerTimeZoneMiddleware",
+    "diary.web.middleware.PrivateResponseMiddleware",
     # Last, so it sees a sign-in refused for a locked-out (address, IP) pair.
     "axes.middleware.AxesMiddleware",
 ]
@@ -162,7 +162,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "diary.context_processors.sightline",
+                "diary.web.context_processors.sightline",
                 "witnesses.context_processors.inbox",
             ],
         },
@@ -195,7 +195,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Fixtures with times to the microsecond, as the ledger hashes them (backup and restore).
-SERIALIZATION_MODULES = {"exactjsonl": "diary.exact_jsonl"}
+SERIALIZATION_MODULES = {"exactjsonl": "diary.core.exact_jsonl"}
 AUTH_USER_MODEL = "diary.User"
 
 # Live updates and the cache: in this process by default; Redis when REDIS_URL is set.
@@ -266,9 +266,9 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="opti
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
-ACCOUNT_ADAPTER = "diary.accounts.OwnerAccountAdapter"
-ACCOUNT_USER_DISPLAY = "diary.accounts.user_display"
-ACCOUNT_FORMS = {"signup": "diary.accounts.OwnerSignupForm"}
+ACCOUNT_ADAPTER = "diary.safety.accounts.OwnerAccountAdapter"
+ACCOUNT_USER_DISPLAY = "diary.safety.accounts.user_display"
+ACCOUNT_FORMS = {"signup": "diary.safety.accounts.OwnerSignupForm"}
 ACCOUNT_PREVENT_ENUMERATION = True
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "diary:timeline"
@@ -286,7 +286,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Notes")
-MFA_ADAPTER = "diary.accounts.OwnerMFAAdapter"
+MFA_ADAPTER = "diary.safety.accounts.OwnerMFAAdapter"
 # WebAuthn needs a secure origin; http://127.0.0.1 and localhost count as one in browsers.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
 
@@ -296,9 +296,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "diary.accounts.signin_address"
-AXES_CLIENT_IP_CALLABLE = "diary.accounts.client_ip"
-AXES_LOCKOUT_CALLABLE = "diary.accounts.locked_out"
+AXES_USERNAME_CALLABLE = "diary.safety.accounts.signin_address"
+AXES_CLIENT_IP_CALLABLE = "diary.web.client.client_ip"
+AXES_LOCKOUT_CALLABLE = "diary.safety.accounts.locked_out"
 # Our own history of sign-ins is what the owner reads; axes keeps only what it locks on.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
@@ -331,7 +331,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Or S3-compatible object storage (django-storages), when S3_BUCKET is set: what reaches the
-# bucket is already encrypted (diary.filestore), and it is read back only by the app's own views.
+# bucket is already encrypted (diary.core.filestore), and it is read back only by the app's
+# own views.
 S3_BUCKET = env.str("S3_BUCKET", default="").strip()
 _S3_SETTINGS = {
     "S3_ENDPOINT_URL": "endpoint_url",
@@ -359,7 +360,7 @@ if ("access_key" in _s3_given) != ("secret_key" in _s3_given):
     )
 if S3_BUCKET:
     STORAGES["default"] = {
-        "BACKEND": "diary.s3.S3Storage",
+        "BACKEND": "diary.core.s3.S3Storage",
         "OPTIONS": {"bucket_name": S3_BUCKET, **_s3_given},
     }
 # Evidence files larger than this are refused with a clear message.
@@ -441,7 +442,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
-    "EXCEPTION_HANDLER": "diary.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "diary.web.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -453,12 +454,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "EvidenceKindEnum": "diary.choices.EvidenceKind",
-        "ItemKindEnum": "diary.choices.ItemKind",
-        "BehaviourEnum": "diary.choices.Behaviour",
-        "ChannelEnum": "diary.choices.Channel",
-        "PrecisionEnum": "diary.choices.Precision",
-        "StorageEnum": "diary.choices.Storage",
+        "EvidenceKindEnum": "diary.models.choices.EvidenceKind",
+        "ItemKindEnum": "diary.models.choices.ItemKind",
+        "BehaviourEnum": "diary.models.choices.Behaviour",
+        "ChannelEnum": "diary.models.choices.Channel",
+        "PrecisionEnum": "diary.models.choices.Precision",
+        "StorageEnum": "diary.models.choices.Storage",
         "SubmissionKindEnum": "witnesses.models.SubmissionKind",
     },
 }

@@ -1,12 +1,12 @@
 from django.urls import include, path
 
-from diary import safety_views
-from diary import views as diary_views
+from diary.safety.views import quick_exit_seen
+from diary.web.pages import home
 
 urlpatterns = [
-    path("", diary_views.home, name="home"),
+    path("", home, name="home"),
     path("accounts/", include("allauth.urls")),
-    path("seen/quick-exit/", safety_views.quick_exit_seen, name="quick_exit_seen"),
+    path("seen/quick-exit/", quick_exit_seen, name="quick_exit_seen"),
     path("diary/", include("diary.urls")),
     path("diary/", include("witnesses.urls")),
     path("w/", include("witnesses.witness_urls")),
@@ -15,4 +15,4 @@ urlpatterns = [
 ]
 
 # The error page carries the quick exit too; it renders without the database or a request.
-handler500 = "diary.views.server_error"
+handler500 = "diary.web.pages.server_error"

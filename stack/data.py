@@ -29,9 +29,9 @@ def seed(*, run: str, owners: int, contacts: int, entries: int, password: str) -
     from django.db import transaction
     from django.utils import timezone
 
-    from diary import services
     from diary.models import Notice, User
-    from diary.security import notice_dismiss
+    from diary.records import services
+    from diary.safety.services import notice_dismiss
     from witnesses.services import witness_invite
 
     # One real (argon2) hash for every owner: each sign-in still checks it at full cost.
@@ -65,7 +65,7 @@ def seed(*, run: str, owners: int, contacts: int, entries: int, password: str) -
 
 def check(report: dict[str, Any]) -> dict[str, Any]:
     """Read back what the load test was told was stored."""
-    from diary.ledger import ledger_verify
+    from diary.ledger.verify import ledger_verify
     from diary.models import Diary, Entry
     from witnesses.models import Decision, Submission
 

@@ -12,7 +12,7 @@ import uvicorn
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 django.setup()
 
-from diary import filestore  # noqa: E402 - after django.setup()
+from diary.core import filestore  # noqa: E402 - after django.setup()
 
 flush = filestore.make_durable
 

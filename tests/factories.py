@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from diary import services
 from diary.models import Entry, Item, Notice, User
-from diary.security import notice_dismiss
+from diary.records import services
+from diary.safety.services import notice_dismiss
 
 
 class OwnerFactory(factory.django.DjangoModelFactory):

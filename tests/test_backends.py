@@ -11,7 +11,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import close_old_connections, connection, connections
 
-from diary.ledger import ledger_verify
+from diary.ledger.verify import ledger_verify
 from diary.models import Entry, LedgerRecord
 from tests.factories import make_entry
 

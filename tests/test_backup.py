@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from diary import backup
-from diary.backup import Damaged, DecryptingReader, EncryptingWriter
-from diary.evidence import evidence_attach
-from diary.export import export_create
+from diary.bundle.services import export_create
+from diary.evidence.services import evidence_attach
 from diary.models import Entry, Evidence, LedgerRecord, User
+from diary.ops import backup
+from diary.ops.backup import Damaged, DecryptingReader, EncryptingWriter
 from tests.factories import PDF_BYTES, make_entry, upload
 from tests.servers import manage
 from tests.witnesses.factories import make_submission, make_witness

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 from django.middleware.csrf import _get_new_csrf_string
 
-from diary.ledger import ledger_verify
+from diary.ledger.verify import ledger_verify
 from diary.models import Entry, EntryVersion, LedgerRecord
 from tests.factories import OwnerFactory
 from tests.servers import free_port, manage, server_process, uvicorn_command

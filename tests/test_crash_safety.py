@@ -21,8 +21,8 @@ from django.middleware.csrf import _get_new_csrf_string
 from django.utils import timezone
 from PIL import Image
 
-from diary import filestore
-from diary.evidence import evidence_attach
+from diary.core import filestore
+from diary.evidence.services import evidence_attach
 from diary.models import Evidence
 from tests.factories import jpeg_bytes, make_entry, upload
 from tests.servers import free_port, manage, server_process, uvicorn_command
@@ -115,7 +115,7 @@ def test_sweep_older_than_can_be_given(kept_and_orphan):
 
 SETUP = """
 import json
-from diary import services as diary_services
+from diary.records import services as diary_services
 from diary.models import User
 from witnesses import services
 owner = User.objects.create_user(email="crash@example.com", password=None)

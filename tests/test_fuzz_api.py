@@ -19,7 +19,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from diary.evidence import evidence_attach
+from diary.evidence.services import evidence_attach
 from tests.factories import make_entry, make_item, upload
 from tests.test_live import session_cookie
 from tests.witnesses.factories import make_submission, make_witness

@@ -13,8 +13,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connections
 from django.utils import timezone
 
-from diary import services as diary_services
 from diary.models import User
+from diary.records.services import entry_amend, entry_withdraw
 from project.asgi import application
 from tests.factories import OwnerFactory, make_entry
 from witnesses import services
@@ -155,16 +155,14 @@ async def test_the_owners_other_devices_hear_entries_recorded_amended_and_withdr
     event = await owner_socket.receive_json_from(timeout=2)
     assert (event["event"], event["change"], event["entry"]) == ("entry", "recorded", entry.pk)
     assert "Phone rang at 3am" in event["html"]
-    await database_sync_to_async(diary_services.entry_amend)(
+    await database_sync_to_async(entry_amend)(
         entry=entry,
         actor=owner,
         content={**entry.current.content_values(), "what_happened": "Rang twice at 3am"},
     )
     event = await owner_socket.receive_json_from(timeout=2)
     assert event["change"] == "amended" and "Rang twice" in event["html"]
-    await database_sync_to_async(diary_services.entry_withdraw)(
-        entry=entry, actor=owner, reason="Duplicate"
-    )
+    await database_sync_to_async(entry_withdraw)(entry=entry, actor=owner, reason="Duplicate")
     event = await owner_socket.receive_json_from(timeout=2)
     assert event["change"] == "withdrawn" and event["html"] == ""
     await owner_socket.disconnect()

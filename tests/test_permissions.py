@@ -18,10 +18,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from diary.evidence import evidence_attach
-from diary.export import export_create
+from diary.bundle.services import export_create
+from diary.evidence.services import evidence_attach
 from diary.models import LedgerRecord, OwnerSession
-from diary.risk import QUESTIONS, risk_checklist_complete
+from diary.risk.questions import QUESTIONS
+from diary.risk.services import risk_checklist_complete
 from tests.conftest import confirmed
 from tests.factories import OwnerFactory, jpeg_bytes, make_entry, make_item, upload
 from witnesses import services

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from diary import services
-from diary.evidence import evidence_attach
+from diary.evidence.services import evidence_attach
+from diary.records import services
 from tests.factories import make_entry, make_item, upload
 from tests.witnesses.factories import make_submission
 from witnesses import selectors
@@ -141,7 +141,7 @@ def test_every_pin_is_within_the_goal():
 
 
 def test_the_timeline_leaves_each_versions_blind_index_in_the_database(owner):
-    from diary.selectors import entry_list
+    from diary.records.selectors import entry_list
 
     make_entry(owner, what_happened="Parked outside")
     shown = list(entry_list(actor=owner))

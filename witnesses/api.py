@@ -22,7 +22,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from diary.api_errors import (
+from diary.gate import diary_for
+from diary.models import Entry
+from diary.web.api_errors import (
     ERRORS,
     IDEMPOTENCY_KEY,
     DetailSerializer,
@@ -31,9 +33,7 @@ from diary.api_errors import (
     replay_response,
     validated,
 )
-from diary.idempotency import HEADER, Replayed, idempotency_of, idempotency_replay, idempotent
-from diary.models import Entry
-from diary.selectors import diary_for
+from diary.web.idempotency import HEADER, Replayed, idempotency_of, idempotency_replay, idempotent
 from witnesses import messages, selectors, services
 from witnesses.authentication import IsWitness, WitnessAuthentication
 from witnesses.models import BriefVersion, Submission, Witness

@@ -8,9 +8,9 @@ class WitnessesConfig(AppConfig):
     verbose_name = _("Trusted contacts")
 
     def ready(self) -> None:
-        from diary.chronology import register_cover_count, register_section
-        from diary.ledger import register_ledgered
-        from diary.live import register_renderer
+        from diary.bundle.chronology import register_cover_count, register_section
+        from diary.ledger.services import register_ledgered
+        from diary.live.events import register_renderer
         from witnesses import models
         from witnesses.chronology import witnesses_count, witnesses_section
         from witnesses.live import INBOX_CARD, inbox_card

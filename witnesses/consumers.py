@@ -6,7 +6,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from diary.consumers import REFUSED, GroupConsumer
+from diary.live.consumers import REFUSED, GroupConsumer
 from witnesses.live import witness_group
 from witnesses.selectors import witness_actor
 

@@ -3,8 +3,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from diary.choices import Precision
-from diary.forms import (
+from diary.models.choices import Precision
+from diary.web.forms import (
     DateTimeLocalInput,
     KeyedForm,
     LocalDateTimeField,

@@ -7,8 +7,8 @@ newly shared with them, and that their link has ended (the socket then closes).
 
 from typing import Any
 
-from diary.live import Events, after_commit, diary_group, render_for
-from diary.selectors import timeline_entry
+from diary.live.events import Events, after_commit, diary_group, render_for
+from diary.records.selectors import timeline_entry
 from witnesses.models import Decision, Sharing, Submission, Witness
 
 STATUS_LABELS = {

@@ -14,9 +14,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from diary import filestore
-from diary.fields import EncryptedCharField, EncryptedTextField, WrappedKeyField
-from diary.hashing import canonical_sha256, iso
+from diary.core import filestore
+from diary.core.fields import EncryptedCharField, EncryptedTextField, WrappedKeyField
+from diary.core.hashing import canonical_sha256, iso
 from diary.models import Account, Diary, Entry, KeptFile, json_values
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread

@@ -1,7 +1,7 @@
 """Every read about witnesses, for the owner and for a witness. Each takes the actor and answers
 404 (Http404) to anyone else.
 
-The owner's gate is `diary.selectors.diary_for`. A witness's gate is their device (the session
+The owner's gate is `diary.gate.diary_for`. A witness's gate is their device (the session
 their link opened), found from the cookie by `witness_actor` only while the link is active; every
 witness selector starts from it, so a witness reaches only their own diary's brief, their own
 submissions, and the entries that diary's owner shares with them.
@@ -13,8 +13,8 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from diary.gate import diary_for
 from diary.models import Entry
-from diary.selectors import diary_for
 from witnesses.models import (
     BriefVersion,
     Decision,

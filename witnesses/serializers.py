@@ -9,9 +9,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from diary.choices import Behaviour
 from diary.models import Entry, EntryVersion
-from diary.serializers import BoundedDateTimeField, InputModelSerializer
+from diary.models.choices import Behaviour
+from diary.web.serializers import BoundedDateTimeField, InputModelSerializer
 from witnesses.models import (
     BriefVersion,
     Decision,

@@ -16,21 +16,17 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageOps
 
-from diary import filestore, ledger
 from diary import messages as diary_messages
-from diary.browsers import browser_family
-from diary.choices import Behaviour, Channel
-from diary.evidence import (
-    STORED_SUFFIX,
-    StoredFile,
-    evidence_adopt,
-    evidence_check,
-    stored_upload,
-)
-from diary.filestore import Stored
+from diary.core import filestore
+from diary.core.browsers import browser_family
+from diary.core.filestore import Stored
+from diary.evidence.intake import STORED_SUFFIX, StoredFile, evidence_check, stored_upload
+from diary.evidence.services import evidence_adopt
+from diary.ledger.services import ledger_append, lock_diary
 from diary.models import AccessEvent, Account, Diary, Entry, User
-from diary.security import access_event_record
-from diary.services import entry_create
+from diary.models.choices import Behaviour, Channel
+from diary.records.services import entry_create
+from diary.safety.services import access_event_record
 from witnesses import live, messages
 from witnesses.models import (
     BriefVersion,
@@ -96,7 +92,7 @@ def _event(
     event = WitnessEvent.objects.create(
         witness=witness, link=link, kind=kind, detail=detail, by=actor
     )
-    ledger.ledger_append(diary=witness.diary, kind=ledger_kind, obj=event, actor=actor)
+    ledger_append(diary=witness.diary, kind=ledger_kind, obj=event, actor=actor)
     return event
 
 
@@ -112,7 +108,7 @@ def witness_invite(
     sees_photo: bool = False,
 ) -> tuple[Witness, str]:
     """Add a witness and make their link. The token is returned once and never stored."""
-    ledger.lock_diary(diary)
+    lock_diary(diary)
     witness = Witness(
         diary=diary,
         name=name.strip(),
@@ -142,7 +138,7 @@ def _active_links(witness: Witness) -> Any:
 @transaction.atomic
 def link_extend(*, witness: Witness, actor: User, days: int | None = None) -> WitnessLink:
     """Push the current link's expiry out by `days` from now (the setting by default)."""
-    ledger.lock_diary(witness.diary)
+    lock_diary(witness.diary)
     link = _active_links(witness).order_by("-created_at").first()
     if link is None:
         raise ValidationError(messages.NO_ACTIVE_LINK, code="no_link")
@@ -169,7 +165,7 @@ def _revoke_all(witness: Witness) -> list[WitnessLink]:
 @transaction.atomic
 def link_revoke(*, witness: Witness, actor: User) -> None:
     """End the link at once: every open session on it is refused from its next request."""
-    ledger.lock_diary(witness.diary)
+    lock_diary(witness.diary)
     links = _revoke_all(witness)
     if not links:
         raise ValidationError(messages.NO_ACTIVE_LINK, code="no_link")
@@ -180,7 +176,7 @@ def link_revoke(*, witness: Witness, actor: User) -> None:
 @transaction.atomic
 def link_reissue(*, witness: Witness, actor: User) -> str:
     """Replace the link: the old one stops working at once; the new token is returned once."""
-    ledger.lock_diary(witness.diary)
+    lock_diary(witness.diary)
     for link in _revoke_all(witness):
         _event(witness, actor, WitnessEvent.Kind.REVOKE, WITNESS_REVOKE, link=link)
     link, token = _new_link(witness)
@@ -199,7 +195,7 @@ def link_reissue(*, witness: Witness, actor: User) -> str:
 def witness_sharing_set(
     *, witness: Witness, actor: User, sharing: str, sees_photo: bool
 ) -> Witness:
-    ledger.lock_diary(witness.diary)
+    lock_diary(witness.diary)
     if sharing not in Sharing.values:
         raise ValidationError({"sharing": diary_messages.UNKNOWN_CHOICE})
     if sharing != witness.sharing:
@@ -252,7 +248,7 @@ def brief_update(
     stored: Stored | None = None
     try:
         with transaction.atomic():
-            ledger.lock_diary(diary)
+            lock_diary(diary)
             previous = BriefVersion.objects.filter(diary=diary).order_by("-number").first()
             number = previous.number + 1 if previous else 1
             version = BriefVersion(diary=diary, number=number, recorded_by=actor, **content)
@@ -267,7 +263,7 @@ def brief_update(
             elif remove_photo:
                 version.photo.name, version.photo_key, version.photo_sha256 = "", "", ""
             version.save()
-            ledger.ledger_append(diary=diary, kind=BRIEF_UPDATE, obj=version, actor=actor)
+            ledger_append(diary=diary, kind=BRIEF_UPDATE, obj=version, actor=actor)
     except BaseException:
         if stored is not None:
             filestore.delete(stored.name)
@@ -389,18 +385,18 @@ def submission_create(
             for upload in uploads
         ]
         with transaction.atomic():
-            ledger.lock_diary(diary)
+            lock_diary(diary)
             _link_still_active(device)
             submission.save()
             actor = witness_label(witness)
             # Every submission to a diary queues for its lock: hold it no longer than needed.
-            ledger.ledger_append(
+            ledger_append(
                 diary=diary, kind=SUBMISSION_SUBMIT, obj=submission, actor=actor, diary_locked=True
             )
             for file in stored:
                 row = file.keep(SubmissionFile(submission=submission))
                 row.save()
-                ledger.ledger_append(
+                ledger_append(
                     diary=diary, kind=SUBMISSION_FILE, obj=row, actor=actor, diary_locked=True
                 )
             live.submission_received(submission)
@@ -411,12 +407,12 @@ def submission_create(
 def follow_up_add(*, device: WitnessDevice, submission: Submission, text: str) -> FollowUp:
     if submission.witness_id != device.link.witness_id:
         raise PermissionDenied  # only the witness who sent it may add to it
-    ledger.lock_diary(submission.diary)
+    lock_diary(submission.diary)
     _link_still_active(device)
     follow_up = FollowUp(submission=submission, text=text.strip())
     follow_up.full_clean(exclude=["submission"])
     follow_up.save()
-    ledger.ledger_append(
+    ledger_append(
         diary=submission.diary,
         kind=SUBMISSION_FOLLOW_UP,
         obj=follow_up,
@@ -446,7 +442,7 @@ def submission_accept(*, submission: Submission, actor: User) -> Entry:
     """Put a submission into the timeline as an entry attributed to its witness, with its
     times and files. The submission itself stays exactly as sent."""
     diary = submission.diary
-    ledger.lock_diary(diary)
+    lock_diary(diary)
     _undecided(submission)
     behaviours, channel = KIND_TO_ENTRY[submission.kind]
     content = {name: getattr(submission, name) for name in CARRIED_OVER}
@@ -467,7 +463,7 @@ def submission_accept(*, submission: Submission, actor: User) -> Entry:
     decision = Decision.objects.create(
         submission=submission, outcome=Decision.Outcome.ACCEPTED, entry=entry, decided_by=actor
     )
-    ledger.ledger_append(diary=diary, kind=SUBMISSION_ACCEPT, obj=decision, actor=actor)
+    ledger_append(diary=diary, kind=SUBMISSION_ACCEPT, obj=decision, actor=actor)
     live.submission_decided(submission, Decision.Outcome.ACCEPTED)
     return entry
 
@@ -475,7 +471,7 @@ def submission_accept(*, submission: Submission, actor: User) -> Entry:
 @transaction.atomic
 def submission_keep_aside(*, submission: Submission, actor: User, reason: str) -> Decision:
     """Keep a submission out of the timeline. It stays, counted, with a private reason."""
-    ledger.lock_diary(submission.diary)
+    lock_diary(submission.diary)
     _undecided(submission)
     decision = Decision(
         submission=submission,
@@ -487,9 +483,7 @@ def submission_keep_aside(*, submission: Submission, actor: User, reason: str) -
     if not decision.reason:
         raise ValidationError({"reason": messages.REASON_NEEDED})
     decision.save()
-    ledger.ledger_append(
-        diary=submission.diary, kind=SUBMISSION_KEEP_ASIDE, obj=decision, actor=actor
-    )
+    ledger_append(diary=submission.diary, kind=SUBMISSION_KEEP_ASIDE, obj=decision, actor=actor)
     live.submission_decided(submission, Decision.Outcome.KEPT_ASIDE)
     return decision
 
@@ -499,21 +493,21 @@ def submission_keep_aside(*, submission: Submission, actor: User, reason: str) -
 
 @transaction.atomic
 def entry_share(*, entry: Entry, actor: User) -> SharedEntry:
-    ledger.lock_diary(entry.diary)
+    lock_diary(entry.diary)
     current = SharedEntry.objects.filter(entry=entry, unshared_at__isnull=True).first()
     if current is not None:
         return current
     shared = SharedEntry.objects.create(entry=entry, shared_by=actor)
-    ledger.ledger_append(diary=entry.diary, kind=ENTRY_SHARE, obj=shared, actor=actor)
+    ledger_append(diary=entry.diary, kind=ENTRY_SHARE, obj=shared, actor=actor)
     live.entry_shared(entry)
     return shared
 
 
 @transaction.atomic
 def entry_unshare(*, entry: Entry, actor: User) -> None:
-    ledger.lock_diary(entry.diary)
+    lock_diary(entry.diary)
     for shared in SharedEntry.objects.filter(entry=entry, unshared_at__isnull=True):
         shared.unshared_at = timezone.now()
         shared.save(update_fields=["unshared_at"])
-        ledger.ledger_append(diary=entry.diary, kind=ENTRY_UNSHARE, obj=shared, actor=actor)
+        ledger_append(diary=entry.diary, kind=ENTRY_UNSHARE, obj=shared, actor=actor)
         live.entry_unshared(entry)

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from diary import selectors as diary_selectors
-from diary.downloads import stored_file_response
-from diary.filestore import Ref
-from diary.forms import apply_errors
+from diary.core.filestore import Ref
+from diary.gate import diary_for
+from diary.records.selectors import entry_list
+from diary.web.downloads import stored_file_response
+from diary.web.forms import apply_errors
 from witnesses import selectors, services
 from witnesses.forms import BriefForm, InviteForm, KeepAsideForm, SharingForm
 from witnesses.models import BriefVersion
@@ -66,7 +67,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def contact_new(request: HttpRequest) -> HttpResponse:
-    diary = diary_selectors.diary_for(request.user)
+    diary = diary_for(request.user)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -147,7 +148,7 @@ def contact_reissue(request: HttpRequest, witness_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def brief(request: HttpRequest) -> HttpResponse:
-    diary = diary_selectors.diary_for(request.user)
+    diary = diary_for(request.user)
     current = selectors.brief_latest(diary)
     initial = (
         {name: getattr(current, name) for name in BriefVersion.CONTENT_FIELDS} if current else {}
@@ -271,7 +272,7 @@ def submission_file(request: HttpRequest, file_id: int, which: str) -> FileRespo
 @require_GET
 @login_required
 def shared(request: HttpRequest) -> HttpResponse:
-    entries = diary_selectors.entry_list(actor=request.user)
+    entries = entry_list(actor=request.user)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     shared_ids = selectors.shared_entry_ids(
         actor=request.user, entry_ids=[entry.pk for entry in page.object_list]

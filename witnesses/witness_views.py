@@ -19,10 +19,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from diary.downloads import stored_file_response
-from diary.forms import apply_errors, ask_for_files_again
-from diary.idempotency import KeyReused, Replayed, idempotency_of, idempotency_replay, idempotent
-from diary.security import client_ip
+from diary.web.client import client_ip
+from diary.web.downloads import stored_file_response
+from diary.web.forms import apply_errors, ask_for_files_again
+from diary.web.idempotency import (
+    KeyReused,
+    Replayed,
+    idempotency_of,
+    idempotency_replay,
+    idempotent,
+)
 from witnesses import messages, selectors, services
 from witnesses.forms import FollowUpForm, SubmissionForm
 from witnesses.models import WitnessDevice

@@ -16,7 +16,7 @@ MODELS = (
 
 
 def encrypt_existing(apps, schema_editor):
-    from diary import rekey
+    from diary.ops import rekey
 
     report = rekey.Report()
     models = [apps.get_model("diary", name) for name in MODELS]

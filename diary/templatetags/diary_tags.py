@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from diary.choices import Behaviour, Channel, Precision
+from diary.models.choices import Behaviour, Channel, Precision
 
 register = template.Library()
 

@@ -106,7 +106,7 @@ def assert_neutral(message, *also):
 
 
 def test_every_account_email_is_neutral(client, owner, settings):
-    from diary.services import diary_settings_change
+    from diary.records.services import diary_settings_change
 
     diary_settings_change(
         diary=owner.diary, actor=owner, title="Evidence about Mark", time_zone="UTC"

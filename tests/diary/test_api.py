@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from diary import messages
-from diary.evidence import evidence_attach
+from diary.evidence.services import evidence_attach
 from diary.models import Entry, EntryVersion, EntryWithdrawal, Evidence, Item, LedgerRecord
 from tests.factories import PDF_BYTES, jpeg_bytes, make_entry, make_item, upload
 
@@ -100,7 +100,7 @@ def test_listing_the_timeline_with_filters(api, owner):
         occurred_start=timezone.now() - timedelta(days=40),
     )
     gone = make_entry(owner, what_happened="Withdrawn one")
-    from diary import services
+    from diary.records import services
 
     services.entry_withdraw(entry=gone, actor=owner, reason="Mistake")
     body = api.get("/api/entries/").json()

@@ -15,9 +15,9 @@ from django.core.files.storage import default_storage
 from hypothesis import given
 from hypothesis import strategies as st
 
-from diary import crypto, filestore
-from diary.crypto import DecryptionError, UnknownKeyError
-from diary.filestore import HEADER, SEGMENT, TAG, FileIntegrityError
+from diary.core import crypto, filestore
+from diary.core.crypto import DecryptionError, UnknownKeyError
+from diary.core.filestore import HEADER, SEGMENT, TAG, FileIntegrityError
 from diary.models import EntryVersion
 from tests.conftest import TEST_KEY, TEST_KEY_ID, key_text
 

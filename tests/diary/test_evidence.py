@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from diary import messages
-from diary.evidence import evidence_attach
+from diary.evidence.services import evidence_attach
 from diary.models import Evidence, LedgerRecord
 from tests.factories import PDF_BYTES, jpeg_bytes, make_entry, png_bytes, upload
 
@@ -149,7 +149,7 @@ def test_a_failure_while_saving_the_row_removes_the_stored_files(owner, settings
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("diary.evidence.ledger.ledger_append", broken)
+    monkeypatch.setattr("diary.evidence.services.ledger_append", broken)
     with pytest.raises(RuntimeError):
         evidence_attach(
             entry=make_entry(owner), actor=owner, upload=upload(content=jpeg_bytes(size=(300, 200)))

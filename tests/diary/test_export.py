@@ -16,11 +16,12 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from diary import services
-from diary.evidence import evidence_attach
-from diary.export import export_create, neutralise, unzip_to
-from diary.ledger import ledger_verify
+from diary.bundle.services import export_create, unzip_to
+from diary.bundle.writer import neutralise
+from diary.evidence.services import evidence_attach
+from diary.ledger.verify import ledger_verify
 from diary.models import Export, LedgerRecord
+from diary.records import services
 from tests.conftest import confirmed
 from tests.factories import jpeg_bytes, make_entry, make_item, upload
 

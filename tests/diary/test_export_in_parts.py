@@ -14,18 +14,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from diary import chronology, services
-from diary import export as export_module
-from diary.evidence import evidence_attach
-from diary.export import (
+from diary.bundle import chronology, writer
+from diary.bundle.services import export_create, unzip_to
+from diary.bundle.writer import (
     each_entry,
     entries_csv,
     entries_csv_chunks,
     entries_for_export,
-    export_create,
     json_chunks,
-    unzip_to,
 )
+from diary.evidence.services import evidence_attach
+from diary.records import services
 from tests.factories import jpeg_bytes, make_entry, upload
 
 PDFTOTEXT = shutil.which("pdftotext")
@@ -56,7 +55,7 @@ def test_an_empty_stream_is_an_empty_list_and_an_empty_document_is_braces():
 
 
 def test_a_long_stream_is_written_in_several_pieces(monkeypatch):
-    monkeypatch.setattr(export_module, "WRITE_BYTES", 100)
+    monkeypatch.setattr(writer, "WRITE_BYTES", 100)
     items = [{"n": n, "text": "x" * 40} for n in range(20)]
     pieces = list(json_chunks({"objects": iter(items)}))
     assert len(pieces) > 5
@@ -69,8 +68,8 @@ def test_the_csv_written_in_pieces_is_the_csv(owner, monkeypatch):
         make_entry(owner, what_happened=f"Entry {n}, with a comma")
     entries = entries_for_export(owner.diary)
     whole = entries_csv(list(entries))
-    monkeypatch.setattr(export_module, "WRITE_BYTES", 50)
-    monkeypatch.setattr(export_module, "ENTRIES_CHUNK", 2)
+    monkeypatch.setattr(writer, "WRITE_BYTES", 50)
+    monkeypatch.setattr(writer, "ENTRIES_CHUNK", 2)
     pieces = list(entries_csv_chunks(each_entry(entries)))
     assert len(pieces) > 3
     assert b"".join(pieces) == whole
@@ -84,7 +83,7 @@ def small_parts(monkeypatch):
     monkeypatch.setattr(chronology, "EVIDENCE_PER_PART", 2)
     monkeypatch.setattr(chronology, "AMENDED_PER_PART", 2)
     monkeypatch.setattr(chronology, "FOOTERS_PER_PART", 3)
-    monkeypatch.setattr(export_module, "ENTRIES_CHUNK", 2)
+    monkeypatch.setattr(writer, "ENTRIES_CHUNK", 2)
 
 
 def pdf_pages(path: Path) -> list[str]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from diary.hashing import canonical_json, iso
+from diary.core.hashing import canonical_json, iso
 
 ANY_OFFSET = st.builds(
     lambda minutes: timezone(timedelta(minutes=minutes)), st.integers(-23 * 60, 23 * 60)

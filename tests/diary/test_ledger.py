@@ -7,10 +7,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
-from diary import services
-from diary.evidence import evidence_attach
-from diary.hashing import GENESIS_HASH, canonical_json
-from diary.ledger import ledger_verify
+from diary.core.hashing import GENESIS_HASH, canonical_json
+from diary.evidence.services import evidence_attach
+from diary.ledger.verify import ledger_verify
 from diary.models import (
     EntryVersion,
     EntryWithdrawal,
@@ -18,6 +17,7 @@ from diary.models import (
     ItemVersion,
     LedgerRecord,
 )
+from diary.records import services
 from tests.factories import make_entry, make_item, upload
 
 pytestmark = pytest.mark.django_db

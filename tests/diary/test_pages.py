@@ -7,9 +7,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from diary import messages, services
-from diary.evidence import evidence_attach
+from diary import messages
+from diary.evidence.services import evidence_attach
 from diary.models import Entry, EntryVersion, EntryWithdrawal, Evidence, Item, LedgerRecord
+from diary.records import services
 from tests.factories import PDF_BYTES, jpeg_bytes, make_entry, make_item, upload
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from diary.models import Entry
-from diary.patterns import hour_chart, incidents, patterns_for, top_places, weekly_chart
+from diary.records.patterns import hour_chart, incidents, patterns_for, top_places, weekly_chart
 from tests.factories import make_entry
 
 pytestmark = pytest.mark.django_db

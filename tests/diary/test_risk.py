@@ -15,11 +15,23 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from diary import messages, risk, services
-from diary.chronology import chronology_context
-from diary.export import entries_for_export, export_create, unzip_to
-from diary.ledger import RISK_CHECKLIST, ledger_verify
+from diary import messages
+from diary.bundle.chronology import chronology_context
+from diary.bundle.services import export_create, unzip_to
+from diary.bundle.writer import entries_for_export
+from diary.ledger.services import RISK_CHECKLIST
+from diary.ledger.verify import ledger_verify
 from diary.models import Entry, LedgerRecord, RiskChecklist
+from diary.records import services
+from diary.risk.questions import (
+    ANSWER_MISSING,
+    NOTE_MAX_LENGTH,
+    QUESTIONS,
+    QUESTIONS_BY_CODE,
+    UNKNOWN_QUESTION,
+)
+from diary.risk.selectors import risk_checklist_get, risk_suggestions
+from diary.risk.services import risk_checklist_complete
 from tests.factories import entry_content, make_entry
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +44,7 @@ HELPLINE = (
 
 def all_answers(**overrides: str) -> dict[str, str]:
     """Every question answered "Not sure" (fear: "A little"), with some answers changed."""
-    answers = {q.code: "not_sure" for q in risk.QUESTIONS}
+    answers = {q.code: "not_sure" for q in QUESTIONS}
     answers["fear"] = "a_little"
     answers.update(overrides)
     return answers
@@ -107,7 +119,7 @@ def test_only_the_current_version_of_entries_still_in_the_timeline_counts(owner,
     withdrawn = make_entry(owner, behaviours=["property"])
     services.entry_withdraw(entry=withdrawn, actor=owner, reason="Wrong day")
 
-    assert risk.risk_suggestions(actor=owner) == {}
+    assert risk_suggestions(actor=owner) == {}
     response = owner_client.get(reverse("diary:risk"))
     assert "Your diary suggests" not in text_of(response)
 
@@ -117,7 +129,7 @@ def test_more_than_three_entries_in_seven_days_suggests_visits_several_times_a_w
         make_entry(owner, **days_ago(days))
     make_entry(owner, **days_ago(2))
 
-    suggestion = risk.risk_suggestions(actor=owner)["frequent_contact"]
+    suggestion = risk_suggestions(actor=owner)["frequent_contact"]
 
     assert suggestion.answer == "yes" and suggestion.count == 4
     assert suggestion.reason.startswith("4 entries within seven days, starting ")
@@ -126,14 +138,14 @@ def test_more_than_three_entries_in_seven_days_suggests_visits_several_times_a_w
 def test_three_entries_in_a_week_is_not_several_times_a_week(owner):
     for days in (30, 28, 25, 23):  # the fourth is seven days after the first
         make_entry(owner, **days_ago(days))
-    assert "frequent_contact" not in risk.risk_suggestions(actor=owner)
+    assert "frequent_contact" not in risk_suggestions(actor=owner)
 
 
 def test_the_form_page_costs_the_same_queries_however_big_the_diary(
     owner, owner_client, django_assert_max_num_queries
 ):
     make_entry(owner, behaviours=["approaching_others"])
-    risk.risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
+    risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
     with CaptureQueriesContext(connection) as small:
         assert owner_client.get(reverse("diary:risk")).status_code == 200
 
@@ -144,7 +156,7 @@ def test_the_form_page_costs_the_same_queries_however_big_the_diary(
             **days_ago(n / 3),
         )
     for _ in range(5):
-        risk.risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
+        risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
 
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = owner_client.get(reverse("diary:risk"))
@@ -173,7 +185,7 @@ def test_completing_keeps_a_dated_checklist_and_a_ledger_record(owner, owner_cli
         "answer": "yes",
         "note": "Said he would wait for me after work.",
     }
-    assert set(checklist.answers) == {q.code for q in risk.QUESTIONS}
+    assert set(checklist.answers) == {q.code for q in QUESTIONS}
 
     records = LedgerRecord.objects.filter(diary=owner.diary)
     assert records.count() == before + 1
@@ -193,7 +205,7 @@ def test_completing_keeps_a_dated_checklist_and_a_ledger_record(owner, owner_cli
 
 
 def test_the_ledger_notices_a_changed_or_removed_checklist(owner):
-    checklist = risk.risk_checklist_complete(
+    checklist = risk_checklist_complete(
         diary=owner.diary, actor=owner, answers=all_answers(fear="very")
     )
     assert ledger_verify().ok
@@ -203,7 +215,7 @@ def test_the_ledger_notices_a_changed_or_removed_checklist(owner):
 
 
 def test_a_checklist_without_its_ledger_record_is_found(owner):
-    checklist = risk.risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
+    checklist = risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
     LedgerRecord.objects.filter(object=f"diary.riskchecklist:{checklist.pk}").delete()
     result = ledger_verify()
     assert not result.ok
@@ -237,7 +249,7 @@ def test_earlier_checklists_are_kept_when_a_new_one_is_completed(owner, owner_cl
     [
         (form_data(fear="terrified"), str(messages.UNKNOWN_CHOICE)),
         (form_data(threats="maybe"), str(messages.UNKNOWN_CHOICE)),
-        ({k: v for k, v in form_data().items() if k != "loitering"}, str(risk.ANSWER_MISSING)),
+        ({k: v for k, v in form_data().items() if k != "loitering"}, str(ANSWER_MISSING)),
     ],
 )
 def test_bad_answers_are_refused_clearly_and_nothing_is_saved(owner, owner_client, data, message):
@@ -253,7 +265,7 @@ def test_bad_answers_are_refused_clearly_and_nothing_is_saved(owner, owner_clien
 
 def test_a_note_that_is_too_long_is_refused(owner, owner_client):
     response = owner_client.post(
-        reverse("diary:risk"), form_data(wellbeing_note="x" * (risk.NOTE_MAX_LENGTH + 1))
+        reverse("diary:risk"), form_data(wellbeing_note="x" * (NOTE_MAX_LENGTH + 1))
     )
     assert response.status_code == 200
     assert "Keep the note under 2,000 characters (this one has 2,001)." in text_of(response)
@@ -263,9 +275,9 @@ def test_a_note_that_is_too_long_is_refused(owner, owner_client):
 @pytest.mark.parametrize(
     ("answers", "field", "message"),
     [
-        ({**all_answers(), "shoe_size": "yes"}, "shoe_size", risk.UNKNOWN_QUESTION),
+        ({**all_answers(), "shoe_size": "yes"}, "shoe_size", UNKNOWN_QUESTION),
         (all_answers(fear="yes"), "fear", messages.UNKNOWN_CHOICE),
-        (all_answers(threats=""), "threats", risk.ANSWER_MISSING),
+        (all_answers(threats=""), "threats", ANSWER_MISSING),
         ({**all_answers(), "threats": {"answer": "yes", "score": 9}}, "threats", None),
         ({**all_answers(), "threats": {"answer": ["yes"]}}, "threats", None),
         (
@@ -278,7 +290,7 @@ def test_a_note_that_is_too_long_is_refused(owner, owner_client):
 def test_the_service_names_each_bad_answer(owner, answers, field, message):
     records = LedgerRecord.objects.count()
     with pytest.raises(ValidationError) as caught:
-        risk.risk_checklist_complete(diary=owner.diary, actor=owner, answers=answers)
+        risk_checklist_complete(diary=owner.diary, actor=owner, answers=answers)
     errors = caught.value.message_dict
     assert field in errors
     if message is not None:
@@ -289,13 +301,13 @@ def test_the_service_names_each_bad_answer(owner, answers, field, message):
 
 def test_the_service_refuses_something_that_is_not_a_set_of_answers(owner):
     with pytest.raises(ValidationError):
-        risk.risk_checklist_complete(diary=owner.diary, actor=owner, answers=["yes"])
+        risk_checklist_complete(diary=owner.diary, actor=owner, answers=["yes"])
     assert RiskChecklist.objects.count() == 0
 
 
 def test_the_service_accepts_answers_with_notes_and_trims_them(owner):
     answers = {**all_answers(), "wellbeing": {"answer": "yes", "note": "  Not sleeping.  "}}
-    checklist = risk.risk_checklist_complete(diary=owner.diary, actor=owner, answers=answers)
+    checklist = risk_checklist_complete(diary=owner.diary, actor=owner, answers=answers)
     assert checklist.answers["wellbeing"] == {"answer": "yes", "note": "Not sleeping."}
     assert checklist.answers["past_violence"] == {"answer": "not_sure", "note": ""}
 
@@ -304,11 +316,11 @@ def test_the_service_accepts_answers_with_notes_and_trims_them(owner):
 
 
 def test_another_owner_gets_404_and_their_own_checklist(owner, other_owner, other_client):
-    mine = risk.risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
+    mine = risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
     make_entry(owner, behaviours=["threats"])
     assert other_client.get(reverse("diary:risk_checklist", args=[mine.pk])).status_code == 404
     with pytest.raises(Http404):
-        risk.risk_checklist_get(actor=other_owner, checklist_id=mine.pk)
+        risk_checklist_get(actor=other_owner, checklist_id=mine.pk)
 
     theirs = other_client.get(reverse("diary:risk"))
     assert theirs.status_code == 200
@@ -322,7 +334,7 @@ def test_another_owner_gets_404_and_their_own_checklist(owner, other_owner, othe
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(owner, anon_client):
-    checklist = risk.risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
+    checklist = risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
     login = reverse("account_login")
     for url in (reverse("diary:risk"), reverse("diary:risk_checklist", args=[checklist.pk])):
         response = anon_client.get(url)
@@ -333,7 +345,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(owner, anon_client):
 
 
 def test_the_detail_page_is_read_only(owner, owner_client):
-    checklist = risk.risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
+    checklist = risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
     url = reverse("diary:risk_checklist", args=[checklist.pk])
     assert owner_client.post(url, form_data(fear="very")).status_code == 405
     checklist.refresh_from_db()
@@ -379,9 +391,9 @@ def test_every_field_is_labelled_and_every_question_is_asked(owner, owner_client
     assert parser.controls
     unlabelled = [i for i, wrapped in parser.controls if not wrapped and i not in parser.label_for]
     assert unlabelled == []
-    assert form.count("<fieldset") == form.count("<legend") == len(risk.QUESTIONS)
+    assert form.count("<fieldset") == form.count("<legend") == len(QUESTIONS)
     text = text_of(response)
-    for question in risk.QUESTIONS:
+    for question in QUESTIONS:
         assert str(question.text) in text
     for choice in ("Not at all", "A little", "Quite frightened", "Very frightened", "Not sure"):
         assert choice in text
@@ -390,7 +402,7 @@ def test_every_field_is_labelled_and_every_question_is_asked(owner, owner_client
 def test_the_pages_end_with_999_and_the_helpline_and_give_no_verdict(owner, owner_client):
     make_entry(owner, behaviours=["threats", "approaching_others"])
     form_page = owner_client.get(reverse("diary:risk"))
-    checklist = risk.risk_checklist_complete(
+    checklist = risk_checklist_complete(
         diary=owner.diary, actor=owner, answers=all_answers(fear="very", threats="yes")
     )
     result_page = owner_client.get(reverse("diary:risk_checklist", args=[checklist.pk]))
@@ -413,8 +425,8 @@ def context_for(owner) -> dict:
 
 def test_the_chronology_has_the_latest_checklist(owner):
     assert context_for(owner)["risk"] is None
-    risk.risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
-    latest = risk.risk_checklist_complete(
+    risk_checklist_complete(diary=owner.diary, actor=owner, answers=all_answers())
+    latest = risk_checklist_complete(
         diary=owner.diary,
         actor=owner,
         answers={**all_answers(fear="quite"), "wellbeing": {"answer": "yes", "note": "Tired."}},
@@ -423,8 +435,8 @@ def test_the_chronology_has_the_latest_checklist(owner):
     assert shown.checklist == latest and shown.number == 2
     rows = {row.question: (row.answer, row.note) for row in shown.rows}
     assert rows["How frightened are you?"] == ("Quite frightened", "")
-    assert rows[str(risk.QUESTIONS_BY_CODE["wellbeing"].text)] == ("Yes", "Tired.")
-    assert len(shown.rows) == len(risk.QUESTIONS)
+    assert rows[str(QUESTIONS_BY_CODE["wellbeing"].text)] == ("Yes", "Tired.")
+    assert len(shown.rows) == len(QUESTIONS)
 
 
 def pdf_text(export, folder) -> str:
@@ -444,7 +456,7 @@ def test_the_chronology_pdf_shows_the_latest_checklist(owner, tmp_path):
     assert "The latest risk checklist" in empty
     assert "No checklist completed." in empty
 
-    risk.risk_checklist_complete(
+    risk_checklist_complete(
         diary=owner.diary,
         actor=owner,
         answers={**all_answers(fear="very"), "threats": {"answer": "yes", "note": "By text."}},

@@ -1,4 +1,4 @@
-"""Stored files on S3-compatible storage (diary.s3), against moto's S3 in this process: the
+"""Stored files on S3-compatible storage (diary.core.s3), against moto's S3 in this process: the
 bucket only ever holds ciphertext, files stream both ways without a local path, each save is
 durable once acknowledged, and files reach people only through the app's own permission checks.
 `tests/test_stack.py` checks the same against a real S3 server behind the whole stack."""
@@ -19,12 +19,12 @@ from django.utils import timezone
 from moto import mock_aws
 from rest_framework.test import APIClient
 
-from diary import filestore
-from diary.evidence import evidence_attach
-from diary.export import export_create, unzip_to
-from diary.ledger import ledger_verify
+from diary.bundle.services import export_create, unzip_to
+from diary.core import filestore
+from diary.core.s3 import NO_URLS, PART_SIZE, S3Storage
+from diary.evidence.services import evidence_attach
+from diary.ledger.verify import ledger_verify
 from diary.models import Evidence
-from diary.s3 import NO_URLS, PART_SIZE, S3Storage
 from tests.conftest import confirmed
 from tests.diary.test_export import run_verify
 from tests.factories import PDF_BYTES, jpeg_bytes, make_entry, upload
@@ -46,7 +46,7 @@ def bucket(settings):
         settings.STORAGES = {
             **settings.STORAGES,
             "default": {
-                "BACKEND": "diary.s3.S3Storage",
+                "BACKEND": "diary.core.s3.S3Storage",
                 "OPTIONS": {"bucket_name": BUCKET, "region_name": "us-east-1"},
             },
         }

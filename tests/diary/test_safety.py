@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from diary import messages
 from diary.models import AccessEvent, Export, Notice, OwnerSession
-from diary.security import session_start
+from diary.safety.services import session_start
 from tests.conftest import confirmed
 from tests.factories import OwnerFactory, make_entry
 
@@ -360,9 +360,10 @@ def test_requests_at_once_in_a_session_not_yet_tracked_share_one_row(
     """Two requests of one session, each the first the server sees of it, both look for its
     row and find none; the second to write it takes the first's instead of failing (a 500 seen
     with 32 clients at once on PostgreSQL)."""
-    from diary import security
+    from diary.safety import services
+    from diary.safety.sessions import SESSION_ID
 
-    browser = security._browser
+    browser = services.browser_of
 
     def the_other_request_gets_there_first(request):
         OwnerSession.objects.create(user=owner, session_key=request.session.session_key)
@@ -370,13 +371,13 @@ def test_requests_at_once_in_a_session_not_yet_tracked_share_one_row(
 
     # Signed in before sessions were tracked: no row for this session, and none remembered.
     session = owner_client.session
-    del session[security.SESSION_ID]
+    del session[SESSION_ID]
     session.save()
     OwnerSession.objects.filter(user=owner).update(session_key="an-older-session")
-    monkeypatch.setattr(security, "_browser", the_other_request_gets_there_first)
+    monkeypatch.setattr(services, "browser_of", the_other_request_gets_there_first)
     assert owner_client.get(reverse("diary:timeline")).status_code == 200
     [row] = OwnerSession.objects.filter(session_key=owner_client.session.session_key)
-    assert owner_client.session[security.SESSION_ID] == row.pk
+    assert owner_client.session[SESSION_ID] == row.pk
 
 
 def test_the_sessions_and_access_pages_do_not_query_per_row(

@@ -5,8 +5,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from diary import messages, services
+from diary import messages
 from diary.models import Entry, EntryVersion, EntryWithdrawal, Item, ItemVersion, LedgerRecord
+from diary.records import services
 from tests.factories import entry_content, item_content, make_entry, make_item
 
 pytestmark = pytest.mark.django_db

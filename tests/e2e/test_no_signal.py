@@ -27,7 +27,7 @@ SLOT = "draft:witness"
 NEW_CONTACT = """
 import secrets
 from diary.models import User
-from diary.services import diary_create
+from diary.records.services import diary_create
 from witnesses.services import witness_invite
 owner = User.objects.create_user(email=f"owner-{secrets.token_hex(4)}@example.org")
 diary = diary_create(owner=owner)

@@ -16,10 +16,14 @@ from django.db import connection
 from django.test import Client
 from PIL import Image, PngImagePlugin
 
-from diary import crypto, rekey, risk, services
-from diary.evidence import evidence_attach
-from diary.export import export_create
+from diary.bundle.services import export_create
+from diary.core import crypto
+from diary.evidence.services import evidence_attach
 from diary.models import Entry, Evidence, Export, IdempotencyKey, User
+from diary.ops import rekey
+from diary.records import services
+from diary.risk.questions import QUESTIONS
+from diary.risk.services import risk_checklist_complete
 from tests.factories import make_entry
 from tests.witnesses.factories import (
     PHONE,
@@ -135,9 +139,9 @@ def fill_diary(owner: User) -> Filled:
         },
         photo=png(image, "him.png"),
     )
-    answers: dict[str, Any] = {q.code: "not_sure" for q in risk.QUESTIONS}
+    answers: dict[str, Any] = {q.code: "not_sure" for q in QUESTIONS}
     answers["fear"] = {"answer": "very", "note": SENTENCE}
-    risk.risk_checklist_complete(diary=owner.diary, actor=owner, answers=answers)
+    risk_checklist_complete(diary=owner.diary, actor=owner, answers=answers)
     # A send with an Idempotency-Key keeps its answer (what was sent) for retries.
     client = Client()
     client.force_login(owner)

@@ -3,7 +3,7 @@ the server or from the browser's cache."""
 
 from django.urls import reverse
 
-from diary.evidence import evidence_attach
+from diary.evidence.services import evidence_attach
 from diary.models import AccessEvent, OwnerSession
 from tests.factories import upload
 from tests.security.conftest import HER_PHONE, SENTINEL, body, browser, shut_out, sign_in

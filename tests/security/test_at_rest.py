@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from diary import crypto, filestore
-from diary.export import unzip_to
-from diary.ledger import ledger_verify
+from diary.bundle.services import unzip_to
+from diary.core import crypto, filestore
+from diary.ledger.verify import ledger_verify
 from diary.models import Evidence
 from tests.factories import OwnerFactory, make_entry
 from tests.security.at_rest_data import (
@@ -173,7 +173,7 @@ def test_search_finds_whole_words_and_their_beginnings(owner, owner_client):
 
 @pytest.mark.django_db
 def test_search_only_reads_the_latest_version(owner, owner_client):
-    from diary import services
+    from diary.records import services
 
     entry = make_entry(owner, what_happened="A red van.")
     services.entry_amend(

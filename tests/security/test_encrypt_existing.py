@@ -13,10 +13,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from diary import filestore, rekey
-from diary.evidence import STORED_SUFFIX
-from diary.ledger import ledger_verify
+from diary.core import filestore
+from diary.evidence.intake import STORED_SUFFIX
+from diary.ledger.verify import ledger_verify
 from diary.models import Evidence, Export
+from diary.ops import rekey
 from tests.conftest import TEST_KEY_ID
 from tests.factories import OwnerFactory
 from tests.security.at_rest_data import SENTENCE, WORD, fill_diary, media_files, raw_key_ids
@@ -138,7 +139,7 @@ def test_the_migrations_encrypt_rows_and_files_written_before(owner, owner_clien
 
 
 def test_rotate_keys_also_encrypts_a_file_left_plain(owner, django_capture_on_commit_callbacks):
-    from diary.export import export_create
+    from diary.bundle.services import export_create
 
     export = export_create(diary=owner.diary, actor=owner)
     with export.bundle_file.open() as handle:

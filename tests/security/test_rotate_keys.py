@@ -11,10 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from diary import rekey
-from diary.crypto import UnknownKeyError
-from diary.export import export_create, unzip_to
+from diary.bundle.services import export_create, unzip_to
+from diary.core.crypto import UnknownKeyError
 from diary.models import Entry, EntryVersion
+from diary.ops import rekey
 from tests.diary.test_export import run_verify
 from tests.factories import OwnerFactory, make_entry
 from tests.security.at_rest_data import SENTENCE, WORD, fill_diary, raw_key_ids, stored_plaintexts

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.test import Client
 
 from diary.models import OwnerSession
-from diary.security import SESSION_ID
+from diary.safety.sessions import SESSION_ID
 
 pytestmark = pytest.mark.django_db
 

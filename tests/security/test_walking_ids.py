@@ -5,10 +5,11 @@ import re
 
 from django.urls import reverse
 
-from diary.evidence import evidence_attach
-from diary.export import export_create
+from diary.bundle.services import export_create
+from diary.evidence.services import evidence_attach
 from diary.models import Entry, LedgerRecord, OwnerSession
-from diary.risk import QUESTIONS, risk_checklist_complete
+from diary.risk.questions import QUESTIONS
+from diary.risk.services import risk_checklist_complete
 from tests.factories import OwnerFactory, jpeg_bytes, make_item, upload
 from tests.security.conftest import SENTINEL, body, browser, sign_in
 from witnesses import services

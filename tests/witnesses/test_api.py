@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from diary import services as diary_services
-from diary.ledger import ledger_verify
+from diary.ledger.verify import ledger_verify
 from diary.models import Entry, Evidence, LedgerRecord
+from diary.records.services import entry_withdraw
 from tests.factories import PDF_BYTES, jpeg_bytes, make_entry, upload
 from tests.witnesses.factories import (
     device_of,
@@ -576,7 +576,7 @@ def test_the_timeline_follows_what_the_owner_shares(owner):
     withdrawn = make_entry(owner, what_happened="WITHDRAWN-ONE")
     services.entry_share(entry=shared, actor=owner)
     services.entry_share(entry=withdrawn, actor=owner)
-    diary_services.entry_withdraw(entry=withdrawn, actor=owner, reason="Wrong day")
+    entry_withdraw(entry=withdrawn, actor=owner, reason="Wrong day")
     seen = {}
     for sharing in ("brief", "marked", "all"):
         _, token = make_witness(owner, name=f"Witness {sharing}", sharing=sharing)

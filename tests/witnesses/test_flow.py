@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from diary.ledger import ledger_verify
+from diary.ledger.verify import ledger_verify
 from diary.models import Entry, Evidence, LedgerRecord
 from tests.factories import PDF_BYTES, jpeg_bytes, make_entry, upload
 from tests.witnesses.conftest import invite, opened

@@ -13,9 +13,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from diary.choices import Precision
-from diary.ledger import ledger_verify
+from diary.ledger.verify import ledger_verify
 from diary.models import Entry, EntryVersion, Evidence, Item, ItemVersion, RiskChecklist, User
+from diary.models.choices import Precision
 from tests.witnesses.conftest import opened
 from witnesses.management.commands.seed_demo import DEFAULT_PASSWORD, DEMO_EMAIL
 from witnesses.models import (

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 
-from diary.live import RENDERERS, rendered
+from diary.live.events import RENDERERS, rendered
 from tests.witnesses.conftest import invite
 from tests.witnesses.factories import device_of, make_submission, witness_api_client
 from witnesses.live import INBOX_CARD

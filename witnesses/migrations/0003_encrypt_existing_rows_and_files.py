@@ -8,7 +8,7 @@ MODELS = ("Witness", "BriefVersion", "Submission", "SubmissionFile", "FollowUp",
 
 
 def encrypt_existing(apps, schema_editor):
-    from diary import rekey
+    from diary.ops import rekey
 
     report = rekey.Report()
     models = [apps.get_model("witnesses", name) for name in MODELS]

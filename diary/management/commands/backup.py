@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from diary.backup import BackupError, backup_create, load_key, make_key_file
+from diary.ops.backup import BackupError, backup_create, load_key, make_key_file
 
 
 class Command(BaseCommand):

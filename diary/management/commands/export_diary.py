@@ -7,10 +7,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from diary.export import export_create
-from diary.forms import DayOrTimeField
+from diary.bundle.services import export_create
 from diary.models import AccessEvent, Diary
-from diary.security import access_event_record
+from diary.safety.services import access_event_record
+from diary.web.forms import DayOrTimeField
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from diary.backup import BackupError, backup_restore, load_key
+from diary.ops.backup import BackupError, backup_restore, load_key
 
 
 class Command(BaseCommand):

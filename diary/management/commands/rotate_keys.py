@@ -4,8 +4,9 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from diary import crypto, rekey
-from diary.crypto import DecryptionError
+from diary.core import crypto
+from diary.core.crypto import DecryptionError
+from diary.ops import rekey
 
 
 def _per_model(counts: Counter[str]) -> str:

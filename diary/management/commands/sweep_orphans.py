@@ -5,8 +5,8 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from diary.evidence import discard_stored, referenced_files, stored_names
-from diary.idempotency import idempotency_keys_expired
+from diary.evidence.inventory import discard_stored, referenced_files, stored_names
+from diary.web.idempotency import idempotency_keys_expired
 
 
 class Command(BaseCommand):

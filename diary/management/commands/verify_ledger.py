@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from diary.ledger import ledger_verify
+from diary.ledger.verify import ledger_verify
 from diary.models import Diary
 
 

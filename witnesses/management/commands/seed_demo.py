@@ -25,15 +25,14 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from diary import filestore, risk, services
-from diary.choices import Behaviour, Channel, ItemKind, Precision, Storage
-from diary.evidence import (
-    EXIF_DATETIME_ORIGINAL,
-    EXIF_IFD,
-    EXIF_OFFSET_TIME_ORIGINAL,
-    evidence_attach,
-)
+from diary.core import filestore
+from diary.evidence.intake import EXIF_DATETIME_ORIGINAL, EXIF_IFD, EXIF_OFFSET_TIME_ORIGINAL
+from diary.evidence.services import evidence_attach
 from diary.models import Diary, Entry, Evidence, Item, KeptFile, RiskChecklist, User
+from diary.models.choices import Behaviour, Channel, ItemKind, Precision, Storage
+from diary.records import services
+from diary.risk.selectors import risk_suggestions
+from diary.risk.services import risk_checklist_complete
 from witnesses import services as witness_services
 from witnesses.models import (
     DEFAULT_SAFETY,
@@ -840,12 +839,12 @@ CHECKLIST = {
 
 
 def _seed_checklist(diary: Diary, user: User) -> None:
-    suggested = risk.risk_suggestions(actor=user)
+    suggested = risk_suggestions(actor=user)
     answers = {
         code: {**given, "answer": suggested[code].answer} if code in suggested else given
         for code, given in CHECKLIST.items()
     }
-    risk.risk_checklist_complete(diary=diary, actor=user, answers=answers)
+    risk_checklist_complete(diary=diary, actor=user, answers=answers)
 
 
 def _seed_witnesses(

@@ -1,0 +1,89 @@
+"""The API of bundles: make one, list them, download one."""
+
+from typing import Any
+
+from django.db import transaction
+from django.http import FileResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from diary.bundle.selectors import export_get, export_list
+from diary.bundle.serializers import ExportInputSerializer, ExportSerializer
+from diary.bundle.services import export_create
+from diary.gate import diary_for
+from diary.models import Export
+from diary.safety.services import export_recorded
+from diary.web.api_errors import (
+    ERRORS,
+    call,
+    require_confirmed,
+    validated,
+)
+from diary.web.downloads import stored_file_response
+
+
+class ExportListCreateApi(generics.ListAPIView):
+    serializer_class = ExportSerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Export.objects.none()
+        return export_list(actor=self.request.user)
+
+    @extend_schema(
+        summary="Past exports, newest first, with the ledger head each was made at",
+        responses={200: ExportSerializer(many=True), **ERRORS(403)},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Make a bundle for the police",
+        description="Covers entries in the period and of the kinds given (default: all).",
+        request=ExportInputSerializer,
+        responses={201: ExportSerializer, **ERRORS(400, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        diary = diary_for(request.user)
+        data = validated(ExportInputSerializer, request.data)
+        require_confirmed(request._request, then=reverse("diary:exports"))
+        with transaction.atomic():
+            export = call(
+                export_create,
+                diary=diary,
+                actor=request.user,
+                since=data.get("since"),
+                until=data.get("until"),
+                behaviours=data.get("behaviours", []),
+                include_contacts=data["include_contacts"],
+                include_reasons=data["include_reasons"],
+            )
+            export_recorded(request=request._request, export=export)
+        return Response(ExportSerializer(export).data, status=status.HTTP_201_CREATED)
+
+
+class ExportDownloadApi(APIView):
+    @extend_schema(
+        summary="The bundle, as a zip download",
+        responses={
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY),
+            **ERRORS(403, 404),
+        },
+    )
+    def get(self, request: Request, export_id: int) -> FileResponse:
+        export = export_get(actor=request.user, export_id=export_id)
+        require_confirmed(request._request, then=reverse("diary:exports"))
+        export_recorded(request=request._request, export=export, downloaded=True)
+        response = stored_file_response(
+            export.bundle_file,
+            filename=export.download_name,
+            content_type="application/zip",
+            size=export.size,
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,338 @@
+"""Taking in an evidence file: check what it really is, keep it byte-exact, hash it, preview it.
+
+The order matters. The file is checked from its bytes (never its name) before anything is
+stored; the original is encrypted, written, flushed to disk and hashed before its row is inserted;
+if the row cannot be committed, the stored files are removed again, so a failed upload leaves
+nothing behind. A crash between the write and the commit can leave a file no row names: it is
+never shown as evidence (only rows are), and `manage.py sweep_orphans` removes it later.
+
+Every stored byte goes through diary.core.filestore, which encrypts it and flushes it to disk.
+"""
+
+import io
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps
+
+from diary import messages
+from diary.core import filestore
+from diary.core.filestore import Stored
+from diary.models import KeptFile
+from diary.models.choices import EvidenceKind
+
+logger = logging.getLogger(__name__)
+
+
+SNIFF_BYTES = 8_192
+
+
+PREVIEW_PIXELS = 1_600
+
+
+EXIF_IFD = 0x8769
+
+
+EXIF_DATETIME_ORIGINAL = 36867
+
+
+EXIF_OFFSET_TIME_ORIGINAL = 36881
+
+
+TIFF_DATETIME = 306
+
+
+# Stored files are ciphertext: their names say nothing of what kind of file they hold.
+STORED_SUFFIX = ".enc"
+
+
+@dataclass(frozen=True)
+class Allowed:
+    kind: str
+    extensions: frozenset[str]
+    label: str
+
+
+def _allowed(kind: str, label: str, *extensions: str) -> Allowed:
+    return Allowed(kind, frozenset(extensions), label)
+
+
+# Sniffed type -> what it is to the owner, and the extensions an honest file of it may carry.
+ALLOWED: dict[str, Allowed] = {
+    "image/jpeg": _allowed(EvidenceKind.PHOTO, "a JPEG photo", ".jpg", ".jpeg", ".jfif"),
+    "image/png": _allowed(EvidenceKind.PHOTO, "a PNG image", ".png"),
+    "image/gif": _allowed(EvidenceKind.PHOTO, "a GIF image", ".gif"),
+    "image/webp": _allowed(EvidenceKind.PHOTO, "a WebP image", ".webp"),
+    "image/heic": _allowed(EvidenceKind.PHOTO, "a HEIC photo", ".heic", ".heif"),
+    "video/mp4": _allowed(EvidenceKind.VIDEO, "an MP4 video", ".mp4", ".m4v"),
+    "video/x-m4v": _allowed(EvidenceKind.VIDEO, "an MP4 video", ".mp4", ".m4v"),
+    "video/quicktime": _allowed(EvidenceKind.VIDEO, "a QuickTime video", ".mov", ".qt"),
+    "video/webm": _allowed(EvidenceKind.VIDEO, "a WebM video", ".webm"),
+    "video/3gpp": _allowed(EvidenceKind.VIDEO, "a 3GP video", ".3gp", ".3gpp"),
+    "audio/mpeg": _allowed(EvidenceKind.AUDIO, "an MP3 recording", ".mp3"),
+    "audio/mp4": _allowed(EvidenceKind.AUDIO, "an M4A recording", ".m4a", ".mp4", ".aac"),
+    "audio/aac": _allowed(EvidenceKind.AUDIO, "an AAC recording", ".aac"),
+    "audio/ogg": _allowed(EvidenceKind.AUDIO, "an Ogg recording", ".ogg", ".oga", ".opus"),
+    "audio/x-wav": _allowed(EvidenceKind.AUDIO, "a WAV recording", ".wav"),
+    "audio/amr": _allowed(EvidenceKind.AUDIO, "an AMR recording", ".amr"),
+    "application/pdf": _allowed(EvidenceKind.DOCUMENT, "a PDF", ".pdf"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _allowed(
+        EvidenceKind.DOCUMENT, "a Word document", ".docx"
+    ),
+    "application/msword": _allowed(EvidenceKind.DOCUMENT, "a Word document", ".doc"),
+}
+
+
+# Canonical extension for the stored copy, whatever the upload was called.
+STORED_EXTENSION = {
+    "image/jpeg": ".jpg",
+    "image/heic": ".heic",
+    "video/x-m4v": ".m4v",
+    "video/quicktime": ".mov",
+    "audio/mp4": ".m4a",
+    "audio/x-wav": ".wav",
+}
+
+
+# What the owner may call a file, given what its content is.
+KINDS_FOR: dict[str, set[str]] = {
+    EvidenceKind.PHOTO: {EvidenceKind.PHOTO, EvidenceKind.SCREENSHOT, EvidenceKind.DOCUMENT},
+    EvidenceKind.VIDEO: {EvidenceKind.VIDEO, EvidenceKind.SCREENSHOT},
+    EvidenceKind.AUDIO: {EvidenceKind.AUDIO},
+    EvidenceKind.DOCUMENT: {EvidenceKind.DOCUMENT, EvidenceKind.SCREENSHOT},
+}
+
+
+A_KIND = {
+    EvidenceKind.PHOTO: _("a photo"),
+    EvidenceKind.VIDEO: _("a video"),
+    EvidenceKind.AUDIO: _("audio"),
+    EvidenceKind.SCREENSHOT: _("a screenshot"),
+    EvidenceKind.DOCUMENT: _("a document"),
+}
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    mime_type: str
+    allowed: Allowed
+
+    @property
+    def extension(self) -> str:
+        return STORED_EXTENSION.get(self.mime_type) or sorted(self.allowed.extensions)[0]
+
+
+def _describe(guess: filetype.Type | None) -> str:
+    if guess is None:
+        return str(_("something that cannot be recognised"))
+    known = ALLOWED.get(guess.mime)
+    return known.label if known else guess.mime
+
+
+def evidence_check(upload: UploadedFile, *, field: str = "file") -> Sniffed:
+    """Raise a ValidationError (on `field`, the form's name for the upload) unless the upload
+    is a file Sightline keeps."""
+    limit = settings.EVIDENCE_MAX_BYTES
+    if not upload.size:
+        raise ValidationError({field: messages.FILE_EMPTY}, code="empty")
+    if upload.size > limit:
+        raise ValidationError(
+            {field: messages.FILE_TOO_LARGE % {"limit": filesizeformat(limit)}}, code="too_large"
+        )
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    guess = filetype.guess(head)
+    allowed = ALLOWED.get(guess.mime) if guess else None
+    if allowed is None:
+        raise ValidationError({field: messages.FILE_TYPE_NOT_ALLOWED}, code="type")
+    extension = os.path.splitext(upload.name or "")[1].lower()
+    if extension and extension not in allowed.extensions:
+        raise ValidationError(
+            {
+                field: messages.FILE_EXTENSION_LIES
+                % {"extension": extension, "actual": _describe(guess)}
+            },
+            code="extension",
+        )
+    if guess.mime.startswith("image/"):
+        _check_image(upload, field)
+    return Sniffed(mime_type=guess.mime, allowed=allowed)
+
+
+# Beyond this many pixels an image is a decompression bomb (a few kilobytes that decode to
+# gigabytes), whatever its file size: Pillow's own limit.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+
+
+class _RunsOut:
+    """Reads through to a file, noting when a read finds nothing left. Pillow pads a cut-off
+    image instead of failing once anything in the process (WeasyPrint does) has set
+    ImageFile.LOAD_TRUNCATED_IMAGES, so running out while decoding is how a cut is seen."""
+
+    def __init__(self, source: Any) -> None:
+        self.source, self.ran_out = source, False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.source.read(size)
+        if size != 0 and not data:
+            self.ran_out = True
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.source, name)
+
+
+def _check_image(upload: UploadedFile, field: str) -> None:
+    """Refuse an image too large to decode safely, or one that does not decode (cut short,
+    damaged): a photo that cannot be looked at is not kept as if it could."""
+    upload.seek(0)
+    watched = _RunsOut(upload)
+    try:
+        with Image.open(watched) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ValidationError({field: messages.IMAGE_TOO_LARGE}, code="too_many_pixels")
+            image.draft("RGB", (PREVIEW_PIXELS, PREVIEW_PIXELS))  # JPEG: decode small
+            watched.ran_out = False
+            image.load()
+            if watched.ran_out:
+                raise OSError("image file is truncated")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError({field: messages.IMAGE_TOO_LARGE}, code="too_many_pixels") from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, AttributeError):
+        raise ValidationError({field: messages.IMAGE_DAMAGED}, code="damaged") from None
+    finally:
+        upload.seek(0)
+
+
+def _exif_time(image: Image.Image, zone: ZoneInfo) -> datetime | None:
+    """The capture time the file claims. Anyone can edit EXIF, so callers mark it untrusted."""
+    try:
+        exif = image.getexif()
+        sub = exif.get_ifd(EXIF_IFD)
+        raw = sub.get(EXIF_DATETIME_ORIGINAL) or exif.get(TIFF_DATETIME)
+        if not raw:
+            return None
+        claimed = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+        offset = sub.get(EXIF_OFFSET_TIME_ORIGINAL)
+        if offset:
+            return datetime.strptime(
+                f"{claimed:%Y-%m-%d %H:%M:%S}{str(offset).strip()}", "%Y-%m-%d %H:%M:%S%z"
+            ).astimezone(UTC)
+        return claimed.replace(tzinfo=zone).astimezone(UTC)
+    except (ValueError, TypeError, KeyError, OSError):
+        return None
+
+
+def _preview(
+    upload: UploadedFile, folder: str, zone: ZoneInfo
+) -> tuple[Stored | None, datetime | None]:
+    """A re-encoded JPEG without any metadata, and the time the original claims. Made from the
+    upload itself, so the stored original is never decrypted for it."""
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            claimed = _exif_time(image, zone)
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail((PREVIEW_PIXELS, PREVIEW_PIXELS))
+            buffer = io.BytesIO()
+            # A fresh RGB image carries no EXIF, GPS or trailing bytes from the original.
+            upright.convert("RGB").save(buffer, format="JPEG", quality=82, optimize=True)
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        logger.info("no preview for an upload: %s", error)
+        return None, None
+    buffer.seek(0)
+    return filestore.save(f"{folder}/previews/{uuid.uuid4().hex}{STORED_SUFFIX}", buffer), claimed
+
+
+@dataclass
+class StoredFile:
+    """An accepted upload, already on storage (encrypted): the original with its wrapped key,
+    its hash, and any preview."""
+
+    name: str
+    key: str
+    preview: str
+    preview_key: str
+    original_name: str
+    mime_type: str
+    extension: str
+    kind: str
+    size: int
+    sha256: str
+    device_time: datetime | None
+
+    FIELDS = ("original_name", "mime_type", "extension", "kind", "size", "sha256", "device_time")
+
+    @classmethod
+    def of(cls, kept: KeptFile) -> "StoredFile":
+        """The stored file behind a kept one (to keep it again, elsewhere)."""
+        return cls(
+            name=kept.original.name,
+            key=kept.original_key,
+            preview=kept.preview.name,
+            preview_key=kept.preview_key,
+            **{name: getattr(kept, name) for name in cls.FIELDS},
+        )
+
+    def keep(self, kept: KeptFile) -> KeptFile:
+        """Fill in a new row's file fields from this stored file."""
+        for name in self.FIELDS:
+            setattr(kept, name, getattr(self, name))
+        kept.original.name, kept.original_key = self.name, self.key
+        kept.preview.name, kept.preview_key = self.preview, self.preview_key
+        return kept
+
+    def discard(self) -> None:
+        filestore.delete(self.name)
+        filestore.delete(self.preview)
+
+
+@contextmanager
+def stored_upload(
+    upload: UploadedFile, *, folder: str, zone: ZoneInfo, field: str = "file"
+) -> Iterator[StoredFile]:
+    """Check an upload, store it encrypted under a server-made name, hashing the very bytes
+    that were encrypted.
+
+    If the `with` block raises (its database rows did not commit), the stored files are
+    removed again, so a failed upload never leaves a file behind."""
+    sniffed = evidence_check(upload, field=field)
+    upload.seek(0)
+    original = filestore.save(f"{folder}/{uuid.uuid4().hex}{STORED_SUFFIX}", upload)
+    stored = StoredFile(
+        name=original.name,
+        key=original.key,
+        preview="",
+        preview_key="",
+        original_name=os.path.basename(upload.name or "")[:255],
+        mime_type=sniffed.mime_type,
+        extension=sniffed.extension,
+        kind=sniffed.allowed.kind,
+        size=original.size,
+        sha256=original.sha256,
+        device_time=None,
+    )
+    try:
+        if sniffed.mime_type.startswith("image/"):
+            preview, stored.device_time = _preview(upload, folder, zone)
+            if preview is not None:
+                stored.preview, stored.preview_key = preview.name, preview.key
+        yield stored
+    except BaseException:
+        stored.discard()
+        raise

@@ -1,0 +1,53 @@
+"""What the evidence API takes in and gives back."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from diary.models import (
+    Evidence,
+)
+from diary.models.choices import EvidenceKind
+
+
+class EvidenceInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="Photo, video, audio, screenshot or document.")
+    kind = serializers.ChoiceField(choices=EvidenceKind.choices, required=False)
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    entry = serializers.IntegerField(source="entry_id", read_only=True)
+    device_time_trusted = serializers.SerializerMethodField(
+        help_text="Always false: the time a file claims can be edited by anyone."
+    )
+    original_url = serializers.SerializerMethodField()
+    has_preview = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = (
+            "id",
+            "reference",
+            "entry",
+            "kind",
+            "original_name",
+            "mime_type",
+            "size",
+            "sha256",
+            "device_time",
+            "device_time_trusted",
+            "received_at",
+            "description",
+            "original_url",
+            "has_preview",
+        )
+
+    def get_device_time_trusted(self, evidence: Evidence) -> bool:
+        return False
+
+    def get_original_url(self, evidence: Evidence) -> str:
+        return reverse("api:evidence_original", args=[evidence.pk])
+
+    def get_has_preview(self, evidence: Evidence) -> bool:
+        return bool(evidence.preview)

@@ -1,0 +1,64 @@
+"""Adding files to entries, and sending them back: the original, or its preview."""
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from diary.evidence.forms import EvidenceForm
+from diary.evidence.selectors import evidence_get
+from diary.models import Evidence
+from diary.records.selectors import entry_get
+from diary.records.views import _attach
+from diary.web.downloads import stored_file_response
+from diary.web.forms import apply_errors
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def evidence_add(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = entry_get(actor=request.user, entry_id=entry_id)
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _attach(request, entry, form)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("File added."))
+            return redirect("diary:entry", entry_id=entry.pk)
+    return render(request, "diary/evidence_form.html", {"form": form, "entry": entry})
+
+
+def _file_response(evidence: Evidence, *, preview: bool) -> FileResponse:
+    if preview:
+        response = stored_file_response(evidence.preview_file, content_type="image/jpeg")
+    else:
+        response = stored_file_response(
+            evidence.original_file,
+            filename=evidence.download_name,
+            content_type=evidence.mime_type,
+            size=evidence.size,
+        )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@login_required
+def evidence_original(request: HttpRequest, evidence_id: int) -> FileResponse:
+    evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
+    return _file_response(evidence, preview=False)
+
+
+@require_GET
+@login_required
+def evidence_preview(request: HttpRequest, evidence_id: int) -> HttpResponse:
+    evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
+    if not evidence.preview:
+        return HttpResponse(status=404)
+    return _file_response(evidence, preview=True)

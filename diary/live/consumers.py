@@ -1,0 +1,108 @@
+"""The owner's live socket, /ws/diary/: entry and inbox events for their own diary only."""
+
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
+
+from diary.gate import diary_for
+from diary.live.events import diary_group, rendered
+from diary.safety.sessions import (
+    SEEN,
+    SESSION_ID,
+    STARTED,
+    absolute_limit,
+    idle_limit,
+    owner_session_group,
+)
+
+REFUSED = 4403
+
+
+@database_sync_to_async
+def _own_diary_id(user: Any) -> int | None:
+    try:
+        return diary_for(user).pk
+    except Http404:
+        return None
+
+
+class GroupConsumer(AsyncJsonWebsocketConsumer):
+    """A socket that, once let in, hears one group's events and nothing else."""
+
+    group: str | None = None
+
+    async def join(self, group: str) -> None:
+        self.group = group
+        await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Pages send nothing that matters; anything they send is ignored."""
+
+
+def _session_limits(session: Any) -> tuple[int | None, float]:
+    """Which owner session this socket belongs to, and when that session's idle or absolute
+    limit runs out if the owner makes no further request (as measured when the page opened)."""
+    if session is None or SESSION_ID not in session:
+        return None, 0.0
+    deadline = min(
+        session[SEEN] + idle_limit().total_seconds(),
+        session[STARTED] + absolute_limit().total_seconds(),
+    )
+    return session[SESSION_ID], deadline
+
+
+class DiaryConsumer(GroupConsumer):
+    session_group: str | None = None
+    deadline: float = 0.0
+
+    async def connect(self) -> None:
+        # The same gate as every page: the signed-in owner's own diary, or nothing.
+        diary_id = await _own_diary_id(self.scope.get("user"))
+        if diary_id is None:
+            await self.close(code=REFUSED)
+            return
+        session_id, self.deadline = await database_sync_to_async(_session_limits)(
+            self.scope.get("session")
+        )
+        if session_id is not None:
+            # Ending this session ("sign it out", "everywhere else") closes this socket.
+            self.session_group = owner_session_group(session_id)
+            await self.channel_layer.group_add(self.session_group, self.channel_name)
+        await self.join(diary_group(diary_id))
+
+    async def disconnect(self, code: int) -> None:
+        if self.session_group:
+            await self.channel_layer.group_discard(self.session_group, self.channel_name)
+        await super().disconnect(code)
+
+    async def _still_signed_in(self) -> bool:
+        """A page left open past its session's limit hears nothing more: the socket closes,
+        and the page's reload meets the sign-in page."""
+        if self.session_group and time.time() > self.deadline:
+            await self.close(code=REFUSED)
+            return False
+        return True
+
+    async def entry_changed(self, event: dict[str, Any]) -> None:
+        if await self._still_signed_in():
+            await self.send_json({"event": "entry", **_public(event)})
+
+    async def inbox_changed(self, event: dict[str, Any]) -> None:
+        if await self._still_signed_in():
+            event = await database_sync_to_async(rendered)(event)
+            await self.send_json({"event": "inbox", **_public(event)})
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        await self.close(code=REFUSED)
+
+
+def _public(event: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in event.items() if key != "type"}

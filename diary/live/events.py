@@ -1,0 +1,88 @@
+"""Live updates: what the owner's open pages hear about, published only once a write commits.
+
+Services call these; each registers an on-commit hook, so nobody hears of a write that rolled
+back. Events go to one group per diary, which only that owner's sockets join.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from diary.models import Diary, Entry
+
+
+def diary_group(diary_id: int) -> str:
+    return f"diary.{diary_id}"
+
+
+def send_now(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, event)
+
+
+Events = Iterable[tuple[str, dict[str, Any]]]
+
+
+def after_commit(build: Callable[[], Events]) -> None:
+    """Build events (group, event) once the current transaction commits, and send them.
+    Building late means they carry what was committed, rendered fresh."""
+
+    def send() -> None:
+        for group, event in build():
+            send_now(group, event)
+
+    transaction.on_commit(send)
+
+
+# What an owner's socket renders itself, by name: an event may name one of these (its
+# "render" key), and the socket that receives it fills in the rest before sending. Rendering
+# where the event is heard, not where the write happened, costs nothing when no owner page is
+# open, and keeps that work out of the request that holds the diary's lock queue moving (a
+# witness's submission; docs/performance.md). Other apps register theirs (diary never
+# imports them).
+Renderer = Callable[[dict[str, Any]], dict[str, Any]]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(name: str, render: Renderer) -> None:
+    RENDERERS[name] = render
+
+
+def rendered(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with what its renderer adds, and without the renderer's name."""
+    name = event.get("render")
+    if not name:
+        return event
+    return {
+        **{key: value for key, value in event.items() if key != "render"},
+        **RENDERERS[name](event),
+    }
+
+
+def render_for(diary: Diary, template: str, context: dict[str, Any]) -> str:
+    """Render a fragment as the owner's own page would: in their time zone."""
+    with timezone.override(diary.time_zone):
+        return render_to_string(template, context)
+
+
+def entry_changed(entry: Entry, change: str) -> None:
+    """An entry was recorded, amended, given a file, or withdrawn."""
+    diary_id, entry_id = entry.diary_id, entry.pk
+
+    def build() -> Events:
+        from diary.records.selectors import timeline_entry
+
+        html = ""
+        if change != "withdrawn":
+            fresh = timeline_entry(diary_id=diary_id, entry_id=entry_id)
+            html = render_for(fresh.diary, "diary/_entry_card.html", {"entry": fresh})
+        event = {"type": "entry.changed", "entry": entry_id, "change": change, "html": html}
+        return [(diary_group(diary_id), event)]
+
+    after_commit(build)

@@ -1,0 +1,51 @@
+"""The owner's diary: entries and their versions, evidence files, physical items, the ledger.
+
+Nothing here is edited in place once recorded. A change to an entry or an item adds a version;
+withdrawing adds a withdrawal. The only fields ever updated are the `current` pointers, which
+name the latest version so the timeline needs no subquery to find it.
+
+One module a concern; every model is imported here, so the app label, the migrations and
+`from diary.models import Entry` stay as they were.
+"""
+
+from diary.models.accounts import User, UserManager
+from diary.models.diaries import Diary, DiarySettingsChange, default_time_zone, validate_time_zone
+from diary.models.entries import Account, Entry, EntryVersion, EntryWithdrawal
+from diary.models.exports import Export
+from diary.models.files import Evidence, KeptFile
+from diary.models.idempotency import IdempotencyKey
+from diary.models.items import Item, ItemVersion
+from diary.models.ledger import LedgerRecord, record_body
+from diary.models.risk import RiskChecklist
+from diary.models.safety import AccessEvent, Notice, OwnerSession
+from diary.models.times import EARLIEST_YEAR, check_occurrence, check_times, json_value, json_values
+
+__all__ = [
+    "EARLIEST_YEAR",
+    "AccessEvent",
+    "Account",
+    "Diary",
+    "DiarySettingsChange",
+    "Entry",
+    "EntryVersion",
+    "EntryWithdrawal",
+    "Evidence",
+    "Export",
+    "IdempotencyKey",
+    "Item",
+    "ItemVersion",
+    "KeptFile",
+    "LedgerRecord",
+    "Notice",
+    "OwnerSession",
+    "RiskChecklist",
+    "User",
+    "UserManager",
+    "check_occurrence",
+    "check_times",
+    "default_time_zone",
+    "json_value",
+    "json_values",
+    "record_body",
+    "validate_time_zone",
+]

@@ -1,0 +1,99 @@
+"""Files kept byte for byte: the evidence on entries (and, in witnesses, what contacts send)."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from diary.core import filestore
+from diary.core.fields import EncryptedCharField, WrappedKeyField
+from diary.core.hashing import iso
+from diary.models.choices import EvidenceKind
+from diary.models.diaries import Diary
+from diary.models.entries import Entry
+
+
+class KeptFile(models.Model):
+    """A file kept byte-exact under a server-made name, with the SHA-256 taken on arrival and an
+    optional metadata-free preview. Diary evidence and witnesses' files both are one."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=EvidenceKind.choices)
+    original = models.FileField(max_length=200)
+    original_key = WrappedKeyField()
+    original_name = EncryptedCharField(max_length=255)
+    mime_type = models.CharField(max_length=100)
+    extension = models.CharField(max_length=10)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    preview = models.FileField(max_length=200, blank=True)
+    preview_key = WrappedKeyField()
+    # What the file itself claims (EXIF). Anyone can set it, so it is never trusted.
+    device_time = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def original_file(self) -> filestore.Ref:
+        return filestore.Ref(self.original.name, self.original_key)
+
+    @property
+    def preview_file(self) -> filestore.Ref:
+        return filestore.Ref(self.preview.name, self.preview_key)
+
+    @property
+    def ledger_file(self) -> filestore.Ref:
+        """The stored bytes verify_ledger re-hashes against `sha256`."""
+        return self.original_file
+
+    def file_content(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "original_name": self.original_name,
+            "mime_type": self.mime_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "device_time": iso(self.device_time) if self.device_time else None,
+            "received_at": iso(self.received_at),
+        }
+
+
+class Evidence(KeptFile):
+    """One original file on an entry, with the hash taken the moment it arrived."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="evidence")
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="evidence")
+    number = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    description = EncryptedCharField(_("description"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.UniqueConstraint(fields=["diary", "number"], name="evidence_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"evidence {self.reference}"
+
+    @property
+    def reference(self) -> str:
+        return f"E{self.number:03d}"
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.reference}{self.extension}"
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "evidence": self.reference,
+            "entry": self.entry_id,
+            **self.file_content(),
+            "uploaded_by": self.uploaded_by_id,
+            "description": self.description,
+        }

@@ -1,0 +1,181 @@
+"""Every write to a diary. Each runs in one transaction with its ledger record."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from diary import messages
+from diary.ledger.services import (
+    DIARY_CREATE,
+    DIARY_SETTINGS,
+    ENTRY_AMEND,
+    ENTRY_CREATE,
+    ENTRY_WITHDRAW,
+    ITEM_AMEND,
+    ITEM_CREATE,
+    ledger_append,
+    lock_diary,
+)
+from diary.live.events import entry_changed
+from diary.models import (
+    Diary,
+    DiarySettingsChange,
+    Entry,
+    EntryVersion,
+    EntryWithdrawal,
+    Item,
+    ItemVersion,
+    User,
+)
+
+
+def _next_number(queryset: Any) -> int:
+    return (queryset.aggregate(top=Max("number"))["top"] or 0) + 1
+
+
+def _only(content: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    unknown = set(content) - set(allowed)
+    if unknown:
+        raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
+    return dict(content)
+
+
+@transaction.atomic
+def diary_create(*, owner: User, time_zone: str | None = None) -> Diary:
+    diary = Diary(owner=owner)
+    if time_zone:
+        diary.time_zone = time_zone
+    diary.full_clean(exclude=["owner"])
+    diary.save()
+    ledger_append(diary=diary, kind=DIARY_CREATE, obj=diary, actor=owner)
+    return diary
+
+
+@transaction.atomic
+def diary_settings_change(*, diary: Diary, actor: User, title: str, time_zone: str) -> Diary:
+    change = DiarySettingsChange(diary=diary, title=title, time_zone=time_zone, changed_by=actor)
+    change.full_clean()
+    change.save()
+    diary.title, diary.time_zone = title, time_zone
+    diary.save(update_fields=["title", "time_zone"])
+    ledger_append(diary=diary, kind=DIARY_SETTINGS, obj=change, actor=actor)
+    return diary
+
+
+def _new_version(
+    entry: Entry, number: int, actor: User | None, content: Mapping[str, Any]
+) -> EntryVersion:
+    version = EntryVersion(
+        entry=entry,
+        number=number,
+        recorded_by=actor,
+        **_only(content, EntryVersion.CONTENT_FIELDS),
+    )
+    version.full_clean(exclude=["entry"], validate_constraints=False)
+    return version
+
+
+@transaction.atomic
+def entry_create(
+    *,
+    diary: Diary,
+    actor: User | None,
+    content: Mapping[str, Any],
+    source: str = Entry.Source.OWNER,
+    reported_by: str = "",
+    origin: str = "",
+    received_at: datetime | None = None,
+    ledger_actor: str | None = None,
+) -> Entry:
+    """Record a new incident: the entry and its first version. An entry taken from elsewhere
+    (a witness's submission) keeps the time the server first received it there."""
+    lock_diary(diary)
+    entry = Entry(diary=diary, source=source, reported_by=reported_by, origin=origin)
+    if received_at is not None:
+        entry.received_at = received_at
+    version = _new_version(entry, 1, actor, content)  # validate before writing anything
+    entry.number = _next_number(Entry.objects.filter(diary=diary))
+    entry.save()
+    version.entry = entry
+    version.save()
+    entry.current = version
+    entry.save(update_fields=["current"])
+    ledger_append(diary=diary, kind=ENTRY_CREATE, obj=version, actor=ledger_actor or actor)
+    entry_changed(entry, "recorded")
+    return entry
+
+
+@transaction.atomic
+def entry_amend(*, entry: Entry, actor: User, content: Mapping[str, Any]) -> EntryVersion:
+    """Add a version. Earlier versions stay exactly as they were."""
+    lock_diary(entry.diary)
+    if EntryWithdrawal.objects.filter(entry=entry).exists():
+        raise ValidationError(messages.ENTRY_WITHDRAWN_NO_CHANGES, code="withdrawn")
+    number = _next_number(EntryVersion.objects.filter(entry=entry))
+    version = _new_version(entry, number, actor, content)
+    version.save()
+    entry.current = version
+    entry.save(update_fields=["current"])
+    ledger_append(diary=entry.diary, kind=ENTRY_AMEND, obj=version, actor=actor)
+    entry_changed(entry, "amended")
+    return version
+
+
+@transaction.atomic
+def entry_withdraw(*, entry: Entry, actor: User, reason: str) -> EntryWithdrawal:
+    """Hide an entry from the timeline, keeping it and saying who, when and why."""
+    lock_diary(entry.diary)
+    if EntryWithdrawal.objects.filter(entry=entry).exists():
+        raise ValidationError(messages.ALREADY_WITHDRAWN, code="withdrawn")
+    withdrawal = EntryWithdrawal(entry=entry, reason=reason.strip(), withdrawn_by=actor)
+    withdrawal.full_clean(exclude=["entry"])
+    withdrawal.save()
+    ledger_append(diary=entry.diary, kind=ENTRY_WITHDRAW, obj=withdrawal, actor=actor)
+    entry_changed(entry, "withdrawn")
+    return withdrawal
+
+
+def _new_item_version(
+    item: Item, number: int, actor: User, content: Mapping[str, Any]
+) -> ItemVersion:
+    version = ItemVersion(
+        item=item, number=number, recorded_by=actor, **_only(content, ItemVersion.CONTENT_FIELDS)
+    )
+    version.full_clean(exclude=["item"], validate_constraints=False)
+    linked = version.entry
+    if linked is not None and linked.diary_id != item.diary_id:
+        raise ValidationError({"entry": messages.UNKNOWN_CHOICE})
+    return version
+
+
+@transaction.atomic
+def item_create(*, diary: Diary, actor: User, content: Mapping[str, Any]) -> Item:
+    """Register a physical item: a "gift", a letter, a package, damaged property."""
+    lock_diary(diary)
+    item = Item(diary=diary)
+    version = _new_item_version(item, 1, actor, content)
+    item.number = _next_number(Item.objects.filter(diary=diary))
+    item.save()
+    version.item = item
+    version.save()
+    item.current = version
+    item.save(update_fields=["current"])
+    ledger_append(diary=diary, kind=ITEM_CREATE, obj=version, actor=actor)
+    return item
+
+
+@transaction.atomic
+def item_amend(*, item: Item, actor: User, content: Mapping[str, Any]) -> ItemVersion:
+    """Add a version of an item, for instance when it is handed to the police."""
+    lock_diary(item.diary)
+    number = _next_number(ItemVersion.objects.filter(item=item))
+    version = _new_item_version(item, number, actor, content)
+    version.save()
+    item.current = version
+    item.save(update_fields=["current"])
+    ledger_append(diary=item.diary, kind=ITEM_AMEND, obj=version, actor=actor)
+    return item.current

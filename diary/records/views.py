@@ -1,0 +1,269 @@
+"""The owner's timeline, entries, items register, settings and patterns pages. Thin: read
+through selectors, write through services, render.
+"""
+
+from typing import Any
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from diary.evidence.forms import EvidenceForm
+from diary.evidence.services import evidence_attach
+from diary.gate import diary_for
+from diary.ledger.services import actor_label
+from diary.records import services
+from diary.records.forms import (
+    EntryFilterForm,
+    EntryForm,
+    ItemForm,
+    QuickCaptureForm,
+    SettingsForm,
+    WithdrawForm,
+)
+from diary.records.patterns import patterns_for
+from diary.records.selectors import entry_get, entry_list, entry_list_withdrawn, item_get, item_list
+from diary.web.forms import KeyedForm, apply_errors, ask_for_files_again
+from diary.web.idempotency import KeyReused, Replayed, idempotency_of, idempotent
+
+PAGE_SIZE = 25
+
+
+def _page(request: HttpRequest, queryset: Any) -> Any:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@require_GET
+@login_required
+def timeline(request: HttpRequest) -> HttpResponse:
+    diary_for(request.user)
+    form = EntryFilterForm(request.GET or None)
+    filters = form.filters() if form.is_bound and form.is_valid() else None
+    entries = entry_list(actor=request.user, filters=filters)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "diary/timeline.html",
+        {"form": form, "page": _page(request, entries), "query": query.urlencode()},
+    )
+
+
+@require_GET
+@login_required
+def withdrawn(request: HttpRequest) -> HttpResponse:
+    entries = entry_list_withdrawn(actor=request.user)
+    return render(request, "diary/withdrawn.html", {"page": _page(request, entries)})
+
+
+def _attach(request: HttpRequest, entry: Any, form: Any) -> None:
+    upload = form.cleaned_data.get("file")
+    if upload:
+        evidence_attach(
+            entry=entry,
+            actor=request.user,
+            upload=upload,
+            kind=form.cleaned_data.get("kind") or "",
+            description=form.cleaned_data.get("description") or "",
+        )
+
+
+def _record(request: HttpRequest, form: Any) -> str | None:
+    """Create the entry and its file together: if the file is refused, nothing is kept.
+    Returns where to go next (the entry), or None with the form's errors set. The form's key
+    makes a second send of it lead to the same entry, recording nothing again."""
+    diary = diary_for(request.user)
+    idempotency = idempotency_of(
+        form.key_sent,
+        actor=actor_label(request.user),
+        scope="page.entry",
+        data=request.POST,
+        files=request.FILES,
+    )
+    try:
+        with idempotent(idempotency, diary=diary) as answer, transaction.atomic():
+            entry = services.entry_create(diary=diary, actor=request.user, content=form.content())
+            _attach(request, entry, form)
+            answer.set(302, {"location": reverse("diary:entry", args=[entry.pk])})
+    except Replayed as replay:
+        return replay.body["location"]
+    except KeyReused:
+        form.sent_before_differently()
+        return None
+    except ValidationError as error:
+        apply_errors(form, error)
+        return None
+    flash.success(request, _("Saved. It is in your timeline."))
+    return answer.body["location"]
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def capture(request: HttpRequest) -> HttpResponse:
+    diary_for(request.user)
+    form = QuickCaptureForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        location = _record(request, form)
+        if location is not None:
+            return redirect(location)
+    ask_for_files_again(form, request)
+    return render(request, "diary/capture.html", {"form": form}, status=form.status)
+
+
+class EntryWithFileForm(KeyedForm, EntryForm):
+    file = QuickCaptureForm.base_fields["file"]
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def entry_new(request: HttpRequest) -> HttpResponse:
+    diary_for(request.user)
+    form = EntryWithFileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        location = _record(request, form)
+        if location is not None:
+            return redirect(location)
+    ask_for_files_again(form, request)
+    return render(
+        request, "diary/entry_form.html", {"form": form, "entry": None}, status=form.status
+    )
+
+
+@require_GET
+@login_required
+def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = entry_get(actor=request.user, entry_id=entry_id)
+    return render(
+        request,
+        "diary/entry.html",
+        {
+            "entry": entry,
+            "versions": list(entry.versions.all()),
+            "evidence_form": EvidenceForm(),
+            "withdraw_form": WithdrawForm(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def entry_amend(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = entry_get(actor=request.user, entry_id=entry_id)
+    if entry.is_withdrawn:
+        flash.info(request, _("This entry has been withdrawn, so it cannot be changed."))
+        return redirect("diary:entry", entry_id=entry.pk)
+    form = EntryForm(request.POST or None, instance=entry.current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_amend(entry=entry, actor=request.user, content=form.content())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("Saved as a new version. The earlier one is kept."))
+            return redirect("diary:entry", entry_id=entry.pk)
+    return render(request, "diary/entry_form.html", {"form": form, "entry": entry})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def entry_withdraw(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = entry_get(actor=request.user, entry_id=entry_id)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_withdraw(
+                entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("Withdrawn. It is kept under “Withdrawn”."))
+            return redirect("diary:timeline")
+    return render(request, "diary/withdraw.html", {"form": form, "entry": entry})
+
+
+@require_GET
+@login_required
+def items(request: HttpRequest) -> HttpResponse:
+    found = item_list(actor=request.user)
+    return render(request, "diary/items.html", {"page": _page(request, found)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_new(request: HttpRequest) -> HttpResponse:
+    diary = diary_for(request.user)
+    initial = {}
+    if request.method == "GET" and request.GET.get("entry", "").isdigit():
+        initial["entry"] = request.GET["entry"]
+    form = ItemForm(request.POST or None, diary=diary, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.item_create(diary=diary, actor=request.user, content=form.content())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("Item added to the register."))
+            return redirect("diary:item", item_id=item.pk)
+    return render(request, "diary/item_form.html", {"form": form, "item": None})
+
+
+@require_GET
+@login_required
+def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = item_get(actor=request.user, item_id=item_id)
+    return render(request, "diary/item.html", {"item": item, "versions": list(item.versions.all())})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_amend(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = item_get(actor=request.user, item_id=item_id)
+    form = ItemForm(request.POST or None, diary=item.diary, instance=item.current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.item_amend(item=item, actor=request.user, content=form.content())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("Saved as a new version. The earlier one is kept."))
+            return redirect("diary:item", item_id=item.pk)
+    return render(request, "diary/item_form.html", {"form": form, "item": item})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def diary_settings(request: HttpRequest) -> HttpResponse:
+    diary = diary_for(request.user)
+    form = SettingsForm(
+        request.POST or None, initial={"title": diary.title, "time_zone": diary.time_zone}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.diary_settings_change(diary=diary, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash.success(request, _("Settings saved."))
+            return redirect("diary:settings")
+    return render(
+        request,
+        "diary/settings.html",
+        {"form": form, "diary": diary, "has_two_factor": is_mfa_enabled(request.user)},
+    )
+
+
+@require_GET
+@login_required
+def patterns(request: HttpRequest) -> HttpResponse:
+    diary = diary_for(request.user)
+    return render(request, "diary/patterns.html", patterns_for(diary, timezone.now()))

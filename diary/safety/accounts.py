@@ -1,0 +1,117 @@
+"""Owner accounts: sign-up makes the one diary; where sign-in leads; lockout; allauth's hooks."""
+
+import zoneinfo
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import SignupForm
+from allauth.account.internal.flows.reauthentication import did_recently_reauthenticate
+from allauth.core.exceptions import ReauthenticationRequired
+from allauth.mfa.adapter import DefaultMFAAdapter
+from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from diary.models import Notice
+from diary.records.services import diary_create
+from diary.safety.selectors import notice_seen
+from diary.web.client import client_ip
+
+
+def user_display(user: Any) -> str:
+    return user.email
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    names = sorted(
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix", "right"))
+    )
+    return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
+
+
+class OwnerSignupForm(SignupForm):
+    time_zone = forms.ChoiceField(
+        label=_("Your time zone"),
+        help_text=_("Times in your notes are shown in this zone. You can change it later."),
+        choices=time_zone_choices,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].initial = settings.OWNER_DEFAULT_TIME_ZONE
+
+
+class OwnerAccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        with transaction.atomic():
+            user = super().save_user(request, user, form, commit=commit)
+            if commit:
+                zone = form.cleaned_data.get("time_zone") or settings.OWNER_DEFAULT_TIME_ZONE
+                diary_create(owner=user, time_zone=zone)
+        return user
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # One rule for the client's address everywhere: rate limits, lockout, the access log.
+        return client_ip(request) or "0.0.0.0"  # noqa: S104 (an address, not a bind)
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        return reverse("diary:welcome")
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        if not notice_seen(user=request.user, kind=Notice.Kind.WELCOME):
+            return reverse("diary:welcome")
+        return super().get_login_redirect_url(request)
+
+    def get_reauthentication_methods(self, user: Any) -> list[dict]:
+        """With two-step sign-in on, confirming it is you takes the second step: someone at an
+        open session who knows the password cannot turn it off or end the owner's sessions."""
+        methods = super().get_reauthentication_methods(user)
+        second_steps = [m for m in methods if m["id"] != "reauthenticate"]
+        return second_steps or methods
+
+
+class OwnerMFAAdapter(DefaultMFAAdapter):
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        # The name a passkey prompt shows: neutral, like the authenticator app's.
+        entity = super().get_public_key_credential_rp_entity()
+        return {**entity, "name": settings.MFA_TOTP_ISSUER}
+
+
+def signin_address(request: Any, credentials: dict[str, Any] | None) -> str:
+    """The address a sign-in was tried for, as django-axes counts it (with the IP)."""
+    credentials = credentials or {}
+    value = credentials.get("email") or credentials.get("username") or ""
+    if not value and request is not None and hasattr(request, "POST"):
+        value = request.POST.get("login", "")
+    return str(value).strip().lower()
+
+
+def locked_out(
+    request: HttpRequest, original_response: Any = None, credentials: Any = None
+) -> HttpResponse:
+    """Too many failed sign-ins for this address from this connection. Says nothing of
+    whether the address has an account; the owner elsewhere is not affected."""
+    return render(
+        request,
+        "account/locked_out.html",
+        {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
+        status=429,
+    )
+
+
+def recently_confirmed(request: HttpRequest) -> bool:
+    """allauth's own test of "confirmed it is you in the last few minutes"."""
+    return did_recently_reauthenticate(request)
+
+
+def confirm_first(request: HttpRequest) -> None:
+    """For a page: unless confirmed recently, go and confirm, then come back (allauth resumes
+    the request, a POST included)."""
+    if not recently_confirmed(request):
+        raise ReauthenticationRequired()

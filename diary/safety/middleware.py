@@ -1,0 +1,68 @@
+"""Middleware that holds a session to its limits, and asks to confirm before a password change."""
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from allauth.account.adapter import get_adapter as get_account_adapter
+from django.contrib import messages as flash
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from diary import messages
+from diary.models import OwnerSession
+from diary.safety.accounts import recently_confirmed
+from diary.safety.services import session_check, session_follow_key
+from diary.safety.signals import SIGN_OUT_HOW
+
+SIGNED_OUT_BECAUSE = {
+    OwnerSession.Ended.IDLE: messages.SIGNED_OUT_IDLE,
+    OwnerSession.Ended.TOO_LONG: messages.SIGNED_OUT_TOO_LONG,
+    OwnerSession.Ended.ENDED: messages.SIGNED_OUT_ENDED,
+}
+
+
+class OwnerSessionMiddleware:
+    """Every signed-in request: sign out a session that is idle, too old or was ended, and
+    keep its last seen (at most once a minute). An ended session's cookie already signs nobody
+    in, since ending deletes the session; this is the second lock on the same door."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            reason = session_check(request)
+            if reason:
+                setattr(request, SIGN_OUT_HOW, reason)
+                logout(request)
+                flash.info(request, SIGNED_OUT_BECAUSE[reason])
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            session_follow_key(request)
+        return response
+
+
+class ConfirmBeforePasswordChangeMiddleware:
+    """allauth asks for the current password to change it, and nothing more; here the page
+    itself needs a fresh confirmation (with two-step sign-in on, the second step), so someone
+    at an open session who knows the password cannot lock the owner out. Asked before the
+    form is shown, so no password is ever parked in the session while confirming."""
+
+    URL_NAMES = frozenset({"account_change_password", "account_set_password"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> Any:
+        match = request.resolver_match
+        if match is None or match.url_name not in self.URL_NAMES:
+            return None
+        if not request.user.is_authenticated or recently_confirmed(request):
+            return None
+        methods = get_account_adapter(request).get_reauthentication_methods(request.user)
+        target = f"{methods[0]['url']}?{urlencode({'next': request.path})}"
+        return HttpResponseRedirect(target)

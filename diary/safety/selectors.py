@@ -1,0 +1,55 @@
+"""Reads about account safety. Each takes the owner and answers 404 for anyone else's."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from diary.models import AccessEvent, Notice, OwnerSession
+from diary.safety.sessions import QUICK_EXIT_SEEN, SEEN_EVERY, absolute_limit, idle_limit
+
+
+def access_log(*, actor: Any) -> QuerySet[AccessEvent]:
+    if not getattr(actor, "is_authenticated", False):
+        raise Http404
+    return AccessEvent.objects.filter(user_id=actor.pk).order_by("-at", "-id")
+
+
+def open_sessions(*, actor: Any) -> QuerySet[OwnerSession]:
+    """The owner's sessions still signed in: not ended, and neither idle nor too old to be
+    let in again (those end at their next request)."""
+    if not getattr(actor, "is_authenticated", False):
+        raise Http404
+    now = timezone.now()
+    return OwnerSession.objects.filter(
+        user_id=actor.pk,
+        ended_at__isnull=True,
+        last_seen__gt=now - idle_limit() - SEEN_EVERY,
+        first_seen__gt=now - absolute_limit(),
+    ).order_by("-last_seen", "-id")
+
+
+def open_session_get(*, actor: Any, session_id: int) -> OwnerSession:
+    try:
+        return open_sessions(actor=actor).get(pk=session_id)
+    except OwnerSession.DoesNotExist:
+        raise Http404 from None
+
+
+# Notes shown once
+def notice_seen(*, user: Any, kind: str) -> bool:
+    return Notice.objects.filter(user_id=user.pk, kind=kind).exists()
+
+
+def quick_exit_note_due(request: HttpRequest) -> bool:
+    """Whether to show what the quick exit cannot do: to an owner until they have read it
+    (remembered with the account, copied into the session at sign-in), to a contact until
+    their browser has (remembered in a cookie)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return not request.session.get(QUICK_EXIT_SEEN, True)
+    if getattr(request, "witness", None) is not None:
+        return settings.QUICK_EXIT_NOTE_COOKIE not in request.COOKIES
+    return False

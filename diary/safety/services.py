@@ -1,0 +1,235 @@
+"""Every write about account safety: the access log, sessions starting and ending, notes seen.
+
+Each is keyword-only and atomic, like every service.
+"""
+
+from datetime import UTC, datetime
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from diary.live.events import send_now
+from diary.models import AccessEvent, Notice, OwnerSession, User
+from diary.safety.selectors import notice_seen
+from diary.safety.sessions import (
+    QUICK_EXIT_SEEN,
+    SEEN,
+    SEEN_EVERY,
+    SESSION_ID,
+    SESSION_KEY,
+    STARTED,
+    _timestamp,
+    absolute_limit,
+    current_session_id,
+    idle_limit,
+    owner_session_group,
+)
+from diary.web.client import browser_of, client_ip
+
+
+# The access log
+def access_event_record(
+    *,
+    user_id: int,
+    kind: str,
+    request: Any = None,
+    session: OwnerSession | None = None,
+    browser: str = "",
+    detail: str = "",
+) -> AccessEvent:
+    session_id = session.pk if session is not None else None
+    if session_id is None and request is not None and hasattr(request, "session"):
+        session_id = request.session.get(SESSION_ID)
+    return AccessEvent.objects.create(
+        user_id=user_id,
+        kind=kind,
+        browser=browser or browser_of(request),
+        ip=client_ip(request),
+        session_id=session_id,
+        detail=detail[:200],
+    )
+
+
+def export_recorded(*, request: HttpRequest, export: Any, downloaded: bool = False) -> None:
+    kind = AccessEvent.Kind.EXPORT_DOWNLOAD if downloaded else AccessEvent.Kind.EXPORT
+    access_event_record(
+        user_id=request.user.pk, kind=kind, request=request, detail=f"#{export.number}"
+    )
+
+
+@transaction.atomic
+def session_start(*, request: HttpRequest, user: User, signed_in: bool = True) -> OwnerSession:
+    """A browser has just signed in: note it, and remember in its session which one it is."""
+    session = request.session
+    if not session.session_key:
+        session.save()
+    now = timezone.now()
+    # Signing in again in a session that is still signed in (Django keeps its key then).
+    same = OwnerSession.objects.filter(session_key=session.session_key).first()
+    if same is not None and same.ended_at is None and same.user_id == user.pk:
+        _remember(session, same, now, user)
+        if signed_in:
+            access_event_record(
+                user_id=user.pk, kind=AccessEvent.Kind.SIGN_IN, request=request, session=same
+            )
+        return same
+    if same is not None:
+        session.cycle_key()
+    fields = {"user": user, "browser": browser_of(request), "ip": client_ip(request)}
+    fields.update(first_seen=now, last_seen=now)
+    # Two first requests of a session adopted from before sessions were tracked can arrive at
+    # once (a page and its API calls): the second finds the row the first made, not a 500.
+    owner_session, made = OwnerSession.objects.get_or_create(
+        session_key=session.session_key, defaults=fields
+    )
+    if not made and (owner_session.user_id != user.pk or owner_session.ended_at is not None):
+        session.cycle_key()
+        owner_session = OwnerSession.objects.create(session_key=session.session_key, **fields)
+    _remember(session, owner_session, now, user)
+    if signed_in:
+        access_event_record(
+            user_id=user.pk, kind=AccessEvent.Kind.SIGN_IN, request=request, session=owner_session
+        )
+    return owner_session
+
+
+def _remember(session: Any, owner_session: OwnerSession, now: datetime, user: User) -> None:
+    session[SESSION_ID] = owner_session.pk
+    session[SESSION_KEY] = session.session_key
+    session[STARTED] = session[SEEN] = _timestamp(now)
+    # Read once here, so no page has to ask the database whether to show the note.
+    session[QUICK_EXIT_SEEN] = notice_seen(user=user, kind=Notice.Kind.QUICK_EXIT)
+
+
+def session_check(request: HttpRequest) -> str:
+    """For a signed-in request: the reason it must be signed out now ("" if none), keeping
+    last seen up to date on the way (at most once a minute)."""
+    session = request.session
+    if SESSION_ID not in session:
+        # Signed in before sessions were tracked: track it from now on.
+        session_start(request=request, user=request.user, signed_in=False)  # type: ignore[arg-type]
+        return ""
+    now = timezone.now()
+    started = datetime.fromtimestamp(session[STARTED], tz=UTC)
+    seen = datetime.fromtimestamp(session[SEEN], tz=UTC)
+    if now - started > absolute_limit():
+        return OwnerSession.Ended.TOO_LONG
+    if now - seen > idle_limit():
+        return OwnerSession.Ended.IDLE
+    if now - seen >= SEEN_EVERY:
+        still_open = OwnerSession.objects.filter(
+            pk=session[SESSION_ID], ended_at__isnull=True
+        ).update(last_seen=now)
+        if not still_open:
+            return OwnerSession.Ended.ENDED
+        session[SEEN] = _timestamp(now)
+    return ""
+
+
+def session_follow_key(request: HttpRequest) -> None:
+    """Django gives a session a new key when the password changes; keep the row pointing at
+    the live key, so ending this session still ends it."""
+    session = request.session
+    if SESSION_ID in session and session.session_key != session.get(SESSION_KEY):
+        OwnerSession.objects.filter(pk=session[SESSION_ID]).update(session_key=session.session_key)
+        session[SESSION_KEY] = session.session_key
+
+
+def _delete_stored_sessions(keys: list[str]) -> None:
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if hasattr(store, "get_model_class"):
+        store.get_model_class().objects.filter(session_key__in=keys).delete()
+    else:
+        for key in keys:
+            store().delete(key)
+
+
+def _end(sessions: QuerySet[OwnerSession], how: str) -> list[OwnerSession]:
+    """End the open sessions among `sessions`: mark them, delete Django's sessions behind them
+    (so their cookies sign nobody in), and close their open sockets once this commits."""
+    ending = list(sessions.filter(ended_at__isnull=True).select_for_update())
+    if not ending:
+        return []
+    now = timezone.now()
+    OwnerSession.objects.filter(pk__in=[s.pk for s in ending]).update(ended_at=now, ended_how=how)
+    _delete_stored_sessions([s.session_key for s in ending])
+    ids = [s.pk for s in ending]
+
+    def close_sockets() -> None:
+        for session_id in ids:
+            send_now(owner_session_group(session_id), {"type": "session.ended"})
+
+    transaction.on_commit(close_sockets)
+    for session in ending:
+        session.ended_at, session.ended_how = now, how
+    return ending
+
+
+@transaction.atomic
+def session_end(*, request: HttpRequest, session: OwnerSession) -> None:
+    """The owner ends one session. Ending the one in use is signing out."""
+    if session.pk == current_session_id(request):
+        logout(request)
+        return
+    if _end(OwnerSession.objects.filter(pk=session.pk), OwnerSession.Ended.ENDED):
+        access_event_record(
+            user_id=session.user_id,
+            kind=AccessEvent.Kind.SESSION_ENDED,
+            request=request,
+            session=session,
+            detail=session.browser,
+        )
+
+
+@transaction.atomic
+def sessions_end_others(*, request: HttpRequest, actor: User) -> int:
+    others = OwnerSession.objects.filter(user_id=actor.pk).exclude(pk=current_session_id(request))
+    ended = _end(others, OwnerSession.Ended.ENDED_ALL)
+    access_event_record(
+        user_id=actor.pk,
+        kind=AccessEvent.Kind.SESSIONS_ENDED,
+        request=request,
+        detail=str(len(ended)),
+    )
+    return len(ended)
+
+
+@transaction.atomic
+def session_signed_out(*, request: HttpRequest, user: Any, how: str) -> None:
+    """This request's own session ends (sign-out, or a time limit reached)."""
+    session_id = current_session_id(request) if hasattr(request, "session") else None
+    if session_id is None or user is None:
+        return
+    ended = _end(OwnerSession.objects.filter(pk=session_id, user_id=user.pk), how)
+    if ended:
+        signed_out = how == OwnerSession.Ended.SIGNED_OUT
+        access_event_record(
+            user_id=user.pk,
+            kind=AccessEvent.Kind.SIGN_OUT if signed_out else AccessEvent.Kind.TIMED_OUT,
+            request=request,
+            session=ended[0],
+            detail="" if signed_out else str(OwnerSession.Ended(how).label),
+        )
+
+
+@transaction.atomic
+def sessions_end_after_password(*, request: HttpRequest, user: Any) -> None:
+    """Django signs every other session out when the password changes; say so in the list."""
+    others = OwnerSession.objects.filter(user_id=user.pk)
+    if hasattr(request, "session") and current_session_id(request):
+        others = others.exclude(pk=current_session_id(request))
+    _end(others, OwnerSession.Ended.ENDED_ALL)
+
+
+def notice_dismiss(*, user: Any, kind: str) -> None:
+    try:
+        with transaction.atomic():
+            Notice.objects.create(user_id=user.pk, kind=kind)
+    except IntegrityError:
+        pass  # already seen, perhaps in another tab

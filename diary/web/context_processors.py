@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from diary.safety.selectors import quick_exit_note_due
+
+
+def sightline(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "QUICK_EXIT_URL": settings.QUICK_EXIT_URL,
+        "diary_title": getattr(request, "diary_title", ""),
+        # Looked up only if a page shows it (once per session for an owner).
+        "quick_exit_note": SimpleLazyObject(lambda: quick_exit_note_due(request)),
+    }
