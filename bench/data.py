@@ -194,8 +194,15 @@ def fill_diary(
 
     from diary.evidence.services import evidence_attach
     from diary.records import services
-    from witnesses import services as witness_services
     from witnesses.models import Sharing
+    from witnesses.services.brief import brief_update
+    from witnesses.services.links import device_open, witness_invite
+    from witnesses.services.sharing import entry_share
+    from witnesses.services.submissions import (
+        submission_accept,
+        submission_create,
+        submission_keep_aside,
+    )
 
     started = time.perf_counter()
     owner = make_owner(f"{name}@bench.example")
@@ -251,7 +258,7 @@ def fill_diary(
             evidence_attach(entry=entry, actor=owner, upload=upload)
     _progress(f"{name}: versions, items and {photos + videos} files done")
 
-    witness_services.brief_update(
+    brief_update(
         diary=diary,
         actor=owner,
         content={
@@ -264,20 +271,20 @@ def fill_diary(
     keys = []
     sharing = (Sharing.ALL, Sharing.MARKED, Sharing.BRIEF)
     for n in range(WITNESSES):
-        _witness, token = witness_services.witness_invite(
+        _witness, token = witness_invite(
             diary=diary,
             actor=owner,
             name=WITNESS_NAMES[n],
             relationship=RELATIONSHIPS[n % len(RELATIONSHIPS)],
             sharing=sharing[0] if n == 0 else rng.choice(sharing),
         )
-        device, key = witness_services.device_open(token=token, user_agent=PHONE)
+        device, key = device_open(token=token, user_agent=PHONE)
         keys.append(key)
         for m in range(SUBMISSIONS_PER_WITNESS):
             uploads = []
             if m == 0:
                 uploads = [_upload("photo.jpg", photo_bytes[n % len(photo_bytes)], "image/jpeg")]
-            submission = witness_services.submission_create(
+            submission = submission_create(
                 device=device,
                 content={
                     "kind": rng.choice(SUBMISSION_KINDS),
@@ -290,13 +297,11 @@ def fill_diary(
             )
             outcome = rng.random()
             if outcome < 0.3:
-                witness_services.submission_accept(submission=submission, actor=owner)
+                submission_accept(submission=submission, actor=owner)
             elif outcome < 0.4:
-                witness_services.submission_keep_aside(
-                    submission=submission, actor=owner, reason="Not about him."
-                )
+                submission_keep_aside(submission=submission, actor=owner, reason="Not about him.")
     for entry in rng.sample(standing, k=entries // 20):
-        witness_services.entry_share(entry=entry, actor=owner)
+        entry_share(entry=entry, actor=owner)
     _progress(f"{name}: done in {time.perf_counter() - started:.1f} s")
     return {
         "diary": diary.pk,
@@ -312,7 +317,10 @@ def fill_others(rng: random.Random) -> None:
     from django.utils import timezone
 
     from diary.records import services
-    from witnesses import services as witness_services
+    from witnesses.services.links import device_open, witness_invite
+    from witnesses.services.submissions import (
+        submission_create,
+    )
 
     now = timezone.now()
     for n in range(OTHER_DIARIES):
@@ -320,11 +328,11 @@ def fill_others(rng: random.Random) -> None:
         for _ in range(OTHER_ENTRIES):
             content = entry_content(rng, now, days_back=60)
             services.entry_create(diary=owner.diary, actor=owner, content=content)
-        _witness, token = witness_services.witness_invite(
+        _witness, token = witness_invite(
             diary=owner.diary, actor=owner, name="Pat", relationship="friend"
         )
-        device, _key = witness_services.device_open(token=token, user_agent=PHONE)
-        witness_services.submission_create(
+        device, _key = device_open(token=token, user_agent=PHONE)
+        submission_create(
             device=device,
             content={"kind": "saw", "occurred_start": now, "what_happened": "Saw him again."},
         )

@@ -21,7 +21,7 @@ def seed() -> dict[str, Any]:
     from bench.data import PHONE, WITNESS_NAMES, entry_content, make_owner
     from bench.run import session_cookie
     from diary.records import services
-    from witnesses import services as witness_services
+    from witnesses.services.links import device_open, witness_invite
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -36,10 +36,10 @@ def seed() -> dict[str, Any]:
         services.entry_create(diary=owner.diary, actor=owner, content=content)
     keys = []
     for name in WITNESS_NAMES:
-        _witness, token = witness_services.witness_invite(
+        _witness, token = witness_invite(
             diary=owner.diary, actor=owner, name=name, relationship="friend"
         )
-        _device, key = witness_services.device_open(token=token, user_agent=PHONE)
+        _device, key = device_open(token=token, user_agent=PHONE)
         keys.append(key)
     return {
         "diary": owner.diary.pk,

@@ -13,7 +13,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from diary.live.consumers import DiaryConsumer  # noqa: E402
-from witnesses.consumers import WitnessConsumer  # noqa: E402
+from witnesses.live.consumers import WitnessConsumer  # noqa: E402
 
 websocket_urlpatterns = [
     path("ws/diary/", DiaryConsumer.as_asgi()),

@@ -163,7 +163,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "diary.web.context_processors.sightline",
-                "witnesses.context_processors.inbox",
+                "witnesses.owner.context_processors.inbox",
             ],
         },
     },

@@ -8,10 +8,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("seen/quick-exit/", quick_exit_seen, name="quick_exit_seen"),
     path("diary/", include("diary.urls")),
-    path("diary/", include("witnesses.urls")),
-    path("w/", include("witnesses.witness_urls")),
+    path("diary/", include("witnesses.owner.urls")),
+    path("w/", include("witnesses.contact.urls")),
     path("api/", include("diary.api_urls")),
-    path("api/", include("witnesses.api_urls")),
+    path("api/", include("witnesses.api.urls")),
 ]
 
 # The error page carries the quick exit too; it renders without the database or a request.

@@ -32,7 +32,7 @@ def seed(*, run: str, owners: int, contacts: int, entries: int, password: str) -
     from diary.models import Notice, User
     from diary.records import services
     from diary.safety.services import notice_dismiss
-    from witnesses.services import witness_invite
+    from witnesses.services.links import witness_invite
 
     # One real (argon2) hash for every owner: each sign-in still checks it at full cost.
     hashed = make_password(password)

@@ -258,7 +258,7 @@ def _bucket(stack: Stack) -> None:
 def _nginx_config(stack: Stack) -> Path:
     from django.conf import settings
 
-    from witnesses.services import MAX_FILES
+    from witnesses.services.submissions import MAX_FILES
 
     limits = nginx.body_limits(
         evidence_max_bytes=stack.evidence_max_bytes,

@@ -18,8 +18,10 @@ from diary.ops.backup import Damaged, DecryptingReader, EncryptingWriter
 from tests.factories import PDF_BYTES, make_entry, upload
 from tests.servers import manage
 from tests.witnesses.factories import make_submission, make_witness
-from witnesses import services as witness_services
 from witnesses.models import Submission
+from witnesses.services.brief import brief_update
+from witnesses.services.links import device_open
+from witnesses.services.submissions import submission_accept
 
 KEY_HEX = "7d1f" * 16
 needs_postgres = pytest.mark.skipif(
@@ -61,10 +63,10 @@ def fill(owner):
     evidence_attach(entry=entry, actor=owner, upload=upload())
     evidence_attach(entry=entry, actor=owner, upload=upload("letter.pdf", PDF_BYTES, "x"))
     _, token = make_witness(owner)
-    device, _ = witness_services.device_open(token=token, user_agent="test")
+    device, _ = device_open(token=token, user_agent="test")
     submission = make_submission(device, uploads=[upload("car.jpg")])
-    witness_services.submission_accept(submission=submission, actor=owner)
-    witness_services.brief_update(
+    submission_accept(submission=submission, actor=owner)
+    brief_update(
         diary=owner.diary, actor=owner, content={"person": "Tall"}, photo=upload("him.jpg")
     )
     export_create(diary=owner.diary, actor=owner)

@@ -22,8 +22,8 @@ from diary.models import Entry, EntryVersion, LedgerRecord
 from tests.factories import OwnerFactory
 from tests.servers import free_port, manage, server_process, uvicorn_command
 from tests.test_live import session_cookie
-from witnesses import services
 from witnesses.models import Submission
+from witnesses.services.links import device_open, witness_invite
 
 pytestmark = [
     pytest.mark.skipif(
@@ -70,10 +70,10 @@ def test_two_hundred_writers_at_once_lose_nothing_and_never_fork_the_chain():
     owner_cookie = session_cookie(owner).decode()
     witness_cookies = []
     for number in range(WITNESSES):
-        _, token = services.witness_invite(
+        _, token = witness_invite(
             diary=diary, actor=owner, name=f"Witness {number}", relationship="neighbour"
         )
-        _, key = services.device_open(token=token, user_agent="load test")
+        _, key = device_open(token=token, user_agent="load test")
         witness_cookies.append(f"{settings.WITNESS_COOKIE_NAME}={key}")
     records_before = LedgerRecord.objects.filter(diary=diary).count()
 

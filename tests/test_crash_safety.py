@@ -115,15 +115,13 @@ def test_sweep_older_than_can_be_given(kept_and_orphan):
 
 SETUP = """
 import json
-from diary.records import services as diary_services
 from diary.models import User
-from witnesses import services
+from diary.records.services import diary_create
+from witnesses.services.links import device_open, witness_invite
 owner = User.objects.create_user(email="crash@example.com", password=None)
-diary_services.diary_create(owner=owner)
-_, token = services.witness_invite(
-    diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
-)
-_, key = services.device_open(token=token, user_agent="crash test")
+diary_create(owner=owner)
+_, token = witness_invite(diary=owner.diary, actor=owner, name="Pat", relationship="neighbour")
+_, key = device_open(token=token, user_agent="crash test")
 print(json.dumps({"key": key}))
 """
 

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from stack import nginx
 from tests.test_project import PRODUCTION, ROOT, check_deploy
-from witnesses.services import MAX_FILES
+from witnesses.services.submissions import MAX_FILES
 
 DEPLOY = (ROOT / "docs" / "deploy.md").read_text()
 README = (ROOT / "README.md").read_text()

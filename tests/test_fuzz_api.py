@@ -23,7 +23,7 @@ from diary.evidence.services import evidence_attach
 from tests.factories import make_entry, make_item, upload
 from tests.test_live import session_cookie
 from tests.witnesses.factories import make_submission, make_witness
-from witnesses import services as witness_services
+from witnesses.services.links import device_open
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 CHECKS = [not_a_server_error, response_schema_conformance]
@@ -56,7 +56,7 @@ def diary_with_things(owner, keep_the_connection):
     evidence_attach(entry=entry, actor=owner, upload=upload())
     make_item(owner)
     _, token = make_witness(owner)
-    device, key = witness_services.device_open(token=token, user_agent="fuzz")
+    device, key = device_open(token=token, user_agent="fuzz")
     make_submission(device)
     return {"owner": owner, "witness_key": key}
 

@@ -17,8 +17,15 @@ from diary.models import User
 from diary.records.services import entry_amend, entry_withdraw
 from project.asgi import application
 from tests.factories import OwnerFactory, make_entry
-from witnesses import services
 from witnesses.models import Submission, WitnessLink
+from witnesses.services.links import device_open, link_revoke, witness_invite
+from witnesses.services.sharing import entry_share
+from witnesses.services.submissions import (
+    follow_up_add,
+    submission_accept,
+    submission_create,
+    submission_keep_aside,
+)
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -54,10 +61,10 @@ def socket(path: str, cookie: bytes | None = None, origin: tuple = ORIGIN) -> We
 @database_sync_to_async
 def owner_with_witness(**options: Any) -> tuple[Any, Any, str]:
     owner = OwnerFactory()
-    witness, token = services.witness_invite(
+    witness, token = witness_invite(
         diary=owner.diary, actor=owner, name="Pat", relationship="neighbour", **options
     )
-    _device, key = services.device_open(token=token, user_agent="test")
+    _device, key = device_open(token=token, user_agent="test")
     return owner, witness, f"{settings.WITNESS_COOKIE_NAME}={key}"
 
 
@@ -71,7 +78,7 @@ def send_submission(witness_cookie: str, text: str = "He was outside again.") ->
     from witnesses.selectors import witness_actor
 
     device = witness_actor(witness_cookie.split("=", 1)[1])
-    return services.submission_create(
+    return submission_create(
         device=device,
         content={"kind": "saw", "occurred_start": timezone.now(), "what_happened": text},
     )
@@ -103,7 +110,7 @@ async def test_an_owner_is_refused_on_the_witness_socket():
 
 async def test_a_revoked_or_expired_witness_is_refused():
     owner, witness, witness_cookie = await owner_with_witness()
-    await database_sync_to_async(services.link_revoke)(witness=witness, actor=owner)
+    await database_sync_to_async(link_revoke)(witness=witness, actor=owner)
     assert await refused(socket("/ws/witness/", witness_cookie.encode()))
     owner, witness, witness_cookie = await owner_with_witness()
     await database_sync_to_async(
@@ -173,7 +180,7 @@ async def test_a_decision_tells_the_witness_its_status_but_never_the_reason():
     witness_socket = socket("/ws/witness/", witness_cookie.encode())
     assert (await witness_socket.connect())[0]
     submission = await send_submission(witness_cookie)
-    await database_sync_to_async(services.submission_keep_aside)(
+    await database_sync_to_async(submission_keep_aside)(
         submission=submission, actor=owner, reason="PRIVATE REASON"
     )
     event = await witness_socket.receive_json_from(timeout=2)
@@ -193,7 +200,7 @@ async def test_a_witness_hears_entries_newly_shared_with_them():
     assert (await witness_socket.connect())[0]
     entry = await database_sync_to_async(make_entry)(owner, what_happened="Shared note")
     assert await witness_socket.receive_nothing(timeout=0.2)  # recorded, not shared: silence
-    await database_sync_to_async(services.entry_share)(entry=entry, actor=owner)
+    await database_sync_to_async(entry_share)(entry=entry, actor=owner)
     event = await witness_socket.receive_json_from(timeout=2)
     assert event["event"] == "shared"
     assert "Shared note" in event["html"]
@@ -208,7 +215,7 @@ async def test_no_event_crosses_to_another_diary():
     assert (await theirs.connect())[0]
     assert (await their_witness.connect())[0]
     submission = await send_submission(witness_cookie)
-    await database_sync_to_async(services.submission_accept)(submission=submission, actor=owner)
+    await database_sync_to_async(submission_accept)(submission=submission, actor=owner)
     await database_sync_to_async(make_entry)(owner)
     assert await theirs.receive_nothing(timeout=0.3)
     assert await their_witness.receive_nothing(timeout=0.1)
@@ -220,7 +227,7 @@ async def test_revoking_closes_the_witness_socket_at_once():
     owner, witness, witness_cookie = await owner_with_witness()
     witness_socket = socket("/ws/witness/", witness_cookie.encode())
     assert (await witness_socket.connect())[0]
-    await database_sync_to_async(services.link_revoke)(witness=witness, actor=owner)
+    await database_sync_to_async(link_revoke)(witness=witness, actor=owner)
     output = await witness_socket.receive_output(timeout=2)
     assert output == {"type": "websocket.close", "code": REFUSED}
 
@@ -245,7 +252,7 @@ async def test_a_write_that_rolls_back_is_never_announced():
 async def test_a_note_added_later_reaches_the_owners_inbox():
     owner, _, witness_cookie = await owner_with_witness()
     submission = await send_submission(witness_cookie)
-    await database_sync_to_async(services.submission_accept)(submission=submission, actor=owner)
+    await database_sync_to_async(submission_accept)(submission=submission, actor=owner)
     owner_socket = socket("/ws/diary/", await cookie_for(owner))
     assert (await owner_socket.connect())[0]
 
@@ -254,7 +261,7 @@ async def test_a_note_added_later_reaches_the_owners_inbox():
         from witnesses.selectors import witness_actor
 
         device = witness_actor(witness_cookie.split("=", 1)[1])
-        services.follow_up_add(device=device, submission=submission, text="It was 6pm, not 5pm")
+        follow_up_add(device=device, submission=submission, text="It was 6pm, not 5pm")
 
     await add_note()
     event = await owner_socket.receive_json_from(timeout=2)

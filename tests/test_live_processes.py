@@ -16,7 +16,7 @@ from websockets.sync.client import connect
 from tests.factories import OwnerFactory
 from tests.servers import free_port, server_process, uvicorn_command
 from tests.test_live import session_cookie
-from witnesses import services
+from witnesses.services.links import device_open, witness_invite
 
 pytestmark = [
     pytest.mark.skipif(
@@ -46,10 +46,8 @@ def asgi_server() -> Iterator[int]:
 
 def test_an_event_crosses_processes_through_redis():
     owner = OwnerFactory()
-    _, token = services.witness_invite(
-        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
-    )
-    _, witness_key = services.device_open(token=token, user_agent="test")
+    _, token = witness_invite(diary=owner.diary, actor=owner, name="Pat", relationship="neighbour")
+    _, witness_key = device_open(token=token, user_agent="test")
     owner_cookie = session_cookie(owner).decode()
     with (
         asgi_server() as owner_port,

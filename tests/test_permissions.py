@@ -25,9 +25,12 @@ from diary.risk.questions import QUESTIONS
 from diary.risk.services import risk_checklist_complete
 from tests.conftest import confirmed
 from tests.factories import OwnerFactory, jpeg_bytes, make_entry, make_item, upload
-from witnesses import services
 from witnesses.models import Submission, SubmissionFile, WitnessLink
 from witnesses.selectors import witness_actor
+from witnesses.services.brief import brief_update
+from witnesses.services.links import link_revoke, witness_invite
+from witnesses.services.sharing import entry_share
+from witnesses.services.submissions import submission_create
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +68,7 @@ class World:
 
 
 def _witness_client(owner: Any, name: str, **options: Any) -> tuple[Any, Client]:
-    witness, token = services.witness_invite(
+    witness, token = witness_invite(
         diary=owner.diary, actor=owner, name=name, relationship="friend", **options
     )
     client = Client()
@@ -79,13 +82,13 @@ def world() -> World:
     other = OwnerFactory()
     private = make_entry(owner, what_happened="MARKER-PRIVATE-ENTRY")
     shared = make_entry(owner, what_happened="MARKER-SHARED-ENTRY")
-    services.entry_share(entry=shared, actor=owner)
+    entry_share(entry=shared, actor=owner)
     evidence = evidence_attach(entry=private, actor=owner, upload=upload())
     item = make_item(owner, description="MARKER-ITEM")
     checklist = risk_checklist_complete(
         diary=owner.diary, actor=owner, answers={q.code: q.choices[-1][0] for q in QUESTIONS}
     )
-    services.brief_update(
+    brief_update(
         diary=owner.diary,
         actor=owner,
         content={"person": "MARKER-BRIEF", "vehicles": "", "places": "", "what_to_record": ""},
@@ -95,12 +98,12 @@ def world() -> World:
     _, marked_client = _witness_client(owner, "MARKER-NAME-2", sharing="marked", sees_photo=True)
     w_all, all_client = _witness_client(owner, "MARKER-NAME-3", sharing="all")
     revoked, revoked_client = _witness_client(owner, "MARKER-NAME-4")
-    services.link_revoke(witness=revoked, actor=owner)
+    link_revoke(witness=revoked, actor=owner)
     expired, expired_client = _witness_client(owner, "MARKER-NAME-5")
     WitnessLink.objects.filter(witness=expired).update(
         expires_at=timezone.now() - timedelta(minutes=1)
     )
-    submission = services.submission_create(
+    submission = submission_create(
         device=witness_actor(all_client.cookies["w"].value),
         content={
             "kind": "saw",

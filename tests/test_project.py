@@ -176,11 +176,9 @@ def test_not_found_is_a_calm_page_with_the_quick_exit(owner_client):
 
 @pytest.mark.django_db
 def test_owner_and_witness_pages_are_never_cached_and_get_a_strict_policy(owner_client, owner):
-    from witnesses import services
+    from witnesses.services.links import witness_invite
 
-    _, token = services.witness_invite(
-        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
-    )
+    _, token = witness_invite(diary=owner.diary, actor=owner, name="Pat", relationship="neighbour")
     witness = Client()
     opened = witness.get(f"/w/{token}")
     assert opened["Referrer-Policy"] == "no-referrer"  # the URL holding the token

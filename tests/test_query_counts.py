@@ -18,8 +18,9 @@ from diary.records import services
 from tests.factories import make_entry, make_item, upload
 from tests.witnesses.factories import make_submission
 from witnesses import selectors
-from witnesses import services as witness_services
 from witnesses.models import Sharing
+from witnesses.services.links import device_open, witness_invite
+from witnesses.services.submissions import follow_up_add, submission_accept, submission_keep_aside
 
 pytestmark = pytest.mark.django_db
 
@@ -38,14 +39,14 @@ class Diary:
 
     def __init__(self, owner: Any) -> None:
         self.owner = owner
-        _witness, token = witness_services.witness_invite(
+        _witness, token = witness_invite(
             diary=owner.diary,
             actor=owner,
             name="Pat",
             relationship="neighbour",
             sharing=Sharing.ALL,
         )
-        self.device, self.key = witness_services.device_open(token=token, user_agent="phone")
+        self.device, self.key = device_open(token=token, user_agent="phone")
         self.first = make_entry(owner)
 
     def grow(self, n: int) -> None:
@@ -62,11 +63,9 @@ class Diary:
             evidence_attach(entry=self.first, actor=owner, upload=upload())
             make_item(owner, entry=self.first)
             sent = [make_submission(self.device, uploads=[upload()]) for _ in range(4)]
-            witness_services.follow_up_add(device=self.device, submission=sent[0], text="More.")
-            witness_services.submission_accept(submission=sent[1], actor=owner)
-            witness_services.submission_keep_aside(
-                submission=sent[2], actor=owner, reason="Not him."
-            )
+            follow_up_add(device=self.device, submission=sent[0], text="More.")
+            submission_accept(submission=sent[1], actor=owner)
+            submission_keep_aside(submission=sent[2], actor=owner, reason="Not him.")
             services.entry_withdraw(entry=make_entry(owner), actor=owner, reason="Twice.")
 
     def owner_client(self) -> Client:

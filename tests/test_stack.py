@@ -244,7 +244,7 @@ def declared_body(stack: Stack, path: str, size: int) -> str:
 def test_nginx_refuses_a_body_larger_than_the_app_takes(stack):
     from django.conf import settings
 
-    from witnesses.services import MAX_FILES
+    from witnesses.services.submissions import MAX_FILES
 
     limits = nginx.body_limits(
         evidence_max_bytes=stack.evidence_max_bytes,

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from tests.conftest import confirmed
 from tests.factories import OwnerFactory, make_entry
-from witnesses import services
+from witnesses.services.links import witness_invite
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [ROOT / "project/templates", ROOT / "diary/templates", ROOT / "witnesses/templates"]
@@ -68,7 +68,7 @@ def test_every_page_people_reach_renders_strict():
     owner = OwnerFactory(notices_seen=False)  # the notes show too
     EmailAddress.objects.create(user=owner, email=owner.email, verified=True, primary=True)
     entry = make_entry(owner)
-    witness, token = services.witness_invite(
+    witness, token = witness_invite(
         diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
     )
     stranger = Client()

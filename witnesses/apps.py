@@ -13,7 +13,7 @@ class WitnessesConfig(AppConfig):
         from diary.live.events import register_renderer
         from witnesses import models
         from witnesses.chronology import witnesses_count, witnesses_section
-        from witnesses.live import INBOX_CARD, inbox_card
+        from witnesses.live.events import INBOX_CARD, inbox_card
 
         register_section(witnesses_section)
         register_cover_count(witnesses_count)

@@ -26,7 +26,7 @@ from witnesses.models import (
     WitnessDevice,
     WitnessLink,
 )
-from witnesses.services import token_sha256
+from witnesses.services.links import token_sha256
 
 
 def witness_actor(key: str | None) -> WitnessDevice | None:

@@ -272,12 +272,10 @@ def test_the_chronology_pdf_has_every_entry_and_the_head(owner, bundle):
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
 def test_the_cover_gives_the_period_and_the_number_of_witnesses(owner, tmp_path):
-    from witnesses import services as witness_services
+    from witnesses.services.links import witness_invite
 
     for name in ("Pat", "Sam"):
-        witness_services.witness_invite(
-            diary=owner.diary, actor=owner, name=name, relationship="friend"
-        )
+        witness_invite(diary=owner.diary, actor=owner, name=name, relationship="friend")
     make_entry(owner, occurred_start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     make_entry(owner, occurred_start=datetime(2026, 5, 20, 9, 0, tzinfo=UTC))
 
@@ -301,9 +299,9 @@ def test_the_cover_gives_the_period_and_the_number_of_witnesses(owner, tmp_path)
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
 def test_reasons_and_contacts_only_when_the_owner_asks(owner, tmp_path):
-    from witnesses import services as witness_services
+    from witnesses.services.links import witness_invite
 
-    witness_services.witness_invite(
+    witness_invite(
         diary=owner.diary, actor=owner, name="Pat", relationship="friend", contact="07700 900999"
     )
     gone = make_entry(owner)

@@ -304,11 +304,9 @@ def test_the_quick_exit_is_first_in_tab_order_and_leaves_without_a_trace(owner_c
 
 
 def test_a_contact_sees_the_note_until_their_browser_has_read_it(owner):
-    from witnesses import services
+    from witnesses.services.links import witness_invite
 
-    _, token = services.witness_invite(
-        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
-    )
+    _, token = witness_invite(diary=owner.diary, actor=owner, name="Pat", relationship="neighbour")
     pat = Client()
     pat.get(f"/w/{token}")
     notices = Notice.objects.count()
@@ -321,11 +319,9 @@ def test_a_contact_sees_the_note_until_their_browser_has_read_it(owner):
 
 
 def test_a_contacts_visits_are_logged_once_per_visit(owner):
-    from witnesses import services
+    from witnesses.services.links import witness_invite
 
-    _, token = services.witness_invite(
-        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
-    )
+    _, token = witness_invite(diary=owner.diary, actor=owner, name="Pat", relationship="neighbour")
     pat = Client(HTTP_USER_AGENT="Mozilla/5.0 (iPhone; CPU iPhone OS 17_5) Safari/604")
     pat.get(f"/w/{token}")
     start = timezone.now()
@@ -360,10 +356,10 @@ def test_requests_at_once_in_a_session_not_yet_tracked_share_one_row(
     """Two requests of one session, each the first the server sees of it, both look for its
     row and find none; the second to write it takes the first's instead of failing (a 500 seen
     with 32 clients at once on PostgreSQL)."""
-    from diary.safety import services
+    from diary.safety import services as safety_services
     from diary.safety.sessions import SESSION_ID
 
-    browser = services.browser_of
+    browser = safety_services.browser_of
 
     def the_other_request_gets_there_first(request):
         OwnerSession.objects.create(user=owner, session_key=request.session.session_key)
@@ -374,7 +370,7 @@ def test_requests_at_once_in_a_session_not_yet_tracked_share_one_row(
     del session[SESSION_ID]
     session.save()
     OwnerSession.objects.filter(user=owner).update(session_key="an-older-session")
-    monkeypatch.setattr(services, "browser_of", the_other_request_gets_there_first)
+    monkeypatch.setattr(safety_services, "browser_of", the_other_request_gets_there_first)
     assert owner_client.get(reverse("diary:timeline")).status_code == 200
     [row] = OwnerSession.objects.filter(session_key=owner_client.session.session_key)
     assert owner_client.session[SESSION_ID] == row.pk

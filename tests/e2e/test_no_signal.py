@@ -28,7 +28,7 @@ NEW_CONTACT = """
 import secrets
 from diary.models import User
 from diary.records.services import diary_create
-from witnesses.services import witness_invite
+from witnesses.services.links import witness_invite
 owner = User.objects.create_user(email=f"owner-{secrets.token_hex(4)}@example.org")
 diary = diary_create(owner=owner)
 _, token = witness_invite(diary=diary, actor=owner, name="Robin", relationship="neighbour")
@@ -37,7 +37,7 @@ print(token)
 WHAT_THEY_SENT = """
 import json
 from witnesses.models import SubmissionFile, WitnessLink
-from witnesses.services import token_sha256
+from witnesses.services.links import token_sha256
 witness = WitnessLink.objects.get(token_sha256=token_sha256({token!r})).witness
 print(json.dumps({{
     "references": list(witness.submissions.values_list("reference", flat=True)),
@@ -46,7 +46,7 @@ print(json.dumps({{
 """
 STOP_LINK = """
 from witnesses.models import WitnessLink
-from witnesses.services import link_revoke, token_sha256
+from witnesses.services.links import link_revoke, token_sha256
 witness = WitnessLink.objects.get(token_sha256=token_sha256({token!r})).witness
 link_revoke(witness=witness, actor=witness.diary.owner)
 """

@@ -31,8 +31,15 @@ from tests.witnesses.factories import (
     make_witness,
     submission_content,
 )
-from witnesses import services as witness_services
 from witnesses.models import BriefVersion, Submission, SubmissionFile
+from witnesses.services.brief import brief_update
+from witnesses.services.links import device_open
+from witnesses.services.submissions import (
+    follow_up_add,
+    submission_accept,
+    submission_create,
+    submission_keep_aside,
+)
 
 # Two words found nowhere else in the code or the test data, so finding either in a raw
 # database or file can only mean plaintext leaked.
@@ -113,7 +120,7 @@ def fill_diary(owner: User) -> Filled:
     services.entry_withdraw(entry=gone, actor=owner, reason=SENTENCE)
 
     _witness, token = make_witness(owner, name=f"{WORD} Smith", contact=f"{OTHER_WORD}@example.com")
-    device, _key = witness_services.device_open(token=token, user_agent=PHONE)
+    device, _key = device_open(token=token, user_agent=PHONE)
     submission = make_submission(
         device,
         uploads=[png(image, "IMG_0042.png")],
@@ -121,13 +128,11 @@ def fill_diary(owner: User) -> Filled:
         statement="yes",
         statement_contact=OTHER_WORD,
     )
-    witness_services.follow_up_add(device=device, submission=submission, text=SENTENCE)
-    aside = witness_services.submission_create(
-        device=device, content=submission_content(what_happened=SENTENCE)
-    )
-    witness_services.submission_keep_aside(submission=aside, actor=owner, reason=SENTENCE)
-    accepted = witness_services.submission_accept(submission=submission, actor=owner)
-    witness_services.brief_update(
+    follow_up_add(device=device, submission=submission, text=SENTENCE)
+    aside = submission_create(device=device, content=submission_content(what_happened=SENTENCE))
+    submission_keep_aside(submission=aside, actor=owner, reason=SENTENCE)
+    accepted = submission_accept(submission=submission, actor=owner)
+    brief_update(
         diary=owner.diary,
         actor=owner,
         content={

@@ -5,30 +5,28 @@ from django.urls import reverse
 from diary.models import AccessEvent, Entry
 from tests.factories import make_entry
 from tests.security.conftest import HER_PHONE, SENTINEL, body, browser
-from witnesses import services
 from witnesses.models import Decision, Submission, WitnessDevice
 from witnesses.selectors import inbox_list
+from witnesses.services.brief import brief_update
+from witnesses.services.links import witness_invite
+from witnesses.services.sharing import entry_share
 
 BRIEF = "Tall man, grey Ford Focus"
 
 
 def invite_pat(owner):
-    services.brief_update(
+    brief_update(
         diary=owner.diary,
         actor=owner,
         content={"person": BRIEF, "vehicles": "", "places": "", "what_to_record": ""},
     )
-    services.witness_invite(
-        diary=owner.diary, actor=owner, name="Jo Marchbank", relationship="friend"
-    )
-    return services.witness_invite(
-        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
-    )
+    witness_invite(diary=owner.diary, actor=owner, name="Jo Marchbank", relationship="friend")
+    return witness_invite(diary=owner.diary, actor=owner, name="Pat", relationship="neighbour")
 
 
 def test_he_sees_only_the_brief_and_what_he_sends_waits(owner):
     shared = make_entry(owner, what_happened="SHARED only with some")
-    services.entry_share(entry=shared, actor=owner)
+    entry_share(entry=shared, actor=owner)
     witness, token = invite_pat(owner)
     pat = browser(agent=HER_PHONE)
     assert pat.get(f"/w/{token}").status_code == 302

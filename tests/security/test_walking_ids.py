@@ -12,9 +12,10 @@ from diary.risk.questions import QUESTIONS
 from diary.risk.services import risk_checklist_complete
 from tests.factories import OwnerFactory, jpeg_bytes, make_item, upload
 from tests.security.conftest import SENTINEL, body, browser, sign_in
-from witnesses import services
 from witnesses.models import SubmissionFile
 from witnesses.selectors import witness_actor
+from witnesses.services.links import witness_invite
+from witnesses.services.submissions import submission_create
 
 MISSING = 987_654
 
@@ -30,12 +31,12 @@ def her_things(owner):
     checklist = risk_checklist_complete(
         diary=owner.diary, actor=owner, answers={q.code: q.choices[-1][0] for q in QUESTIONS}
     )
-    witness, token = services.witness_invite(
+    witness, token = witness_invite(
         diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
     )
     pat = browser()
     pat.get(f"/w/{token}")
-    submission = services.submission_create(
+    submission = submission_create(
         device=witness_actor(pat.cookies["w"].value),
         content={
             "kind": "saw",

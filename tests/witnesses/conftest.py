@@ -3,12 +3,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from witnesses import services
+from witnesses.services.links import witness_invite
 
 
 def invite(owner: Any, **kwargs: Any) -> tuple[Any, str]:
     fields = {"name": "Pat Jones", "relationship": "neighbour", **kwargs}
-    return services.witness_invite(diary=owner.diary, actor=owner, **fields)
+    return witness_invite(diary=owner.diary, actor=owner, **fields)
 
 
 def opened(token: str, user_agent: str = "Mozilla/5.0 (Linux; Android 14) Chrome/120") -> Client:

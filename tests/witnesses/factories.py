@@ -10,8 +10,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from diary.models import User
-from witnesses import selectors, services
+from witnesses import selectors
 from witnesses.models import Submission, Witness, WitnessDevice
+from witnesses.services.links import witness_invite
+from witnesses.services.submissions import submission_create
 
 PHONE = "Mozilla/5.0 (Linux; Android 14) Chrome/120"
 
@@ -19,7 +21,7 @@ PHONE = "Mozilla/5.0 (Linux; Android 14) Chrome/120"
 def make_witness(owner: User, **fields: Any) -> tuple[Witness, str]:
     """An invited witness and their link's token."""
     fields = {"name": "Pat", "relationship": "neighbour", **fields}
-    return services.witness_invite(diary=owner.diary, actor=owner, **fields)
+    return witness_invite(diary=owner.diary, actor=owner, **fields)
 
 
 def witness_api_client(
@@ -51,6 +53,6 @@ def submission_content(**overrides: Any) -> dict[str, Any]:
 def make_submission(
     device: WitnessDevice, uploads: Sequence[UploadedFile] = (), **overrides: Any
 ) -> Submission:
-    return services.submission_create(
+    return submission_create(
         device=device, content=submission_content(**overrides), uploads=uploads
     )

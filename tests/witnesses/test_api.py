@@ -20,7 +20,8 @@ from tests.witnesses.factories import (
     make_witness,
     witness_api_client,
 )
-from witnesses import authentication, messages, services
+from witnesses import messages
+from witnesses.api import authentication
 from witnesses.models import (
     DEFAULT_SAFETY,
     BriefVersion,
@@ -32,6 +33,10 @@ from witnesses.models import (
     WitnessDevice,
     WitnessLink,
 )
+from witnesses.services.brief import brief_update
+from witnesses.services.links import link_revoke
+from witnesses.services.sharing import entry_share, witness_sharing_set
+from witnesses.services.submissions import follow_up_add, submission_accept, submission_keep_aside
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +152,7 @@ def test_a_bad_invite_gets_400_and_stores_nothing(api, data, field):
 def test_listing_contacts(api, owner):
     make_witness(owner, name="Zoe")
     gone, _ = make_witness(owner, name="Alex")
-    services.link_revoke(witness=gone, actor=owner)
+    link_revoke(witness=gone, actor=owner)
     body = api.get(url("witnesses")).json()
     assert body["count"] == 2
     assert [(w["name"], w["has_active_link"]) for w in body["results"]] == [
@@ -225,7 +230,7 @@ def test_extending_by_a_bad_number_of_days_gets_400(api, pat, days):
 
 def test_extending_a_revoked_link_gets_400(api, owner, pat):
     witness, _ = pat
-    services.link_revoke(witness=witness, actor=owner)
+    link_revoke(witness=witness, actor=owner)
     response = api.post(url("witness_extend", witness.pk), format="json")
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": [str(messages.NO_ACTIVE_LINK)]}
@@ -318,7 +323,7 @@ def test_a_bad_brief_gets_400_and_adds_no_version(api, data, field, format):
 
 def test_the_inbox_lists_what_was_sent_with_files_and_follow_ups(api, pat, pat_api, sent):
     witness, _ = pat
-    services.follow_up_add(device=device_of(pat_api), submission=sent, text="It was 5:30.")
+    follow_up_add(device=device_of(pat_api), submission=sent, text="It was 5:30.")
     response = api.get(url("inbox"))
     assert response.status_code == 200
     [item] = response.json()["results"]
@@ -342,8 +347,8 @@ def test_the_inbox_filters_by_status(api, owner, pat_api):
     pending = make_submission(device, what_happened="pending one")
     accepted = make_submission(device, what_happened="accepted one")
     aside = make_submission(device, what_happened="aside one")
-    services.submission_accept(submission=accepted, actor=owner)
-    services.submission_keep_aside(submission=aside, actor=owner, reason="Not about him")
+    submission_accept(submission=accepted, actor=owner)
+    submission_keep_aside(submission=aside, actor=owner, reason="Not about him")
 
     def references(**query):
         return {item["reference"] for item in api.get(url("inbox"), query).json()["results"]}
@@ -503,7 +508,7 @@ def test_no_cookie_gets_the_neutral_403(pat):
 
 
 def test_a_revoked_link_gets_the_neutral_403(owner, pat, pat_api):
-    services.link_revoke(witness=pat[0], actor=owner)
+    link_revoke(witness=pat[0], actor=owner)
     _refused_everywhere(pat_api)
 
 
@@ -545,9 +550,7 @@ def test_witness_posts_need_the_csrf_token(pat):
 
 def test_a_witness_sees_the_brief_without_the_photo_unless_chosen(owner, pat, pat_api):
     assert pat_api.get(url("witness_brief")).json()["safety"] == str(DEFAULT_SAFETY)
-    services.brief_update(
-        diary=owner.diary, actor=owner, content=brief_content(), photo=upload("him.jpg")
-    )
+    brief_update(diary=owner.diary, actor=owner, content=brief_content(), photo=upload("him.jpg"))
     response = pat_api.get(url("witness_brief"))
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
@@ -555,7 +558,7 @@ def test_a_witness_sees_the_brief_without_the_photo_unless_chosen(owner, pat, pa
     assert body["person"] == "Tall, dark coat"
     assert body["photo_url"] is None
     assert owner.email not in response.content.decode()
-    services.witness_sharing_set(witness=pat[0], actor=owner, sharing="brief", sees_photo=True)
+    witness_sharing_set(witness=pat[0], actor=owner, sharing="brief", sees_photo=True)
     photo_url = pat_api.get(url("witness_brief")).json()["photo_url"]
     assert photo_url == reverse("witness:brief_photo")
     assert pat_api.get(photo_url).status_code == 200
@@ -574,8 +577,8 @@ def test_the_timeline_follows_what_the_owner_shares(owner):
     shared = make_entry(owner, what_happened="SHARED-ONE")
     make_entry(owner, what_happened="PRIVATE-ONE")
     withdrawn = make_entry(owner, what_happened="WITHDRAWN-ONE")
-    services.entry_share(entry=shared, actor=owner)
-    services.entry_share(entry=withdrawn, actor=owner)
+    entry_share(entry=shared, actor=owner)
+    entry_share(entry=withdrawn, actor=owner)
     entry_withdraw(entry=withdrawn, actor=owner, reason="Wrong day")
     seen = {}
     for sharing in ("brief", "marked", "all"):
@@ -713,7 +716,7 @@ def test_too_many_sends_in_an_hour_get_429(pat_api, settings):
 def test_a_link_ended_while_writing_stores_nothing(owner, pat, pat_api, monkeypatch):
     # The owner revokes between the request's check of the cookie and the send being stored.
     device = device_of(pat_api)
-    services.link_revoke(witness=pat[0], actor=owner)
+    link_revoke(witness=pat[0], actor=owner)
     monkeypatch.setattr(authentication.selectors, "witness_actor", lambda key: device)
     response = pat_api.post(
         url("witness_submissions"), {"kind": "saw", "what_happened": "Seen."}, format="json"
@@ -729,8 +732,8 @@ def test_a_witness_lists_only_their_own_sends_with_a_status(owner, pat_api):
     waiting = make_submission(device, what_happened="waiting one")
     _, other_token = make_witness(owner, name="Robin")
     theirs = make_submission(device_of(witness_api_client(other_token)), what_happened="ROBIN")
-    services.submission_accept(submission=added, actor=owner)
-    services.submission_keep_aside(submission=aside, actor=owner, reason="PRIVATE-WHY")
+    submission_accept(submission=added, actor=owner)
+    submission_keep_aside(submission=aside, actor=owner, reason="PRIVATE-WHY")
     response = pat_api.get(url("witness_submissions"))
     assert response.status_code == 200
     statuses = {item["reference"]: item["status"] for item in response.json()["results"]}

@@ -11,8 +11,9 @@ from django.urls import reverse
 from diary import messages as diary_messages
 from tests.factories import jpeg_bytes, upload
 from tests.witnesses.factories import make_witness, witness_api_client
-from witnesses import messages, services
+from witnesses import messages
 from witnesses.models import Submission
+from witnesses.services.links import link_revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_the_neutral_page_tells_the_script_to_forget_drafts(owner, pat):
     """However a contact meets the neutral page (an answer to a send, or the live page reloading
     when the link is stopped), the draft kept for a link that ended is forgotten."""
     witness, client = pat
-    services.link_revoke(witness=witness, actor=owner)
+    link_revoke(witness=witness, actor=owner)
     for response in (client.get(HOME), client.post(HOME, fields())):
         html = response.content.decode()
         assert response.status_code == 404
@@ -162,7 +163,7 @@ def test_the_answers_the_script_tells_apart(owner, pat, settings):
     reused = client.post(HOME, {**fields(what_happened="Other words"), "idempotency_key": key})
     assert reused.status_code == 422
 
-    services.link_revoke(witness=witness, actor=owner)
+    link_revoke(witness=witness, actor=owner)
     ended = client.post(HOME, {**fields(), "idempotency_key": key})
     assert ended.status_code == 404
     assert str(messages.LINK_NOT_ACTIVE) in ended.content.decode()

@@ -12,7 +12,7 @@ from diary.ledger.verify import ledger_verify
 from diary.models import Entry, Evidence, LedgerRecord
 from tests.factories import PDF_BYTES, jpeg_bytes, make_entry, upload
 from tests.witnesses.conftest import invite, opened
-from witnesses import messages, services
+from witnesses import messages
 from witnesses.models import (
     Decision,
     FollowUp,
@@ -22,6 +22,10 @@ from witnesses.models import (
     WitnessDevice,
     WitnessLink,
 )
+from witnesses.services import submissions
+from witnesses.services.links import link_extend, link_reissue, link_revoke, token_sha256
+from witnesses.services.sharing import witness_sharing_set
+from witnesses.services.submissions import submission_accept, submission_create
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +53,7 @@ def test_a_token_has_256_bits_and_only_its_hash_is_stored(owner, caplog):
     witness, token = invite(owner)
     assert len(token) >= 43  # 32 bytes, URL-safe base64
     link = WitnessLink.objects.get(witness=witness)
-    assert link.token_sha256 == services.token_sha256(token)
+    assert link.token_sha256 == token_sha256(token)
     assert token not in str(list(WitnessLink.objects.values()))
     assert not LedgerRecord.objects.filter(object__contains=token).exists()
     with caplog.at_level("DEBUG"):
@@ -75,7 +79,7 @@ def test_opening_a_link_sets_a_session_cookie_and_drops_the_token(invited):
 def test_unknown_expired_and_revoked_links_get_the_same_neutral_page(owner):
     _, expired_token = invite(owner, name="Expired")
     revoked, revoked_token = invite(owner, name="Revoked")
-    services.link_revoke(witness=revoked, actor=owner)
+    link_revoke(witness=revoked, actor=owner)
     bodies = set()
     with time_machine.travel(timezone.now() + timedelta(days=91)):
         for token in ("x" * 43, expired_token, revoked_token):
@@ -108,7 +112,7 @@ def test_each_device_is_recorded_and_shown_to_the_owner(owner, owner_client, inv
 def test_revoking_locks_out_an_open_session_at_once(owner, invited, witness_client):
     witness, _ = invited
     assert witness_client.get(reverse("witness:home")).status_code == 200
-    services.link_revoke(witness=witness, actor=owner)
+    link_revoke(witness=witness, actor=owner)
     response = witness_client.get(reverse("witness:home"))
     assert response.status_code == 404
     assert NEUTRAL in response.content.decode()
@@ -116,7 +120,7 @@ def test_revoking_locks_out_an_open_session_at_once(owner, invited, witness_clie
 
 def test_reissuing_ends_the_old_link_and_its_sessions(owner, invited, witness_client):
     witness, old_token = invited
-    new_token = services.link_reissue(witness=witness, actor=owner)
+    new_token = link_reissue(witness=witness, actor=owner)
     assert witness_client.get(reverse("witness:home")).status_code == 404
     assert opened_or_not(old_token).status_code == 404
     assert opened(new_token).get(reverse("witness:home")).status_code == 200
@@ -125,7 +129,7 @@ def test_reissuing_ends_the_old_link_and_its_sessions(owner, invited, witness_cl
 def test_extending_keeps_a_link_alive_past_its_first_expiry(owner, invited, witness_client):
     witness, _ = invited
     with time_machine.travel(timezone.now() + timedelta(days=60)):
-        services.link_extend(witness=witness, actor=owner)
+        link_extend(witness=witness, actor=owner)
     with time_machine.travel(timezone.now() + timedelta(days=100)):
         assert witness_client.get(reverse("witness:home")).status_code == 200
     with time_machine.travel(timezone.now() + timedelta(days=151)):
@@ -229,13 +233,13 @@ def test_sends_are_rate_limited_per_link(witness_client, settings):
 
 def test_a_link_revoked_while_writing_stores_nothing(owner, invited, witness_client, monkeypatch):
     witness, _ = invited
-    real = services.submission_create
+    real = submission_create
 
     def revoke_first(**kwargs):
-        services.link_revoke(witness=witness, actor=owner)
+        link_revoke(witness=witness, actor=owner)
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "submission_create", revoke_first)
+    monkeypatch.setattr(submissions, "submission_create", revoke_first)
     response = witness_client.post(
         reverse("witness:home"), {**approach(), "files": [upload("a.jpg", jpeg_bytes())]}
     )
@@ -366,8 +370,8 @@ def test_another_witness_appears_only_as_a_contact(owner, owner_client, invited,
     witness, _ = invited
     _, other_token = invite(owner, name="Zed Secretname", relationship="colleague")
     opened(other_token).post(reverse("witness:home"), approach(what_happened="Zed saw him"))
-    services.submission_accept(submission=Submission.objects.get(), actor=owner)
-    services.witness_sharing_set(witness=witness, actor=owner, sharing="all", sees_photo=False)
+    submission_accept(submission=Submission.objects.get(), actor=owner)
+    witness_sharing_set(witness=witness, actor=owner, sharing="all", sees_photo=False)
     page = witness_client.get(reverse("witness:home")).content.decode()
     assert "Zed saw him" in page
     assert "Reported by a contact" in page
@@ -395,7 +399,7 @@ def test_the_brief_photo_is_shown_only_to_chosen_witnesses(
     assert "Tall, short grey hair" in page and "KX19 ABC" in page
     assert reverse("witness:brief_photo") not in page
     assert witness_client.get(reverse("witness:brief_photo")).status_code == 404
-    services.witness_sharing_set(witness=witness, actor=owner, sharing="brief", sees_photo=True)
+    witness_sharing_set(witness=witness, actor=owner, sharing="brief", sees_photo=True)
     assert (
         reverse("witness:brief_photo")
         in witness_client.get(reverse("witness:home")).content.decode()

@@ -30,7 +30,7 @@ from witnesses.models import (
     WitnessDevice,
     WitnessLink,
 )
-from witnesses.services import token_sha256
+from witnesses.services.links import token_sha256
 
 pytestmark = pytest.mark.django_db
 

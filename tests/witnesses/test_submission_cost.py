@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from diary.live.events import RENDERERS, rendered
 from tests.witnesses.conftest import invite
 from tests.witnesses.factories import device_of, make_submission, witness_api_client
-from witnesses.live import INBOX_CARD
+from witnesses.live.events import INBOX_CARD
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +54,9 @@ def test_no_inbox_card_is_rendered_by_the_request_that_sends(
 
 
 def test_a_second_note_is_rendered_with_its_submission(device):
-    from witnesses import services
+    from witnesses.services.submissions import follow_up_add
 
     submission = make_submission(device)
-    services.follow_up_add(device=device, submission=submission, text="He came back at six.")
+    follow_up_add(device=device, submission=submission, text="He came back at six.")
     heard = rendered({"type": "inbox.changed", "submission": submission.pk, "render": INBOX_CARD})
     assert "1 note added" in heard["html"]

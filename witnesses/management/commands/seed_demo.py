@@ -33,7 +33,6 @@ from diary.models.choices import Behaviour, Channel, ItemKind, Precision, Storag
 from diary.records import services
 from diary.risk.selectors import risk_suggestions
 from diary.risk.services import risk_checklist_complete
-from witnesses import services as witness_services
 from witnesses.models import (
     DEFAULT_SAFETY,
     Decision,
@@ -46,6 +45,15 @@ from witnesses.models import (
     SubmissionKind,
     Witness,
     WitnessDevice,
+)
+from witnesses.services.brief import brief_update
+from witnesses.services.links import device_open, witness_invite
+from witnesses.services.sharing import entry_share
+from witnesses.services.submissions import (
+    follow_up_add,
+    submission_accept,
+    submission_create,
+    submission_keep_aside,
 )
 
 DEMO_EMAIL = "demo@example.com"
@@ -858,7 +866,7 @@ def _seed_witnesses(
     """The brief, the witnesses and what they sent, all through the witnesses' services.
     The links' tokens stay in memory; only the one to print is returned."""
     zone = diary.zone
-    witness_services.brief_update(
+    brief_update(
         diary=diary,
         actor=user,
         content={**BRIEF, "safety": str(DEFAULT_SAFETY)},
@@ -868,7 +876,7 @@ def _seed_witnesses(
     tokens: dict[str, tuple[str, str]] = {}
     devices: dict[str, WitnessDevice] = {}
     for spec in WITNESSES:
-        witness, token = witness_services.witness_invite(
+        witness, token = witness_invite(
             diary=diary,
             actor=user,
             name=spec["name"],
@@ -878,7 +886,7 @@ def _seed_witnesses(
             sees_photo=spec["sees_photo"],
         )
         tokens[spec["key"]] = (witness.name, token)
-        opened = witness_services.device_open(token=token, user_agent=spec["user_agent"])
+        opened = device_open(token=token, user_agent=spec["user_agent"])
         if opened is None:
             raise CommandError(f"{witness.name}'s new link would not open.")
         devices[spec["key"]], _key = opened
@@ -892,7 +900,7 @@ def _seed_witnesses(
             taken = min(start + timedelta(minutes=photo["minutes"]), now)
             jpeg = _photo(photo["scene"], photo["caption"], taken, zone, rng)
             uploads.append(SimpleUploadedFile(photo["name"], jpeg, content_type="image/jpeg"))
-        submission = witness_services.submission_create(
+        submission = submission_create(
             device=devices[spec["witness"]],
             content={**spec["content"], "occurred_start": start},
             uploads=uploads,
@@ -900,16 +908,16 @@ def _seed_witnesses(
         kept.extend(submission.files.all())
         submissions[spec["key"]] = submission
 
-    entry = witness_services.submission_accept(submission=submissions[ACCEPTED], actor=user)
+    entry = submission_accept(submission=submissions[ACCEPTED], actor=user)
     kept.extend(entry.evidence.all())
     key, reason = KEPT_ASIDE
-    witness_services.submission_keep_aside(submission=submissions[key], actor=user, reason=reason)
+    submission_keep_aside(submission=submissions[key], actor=user, reason=reason)
     key, text = FOLLOW_UP
     sender = next(spec["witness"] for spec in SUBMISSIONS if spec["key"] == key)
-    witness_services.follow_up_add(device=devices[sender], submission=submissions[key], text=text)
+    follow_up_add(device=devices[sender], submission=submissions[key], text=text)
 
     for key in SHARED:
-        witness_services.entry_share(entry=entries[key], actor=user)
+        entry_share(entry=entries[key], actor=user)
     return tokens[SHOWN_LINK]
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from witnesses import views
+from witnesses.owner import views
 
 app_name = "witnesses"
 

@@ -21,9 +21,13 @@ from diary.gate import diary_for
 from diary.records.selectors import entry_list
 from diary.web.downloads import stored_file_response
 from diary.web.forms import apply_errors
-from witnesses import selectors, services
-from witnesses.forms import BriefForm, InviteForm, KeepAsideForm, SharingForm
+from witnesses import selectors
 from witnesses.models import BriefVersion
+from witnesses.owner.forms import BriefForm, InviteForm, KeepAsideForm, SharingForm
+from witnesses.services import submissions
+from witnesses.services.brief import brief_update
+from witnesses.services.links import link_extend, link_reissue, link_revoke, witness_invite
+from witnesses.services.sharing import entry_share, entry_unshare, witness_sharing_set
 
 PAGE_SIZE = 25
 
@@ -71,9 +75,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            witness, token = services.witness_invite(
-                diary=diary, actor=request.user, **form.cleaned_data
-            )
+            witness, token = witness_invite(diary=diary, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -100,7 +102,7 @@ def contact_sharing(request: HttpRequest, witness_id: int) -> HttpResponse:
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     form = SharingForm(request.POST)
     if form.is_valid():
-        services.witness_sharing_set(witness=witness, actor=request.user, **form.cleaned_data)
+        witness_sharing_set(witness=witness, actor=request.user, **form.cleaned_data)
         flash.success(request, _("Saved. It applies straight away."))
     else:
         flash.error(request, _("Choose what they can see."))
@@ -111,13 +113,13 @@ def _link_action(request: HttpRequest, witness_id: int, action: str) -> HttpResp
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     try:
         if action == "reissue":
-            token = services.link_reissue(witness=witness, actor=request.user)
+            token = link_reissue(witness=witness, actor=request.user)
             return _show_link_once(request, witness, token)
         if action == "extend":
-            services.link_extend(witness=witness, actor=request.user)
+            link_extend(witness=witness, actor=request.user)
             flash.success(request, _("The link now lasts longer."))
         else:
-            services.link_revoke(witness=witness, actor=request.user)
+            link_revoke(witness=witness, actor=request.user)
             flash.success(request, _("The link no longer works, on any phone that has it."))
     except ValidationError as error:
         flash.error(request, " ".join(error.messages))
@@ -158,7 +160,7 @@ def brief(request: HttpRequest) -> HttpResponse:
         del form.fields["remove_photo"]
     if request.method == "POST" and form.is_valid():
         try:
-            services.brief_update(
+            brief_update(
                 diary=diary,
                 actor=request.user,
                 content=form.content(),
@@ -223,7 +225,7 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
 def submission_accept(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
     try:
-        entry = services.submission_accept(submission=submission, actor=request.user)
+        entry = submissions.submission_accept(submission=submission, actor=request.user)
     except ValidationError as error:
         flash.error(request, " ".join(error.messages))
         return redirect("witnesses:submission", submission_id=submission.pk)
@@ -238,7 +240,7 @@ def submission_keep_aside(request: HttpRequest, submission_id: int) -> HttpRespo
     form = KeepAsideForm(request.POST)
     if form.is_valid():
         try:
-            services.submission_keep_aside(
+            submissions.submission_keep_aside(
                 submission=submission, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
@@ -285,9 +287,9 @@ def shared(request: HttpRequest) -> HttpResponse:
 def share_toggle(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = selectors.entry_for_sharing(actor=request.user, entry_id=entry_id)
     if request.POST.get("share") == "1":
-        services.entry_share(entry=entry, actor=request.user)
+        entry_share(entry=entry, actor=request.user)
     else:
-        services.entry_unshare(entry=entry, actor=request.user)
+        entry_unshare(entry=entry, actor=request.user)
     page = request.POST.get("page", "")
     url = reverse("witnesses:shared")
     return redirect(f"{url}?page={page}" if page.isdigit() else url)

@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from diary.live.consumers import REFUSED, GroupConsumer
-from witnesses.live import witness_group
+from witnesses.live.events import witness_group
 from witnesses.selectors import witness_actor
 
 

@@ -29,9 +29,13 @@ from diary.web.idempotency import (
     idempotency_replay,
     idempotent,
 )
-from witnesses import messages, selectors, services
-from witnesses.forms import FollowUpForm, SubmissionForm
+from witnesses import messages, selectors
+from witnesses.contact.forms import FollowUpForm, SubmissionForm
 from witnesses.models import WitnessDevice
+from witnesses.services import submissions
+from witnesses.services.limits import link_guess_allowed, link_guess_missed, submission_rate_ok
+from witnesses.services.links import device_open, device_seen, witness_label
+from witnesses.services.submissions import LinkInactive, follow_up_add
 
 
 def link_inactive(request: HttpRequest) -> HttpResponse:
@@ -53,7 +57,7 @@ def witness_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         device = current_device(request)
         if device is None:
             return link_inactive(request)
-        services.device_seen(device)
+        device_seen(device)
         request.witness = device  # type: ignore[attr-defined]
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "private, no-store"
@@ -96,15 +100,15 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         response["Referrer-Policy"] = "no-referrer"
         return response
     ip = client_ip(request)
-    if not services.link_guess_allowed(ip):
+    if not link_guess_allowed(ip):
         response = render(
             request, "witnesses/too_many.html", {"message": messages.TOO_MANY_GUESSES}, status=429
         )
         response["Referrer-Policy"] = "no-referrer"
         return response
-    opened = services.device_open(token=token, user_agent=request.headers.get("User-Agent", ""))
+    opened = device_open(token=token, user_agent=request.headers.get("User-Agent", ""))
     if opened is None:
-        services.link_guess_missed(ip)
+        link_guess_missed(ip)
         return link_inactive(request)
     device, key = opened
     response = redirect("witness:home")
@@ -165,7 +169,7 @@ def home(request: HttpRequest) -> HttpResponse:
     witness = device.link.witness
     idempotency = idempotency_of(
         form.key_sent,
-        actor=services.witness_label(witness),
+        actor=witness_label(witness),
         scope="page.submission",
         data=request.POST,
         files=request.FILES,
@@ -175,12 +179,12 @@ def home(request: HttpRequest) -> HttpResponse:
         replay = idempotency_replay(idempotency)
         if replay is not None:
             raise replay
-        if not services.submission_rate_ok(device.link):
+        if not submission_rate_ok(device.link):
             return render(
                 request, "witnesses/too_many.html", {"message": messages.TOO_MANY_SENDS}, status=429
             )
         with idempotent(idempotency, diary=witness.diary) as answer:
-            submission = services.submission_create(
+            submission = submissions.submission_create(
                 device=device, content=form.content(), uploads=form.cleaned_data["files"]
             )
             location = reverse("witness:receipt", args=[submission.reference])
@@ -190,7 +194,7 @@ def home(request: HttpRequest) -> HttpResponse:
     except KeyReused:
         form.sent_before_differently()
         return _page(request, form, status=422)
-    except services.LinkInactive:
+    except LinkInactive:
         return link_inactive(request)
     except ValidationError as error:
         apply_errors(form, error)
@@ -206,10 +210,8 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
     form = FollowUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.follow_up_add(
-                device=device, submission=submission, text=form.cleaned_data["text"]
-            )
-        except services.LinkInactive:
+            follow_up_add(device=device, submission=submission, text=form.cleaned_data["text"])
+        except LinkInactive:
             return link_inactive(request)
         except ValidationError as error:
             apply_errors(form, error)

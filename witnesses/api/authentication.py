@@ -13,8 +13,9 @@ from rest_framework.authentication import BaseAuthentication, SessionAuthenticat
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from witnesses import messages, selectors, services
+from witnesses import messages, selectors
 from witnesses.models import WitnessDevice
+from witnesses.services.links import device_seen
 
 
 class WitnessAuthentication(BaseAuthentication):
@@ -25,7 +26,7 @@ class WitnessAuthentication(BaseAuthentication):
         # A cookie rides along with any request the browser makes, so a forged cross-site
         # POST would carry it too: check CSRF exactly as DRF does for session cookies.
         SessionAuthentication().enforce_csrf(request)
-        services.device_seen(device)
+        device_seen(device)
         return AnonymousUser(), device
 
 

@@ -1,0 +1,201 @@
+"""A contact's API: the brief, what is shared with them, and sending (their link's cookie is
+the only way in).
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseBase
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from diary.models import Entry
+from diary.web.api_errors import (
+    ERRORS,
+    IDEMPOTENCY_KEY,
+    DetailSerializer,
+    errors_for,
+    replay_response,
+    validated,
+)
+from diary.web.idempotency import HEADER, Replayed, idempotency_of, idempotency_replay, idempotent
+from witnesses import messages, selectors
+from witnesses.api.authentication import IsWitness, WitnessAuthentication
+from witnesses.api.serializers import (
+    FollowUpInputSerializer,
+    FollowUpSerializer,
+    ReceiptSerializer,
+    SharedEntrySerializer,
+    SubmissionInputSerializer,
+    WitnessBriefSerializer,
+    blank_brief,
+)
+from witnesses.models import Submission
+from witnesses.services.limits import submission_rate_ok
+from witnesses.services.links import witness_label
+from witnesses.services.submissions import LinkInactive, follow_up_add, submission_create
+
+TOO_MANY = {
+    429: OpenApiResponse(DetailSerializer, description="Too many sends from this link this hour.")
+}
+
+
+NOT_A_WITNESS = {
+    403: OpenApiResponse(
+        DetailSerializer,
+        description="The link is unknown, revoked or expired (one message for all three), "
+        "or the CSRF check failed.",
+    )
+}
+
+
+# A witness's side
+class TooManySends(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = messages.TOO_MANY_SENDS
+    default_code = "too_many_sends"
+
+
+class WitnessAccess:
+    """For a witness's endpoints: their link's cookie is the only way in."""
+
+    authentication_classes = [WitnessAuthentication]
+    permission_classes = [IsWitness]
+
+    def permission_denied(self, request: Request, message: Any = None, code: Any = None) -> None:
+        # DRF would say "not authenticated" when there is no cookie at all; a witness gets the
+        # same neutral message whether the link is unknown, revoked or expired.
+        raise PermissionDenied(detail=message, code=code)
+
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response["Cache-Control"] = "private, no-store"  # phones are shared and borrowed
+        return response
+
+
+def _witness_call(service: Any, **kwargs: Any) -> Any:
+    """Run a service for a witness: an ended link is a 403, bad input a 400."""
+    try:
+        return service(**kwargs)
+    except LinkInactive:
+        raise PermissionDenied(messages.LINK_NOT_ACTIVE) from None
+    except ValidationError as error:
+        raise ApiValidationError(errors_for(error)) from None
+
+
+class WitnessBriefApi(WitnessAccess, APIView):
+    @extend_schema(
+        summary="The brief: who to look out for, and how to keep safe",
+        responses={200: WitnessBriefSerializer, **NOT_A_WITNESS},
+    )
+    def get(self, request: Request) -> Response:
+        brief = selectors.witness_brief(device=request.auth)
+        context = {"witness": request.auth.link.witness}
+        return Response(WitnessBriefSerializer(brief or blank_brief(), context=context).data)
+
+
+class WitnessTimelineApi(WitnessAccess, generics.ListAPIView):
+    serializer_class = SharedEntrySerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Entry.objects.none()
+        return selectors.witness_timeline(device=self.request.auth)
+
+    @extend_schema(
+        summary="The entries shared with you (none unless the owner chose to share)",
+        responses={200: SharedEntrySerializer(many=True), **NOT_A_WITNESS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class WitnessSubmissionsApi(WitnessAccess, generics.ListAPIView):
+    serializer_class = ReceiptSerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Submission.objects.none()
+        return selectors.witness_submissions(device=self.request.auth)
+
+    @extend_schema(
+        summary="What you sent, newest first",
+        responses={200: ReceiptSerializer(many=True), **NOT_A_WITNESS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Send what you saw or heard; returns your receipt",
+        description="Send multipart to include files (several `files` parts). A retry with "
+        "the same `Idempotency-Key` gets the first receipt and does not count against the "
+        "hourly limit.",
+        parameters=[IDEMPOTENCY_KEY],
+        request=SubmissionInputSerializer,
+        responses={
+            201: ReceiptSerializer,
+            **ERRORS(400, 415, 422),
+            **NOT_A_WITNESS,
+            **TOO_MANY,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        device = request.auth
+        witness = device.link.witness
+        idempotency = idempotency_of(
+            request.headers.get(HEADER),
+            actor=witness_label(witness),
+            scope="api.submission",
+            data=request.data,
+        )
+        try:
+            # A retry on a bad signal must not use up the link's allowance.
+            replay = idempotency_replay(idempotency)
+            if replay is not None:
+                raise replay
+            if not submission_rate_ok(device.link):
+                raise TooManySends
+            content = validated(SubmissionInputSerializer, request.data)
+            uploads = content.pop("files", [])
+            content.setdefault("occurred_start", timezone.now())
+            with idempotent(idempotency, diary=witness.diary) as answer:
+                submission = _witness_call(
+                    submission_create, device=device, content=content, uploads=uploads
+                )
+                submission = selectors.witness_submission_get(
+                    device=device, reference=submission.reference
+                )
+                answer.set(status.HTTP_201_CREATED, ReceiptSerializer(submission).data)
+        except Replayed as replay:
+            return replay_response(replay)
+        return Response(answer.body, status=answer.status)
+
+
+class WitnessFollowUpApi(WitnessAccess, APIView):
+    @extend_schema(
+        summary="Add a note to something you sent; what you sent stays as it was",
+        request=FollowUpInputSerializer,
+        responses={
+            201: FollowUpSerializer,
+            **ERRORS(400),
+            **NOT_A_WITNESS,
+            404: OpenApiResponse(
+                DetailSerializer, description="You sent nothing with this reference."
+            ),
+        },
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        submission = selectors.witness_submission_get(device=request.auth, reference=reference)
+        data = validated(FollowUpInputSerializer, request.data)
+        follow_up = _witness_call(
+            follow_up_add, device=request.auth, submission=submission, text=data["text"]
+        )
+        return Response(FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,14 @@
+"""A witness's pages (under /w/)."""
+
+from django.urls import path
+
+from witnesses.contact.views import brief_photo, home, open_link, receipt
+
+app_name = "witness"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("sent/<str:reference>/", receipt, name="receipt"),
+    path("brief/photo", brief_photo, name="brief_photo"),
+    path("<str:token>", open_link, name="open"),
+]

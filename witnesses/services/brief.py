@@ -1,0 +1,76 @@
+"""The brief: what the owner chooses to show contacts, in versions."""
+
+import io
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from PIL import Image, ImageOps
+
+from diary.core import filestore
+from diary.core.filestore import Stored
+from diary.evidence.intake import STORED_SUFFIX, evidence_check
+from diary.ledger.services import ledger_append, lock_diary
+from diary.models import Diary, User
+from witnesses import messages
+from witnesses.models import (
+    BriefVersion,
+)
+
+BRIEF_UPDATE = "brief.update"
+
+
+# The brief
+def _brief_photo(upload: UploadedFile, diary: Diary) -> Stored:
+    """A re-encoded copy of the photo (no EXIF, no location): the only one ever stored."""
+    sniffed = evidence_check(upload, field="photo")
+    if not sniffed.mime_type.startswith("image/"):
+        raise ValidationError({"photo": messages.BRIEF_PHOTO_NOT_IMAGE})
+    try:
+        with Image.open(upload) as image:
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail((1200, 1200))
+            buffer = io.BytesIO()
+            upright.convert("RGB").save(buffer, format="JPEG", quality=85)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise ValidationError({"photo": messages.BRIEF_PHOTO_NOT_IMAGE}) from None
+    buffer.seek(0)
+    return filestore.save(f"brief/{diary.pk}/{secrets.token_hex(16)}{STORED_SUFFIX}", buffer)
+
+
+def brief_update(
+    *,
+    diary: Diary,
+    actor: User,
+    content: Mapping[str, Any],
+    photo: UploadedFile | None = None,
+    remove_photo: bool = False,
+) -> BriefVersion:
+    """Write a new version of the brief. The photo carries over unless replaced or removed."""
+    stored: Stored | None = None
+    try:
+        with transaction.atomic():
+            lock_diary(diary)
+            previous = BriefVersion.objects.filter(diary=diary).order_by("-number").first()
+            number = previous.number + 1 if previous else 1
+            version = BriefVersion(diary=diary, number=number, recorded_by=actor, **content)
+            if previous is not None and not remove_photo:
+                version.photo, version.photo_sha256 = previous.photo.name, previous.photo_sha256
+                version.photo_key = previous.photo_key
+            version.full_clean(exclude=["diary", "photo"])
+            if photo is not None:
+                stored = _brief_photo(photo, diary)
+                version.photo.name, version.photo_key = stored.name, stored.key
+                version.photo_sha256 = stored.sha256
+            elif remove_photo:
+                version.photo.name, version.photo_key, version.photo_sha256 = "", "", ""
+            version.save()
+            ledger_append(diary=diary, kind=BRIEF_UPDATE, obj=version, actor=actor)
+    except BaseException:
+        if stored is not None:
+            filestore.delete(stored.name)
+        raise
+    return version

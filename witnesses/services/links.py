@@ -1,0 +1,215 @@
+"""Contacts' links: inviting someone, extending, stopping and replacing their link, and the
+devices that open it. Only a token's SHA-256 is ever stored; the token is shown once.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from diary.core.browsers import browser_family
+from diary.ledger.services import ledger_append, lock_diary
+from diary.models import AccessEvent, Diary, User
+from diary.safety.services import access_event_record
+from witnesses import messages
+from witnesses.live.events import links_ended
+from witnesses.models import (
+    Sharing,
+    Witness,
+    WitnessDevice,
+    WitnessEvent,
+    WitnessLink,
+)
+
+WITNESS_INVITE = "witness.invite"
+
+
+WITNESS_EXTEND = "witness.extend"
+
+
+WITNESS_REVOKE = "witness.revoke"
+
+
+WITNESS_REISSUE = "witness.reissue"
+
+
+LAST_SEEN_EVERY = timedelta(minutes=1)
+
+
+VISIT_GAP = timedelta(minutes=30)
+
+
+def token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def witness_label(witness: Witness) -> str:
+    return f"witness:{witness.pk}"
+
+
+def _new_link(witness: Witness) -> tuple[WitnessLink, str]:
+    token = secrets.token_urlsafe(32)  # 256 random bits
+    link = WitnessLink.objects.create(
+        witness=witness,
+        token_sha256=token_sha256(token),
+        expires_at=timezone.now() + timedelta(days=settings.WITNESS_LINK_DAYS),
+    )
+    return link, token
+
+
+def witness_event_record(
+    witness: Witness,
+    actor: User,
+    kind: str,
+    ledger_kind: str,
+    *,
+    link: WitnessLink | None = None,
+    detail: str = "",
+) -> WitnessEvent:
+    event = WitnessEvent.objects.create(
+        witness=witness, link=link, kind=kind, detail=detail, by=actor
+    )
+    ledger_append(diary=witness.diary, kind=ledger_kind, obj=event, actor=actor)
+    return event
+
+
+@transaction.atomic
+def witness_invite(
+    *,
+    diary: Diary,
+    actor: User,
+    name: str,
+    relationship: str,
+    contact: str = "",
+    sharing: str = Sharing.BRIEF,
+    sees_photo: bool = False,
+) -> tuple[Witness, str]:
+    """Add a witness and make their link. The token is returned once and never stored."""
+    lock_diary(diary)
+    witness = Witness(
+        diary=diary,
+        name=name.strip(),
+        relationship=relationship,
+        contact=contact.strip(),
+        sharing=sharing,
+        sees_photo=sees_photo,
+    )
+    witness.full_clean()
+    witness.save()
+    link, token = _new_link(witness)
+    witness_event_record(
+        witness,
+        actor,
+        WitnessEvent.Kind.INVITE,
+        WITNESS_INVITE,
+        link=link,
+        detail=f"expires {link.expires_at:%Y-%m-%d}",
+    )
+    return witness, token
+
+
+def _active_links(witness: Witness) -> Any:
+    return WitnessLink.objects.filter(witness=witness, revoked_at__isnull=True)
+
+
+@transaction.atomic
+def link_extend(*, witness: Witness, actor: User, days: int | None = None) -> WitnessLink:
+    """Push the current link's expiry out by `days` from now (the setting by default)."""
+    lock_diary(witness.diary)
+    link = _active_links(witness).order_by("-created_at").first()
+    if link is None:
+        raise ValidationError(messages.NO_ACTIVE_LINK, code="no_link")
+    link.expires_at = timezone.now() + timedelta(days=days or settings.WITNESS_LINK_DAYS)
+    link.save(update_fields=["expires_at"])
+    witness_event_record(
+        witness,
+        actor,
+        WitnessEvent.Kind.EXTEND,
+        WITNESS_EXTEND,
+        link=link,
+        detail=f"expires {link.expires_at:%Y-%m-%d}",
+    )
+    return link
+
+
+def _revoke_all(witness: Witness) -> list[WitnessLink]:
+    links = list(_active_links(witness))
+    _active_links(witness).update(revoked_at=timezone.now())
+    links_ended(witness, [link.pk for link in links])
+    return links
+
+
+@transaction.atomic
+def link_revoke(*, witness: Witness, actor: User) -> None:
+    """End the link at once: every open session on it is refused from its next request."""
+    lock_diary(witness.diary)
+    links = _revoke_all(witness)
+    if not links:
+        raise ValidationError(messages.NO_ACTIVE_LINK, code="no_link")
+    for link in links:
+        witness_event_record(witness, actor, WitnessEvent.Kind.REVOKE, WITNESS_REVOKE, link=link)
+
+
+@transaction.atomic
+def link_reissue(*, witness: Witness, actor: User) -> str:
+    """Replace the link: the old one stops working at once; the new token is returned once."""
+    lock_diary(witness.diary)
+    for link in _revoke_all(witness):
+        witness_event_record(witness, actor, WitnessEvent.Kind.REVOKE, WITNESS_REVOKE, link=link)
+    link, token = _new_link(witness)
+    witness_event_record(
+        witness,
+        actor,
+        WitnessEvent.Kind.REISSUE,
+        WITNESS_REISSUE,
+        link=link,
+        detail=f"expires {link.expires_at:%Y-%m-%d}",
+    )
+    return token
+
+
+# Witness sessions
+def device_open(*, token: str, user_agent: str) -> tuple[WitnessDevice, str] | None:
+    """Exchange a link's token for a new witness session, or None if the link is not active."""
+    link = (
+        WitnessLink.objects.filter(token_sha256=token_sha256(token))
+        .select_related("witness__diary")
+        .first()
+    )
+    if link is None or not link.is_active:
+        return None
+    key = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        device = WitnessDevice.objects.create(
+            link=link, key_sha256=token_sha256(key), browser=browser_family(user_agent)
+        )
+        access_event_record(
+            user_id=link.witness.diary.owner_id,
+            kind=AccessEvent.Kind.WITNESS_DEVICE,
+            browser=device.browser,
+            detail=link.witness.attribution,
+        )
+    return device, key
+
+
+def device_seen(device: WitnessDevice) -> None:
+    """Note that a device is in use: last seen at most once a minute, and in the owner's access
+    log once per visit (the first request after half an hour of quiet)."""
+    now = timezone.now()
+    if now - device.last_seen > LAST_SEEN_EVERY:
+        with transaction.atomic():
+            WitnessDevice.objects.filter(pk=device.pk).update(last_seen=now)
+            if now - device.last_seen > VISIT_GAP:
+                witness = device.link.witness
+                access_event_record(
+                    user_id=witness.diary.owner_id,
+                    kind=AccessEvent.Kind.WITNESS_VISIT,
+                    browser=device.browser,
+                    detail=witness.attribution,
+                )
+        device.last_seen = now

@@ -1,0 +1,73 @@
+"""What a contact may see: their sharing level, and the entries marked as shared."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from diary import messages as diary_messages
+from diary.ledger.services import ledger_append, lock_diary
+from diary.models import Entry, User
+from witnesses.live.events import entry_shared, entry_unshared, sharing_changed
+from witnesses.models import (
+    SharedEntry,
+    Sharing,
+    Witness,
+    WitnessEvent,
+)
+from witnesses.services.links import witness_event_record
+
+WITNESS_SHARE = "witness.share"
+
+
+ENTRY_SHARE = "entry.share"
+
+
+ENTRY_UNSHARE = "entry.unshare"
+
+
+@transaction.atomic
+def witness_sharing_set(
+    *, witness: Witness, actor: User, sharing: str, sees_photo: bool
+) -> Witness:
+    lock_diary(witness.diary)
+    if sharing not in Sharing.values:
+        raise ValidationError({"sharing": diary_messages.UNKNOWN_CHOICE})
+    if sharing != witness.sharing:
+        witness.sharing = sharing
+        witness.save(update_fields=["sharing"])
+        witness_event_record(witness, actor, WitnessEvent.Kind.SHARE, WITNESS_SHARE, detail=sharing)
+        sharing_changed(witness)
+    if sees_photo != witness.sees_photo:
+        witness.sees_photo = sees_photo
+        witness.save(update_fields=["sees_photo"])
+        witness_event_record(
+            witness,
+            actor,
+            WitnessEvent.Kind.PHOTO,
+            WITNESS_SHARE,
+            detail="photo shown" if sees_photo else "photo hidden",
+        )
+    return witness
+
+
+# Sharing entries with witnesses who see marked ones
+@transaction.atomic
+def entry_share(*, entry: Entry, actor: User) -> SharedEntry:
+    lock_diary(entry.diary)
+    current = SharedEntry.objects.filter(entry=entry, unshared_at__isnull=True).first()
+    if current is not None:
+        return current
+    shared = SharedEntry.objects.create(entry=entry, shared_by=actor)
+    ledger_append(diary=entry.diary, kind=ENTRY_SHARE, obj=shared, actor=actor)
+    entry_shared(entry)
+    return shared
+
+
+@transaction.atomic
+def entry_unshare(*, entry: Entry, actor: User) -> None:
+    lock_diary(entry.diary)
+    for shared in SharedEntry.objects.filter(entry=entry, unshared_at__isnull=True):
+        shared.unshared_at = timezone.now()
+        shared.save(update_fields=["unshared_at"])
+        ledger_append(diary=entry.diary, kind=ENTRY_UNSHARE, obj=shared, actor=actor)
+        entry_unshared(entry)

@@ -1,0 +1,187 @@
+"""What contacts send, kept exactly as sent, and the owner's decision about each: into the
+timeline, credited to its sender, or kept aside with a reason.
+"""
+
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from diary.evidence.intake import StoredFile, evidence_check, stored_upload
+from diary.evidence.services import evidence_adopt
+from diary.ledger.services import ledger_append, lock_diary
+from diary.models import Account, Entry, User
+from diary.models.choices import Behaviour, Channel
+from diary.records.services import entry_create
+from witnesses import messages
+from witnesses.live.events import submission_decided, submission_received
+from witnesses.models import (
+    Decision,
+    FollowUp,
+    Submission,
+    SubmissionFile,
+    SubmissionKind,
+    WitnessDevice,
+    WitnessLink,
+)
+from witnesses.services.links import witness_label
+
+SUBMISSION_SUBMIT = "submission.submit"
+
+
+SUBMISSION_FILE = "submission.file"
+
+
+SUBMISSION_FOLLOW_UP = "submission.follow_up"
+
+
+SUBMISSION_ACCEPT = "submission.accept"
+
+
+SUBMISSION_KEEP_ASIDE = "submission.keep_aside"
+
+
+MAX_FILES = 10
+
+
+def _link_still_active(device: WitnessDevice) -> WitnessLink:
+    link = WitnessLink.objects.select_for_update().get(pk=device.link_id)
+    if not link.is_active:
+        raise LinkInactive
+    return link
+
+
+class LinkInactive(Exception):
+    """The witness's link was revoked or expired: nothing is stored."""
+
+
+def submission_create(
+    *,
+    device: WitnessDevice,
+    content: Mapping[str, Any],
+    uploads: Sequence[UploadedFile] = (),
+) -> Submission:
+    """Keep what a witness sent, exactly as sent, with its files. Raises ValidationError (and
+    stores nothing) for bad input, LinkInactive if the link ended while they were writing."""
+    witness = device.link.witness
+    diary = witness.diary
+    if len(uploads) > MAX_FILES:
+        raise ValidationError({"files": messages.TOO_MANY_FILES % {"limit": MAX_FILES}})
+    submission = Submission(diary=diary, witness=witness, link=device.link, **content)
+    submission.full_clean(exclude=["diary", "witness", "link", "reference"])
+    for upload in uploads:
+        evidence_check(upload, field="files")
+    with ExitStack() as stack:
+        stored = [
+            stack.enter_context(
+                stored_upload(upload, folder=f"witness/{diary.pk}", zone=diary.zone, field="files")
+            )
+            for upload in uploads
+        ]
+        with transaction.atomic():
+            lock_diary(diary)
+            _link_still_active(device)
+            submission.save()
+            actor = witness_label(witness)
+            # Every submission to a diary queues for its lock: hold it no longer than needed.
+            ledger_append(
+                diary=diary, kind=SUBMISSION_SUBMIT, obj=submission, actor=actor, diary_locked=True
+            )
+            for file in stored:
+                row = file.keep(SubmissionFile(submission=submission))
+                row.save()
+                ledger_append(
+                    diary=diary, kind=SUBMISSION_FILE, obj=row, actor=actor, diary_locked=True
+                )
+            submission_received(submission)
+    return submission
+
+
+@transaction.atomic
+def follow_up_add(*, device: WitnessDevice, submission: Submission, text: str) -> FollowUp:
+    if submission.witness_id != device.link.witness_id:
+        raise PermissionDenied  # only the witness who sent it may add to it
+    lock_diary(submission.diary)
+    _link_still_active(device)
+    follow_up = FollowUp(submission=submission, text=text.strip())
+    follow_up.full_clean(exclude=["submission"])
+    follow_up.save()
+    ledger_append(
+        diary=submission.diary,
+        kind=SUBMISSION_FOLLOW_UP,
+        obj=follow_up,
+        actor=witness_label(submission.witness),
+    )
+    submission_received(submission, change="follow_up")
+    return follow_up
+
+
+KIND_TO_ENTRY: dict[str, tuple[list[str], str]] = {
+    SubmissionKind.SAW: ([Behaviour.WATCHING], ""),
+    SubmissionKind.APPROACHED: ([Behaviour.APPROACHING_OTHERS], Channel.IN_PERSON),
+    SubmissionKind.CONTACTED: ([Behaviour.APPROACHING_OTHERS], ""),
+    SubmissionKind.FOUND: ([Behaviour.ITEMS], Channel.ITEM_LEFT),
+    SubmissionKind.OTHER: ([], ""),
+}
+
+
+CARRIED_OVER = Account.ACCOUNT_FIELDS
+
+
+def _undecided(submission: Submission) -> None:
+    if Decision.objects.filter(submission=submission).exists():
+        raise ValidationError(messages.ALREADY_DECIDED, code="decided")
+
+
+@transaction.atomic
+def submission_accept(*, submission: Submission, actor: User) -> Entry:
+    """Put a submission into the timeline as an entry attributed to its witness, with its
+    times and files. The submission itself stays exactly as sent."""
+    diary = submission.diary
+    lock_diary(diary)
+    _undecided(submission)
+    behaviours, channel = KIND_TO_ENTRY[submission.kind]
+    content = {name: getattr(submission, name) for name in CARRIED_OVER}
+    content.update(behaviours=behaviours, channel=channel)
+    entry = entry_create(
+        diary=diary,
+        actor=actor,
+        content=content,
+        source=Entry.Source.WITNESS,
+        reported_by=submission.witness.attribution,
+        origin=f"witnesses.submission:{submission.pk}",
+        received_at=submission.received_at,
+    )
+    for file in submission.files.all():
+        evidence_adopt(
+            entry=entry, actor=actor, stored=StoredFile.of(file), received_at=file.received_at
+        )
+    decision = Decision.objects.create(
+        submission=submission, outcome=Decision.Outcome.ACCEPTED, entry=entry, decided_by=actor
+    )
+    ledger_append(diary=diary, kind=SUBMISSION_ACCEPT, obj=decision, actor=actor)
+    submission_decided(submission, Decision.Outcome.ACCEPTED)
+    return entry
+
+
+@transaction.atomic
+def submission_keep_aside(*, submission: Submission, actor: User, reason: str) -> Decision:
+    """Keep a submission out of the timeline. It stays, counted, with a private reason."""
+    lock_diary(submission.diary)
+    _undecided(submission)
+    decision = Decision(
+        submission=submission,
+        outcome=Decision.Outcome.KEPT_ASIDE,
+        reason=reason.strip(),
+        decided_by=actor,
+    )
+    decision.full_clean(exclude=["submission", "entry"])
+    if not decision.reason:
+        raise ValidationError({"reason": messages.REASON_NEEDED})
+    decision.save()
+    ledger_append(diary=submission.diary, kind=SUBMISSION_KEEP_ASIDE, obj=decision, actor=actor)
+    submission_decided(submission, Decision.Outcome.KEPT_ASIDE)
+    return decision
