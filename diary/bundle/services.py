@@ -7,11 +7,11 @@ from pathlib import Path
 from zipfile import ZipFile
 
 from django.db import transaction
-from django.db.models import Max
 
 from diary.bundle.writer import entries_for_export, write_bundle
 from diary.core import filestore
 from diary.core.hashing import GENESIS_HASH, iso
+from diary.core.numbering import next_number
 from diary.ledger.services import EXPORT_CREATE, ledger_append, ledger_head, lock_diary
 from diary.models import (
     Diary,
@@ -53,7 +53,7 @@ def export_create(
                     out, diary=diary, entries=entries, head=head, earlier=earlier, filters=filters
                 )
             stored = out.stored.name
-            number = (Export.objects.filter(diary=diary).aggregate(n=Max("number"))["n"] or 0) + 1
+            number = next_number(Export.objects.filter(diary=diary))
             export = Export(
                 diary=diary,
                 number=number,

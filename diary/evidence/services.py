@@ -5,10 +5,10 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from diary import messages
+from diary.core.numbering import next_number
 from diary.evidence.intake import A_KIND, KINDS_FOR, StoredFile, stored_upload
 from diary.ledger.services import EVIDENCE_ATTACH, ledger_append, lock_diary
 from diary.live.events import entry_changed
@@ -64,7 +64,7 @@ def evidence_adopt(
         Evidence(
             diary_id=entry.diary_id,
             entry=entry,
-            number=_next_evidence_number(entry.diary_id),
+            number=next_number(Evidence.objects.filter(diary_id=entry.diary_id)),
             uploaded_by=actor,
             description=description.strip(),
         )
@@ -78,8 +78,3 @@ def evidence_adopt(
     )
     entry_changed(entry, "files")
     return evidence
-
-
-def _next_evidence_number(diary_id: int) -> int:
-    top = Evidence.objects.filter(diary_id=diary_id).aggregate(top=Max("number"))["top"]
-    return (top or 0) + 1

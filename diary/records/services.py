@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 
 from diary import messages
+from diary.core.numbering import next_number
 from diary.ledger.services import (
     DIARY_CREATE,
     DIARY_SETTINGS,
@@ -31,10 +31,6 @@ from diary.models import (
     ItemVersion,
     User,
 )
-
-
-def _next_number(queryset: Any) -> int:
-    return (queryset.aggregate(top=Max("number"))["top"] or 0) + 1
 
 
 def _only(content: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
@@ -98,7 +94,7 @@ def entry_create(
     if received_at is not None:
         entry.received_at = received_at
     version = _new_version(entry, 1, actor, content)  # validate before writing anything
-    entry.number = _next_number(Entry.objects.filter(diary=diary))
+    entry.number = next_number(Entry.objects.filter(diary=diary))
     entry.save()
     version.entry = entry
     version.save()
@@ -115,7 +111,7 @@ def entry_amend(*, entry: Entry, actor: User, content: Mapping[str, Any]) -> Ent
     lock_diary(entry.diary)
     if EntryWithdrawal.objects.filter(entry=entry).exists():
         raise ValidationError(messages.ENTRY_WITHDRAWN_NO_CHANGES, code="withdrawn")
-    number = _next_number(EntryVersion.objects.filter(entry=entry))
+    number = next_number(EntryVersion.objects.filter(entry=entry))
     version = _new_version(entry, number, actor, content)
     version.save()
     entry.current = version
@@ -158,7 +154,7 @@ def item_create(*, diary: Diary, actor: User, content: Mapping[str, Any]) -> Ite
     lock_diary(diary)
     item = Item(diary=diary)
     version = _new_item_version(item, 1, actor, content)
-    item.number = _next_number(Item.objects.filter(diary=diary))
+    item.number = next_number(Item.objects.filter(diary=diary))
     item.save()
     version.item = item
     version.save()
@@ -172,7 +168,7 @@ def item_create(*, diary: Diary, actor: User, content: Mapping[str, Any]) -> Ite
 def item_amend(*, item: Item, actor: User, content: Mapping[str, Any]) -> ItemVersion:
     """Add a version of an item, for instance when it is handed to the police."""
     lock_diary(item.diary)
-    number = _next_number(ItemVersion.objects.filter(item=item))
+    number = next_number(ItemVersion.objects.filter(item=item))
     version = _new_item_version(item, number, actor, content)
     version.save()
     item.current = version

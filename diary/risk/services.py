@@ -4,8 +4,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 
+from diary.core.numbering import next_number
 from diary.ledger.services import RISK_CHECKLIST, ledger_append, lock_diary
 from diary.models import Diary, RiskChecklist, User
 from diary.risk.questions import QUESTIONS_VERSION, clean_answers
@@ -18,10 +18,9 @@ def risk_checklist_complete(
     """Keep a completed checklist, dated, with its ledger record. Earlier ones stay."""
     cleaned = clean_answers(answers)  # validate before writing anything
     lock_diary(diary)
-    top = RiskChecklist.objects.filter(diary=diary).aggregate(top=Max("number"))["top"]
     checklist = RiskChecklist(
         diary=diary,
-        number=(top or 0) + 1,
+        number=next_number(RiskChecklist.objects.filter(diary=diary)),
         completed_by=actor,
         questions_version=QUESTIONS_VERSION,
         answers=cleaned,

@@ -12,6 +12,7 @@ from PIL import Image, ImageOps
 
 from diary.core import filestore
 from diary.core.filestore import Stored
+from diary.core.numbering import next_number
 from diary.evidence.intake import STORED_SUFFIX, evidence_check
 from diary.ledger.services import ledger_append, lock_diary
 from diary.models import Diary, User
@@ -55,7 +56,7 @@ def brief_update(
         with transaction.atomic():
             lock_diary(diary)
             previous = BriefVersion.objects.filter(diary=diary).order_by("-number").first()
-            number = previous.number + 1 if previous else 1
+            number = next_number(BriefVersion.objects.filter(diary=diary))
             version = BriefVersion(diary=diary, number=number, recorded_by=actor, **content)
             if previous is not None and not remove_photo:
                 version.photo, version.photo_sha256 = previous.photo.name, previous.photo_sha256
