@@ -15,7 +15,31 @@ from diary import messages
 from diary.core.hashing import iso
 from diary.models.choices import Precision
 
+# A time outside these years is a typo; and an odd offset (+20:03) in year 1 or 9999 overflows
+# on the way to UTC, or is refused by PostgreSQL. Every way in (pages, API, models) asks here.
 EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
+
+
+class YearOutOfRange(ValueError):
+    """A time whose year no diary holds: before EARLIEST_YEAR (`too_early`) or after
+    LATEST_YEAR."""
+
+    def __init__(self, *, too_early: bool) -> None:
+        super().__init__("too early" if too_early else "too late")
+        self.too_early = too_early
+
+
+def in_utc(moment: datetime) -> datetime:
+    """`moment` in UTC, if its year is one a diary holds; YearOutOfRange otherwise."""
+    if moment.year < EARLIEST_YEAR:
+        raise YearOutOfRange(too_early=True)
+    if moment.year > LATEST_YEAR:
+        raise YearOutOfRange(too_early=False)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise YearOutOfRange(too_early=moment.year <= EARLIEST_YEAR) from None
 
 
 def check_times(instance: models.Model, names: tuple[str, ...]) -> dict[str, Any]:
@@ -29,11 +53,12 @@ def check_times(instance: models.Model, names: tuple[str, ...]) -> dict[str, Any
             continue
         if value > latest_allowed:
             errors[name] = messages.WHEN_IN_FUTURE
-        elif value.year < EARLIEST_YEAR:
-            errors[name] = messages.WHEN_TOO_EARLY
-        else:
+            continue
+        try:
             # Store UTC: an odd offset (+20:03) is legal in ISO 8601 but not in PostgreSQL.
-            setattr(instance, name, value.astimezone(UTC))
+            setattr(instance, name, in_utc(value))
+        except YearOutOfRange:
+            errors[name] = messages.WHEN_TOO_EARLY
     return errors
 
 

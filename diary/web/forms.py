@@ -14,14 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diary import messages
-from diary.models import EARLIEST_YEAR
+from diary.models.times import YearOutOfRange, in_utc
 from diary.web.idempotency import FIELD as IDEMPOTENCY_FIELD
 from diary.web.idempotency import KEY_PATTERN
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-LATEST_YEAR = 2100
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -138,9 +135,7 @@ class DayOrTimeField(forms.Field):
                     parsed = timezone.make_aware(parsed)
         except (ValueError, OverflowError):
             raise ValidationError(_("Enter a date like 2026-03-31."), code="invalid") from None
-        if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
-            raise ValidationError(messages.YEAR_OUT_OF_RANGE, code="range")
         try:
-            return parsed.astimezone(UTC)
-        except OverflowError:
+            return in_utc(parsed)
+        except YearOutOfRange:
             raise ValidationError(messages.YEAR_OUT_OF_RANGE, code="range") from None

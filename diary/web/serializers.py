@@ -1,16 +1,14 @@
 """Input fields every API shares: kinds of behaviour, and times within the years that make sense."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import models
 from rest_framework import serializers
 
 from diary.messages import WHEN_TOO_EARLY, YEAR_OUT_OF_RANGE
-from diary.models import (
-    EARLIEST_YEAR,
-)
 from diary.models.choices import Behaviour
+from diary.models.times import YearOutOfRange, in_utc
 
 
 class BehavioursField(serializers.ListField):
@@ -22,13 +20,8 @@ class BehavioursField(serializers.ListField):
         super().__init__(**kwargs)
 
 
-# Input
-LATEST_YEAR = 2100
-
-
 class BoundedDateTimeField(serializers.DateTimeField):
-    """A time between 1900 and 2100, kept in UTC. Outside those years it is a typo, and an odd
-    offset (+20:03) in year 1 or 9999 overflows or is refused by PostgreSQL: stop it here."""
+    """A time within the years a diary holds (diary.models.times), kept in UTC."""
 
     default_error_messages = {
         "too_early": WHEN_TOO_EARLY,
@@ -38,14 +31,10 @@ class BoundedDateTimeField(serializers.DateTimeField):
 
     def to_internal_value(self, value: Any) -> datetime:
         parsed = super().to_internal_value(value)
-        if parsed.year < EARLIEST_YEAR:
-            self.fail("too_early")
-        if parsed.year > LATEST_YEAR:
-            self.fail("range")
         try:
-            return parsed.astimezone(UTC)
-        except OverflowError:
-            self.fail("range")
+            return in_utc(parsed)
+        except YearOutOfRange as problem:
+            self.fail("too_early" if problem.too_early else "range")
 
 
 class InputModelSerializer(serializers.ModelSerializer):
