@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.db import transaction
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -12,19 +11,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from diary.bundle.actions import bundle_download, bundle_make
 from diary.bundle.selectors import export_get, export_list
 from diary.bundle.serializers import ExportInputSerializer, ExportSerializer
-from diary.bundle.services import export_create
 from diary.gate import diary_for
 from diary.models import Export
-from diary.safety.services import export_recorded
 from diary.web.api_errors import (
     ERRORS,
     call,
     require_confirmed,
     validated,
 )
-from diary.web.downloads import stored_file_response
 
 
 class ExportListCreateApi(generics.ListAPIView):
@@ -52,18 +49,17 @@ class ExportListCreateApi(generics.ListAPIView):
         diary = diary_for(request.user)
         data = validated(ExportInputSerializer, request.data)
         require_confirmed(request._request, then=reverse("diary:exports"))
-        with transaction.atomic():
-            export = call(
-                export_create,
-                diary=diary,
-                actor=request.user,
-                since=data.get("since"),
-                until=data.get("until"),
-                behaviours=data.get("behaviours", []),
-                include_contacts=data["include_contacts"],
-                include_reasons=data["include_reasons"],
-            )
-            export_recorded(request=request._request, export=export)
+        export = call(
+            bundle_make,
+            request=request._request,
+            diary=diary,
+            actor=request.user,
+            since=data.get("since"),
+            until=data.get("until"),
+            behaviours=data.get("behaviours", []),
+            include_contacts=data["include_contacts"],
+            include_reasons=data["include_reasons"],
+        )
         return Response(ExportSerializer(export).data, status=status.HTTP_201_CREATED)
 
 
@@ -78,12 +74,4 @@ class ExportDownloadApi(APIView):
     def get(self, request: Request, export_id: int) -> FileResponse:
         export = export_get(actor=request.user, export_id=export_id)
         require_confirmed(request._request, then=reverse("diary:exports"))
-        export_recorded(request=request._request, export=export, downloaded=True)
-        response = stored_file_response(
-            export.bundle_file,
-            filename=export.download_name,
-            content_type="application/zip",
-            size=export.size,
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return bundle_download(request=request._request, export=export)

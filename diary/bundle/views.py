@@ -2,19 +2,16 @@
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from diary.bundle.actions import bundle_download, bundle_make
 from diary.bundle.forms import ExportForm
 from diary.bundle.selectors import export_get, export_list
-from diary.bundle.services import export_create
 from diary.gate import diary_for
 from diary.safety.accounts import confirm_first
-from diary.safety.services import export_recorded
-from diary.web.downloads import stored_file_response
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,9 +22,7 @@ def exports(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # Whoever sits at an open session must confirm it is the owner before anything leaves.
         confirm_first(request)
-        with transaction.atomic():
-            export = export_create(diary=diary, actor=request.user, **form.cleaned_data)
-            export_recorded(request=request, export=export)
+        export = bundle_make(request=request, diary=diary, actor=request.user, **form.cleaned_data)
         flash.success(
             request, _("Bundle %(number)s is ready to download.") % {"number": export.number}
         )
@@ -41,12 +36,4 @@ def exports(request: HttpRequest) -> HttpResponse:
 def export_download(request: HttpRequest, export_id: int) -> FileResponse:
     export = export_get(actor=request.user, export_id=export_id)
     confirm_first(request)
-    export_recorded(request=request, export=export, downloaded=True)
-    response = stored_file_response(
-        export.bundle_file,
-        filename=export.download_name,
-        content_type="application/zip",
-        size=export.size,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return bundle_download(request=request, export=export)

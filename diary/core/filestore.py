@@ -19,7 +19,8 @@ save only once the object is stored, so its save is already durable, and the sto
 with `durable_on_save = True`. Any other storage is refused (and `manage.py check` says so).
 
 File layout: MAGIC (6 bytes) ‖ segment size (4 bytes, big-endian) ‖ sealed segments, each
-ciphertext ‖ 16-byte tag. Segment i uses nonce = i (11 bytes, big-endian) ‖ final flag (1 byte).
+ciphertext ‖ 16-byte tag. Segment i uses nonce = i (11 bytes, big-endian) ‖ final flag (1 byte)
+(diary.core.sealed, the construction backups use too).
 """
 
 import hashlib
@@ -32,17 +33,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 
 from diary.core import crypto
 from diary.core.crypto import DecryptionError
+from diary.core.sealed import SealedReader, SealedWriter, Sealer, read_exact
 
 MAGIC = b"SLENC1"
 SEGMENT = 64 * 1024
-TAG = 16
 HEADER = MAGIC + struct.pack(">I", SEGMENT)
 COPY_CHUNK = 4 * SEGMENT
 
@@ -78,51 +77,13 @@ class Stored:
     sha256: str
 
 
-def _nonce(index: int, final: bool) -> bytes:
-    return index.to_bytes(11, "big") + (b"\x01" if final else b"\x00")
-
-
-class _Sealer:
-    def __init__(self, file_key: bytes, header: bytes) -> None:
-        self.cipher = AESGCM(file_key)
-        self.header = header
-        self.index = 0
-
-    def seal(self, segment: bytes, final: bool) -> bytes:
-        sealed = self.cipher.encrypt(_nonce(self.index, final), segment, self.header)
-        self.index += 1
-        return sealed
-
-    def open(self, sealed: bytes, final: bool) -> bytes:
-        try:
-            segment = self.cipher.decrypt(_nonce(self.index, final), sealed, self.header)
-        except InvalidTag:
-            raise FileIntegrityError(
-                "A stored file has been changed or cut short, or its key does not fit."
-            ) from None
-        self.index += 1
-        return segment
-
-
-def _read_exact(handle: IO[bytes], size: int) -> bytes:
-    """Up to `size` bytes: fewer only at the end (some streams return short reads)."""
-    parts, wanted = [], size
-    while wanted:
-        part = handle.read(wanted)
-        if not part:
-            break
-        parts.append(part)
-        wanted -= len(part)
-    return b"".join(parts)
-
-
 def _sealed_chunks(source: IO[bytes], file_key: bytes, tally: "_Tally") -> Iterator[bytes]:
     """The encrypted file, a segment at a time, from a plaintext source read once."""
-    sealer = _Sealer(file_key, HEADER)
+    sealer = Sealer(file_key, HEADER)
     yield HEADER
-    current = _read_exact(source, SEGMENT)
+    current = read_exact(source, SEGMENT)
     while True:
-        following = _read_exact(source, SEGMENT) if len(current) == SEGMENT else b""
+        following = read_exact(source, SEGMENT) if len(current) == SEGMENT else b""
         tally.add(current)
         yield sealer.seal(current, final=not following)
         if not following:
@@ -248,40 +209,27 @@ def save(name: str, source: IO[bytes], storage: Storage | None = None) -> Stored
     )
 
 
-class Writer(io.RawIOBase):
+class Writer(SealedWriter):
     """A write-only stream that encrypts as it goes, into a temporary file of ciphertext
     (never the plaintext); `create` hands that to storage once it is closed."""
 
     def __init__(self, spool: IO[bytes]) -> None:
-        super().__init__()
         self._file_key = crypto.new_file_key()
-        self._sealer = _Sealer(self._file_key, HEADER)
-        self._spool = spool
-        self._spool.write(HEADER)
-        self._buffer = bytearray()
+        spool.write(HEADER)
+        super().__init__(
+            spool, Sealer(self._file_key, HEADER), segment=SEGMENT, length_prefixed=False
+        )
         self._tally = _Tally()
         self._stored: Stored | None = None
 
-    def writable(self) -> bool:
-        return True
-
     def write(self, data: Any) -> int:
         data = bytes(data)
-        self._buffer += data
         self._tally.add(data)
-        # Keep the last segment back: only `finish` knows whether it is the final one.
-        while len(self._buffer) > SEGMENT:
-            self._spool.write(self._sealer.seal(bytes(self._buffer[:SEGMENT]), final=False))
-            del self._buffer[:SEGMENT]
-        return len(data)
+        return super().write(data)
 
     def tell(self) -> int:
         # zipfile asks where it is; this stream only moves forward, and cannot seek.
         return self._tally.size
-
-    def finish(self) -> None:
-        self._spool.write(self._sealer.seal(bytes(self._buffer), final=True))
-        self._buffer.clear()
 
     @property
     def size(self) -> int:
@@ -319,55 +267,30 @@ def create(name: str, storage: Storage | None = None) -> Iterator[Writer]:
         )
 
 
-class _Reader(io.RawIOBase):
+def _reader(handle: IO[bytes], file_key: bytes) -> SealedReader:
     """The plaintext of a stored file, decrypted a segment at a time as it is read. Reading
     past a changed or missing segment raises FileIntegrityError instead of returning bytes."""
-
-    def __init__(self, handle: IO[bytes], file_key: bytes) -> None:
-        super().__init__()
-        self._handle = handle
-        header = _read_exact(handle, len(HEADER))
-        if len(header) != len(HEADER) or not header.startswith(MAGIC):
-            handle.close()
-            raise FileIntegrityError("A stored file is not encrypted in a form Sightline knows.")
-        (self._segment,) = struct.unpack(">I", header[len(MAGIC) :])
-        self._sealer = _Sealer(file_key, header)
-        self._next = _read_exact(handle, self._segment + TAG)
-        self._plain = memoryview(b"")
-        self._done = False
-
-    def readable(self) -> bool:
-        return True
-
-    def _advance(self) -> None:
-        current = self._next
-        if len(current) == self._segment + TAG:
-            self._next = _read_exact(self._handle, self._segment + TAG)
-        else:
-            self._next = b""
-        final = not self._next
-        self._plain = memoryview(self._sealer.open(current, final=final))
-        self._done = final
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._plain and not self._done:
-            self._advance()
-        count = min(len(buffer), len(self._plain))
-        buffer[:count] = self._plain[:count]
-        self._plain = self._plain[count:]
-        return count
-
-    def close(self) -> None:
-        if not self.closed:
-            self._handle.close()
-        super().close()
+    header = read_exact(handle, len(HEADER))
+    if len(header) != len(HEADER) or not header.startswith(MAGIC):
+        handle.close()
+        raise FileIntegrityError("A stored file is not encrypted in a form Sightline knows.")
+    (segment,) = struct.unpack(">I", header[len(MAGIC) :])
+    return SealedReader(
+        handle,
+        Sealer(file_key, header),
+        segment=segment,
+        length_prefixed=False,
+        broken=lambda: FileIntegrityError(
+            "A stored file has been changed or cut short, or its key does not fit."
+        ),
+    )
 
 
 def open(name: str, key: str, storage: Storage | None = None) -> io.BufferedReader:
     """A readable stream of a stored file's plaintext (use it as a context manager)."""
     storage = storage or default_storage
     file_key = crypto.unwrap_file_key(key)
-    return io.BufferedReader(_Reader(storage.open(name, "rb"), file_key), buffer_size=SEGMENT)
+    return io.BufferedReader(_reader(storage.open(name, "rb"), file_key), buffer_size=SEGMENT)
 
 
 def chunks(name: str, key: str, size: int = COPY_CHUNK) -> Iterator[bytes]:

@@ -14,7 +14,7 @@ from diary.evidence.serializers import EvidenceInputSerializer, EvidenceSerializ
 from diary.evidence.services import evidence_attach
 from diary.records.selectors import entry_get
 from diary.web.api_errors import ERRORS, call, validated
-from diary.web.downloads import stored_file_response
+from diary.web.downloads import kept_file_response
 
 
 class EntryEvidenceApi(APIView):
@@ -49,11 +49,4 @@ class EvidenceOriginalApi(APIView):
     )
     def get(self, request: Request, evidence_id: int) -> FileResponse:
         evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
-        response = stored_file_response(
-            evidence.original_file,
-            filename=evidence.download_name,
-            content_type=evidence.mime_type,
-            size=evidence.size,
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return kept_file_response(evidence, filename=evidence.download_name)

@@ -10,10 +10,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from diary.evidence.forms import EvidenceForm
 from diary.evidence.selectors import evidence_get
-from diary.models import Evidence
+from diary.evidence.services import evidence_attach
 from diary.records.selectors import entry_get
-from diary.records.views import _attach
-from diary.web.downloads import stored_file_response
+from diary.web.downloads import kept_file_response, preview_response
 from diary.web.forms import apply_errors
 
 
@@ -24,7 +23,13 @@ def evidence_add(request: HttpRequest, entry_id: int) -> HttpResponse:
     form = EvidenceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            _attach(request, entry, form)
+            evidence_attach(
+                entry=entry,
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data.get("kind") or "",
+                description=form.cleaned_data.get("description") or "",
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -33,32 +38,15 @@ def evidence_add(request: HttpRequest, entry_id: int) -> HttpResponse:
     return render(request, "diary/evidence_form.html", {"form": form, "entry": entry})
 
 
-def _file_response(evidence: Evidence, *, preview: bool) -> FileResponse:
-    if preview:
-        response = stored_file_response(evidence.preview_file, content_type="image/jpeg")
-    else:
-        response = stored_file_response(
-            evidence.original_file,
-            filename=evidence.download_name,
-            content_type=evidence.mime_type,
-            size=evidence.size,
-        )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @require_GET
 @login_required
 def evidence_original(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
-    return _file_response(evidence, preview=False)
+    return kept_file_response(evidence, filename=evidence.download_name)
 
 
 @require_GET
 @login_required
-def evidence_preview(request: HttpRequest, evidence_id: int) -> HttpResponse:
+def evidence_preview(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
-    if not evidence.preview:
-        return HttpResponse(status=404)
-    return _file_response(evidence, preview=True)
+    return preview_response(evidence)

@@ -9,7 +9,8 @@ The file is a tar stream, encrypted as it is written in 1 MiB chunks with AES-25
 Each chunk's nonce is the prefix, its number (4 bytes) and a last-chunk flag (1 byte); the
 header is the associated data of every chunk. So a changed byte, a chunk moved, dropped or
 added, and a file cut short are all found, and nothing is read from a chunk before its tag
-checks. The key id (a hash of the key) tells a wrong key apart from a damaged file.
+checks (the construction is diary.core.sealed's, as for stored files, framed here with each
+chunk's length). The key id (a hash of the key) tells a wrong key apart from a damaged file.
 
 Inside, in this order: `backup.json` (format, time, migrations, row counts, ledger heads),
 `database.jsonl` (Django's dumpdata in natural order, times to the microsecond: it loads on
@@ -34,8 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
@@ -46,6 +45,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from diary.core.crypto import DecryptionError
+from diary.core.sealed import SealedReader, SealedWriter, Sealer, read_exact
 from diary.evidence.inventory import discard_stored, open_stored, referenced_files, restore_stored
 from diary.ledger.verify import ledger_verify
 from diary.models import LedgerRecord
@@ -55,7 +55,6 @@ KEY_ID_BYTES = 16
 NONCE_PREFIX_BYTES = 7
 HEADER_BYTES = len(MAGIC) + KEY_ID_BYTES + NONCE_PREFIX_BYTES
 CHUNK = 1024 * 1024
-TAG_BYTES = 16
 FORMAT = 1
 # Made again by `migrate` on the instance restored into, or not worth restoring (sessions).
 NOT_BACKED_UP = ("contenttypes", "auth.permission", "sessions")
@@ -123,99 +122,34 @@ def key_id(key: bytes) -> bytes:
 # Streaming encryption
 
 
-def _nonce(prefix: bytes, number: int, last: bool) -> bytes:
-    return prefix + number.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
-
-
-class EncryptingWriter:
+class EncryptingWriter(SealedWriter):
     """A file-like object: what is written to it goes out encrypted, chunk by chunk."""
 
     def __init__(self, out: IO[bytes], key: bytes) -> None:
-        self.out, self.cipher = out, AESGCM(key)
-        self.prefix = secrets.token_bytes(NONCE_PREFIX_BYTES)
-        self.header = MAGIC + key_id(key) + self.prefix
-        self.buffer = bytearray()
-        self.number = 0
-        self.out.write(self.header)
-
-    def _emit(self, data: bytes, last: bool) -> None:
-        sealed = self.cipher.encrypt(_nonce(self.prefix, self.number, last), data, self.header)
-        self.out.write(len(sealed).to_bytes(4, "big") + sealed)
-        self.number += 1
-
-    def write(self, data: bytes) -> int:
-        self.buffer += data
-        # Keep at least one byte back: only close() knows which chunk is the last.
-        while len(self.buffer) > CHUNK:
-            self._emit(bytes(self.buffer[:CHUNK]), last=False)
-            del self.buffer[:CHUNK]
-        return len(data)
+        prefix = secrets.token_bytes(NONCE_PREFIX_BYTES)
+        header = MAGIC + key_id(key) + prefix
+        out.write(header)
+        super().__init__(out, Sealer(key, header, prefix), segment=CHUNK, length_prefixed=True)
 
     def close(self) -> None:
-        self._emit(bytes(self.buffer), last=True)
-        self.buffer.clear()
+        if not self.closed:
+            self.finish()
+        super().close()
 
 
-class DecryptingReader:
-    """A file-like object giving back the plaintext, each chunk only once its tag checks."""
+class DecryptingReader(SealedReader):
+    """The plaintext of a backup, each chunk handed out only once its tag checks."""
 
     def __init__(self, source: IO[bytes], key: bytes) -> None:
-        self.source = source
-        header = source.read(HEADER_BYTES)
+        header = read_exact(source, HEADER_BYTES)
         if len(header) < HEADER_BYTES or not header.startswith(MAGIC):
             raise BackupError("This is not a Sightline backup file.")
         if header[len(MAGIC) : len(MAGIC) + KEY_ID_BYTES] != key_id(key):
             raise WrongKey("This backup was made with a different key. Nothing was restored.")
-        self.header, self.prefix = header, header[-NONCE_PREFIX_BYTES:]
-        self.cipher = AESGCM(key)
-        self.number, self.finished = 0, False
-        self.plain, self.offset = b"", 0
-        self.lookahead = source.read(1)
-
-    def _next_chunk(self) -> None:
-        length_bytes = self.lookahead + self.source.read(3)
-        if len(length_bytes) < 4:
-            raise Damaged(DAMAGED)
-        length = int.from_bytes(length_bytes, "big")
-        if not TAG_BYTES <= length <= CHUNK + TAG_BYTES:
-            raise Damaged(DAMAGED)
-        sealed = self.source.read(length)
-        if len(sealed) < length:
-            raise Damaged(DAMAGED)
-        self.lookahead = self.source.read(1)
-        last = self.lookahead == b""
-        try:
-            self.plain = self.cipher.decrypt(
-                _nonce(self.prefix, self.number, last), sealed, self.header
-            )
-        except InvalidTag:
-            raise Damaged(DAMAGED) from None
-        self.number += 1
-        self.finished = last
-
-    def read(self, size: int = -1) -> bytes:
-        # Hand out slices of the current chunk; tarfile reads in small blocks, and cutting
-        # the front off a 1 MiB buffer for each would copy it hundreds of times.
-        parts = []
-        while size != 0:
-            if self.offset == len(self.plain):
-                if self.finished:
-                    break
-                self.plain, self.offset = b"", 0
-                self._next_chunk()
-                continue
-            end = len(self.plain) if size < 0 else min(len(self.plain), self.offset + size)
-            parts.append(self.plain[self.offset : end])
-            if size > 0:
-                size -= end - self.offset
-            self.offset = end
-        return b"".join(parts)
-
-    def drain(self) -> None:
-        """Read to the end, so the last chunk's tag (and so the whole file) is checked."""
-        while not self.finished:
-            self.plain, self.offset = b"", 0
-            self._next_chunk()
+        sealer = Sealer(key, header, header[-NONCE_PREFIX_BYTES:])
+        super().__init__(
+            source, sealer, segment=CHUNK, length_prefixed=True, broken=lambda: Damaged(DAMAGED)
+        )
 
 
 DAMAGED = "This backup has been changed or is incomplete, so nothing was restored."

@@ -18,6 +18,7 @@ from diary.ledger.services import actor_label
 from diary.models import Entry, Item
 from diary.models.choices import Behaviour
 from diary.records import services
+from diary.records.actions import entry_record
 from diary.records.forms import EntryFilterForm
 from diary.records.selectors import entry_get, entry_list, item_get, item_list
 from diary.records.serializers import (
@@ -34,12 +35,12 @@ from diary.records.serializers import (
 from diary.web.api_errors import (
     ERRORS,
     IDEMPOTENCY_KEY,
+    answered,
     call,
     form_errors,
-    replay_response,
     validated,
 )
-from diary.web.idempotency import HEADER, Replayed, idempotency_of, idempotent
+from diary.web.idempotency import HEADER, idempotency_of
 
 ENTRY_FILTERS = [
     OpenApiParameter("behaviour", OpenApiTypes.STR, enum=Behaviour.values),
@@ -86,16 +87,20 @@ class EntryListCreateApi(generics.ListAPIView):
         )
         content = validated(EntryInputSerializer, request.data)
         content.setdefault("occurred_start", timezone.now())
-        try:
-            with idempotent(idempotency, diary=diary) as answer:
-                entry = call(
-                    services.entry_create, diary=diary, actor=request.user, content=content
-                )
-                entry = entry_get(actor=request.user, entry_id=entry.pk)
-                answer.set(status.HTTP_201_CREATED, EntryDetailSerializer(entry).data)
-        except Replayed as replay:
-            return replay_response(replay)
-        return Response(answer.body, status=answer.status)
+
+        def created(entry: Entry) -> tuple[int, Any]:
+            entry = entry_get(actor=request.user, entry_id=entry.pk)
+            return status.HTTP_201_CREATED, EntryDetailSerializer(entry).data
+
+        answer = call(
+            entry_record,
+            diary=diary,
+            actor=request.user,
+            content=content,
+            idempotency=idempotency,
+            answer=created,
+        )
+        return answered(answer)
 
 
 class EntryDetailApi(APIView):

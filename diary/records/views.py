@@ -9,7 +9,6 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diary.evidence.forms import EvidenceForm
-from diary.evidence.services import evidence_attach
 from diary.gate import diary_for
 from diary.ledger.services import actor_label
 from diary.records import services
+from diary.records.actions import FileSent, entry_record
 from diary.records.forms import (
     EntryFilterForm,
     EntryForm,
@@ -33,7 +32,7 @@ from diary.records.forms import (
 from diary.records.patterns import patterns_for
 from diary.records.selectors import entry_get, entry_list, entry_list_withdrawn, item_get, item_list
 from diary.web.forms import KeyedForm, apply_errors, ask_for_files_again
-from diary.web.idempotency import KeyReused, Replayed, idempotency_of, idempotent
+from diary.web.idempotency import KeyReused, idempotency_of
 
 PAGE_SIZE = 25
 
@@ -65,18 +64,6 @@ def withdrawn(request: HttpRequest) -> HttpResponse:
     return render(request, "diary/withdrawn.html", {"page": _page(request, entries)})
 
 
-def _attach(request: HttpRequest, entry: Any, form: Any) -> None:
-    upload = form.cleaned_data.get("file")
-    if upload:
-        evidence_attach(
-            entry=entry,
-            actor=request.user,
-            upload=upload,
-            kind=form.cleaned_data.get("kind") or "",
-            description=form.cleaned_data.get("description") or "",
-        )
-
-
 def _record(request: HttpRequest, form: Any) -> str | None:
     """Create the entry and its file together: if the file is refused, nothing is kept.
     Returns where to go next (the entry), or None with the form's errors set. The form's key
@@ -89,20 +76,24 @@ def _record(request: HttpRequest, form: Any) -> str | None:
         data=request.POST,
         files=request.FILES,
     )
+    upload = form.cleaned_data.get("file")
     try:
-        with idempotent(idempotency, diary=diary) as answer, transaction.atomic():
-            entry = services.entry_create(diary=diary, actor=request.user, content=form.content())
-            _attach(request, entry, form)
-            answer.set(302, {"location": reverse("diary:entry", args=[entry.pk])})
-    except Replayed as replay:
-        return replay.body["location"]
+        answer = entry_record(
+            diary=diary,
+            actor=request.user,
+            content=form.content(),
+            file=FileSent(upload, form.cleaned_data.get("kind") or "") if upload else None,
+            idempotency=idempotency,
+            answer=lambda entry: (302, {"location": reverse("diary:entry", args=[entry.pk])}),
+        )
     except KeyReused:
         form.sent_before_differently()
         return None
     except ValidationError as error:
         apply_errors(form, error)
         return None
-    flash.success(request, _("Saved. It is in your timeline."))
+    if not answer.replayed:
+        flash.success(request, _("Saved. It is in your timeline."))
     return answer.body["location"]
 
 

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from diary.web.idempotency import HEADER, Replayed
+from diary.web.idempotency import HEADER, Answered
 
 
 class DetailSerializer(serializers.Serializer):
@@ -102,9 +102,10 @@ def require_confirmed(request: HttpRequest, *, then: str) -> None:
         raise PermissionDenied({"detail": CONFIRM_FIRST, "confirm_url": confirm_url})
 
 
-def replay_response(replay: Replayed) -> Response:
-    """The answer the first send with this key got, again."""
-    return Response(replay.body, status=replay.status, headers={"Idempotent-Replayed": "true"})
+def answered(answer: Answered) -> Response:
+    """A send's answer; a retry answered with the first send's answer says so in a header."""
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return Response(answer.body, status=answer.status, headers=headers)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:

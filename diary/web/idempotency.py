@@ -11,8 +11,7 @@ the first's key. Keys belong to one actor, so nobody can replay another's.
 import hashlib
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,12 +45,14 @@ class KeyReused(APIException):
     default_code = "idempotency_key_reused"
 
 
-class Replayed(Exception):
-    """The key was seen before with the same request: here is the answer that send got."""
+@dataclass(frozen=True)
+class Answered:
+    """What a send answered: its status and body, and whether this was a retry answered with
+    the first send's answer (nothing was recorded again)."""
 
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(status)
-        self.status, self.body = status, body
+    status: int
+    body: Any
+    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,17 +61,6 @@ class Idempotency:
     scope: str  # what kind of send: a key for one kind is not a key for another
     key: str
     fingerprint: str  # SHA-256 of what was sent
-
-
-@dataclass
-class Answer:
-    """What a keyed send answered; kept with its key."""
-
-    status: int | None = None
-    body: Any = None
-
-    def set(self, status: int, body: Any) -> None:
-        self.status, self.body = status, body
 
 
 def _file_identity(upload: UploadedFile) -> dict[str, Any]:
@@ -127,10 +117,10 @@ def idempotency_keys_expired() -> Any:
     return IdempotencyKey.objects.filter(created_at__lt=_window_start())
 
 
-def idempotency_replay(idempotency: Idempotency | None) -> Replayed | None:
+def answered_before(idempotency: Idempotency | None) -> Answered | None:
     """The first answer for a key seen before (raises KeyReused if it came with another
     request). Without a lock: a quick look before doing any work, such as counting a send
-    against a rate limit. `idempotent` looks again under the lock."""
+    against a rate limit. `once` looks again under the lock."""
     if idempotency is None:
         return None
     kept = IdempotencyKey.objects.filter(
@@ -143,33 +133,32 @@ def idempotency_replay(idempotency: Idempotency | None) -> Replayed | None:
         return None
     if kept.request_sha256 != idempotency.fingerprint:
         raise KeyReused
-    return Replayed(kept.status, kept.response)
+    return Answered(kept.status, kept.response, replayed=True)
 
 
-@contextmanager
-def idempotent(idempotency: Idempotency | None, *, diary: Diary) -> Iterator[Answer]:
-    """Run a send at most once per key. The block writes the record and sets the answer; the
-    key is kept with that answer in the same transaction. Raises Replayed (writing nothing)
-    for a key seen before with the same request, KeyReused for one seen with another."""
-    answer = Answer()
+def once(
+    idempotency: Idempotency | None, *, diary: Diary, send: Callable[[], tuple[int, Any]]
+) -> Answered:
+    """Run `send` (which writes a record and says what to answer) in one transaction, at most
+    once per key: the key is kept with that answer in the same transaction. A key seen before
+    with the same request gets the first answer and writes nothing; with another, KeyReused."""
     if idempotency is None:
-        yield answer
-        return
+        with transaction.atomic():
+            return Answered(*send())
     with transaction.atomic():
         lock_diary(diary)
         # Forget this actor's expired keys, which also frees them for use again.
         idempotency_keys_expired().filter(actor=idempotency.actor).delete()
-        replay = idempotency_replay(idempotency)
+        replay = answered_before(idempotency)
         if replay is not None:
-            raise replay
-        yield answer
-        if answer.status is None:
-            raise RuntimeError("a keyed send must set its answer")
+            return replay
+        status, body = send()
         IdempotencyKey.objects.create(
             actor=idempotency.actor,
             scope=idempotency.scope,
             key=idempotency.key,
             request_sha256=idempotency.fingerprint,
-            status=answer.status,
-            response=json.loads(json.dumps(answer.body, cls=DjangoJSONEncoder)),
+            status=status,
+            response=json.loads(json.dumps(body, cls=DjangoJSONEncoder)),
         )
+    return Answered(status, body)

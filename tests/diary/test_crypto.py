@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from diary.core import crypto, filestore
 from diary.core.crypto import DecryptionError, UnknownKeyError
-from diary.core.filestore import HEADER, SEGMENT, TAG, FileIntegrityError
+from diary.core.filestore import HEADER, SEGMENT, FileIntegrityError
+from diary.core.sealed import TAG
 from diary.models import EntryVersion
 from tests.conftest import TEST_KEY, TEST_KEY_ID, key_text
 

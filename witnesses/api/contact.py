@@ -20,11 +20,11 @@ from diary.web.api_errors import (
     ERRORS,
     IDEMPOTENCY_KEY,
     DetailSerializer,
+    answered,
     errors_for,
-    replay_response,
     validated,
 )
-from diary.web.idempotency import HEADER, Replayed, idempotency_of, idempotency_replay, idempotent
+from diary.web.idempotency import HEADER, idempotency_of
 from witnesses import messages, selectors
 from witnesses.api.authentication import IsWitness, WitnessAuthentication
 from witnesses.api.serializers import (
@@ -36,10 +36,10 @@ from witnesses.api.serializers import (
     WitnessBriefSerializer,
     blank_brief,
 )
+from witnesses.contact.actions import TooManySends, submission_send
 from witnesses.models import Submission
-from witnesses.services.limits import submission_rate_ok
 from witnesses.services.links import witness_label
-from witnesses.services.submissions import LinkInactive, follow_up_add, submission_create
+from witnesses.services.submissions import LinkInactive, follow_up_add
 
 TOO_MANY = {
     429: OpenApiResponse(DetailSerializer, description="Too many sends from this link this hour.")
@@ -56,7 +56,7 @@ NOT_A_WITNESS = {
 
 
 # A witness's side
-class TooManySends(APIException):
+class SendLimitReached(APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = messages.TOO_MANY_SENDS
     default_code = "too_many_sends"
@@ -156,27 +156,26 @@ class WitnessSubmissionsApi(WitnessAccess, generics.ListAPIView):
             scope="api.submission",
             data=request.data,
         )
+        content = validated(SubmissionInputSerializer, request.data)
+        uploads = content.pop("files", [])
+        content.setdefault("occurred_start", timezone.now())
+
+        def receipt(submission: Submission) -> tuple[int, Any]:
+            kept = selectors.witness_submission_get(device=device, reference=submission.reference)
+            return status.HTTP_201_CREATED, ReceiptSerializer(kept).data
+
         try:
-            # A retry on a bad signal must not use up the link's allowance.
-            replay = idempotency_replay(idempotency)
-            if replay is not None:
-                raise replay
-            if not submission_rate_ok(device.link):
-                raise TooManySends
-            content = validated(SubmissionInputSerializer, request.data)
-            uploads = content.pop("files", [])
-            content.setdefault("occurred_start", timezone.now())
-            with idempotent(idempotency, diary=witness.diary) as answer:
-                submission = _witness_call(
-                    submission_create, device=device, content=content, uploads=uploads
-                )
-                submission = selectors.witness_submission_get(
-                    device=device, reference=submission.reference
-                )
-                answer.set(status.HTTP_201_CREATED, ReceiptSerializer(submission).data)
-        except Replayed as replay:
-            return replay_response(replay)
-        return Response(answer.body, status=answer.status)
+            answer = _witness_call(
+                submission_send,
+                device=device,
+                content=content,
+                uploads=uploads,
+                idempotency=idempotency,
+                answer=receipt,
+            )
+        except TooManySends:
+            raise SendLimitReached from None
+        return answered(answer)
 
 
 class WitnessFollowUpApi(WitnessAccess, APIView):

@@ -24,16 +24,13 @@ from diary.web.downloads import stored_file_response
 from diary.web.forms import apply_errors, ask_for_files_again
 from diary.web.idempotency import (
     KeyReused,
-    Replayed,
     idempotency_of,
-    idempotency_replay,
-    idempotent,
 )
 from witnesses import messages, selectors
+from witnesses.contact.actions import TooManySends, submission_send
 from witnesses.contact.forms import FollowUpForm, SubmissionForm
 from witnesses.models import WitnessDevice
-from witnesses.services import submissions
-from witnesses.services.limits import link_guess_allowed, link_guess_missed, submission_rate_ok
+from witnesses.services.limits import link_guess_allowed, link_guess_missed
 from witnesses.services.links import device_open, device_seen, witness_label
 from witnesses.services.submissions import LinkInactive, follow_up_add
 
@@ -166,31 +163,28 @@ def home(request: HttpRequest) -> HttpResponse:
         return _page(request, form)
     if not form.is_valid():
         return _page(request, form, status=400)
-    witness = device.link.witness
     idempotency = idempotency_of(
         form.key_sent,
-        actor=witness_label(witness),
+        actor=witness_label(device.link.witness),
         scope="page.submission",
         data=request.POST,
         files=request.FILES,
     )
     try:
-        # Sent again on a bad signal: the first receipt, without using up the allowance.
-        replay = idempotency_replay(idempotency)
-        if replay is not None:
-            raise replay
-        if not submission_rate_ok(device.link):
-            return render(
-                request, "witnesses/too_many.html", {"message": messages.TOO_MANY_SENDS}, status=429
-            )
-        with idempotent(idempotency, diary=witness.diary) as answer:
-            submission = submissions.submission_create(
-                device=device, content=form.content(), uploads=form.cleaned_data["files"]
-            )
-            location = reverse("witness:receipt", args=[submission.reference])
-            answer.set(302, {"location": location})
-    except Replayed as replay:
-        return redirect(replay.body["location"])
+        answer = submission_send(
+            device=device,
+            content=form.content(),
+            uploads=form.cleaned_data["files"],
+            idempotency=idempotency,
+            answer=lambda kept: (
+                302,
+                {"location": reverse("witness:receipt", args=[kept.reference])},
+            ),
+        )
+    except TooManySends:
+        return render(
+            request, "witnesses/too_many.html", {"message": messages.TOO_MANY_SENDS}, status=429
+        )
     except KeyReused:
         form.sent_before_differently()
         return _page(request, form, status=422)
@@ -199,7 +193,7 @@ def home(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         apply_errors(form, error)
         return _page(request, form, status=400)
-    return redirect(location)
+    return redirect(answer.body["location"])
 
 
 @require_http_methods(["GET", "POST"])

@@ -16,10 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from diary.core.filestore import Ref
 from diary.gate import diary_for
 from diary.records.selectors import entry_list
-from diary.web.downloads import stored_file_response
+from diary.web.downloads import kept_file_response, preview_response, stored_file_response
 from diary.web.forms import apply_errors
 from witnesses import selectors
 from witnesses.models import BriefVersion
@@ -175,23 +174,13 @@ def brief(request: HttpRequest) -> HttpResponse:
     return render(request, "witnesses/brief_form.html", {"form": form, "brief": current})
 
 
-def _file(
-    stored: Ref | None, *, download_name: str = "", content_type: str = "", size: int | None = None
-) -> FileResponse:
-    if not stored:
-        raise Http404
-    response = stored_file_response(
-        stored, filename=download_name, content_type=content_type or "image/jpeg", size=size
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @require_GET
 @login_required
 def brief_photo(request: HttpRequest) -> FileResponse:
     current = selectors.brief_for_owner(actor=request.user)
-    return _file(current.photo_file if current else None)
+    if current is None or not current.photo:
+        raise Http404
+    return stored_file_response(current.photo_file, content_type="image/jpeg")
 
 
 @require_GET
@@ -262,13 +251,8 @@ def submission_keep_aside(request: HttpRequest, submission_id: int) -> HttpRespo
 def submission_file(request: HttpRequest, file_id: int, which: str) -> FileResponse:
     file = selectors.submission_file_get(actor=request.user, file_id=file_id)
     if which == "preview":
-        return _file(file.preview_file)
-    return _file(
-        file.original_file,
-        download_name=f"{file.pk}{file.extension}",
-        content_type=file.mime_type,
-        size=file.size,
-    )
+        return preview_response(file)
+    return kept_file_response(file, filename=f"{file.pk}{file.extension}")
 
 
 @require_GET

@@ -1,0 +1,54 @@
+"""What a request to make or download a bundle does, the same for the page and the API: the
+bundle and its line in the owner's access log together, and every download logged.
+
+Both ask the owner to confirm it is them first; each does that its own way (the page sends
+them to confirm and back, the API answers 403 with where to go), before calling these.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.http import FileResponse, HttpRequest
+
+from diary.bundle.services import export_create
+from diary.models import Diary, Export, User
+from diary.safety.services import export_recorded
+from diary.web.downloads import stored_file_response
+
+
+@transaction.atomic
+def bundle_make(
+    *,
+    request: HttpRequest,
+    diary: Diary,
+    actor: User,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    behaviours: Iterable[str] = (),
+    include_contacts: bool = False,
+    include_reasons: bool = False,
+) -> Export:
+    """Make a bundle and note it in the access log, both or neither."""
+    export = export_create(
+        diary=diary,
+        actor=actor,
+        since=since,
+        until=until,
+        behaviours=behaviours,
+        include_contacts=include_contacts,
+        include_reasons=include_reasons,
+    )
+    export_recorded(request=request, export=export)
+    return export
+
+
+def bundle_download(*, request: HttpRequest, export: Export) -> FileResponse:
+    """The bundle's zip, streamed as it is decrypted; the download is in the access log."""
+    export_recorded(request=request, export=export, downloaded=True)
+    return stored_file_response(
+        export.bundle_file,
+        filename=export.download_name,
+        content_type="application/zip",
+        size=export.size,
+    )
