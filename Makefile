@@ -95,7 +95,7 @@ run: install keys
 	@echo ""
 	@echo "  Sightline is running at http://$(HOST):$(PORT)/  (press Ctrl+C to stop)"
 	@echo ""
-	$(BIN)/uvicorn project.asgi:application --host $(HOST) --port $(PORT) --no-server-header
+	$(BIN)/python -m project.servers --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,11 +3,12 @@
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from project.servers import uvicorn_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,21 +36,7 @@ def uvicorn(
 ) -> Iterator[subprocess.Popen]:
     """uvicorn on 127.0.0.1:`port`: one worker, as `make run` starts it, or several, as
     production runs it (docs/deploy.md: one a core)."""
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "project.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--no-server-header",
-        "--log-level",
-        "warning",
-        *(["--workers", str(workers)] if workers > 1 else []),
-    ]
+    command = uvicorn_command(port=port, workers=workers)
     with log.open("ab") as output:
         process = subprocess.Popen(
             command,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from project.servers import uvicorn_command
 from stack import nginx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -347,24 +348,7 @@ def started(stack: Stack, say=print) -> Iterator[Stack]:
             say(f"Starting uvicorn worker {number} on 127.0.0.1:{port}")
             processes.start(
                 f"worker-{number}",
-                [
-                    PYTHON,
-                    "-m",
-                    "uvicorn",
-                    "project.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--no-server-header",
-                    "--no-access-log",
-                    "--timeout-graceful-shutdown",
-                    "10",
-                    # Longer than nginx keeps an idle upstream connection (60 s): closing first,
-                    # uvicorn reset connections nginx had just sent a request on (a 502).
-                    "--timeout-keep-alive",
-                    "75",
-                ],
+                uvicorn_command(port=port, log_level=None, behind_proxy=True),
                 stack.app_env(),
                 port,
             )

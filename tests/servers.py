@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from project import servers as project_servers
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -63,21 +65,8 @@ def wait_until_listening(port: int, process: subprocess.Popen) -> None:
     raise RuntimeError(f"server on {port} did not start")
 
 
-def uvicorn_command(port: int, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "project.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        *extra,
-    ]
+def uvicorn_command(port: int, *, workers: int = 1) -> list[str]:
+    return project_servers.uvicorn_command(port=port, workers=workers)
 
 
 @contextmanager

@@ -108,7 +108,7 @@ def test_two_hundred_writers_at_once_lose_nothing_and_never_fork_the_chain():
 
     batches = [requests[i::CLIENTS] for i in range(CLIENTS)]
     with (
-        server_process(uvicorn_command(port, "--workers", "2"), port, env),
+        server_process(uvicorn_command(port, workers=2), port, env),
         ThreadPoolExecutor(max_workers=CLIENTS) as pool,
     ):
         results = [result for batch in pool.map(client, batches) for result in batch]

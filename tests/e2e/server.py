@@ -87,7 +87,7 @@ class LiveServer:
         )
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                uvicorn_command(self.port, "--no-server-header"),
+                uvicorn_command(self.port),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,

@@ -1,0 +1,55 @@
+"""The one command line that starts Sightline's ASGI server, uvicorn: `make run`, the stack's
+workers (stack/), the benchmarks' servers (bench/) and the tests' own (tests/servers.py).
+
+    python -m project.servers --host 127.0.0.1 --port 8000     (what `make run` does)
+"""
+
+import argparse
+import os
+import sys
+
+
+def uvicorn_command(
+    *,
+    port: int,
+    host: str = "127.0.0.1",
+    workers: int = 1,
+    log_level: str | None = "warning",
+    behind_proxy: bool = False,
+    access_log: bool = False,
+) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "project.asgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-server-header",
+    ]
+    if not access_log:
+        command.append("--no-access-log")
+    if log_level:
+        command += ["--log-level", log_level]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    if behind_proxy:
+        # Longer than nginx keeps an idle upstream connection (60 s): closing first, uvicorn
+        # reset connections nginx had just sent a request on (a 502). docs/deploy.md.
+        command += ["--timeout-graceful-shutdown", "10", "--timeout-keep-alive", "75"]
+    return command
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve Sightline with uvicorn.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    options = parser.parse_args(argv)
+    command = uvicorn_command(host=options.host, port=options.port, log_level=None, access_log=True)
+    os.execv(command[0], command)  # noqa: S606 (our own interpreter, with a fixed command)
+
+
+if __name__ == "__main__":
+    main()
