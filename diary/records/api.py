@@ -20,7 +20,7 @@ from diary.models.choices import Behaviour
 from diary.records import services
 from diary.records.actions import entry_record
 from diary.records.forms import EntryFilterForm
-from diary.records.selectors import entry_get, entry_list, item_get, item_list
+from diary.records.selectors import entries_to_link, entry_get, entry_list, item_get, item_list
 from diary.records.serializers import (
     EntryDetailSerializer,
     EntryInputSerializer,
@@ -165,7 +165,11 @@ class ItemListCreateApi(generics.ListAPIView):
     )
     def post(self, request: Request) -> Response:
         diary = diary_for(request.user)
-        content = validated(ItemInputSerializer, request.data, context={"diary": diary})
+        content = validated(
+            ItemInputSerializer,
+            request.data,
+            context={"entries": entries_to_link(actor=request.user, withdrawn_too=True)},
+        )
         content.setdefault("found_at", timezone.now())
         item = call(services.item_create, diary=diary, actor=request.user, content=content)
         item = item_get(actor=request.user, item_id=item.pk)
@@ -192,7 +196,10 @@ class ItemAmendApi(APIView):
     def post(self, request: Request, item_id: int) -> Response:
         item = item_get(actor=request.user, item_id=item_id)
         changes = validated(
-            ItemInputSerializer, request.data, partial=True, context={"diary": item.diary}
+            ItemInputSerializer,
+            request.data,
+            partial=True,
+            context={"entries": entries_to_link(actor=request.user, withdrawn_too=True)},
         )
         content = {**item.current.content_values(), **changes}
         call(services.item_amend, item=item, actor=request.user, content=content)

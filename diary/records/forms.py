@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -144,13 +145,8 @@ class ItemForm(NoSilentTruncation, forms.ModelForm):
             "found_by": _("You, or the name of the person who found it."),
         }
 
-    def __init__(self, *args: Any, diary: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, entries: QuerySet[Entry], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        entries = (
-            Entry.objects.filter(diary=diary, withdrawal__isnull=True)
-            .select_related("current")
-            .order_by("-number")
-        )
         entry_field = self.fields["entry"]
         entry_field.queryset = entries  # type: ignore[attr-defined]
         entry_field.label_from_instance = (

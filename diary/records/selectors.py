@@ -117,6 +117,15 @@ def entry_get(*, actor: Any, entry_id: int) -> Entry:
     return entry
 
 
+def entries_to_link(*, actor: Any, withdrawn_too: bool = False) -> QuerySet[Entry]:
+    """The entries an item of the actor's diary may be linked to, newest first: only their own
+    (any other id reads as "does not exist")."""
+    entries = Entry.objects.filter(diary=diary_for(actor)).select_related("current")
+    if not withdrawn_too:
+        entries = entries.filter(withdrawal__isnull=True)
+    return entries.order_by("-number")
+
+
 def item_list(*, actor: Any) -> QuerySet[Item]:
     diary = diary_for(actor)
     return (

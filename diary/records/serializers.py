@@ -43,9 +43,8 @@ class ItemInputSerializer(InputModelSerializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        diary = self.context.get("diary")
-        # Only the owner's own entries can be linked; any other id reads as "does not exist".
-        self.fields["entry"].queryset = Entry.objects.filter(diary=diary)
+        # Only the owner's own entries (records.selectors.entries_to_link); none otherwise.
+        self.fields["entry"].queryset = self.context.get("entries", Entry.objects.none())
 
 
 # Output

@@ -30,7 +30,14 @@ from diary.records.forms import (
     WithdrawForm,
 )
 from diary.records.patterns import patterns_for
-from diary.records.selectors import entry_get, entry_list, entry_list_withdrawn, item_get, item_list
+from diary.records.selectors import (
+    entries_to_link,
+    entry_get,
+    entry_list,
+    entry_list_withdrawn,
+    item_get,
+    item_list,
+)
 from diary.web.forms import KeyedForm, apply_errors, ask_for_files_again
 from diary.web.idempotency import KeyReused, idempotency_of
 
@@ -196,7 +203,8 @@ def item_new(request: HttpRequest) -> HttpResponse:
     initial = {}
     if request.method == "GET" and request.GET.get("entry", "").isdigit():
         initial["entry"] = request.GET["entry"]
-    form = ItemForm(request.POST or None, diary=diary, initial=initial)
+    entries = entries_to_link(actor=request.user)
+    form = ItemForm(request.POST or None, entries=entries, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             item = services.item_create(diary=diary, actor=request.user, content=form.content())
@@ -219,7 +227,8 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
 @login_required
 def item_amend(request: HttpRequest, item_id: int) -> HttpResponse:
     item = item_get(actor=request.user, item_id=item_id)
-    form = ItemForm(request.POST or None, diary=item.diary, instance=item.current)
+    entries = entries_to_link(actor=request.user)
+    form = ItemForm(request.POST or None, entries=entries, instance=item.current)
     if request.method == "POST" and form.is_valid():
         try:
             services.item_amend(item=item, actor=request.user, content=form.content())

@@ -2,13 +2,30 @@
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from diary.models import AccessEvent, Notice, OwnerSession
+from diary.models import AccessEvent, Notice, OwnerSession, User
 from diary.safety.sessions import QUICK_EXIT_SEEN, SEEN_EVERY, absolute_limit, idle_limit
+
+
+def has_confirmed_address(*, actor: Any) -> bool:
+    """Whether the owner has confirmed an e-mail address (allauth adds a second step only to
+    a confirmed one)."""
+    if not getattr(actor, "is_authenticated", False):
+        raise Http404
+    return EmailAddress.objects.filter(user_id=actor.pk, verified=True).exists()
+
+
+def owner_signing_in_as(address: str) -> User | None:
+    """The owner a sign-in was tried for, so their own access log can show it. Nothing of it
+    reaches the person trying."""
+    if not address:
+        return None
+    return User.objects.filter(email__iexact=address).first()
 
 
 def access_log(*, actor: Any) -> QuerySet[AccessEvent]:

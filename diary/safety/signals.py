@@ -8,8 +8,9 @@ from axes.signals import user_locked_out
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 
-from diary.models import AccessEvent, OwnerSession, User
+from diary.models import AccessEvent, OwnerSession
 from diary.safety.accounts import signin_address
+from diary.safety.selectors import owner_signing_in_as
 from diary.safety.services import (
     access_event_record,
     session_signed_out,
@@ -20,12 +21,6 @@ from diary.safety.services import (
 # A request may say why its session is ending (a time limit) before it signs out.
 SIGN_OUT_HOW = "_owner_sign_out_how"
 CLEAR_SITE_DATA = "_clear_site_data"
-
-
-def _owner_for(address: str) -> User | None:
-    if not address:
-        return None
-    return User.objects.filter(email__iexact=address).first()
 
 
 @receiver(auth_signals.user_logged_in)
@@ -47,14 +42,14 @@ def on_signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def on_sign_in_failed(sender: Any, credentials: Any, request: Any = None, **kwargs: Any) -> None:
     if getattr(request, "axes_locked_out", False):
         return  # the lockout is logged once, below
-    owner = _owner_for(signin_address(request, credentials))
+    owner = owner_signing_in_as(signin_address(request, credentials))
     if owner is not None:
         access_event_record(user_id=owner.pk, kind=AccessEvent.Kind.SIGN_IN_FAILED, request=request)
 
 
 @receiver(user_locked_out)
 def on_locked_out(sender: Any, request: Any, username: Any, **kwargs: Any) -> None:
-    owner = _owner_for(str(username or ""))
+    owner = owner_signing_in_as(str(username or ""))
     if owner is not None:
         access_event_record(user_id=owner.pk, kind=AccessEvent.Kind.LOCKED_OUT, request=request)
 

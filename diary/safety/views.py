@@ -1,6 +1,5 @@
 """The owner's safety pages: welcome, sessions and devices, the access log; the quick exit note."""
 
-from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages as flash
@@ -39,9 +38,7 @@ def welcome(request: HttpRequest) -> HttpResponse:
             "has_two_factor": is_mfa_enabled(request.user),
             # allauth adds a second step only to a confirmed address, so that nobody can sign
             # up with someone else's address first and lock its owner out with their own code.
-            "email_confirmed": EmailAddress.objects.filter(
-                user=request.user, verified=True
-            ).exists(),
+            "email_confirmed": selectors.has_confirmed_address(actor=request.user),
         },
     )
 
