@@ -1,12 +1,9 @@
 from datetime import timedelta
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
-from diary.evidence.inventory import discard_stored, referenced_files, stored_names
-from diary.web.idempotency import idempotency_keys_expired
+from diary.ops.sweeps import sweep
 
 
 class Command(BaseCommand):
@@ -30,26 +27,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, older_than: int, dry_run: bool, **options: Any) -> None:
-        storage = default_storage
-        cutoff = timezone.now() - timedelta(minutes=max(older_than, 0))
-        # List first, then read which files rows name: a file stored and committed in between
-        # is named by then, and one stored after the listing is not in it.
-        candidates = [
-            name for name in stored_names(storage) if storage.get_modified_time(name) <= cutoff
-        ]
-        referenced = referenced_files()
-        orphans = [name for name in candidates if name not in referenced]
+        swept = sweep(older_than=timedelta(minutes=older_than), dry_run=dry_run)
         verb = "Would remove" if dry_run else "Removed"
-        for name in orphans:
+        for name in swept.orphans:
             self.stdout.write(f"{verb} {name}")
-        expired = idempotency_keys_expired()
-        keys = expired.count()
-        if not dry_run:
-            discard_stored(orphans, storage)
-            expired.delete()
+        count = len(swept.orphans)
         self.stdout.write(
-            self.style.SUCCESS(
-                f"{verb} {len(orphans)} unreferenced file{'s' if len(orphans) != 1 else ''}."
-            )
+            self.style.SUCCESS(f"{verb} {count} unreferenced file{'s' if count != 1 else ''}.")
         )
+        keys = swept.expired_keys
         self.stdout.write(f"{verb} {keys} expired Idempotency-Key{'s' if keys != 1 else ''}.")
