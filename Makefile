@@ -100,6 +100,7 @@ run: install keys
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 check: install keys
 	$(BIN)/python manage.py makemigrations --check --dry-run
