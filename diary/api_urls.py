@@ -1,19 +1,13 @@
+"""The owner's REST API under /api/, by feature (witnesses add theirs: witnesses.api.urls)."""
+
 from csp.decorators import csp_update
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from diary.bundle.api import ExportDownloadApi, ExportListCreateApi
-from diary.evidence.api import EntryEvidenceApi, EvidenceOriginalApi
-from diary.ledger.api import LedgerListApi, LedgerVerifyApi
-from diary.records.api import (
-    EntryAmendApi,
-    EntryDetailApi,
-    EntryListCreateApi,
-    EntryWithdrawApi,
-    ItemAmendApi,
-    ItemDetailApi,
-    ItemListCreateApi,
-)
+from diary.bundle import api as bundle
+from diary.evidence import api as evidence
+from diary.ledger import api as ledger
+from diary.records import api as records
 
 app_name = "api"
 
@@ -27,21 +21,39 @@ urlpatterns = [
         ),
         name="docs",
     ),
-    path("entries/", EntryListCreateApi.as_view(), name="entries"),
-    path("entries/<int:entry_id>/", EntryDetailApi.as_view(), name="entry"),
-    path("entries/<int:entry_id>/versions/", EntryAmendApi.as_view(), name="entry_versions"),
-    path("entries/<int:entry_id>/withdraw/", EntryWithdrawApi.as_view(), name="entry_withdraw"),
-    path("entries/<int:entry_id>/evidence/", EntryEvidenceApi.as_view(), name="entry_evidence"),
+    # Entries and items (diary.records)
+    path("entries/", records.EntryListCreateApi.as_view(), name="entries"),
+    path("entries/<int:entry_id>/", records.EntryDetailApi.as_view(), name="entry"),
+    path(
+        "entries/<int:entry_id>/versions/", records.EntryAmendApi.as_view(), name="entry_versions"
+    ),
+    path(
+        "entries/<int:entry_id>/withdraw/",
+        records.EntryWithdrawApi.as_view(),
+        name="entry_withdraw",
+    ),
+    path("items/", records.ItemListCreateApi.as_view(), name="items"),
+    path("items/<int:item_id>/", records.ItemDetailApi.as_view(), name="item"),
+    path("items/<int:item_id>/versions/", records.ItemAmendApi.as_view(), name="item_versions"),
+    # Files (diary.evidence)
+    path(
+        "entries/<int:entry_id>/evidence/",
+        evidence.EntryEvidenceApi.as_view(),
+        name="entry_evidence",
+    ),
     path(
         "evidence/<int:evidence_id>/original",
-        EvidenceOriginalApi.as_view(),
+        evidence.EvidenceOriginalApi.as_view(),
         name="evidence_original",
     ),
-    path("items/", ItemListCreateApi.as_view(), name="items"),
-    path("items/<int:item_id>/", ItemDetailApi.as_view(), name="item"),
-    path("items/<int:item_id>/versions/", ItemAmendApi.as_view(), name="item_versions"),
-    path("exports/", ExportListCreateApi.as_view(), name="exports"),
-    path("exports/<int:export_id>/download", ExportDownloadApi.as_view(), name="export_download"),
-    path("ledger/", LedgerListApi.as_view(), name="ledger"),
-    path("ledger/verify", LedgerVerifyApi.as_view(), name="ledger_verify"),
+    # Bundles (diary.bundle)
+    path("exports/", bundle.ExportListCreateApi.as_view(), name="exports"),
+    path(
+        "exports/<int:export_id>/download",
+        bundle.ExportDownloadApi.as_view(),
+        name="export_download",
+    ),
+    # The ledger (diary.ledger)
+    path("ledger/", ledger.LedgerListApi.as_view(), name="ledger"),
+    path("ledger/verify", ledger.LedgerVerifyApi.as_view(), name="ledger_verify"),
 ]
