@@ -5,13 +5,12 @@ Both ask the owner to confirm it is them first; each does that its own way (the 
 them to confirm and back, the API answers 403 with where to go), before calling these.
 """
 
-from collections.abc import Iterable
-from datetime import datetime
+from typing import Unpack
 
 from django.db import transaction
 from django.http import FileResponse, HttpRequest
 
-from diary.bundle.services import export_create
+from diary.bundle.services import BundleFilters, export_create
 from diary.models import Diary, Export, User
 from diary.safety.services import export_recorded
 from diary.web.downloads import stored_file_response
@@ -19,26 +18,10 @@ from diary.web.downloads import stored_file_response
 
 @transaction.atomic
 def bundle_make(
-    *,
-    request: HttpRequest,
-    diary: Diary,
-    actor: User,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    behaviours: Iterable[str] = (),
-    include_contacts: bool = False,
-    include_reasons: bool = False,
+    *, request: HttpRequest, diary: Diary, actor: User, **filters: Unpack[BundleFilters]
 ) -> Export:
     """Make a bundle and note it in the access log, both or neither."""
-    export = export_create(
-        diary=diary,
-        actor=actor,
-        since=since,
-        until=until,
-        behaviours=behaviours,
-        include_contacts=include_contacts,
-        include_reasons=include_reasons,
-    )
+    export = export_create(diary=diary, actor=actor, **filters)
     export_recorded(request=request, export=export)
     return export
 

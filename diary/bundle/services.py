@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import TypedDict
 from zipfile import ZipFile
 
 from django.db import transaction
@@ -18,6 +19,16 @@ from diary.models import (
     Export,
     User,
 )
+
+
+class BundleFilters(TypedDict, total=False):
+    """What a bundle covers (all of the diary by default), and what else the owner asked in."""
+
+    since: datetime | None
+    until: datetime | None
+    behaviours: Iterable[str]
+    include_contacts: bool
+    include_reasons: bool
 
 
 def export_create(
