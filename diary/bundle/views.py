@@ -3,7 +3,7 @@
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,11 +15,12 @@ from diary.gate import diary_for
 from diary.safety.accounts import confirm_first
 from diary.safety.services import export_recorded
 from diary.web.downloads import stored_file_response
+from diary.web.requests import OwnerRequest
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def exports(request: HttpRequest) -> HttpResponse:
+def exports(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -38,7 +39,7 @@ def exports(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def export_download(request: HttpRequest, export_id: int) -> FileResponse:
+def export_download(request: OwnerRequest, export_id: int) -> FileResponse:
     export = export_get(actor=request.user, export_id=export_id)
     confirm_first(request)
     export_recorded(request=request, export=export, downloaded=True)

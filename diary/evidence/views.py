@@ -3,7 +3,7 @@
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,11 +15,12 @@ from diary.records.selectors import entry_get
 from diary.records.views import _attach
 from diary.web.downloads import stored_file_response
 from diary.web.forms import apply_errors
+from diary.web.requests import OwnerRequest
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def evidence_add(request: HttpRequest, entry_id: int) -> HttpResponse:
+def evidence_add(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = entry_get(actor=request.user, entry_id=entry_id)
     form = EvidenceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -50,14 +51,14 @@ def _file_response(evidence: Evidence, *, preview: bool) -> FileResponse:
 
 @require_GET
 @login_required
-def evidence_original(request: HttpRequest, evidence_id: int) -> FileResponse:
+def evidence_original(request: OwnerRequest, evidence_id: int) -> FileResponse:
     evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
     return _file_response(evidence, preview=False)
 
 
 @require_GET
 @login_required
-def evidence_preview(request: HttpRequest, evidence_id: int) -> HttpResponse:
+def evidence_preview(request: OwnerRequest, evidence_id: int) -> HttpResponse | FileResponse:
     evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
     if not evidence.preview:
         return HttpResponse(status=404)

@@ -45,7 +45,9 @@ class ItemInputSerializer(InputModelSerializer):
         super().__init__(*args, **kwargs)
         diary = self.context.get("diary")
         # Only the owner's own entries can be linked; any other id reads as "does not exist".
-        self.fields["entry"].queryset = Entry.objects.filter(diary=diary)
+        entry_field = self.fields["entry"]
+        assert isinstance(entry_field, serializers.PrimaryKeyRelatedField)  # the foreign key
+        entry_field.queryset = Entry.objects.filter(diary=diary)  # type: ignore[arg-type]  # a stubs bug, django-stubs#3666
 
 
 # Output
@@ -66,12 +68,12 @@ class WithdrawalSerializer(serializers.ModelSerializer):
 class EntrySerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     withdrawn = serializers.BooleanField(source="is_withdrawn", read_only=True)
-    evidence_count = serializers.IntegerField(read_only=True)
+    evidence_count: serializers.Field = serializers.IntegerField(read_only=True)
     latest = VersionSerializer(source="current", read_only=True)
 
     class Meta:
         model = Entry
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "number",
             "reference",
@@ -116,7 +118,7 @@ class ItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Item
-        fields = ("id", "number", "reference", "received_at", "latest")
+        fields: tuple[str, ...] = ("id", "number", "reference", "received_at", "latest")
 
 
 class ItemDetailSerializer(ItemSerializer):

@@ -34,6 +34,7 @@ from diary.records.patterns import patterns_for
 from diary.records.selectors import entry_get, entry_list, entry_list_withdrawn, item_get, item_list
 from diary.web.forms import KeyedForm, apply_errors, ask_for_files_again
 from diary.web.idempotency import KeyReused, Replayed, idempotency_of, idempotent
+from diary.web.requests import OwnerRequest
 
 PAGE_SIZE = 25
 
@@ -44,7 +45,7 @@ def _page(request: HttpRequest, queryset: Any) -> Any:
 
 @require_GET
 @login_required
-def timeline(request: HttpRequest) -> HttpResponse:
+def timeline(request: OwnerRequest) -> HttpResponse:
     diary_for(request.user)
     form = EntryFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound and form.is_valid() else None
@@ -60,12 +61,12 @@ def timeline(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def withdrawn(request: HttpRequest) -> HttpResponse:
+def withdrawn(request: OwnerRequest) -> HttpResponse:
     entries = entry_list_withdrawn(actor=request.user)
     return render(request, "diary/withdrawn.html", {"page": _page(request, entries)})
 
 
-def _attach(request: HttpRequest, entry: Any, form: Any) -> None:
+def _attach(request: OwnerRequest, entry: Any, form: Any) -> None:
     upload = form.cleaned_data.get("file")
     if upload:
         evidence_attach(
@@ -77,7 +78,7 @@ def _attach(request: HttpRequest, entry: Any, form: Any) -> None:
         )
 
 
-def _record(request: HttpRequest, form: Any) -> str | None:
+def _record(request: OwnerRequest, form: Any) -> str | None:
     """Create the entry and its file together: if the file is refused, nothing is kept.
     Returns where to go next (the entry), or None with the form's errors set. The form's key
     makes a second send of it lead to the same entry, recording nothing again."""
@@ -95,7 +96,8 @@ def _record(request: HttpRequest, form: Any) -> str | None:
             _attach(request, entry, form)
             answer.set(302, {"location": reverse("diary:entry", args=[entry.pk])})
     except Replayed as replay:
-        return replay.body["location"]
+        replayed: str = replay.body["location"]
+        return replayed
     except KeyReused:
         form.sent_before_differently()
         return None
@@ -103,12 +105,13 @@ def _record(request: HttpRequest, form: Any) -> str | None:
         apply_errors(form, error)
         return None
     flash.success(request, _("Saved. It is in your timeline."))
-    return answer.body["location"]
+    location: str = answer.body["location"]
+    return location
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def capture(request: HttpRequest) -> HttpResponse:
+def capture(request: OwnerRequest) -> HttpResponse:
     diary_for(request.user)
     form = QuickCaptureForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -125,7 +128,7 @@ class EntryWithFileForm(KeyedForm, EntryForm):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def entry_new(request: HttpRequest) -> HttpResponse:
+def entry_new(request: OwnerRequest) -> HttpResponse:
     diary_for(request.user)
     form = EntryWithFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -140,7 +143,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_detail(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = entry_get(actor=request.user, entry_id=entry_id)
     return render(
         request,
@@ -156,7 +159,7 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def entry_amend(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_amend(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = entry_get(actor=request.user, entry_id=entry_id)
     if entry.is_withdrawn:
         flash.info(request, _("This entry has been withdrawn, so it cannot be changed."))
@@ -175,7 +178,7 @@ def entry_amend(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def entry_withdraw(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_withdraw(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = entry_get(actor=request.user, entry_id=entry_id)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -193,14 +196,14 @@ def entry_withdraw(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def items(request: HttpRequest) -> HttpResponse:
+def items(request: OwnerRequest) -> HttpResponse:
     found = item_list(actor=request.user)
     return render(request, "diary/items.html", {"page": _page(request, found)})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def item_new(request: HttpRequest) -> HttpResponse:
+def item_new(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
     initial = {}
     if request.method == "GET" and request.GET.get("entry", "").isdigit():
@@ -219,14 +222,14 @@ def item_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+def item_detail(request: OwnerRequest, item_id: int) -> HttpResponse:
     item = item_get(actor=request.user, item_id=item_id)
     return render(request, "diary/item.html", {"item": item, "versions": list(item.versions.all())})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def item_amend(request: HttpRequest, item_id: int) -> HttpResponse:
+def item_amend(request: OwnerRequest, item_id: int) -> HttpResponse:
     item = item_get(actor=request.user, item_id=item_id)
     form = ItemForm(request.POST or None, diary=item.diary, instance=item.current)
     if request.method == "POST" and form.is_valid():
@@ -242,7 +245,7 @@ def item_amend(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def diary_settings(request: HttpRequest) -> HttpResponse:
+def diary_settings(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
     form = SettingsForm(
         request.POST or None, initial={"title": diary.title, "time_zone": diary.time_zone}
@@ -264,6 +267,6 @@ def diary_settings(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def patterns(request: HttpRequest) -> HttpResponse:
+def patterns(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
     return render(request, "diary/patterns.html", patterns_for(diary, timezone.now()))
