@@ -350,7 +350,7 @@ def backup_create(out: Path, key: bytes) -> Summary:
             with os.fdopen(descriptor, "wb") as handle:
                 writer = EncryptingWriter(handle, key)
                 # A stream ("w|") is only written and closed; typeshed asks for a whole file.
-                with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
+                with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]  # a stream
                     _add_bytes(tar, "backup.json", json.dumps(manifest, indent=1).encode())
                     tar.add(dump, arcname="database.jsonl")
                     files = [_add_stored(tar, name) for name in names]
