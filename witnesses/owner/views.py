@@ -21,6 +21,7 @@ from diary.gate import diary_for
 from diary.records.selectors import entry_list
 from diary.web.downloads import stored_file_response
 from diary.web.forms import apply_errors
+from diary.web.requests import OwnerRequest
 from witnesses import selectors
 from witnesses.models import BriefVersion
 from witnesses.owner.forms import BriefForm, InviteForm, KeepAsideForm, SharingForm
@@ -45,7 +46,7 @@ def _show_link_once(request: HttpRequest, witness: Any, token: str) -> HttpRespo
 @never_cache
 @require_GET
 @login_required
-def contact_link(request: HttpRequest, witness_id: int) -> HttpResponse:
+def contact_link(request: OwnerRequest, witness_id: int) -> HttpResponse:
     """The one time a link is shown: as text to copy, and as a QR code to show in person."""
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     shown = request.session.pop(NEW_LINK_KEY, None)
@@ -62,7 +63,7 @@ def contact_link(request: HttpRequest, witness_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def contacts(request: HttpRequest) -> HttpResponse:
+def contacts(request: OwnerRequest) -> HttpResponse:
     people = selectors.witness_list(actor=request.user)
     return render(request, "witnesses/contacts.html", {"people": people})
 
@@ -70,7 +71,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
-def contact_new(request: HttpRequest) -> HttpResponse:
+def contact_new(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -85,7 +86,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def contact_detail(request: HttpRequest, witness_id: int) -> HttpResponse:
+def contact_detail(request: OwnerRequest, witness_id: int) -> HttpResponse:
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     form = SharingForm(initial={"sharing": witness.sharing, "sees_photo": witness.sees_photo})
     has_active_link = any(link.is_active for link in witness.links.all())
@@ -98,7 +99,7 @@ def contact_detail(request: HttpRequest, witness_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def contact_sharing(request: HttpRequest, witness_id: int) -> HttpResponse:
+def contact_sharing(request: OwnerRequest, witness_id: int) -> HttpResponse:
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     form = SharingForm(request.POST)
     if form.is_valid():
@@ -109,7 +110,7 @@ def contact_sharing(request: HttpRequest, witness_id: int) -> HttpResponse:
     return redirect("witnesses:contact", witness_id=witness.pk)
 
 
-def _link_action(request: HttpRequest, witness_id: int, action: str) -> HttpResponse:
+def _link_action(request: OwnerRequest, witness_id: int, action: str) -> HttpResponse:
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     try:
         if action == "reissue":
@@ -129,27 +130,27 @@ def _link_action(request: HttpRequest, witness_id: int, action: str) -> HttpResp
 @never_cache
 @require_POST
 @login_required
-def contact_extend(request: HttpRequest, witness_id: int) -> HttpResponse:
+def contact_extend(request: OwnerRequest, witness_id: int) -> HttpResponse:
     return _link_action(request, witness_id, "extend")
 
 
 @never_cache
 @require_POST
 @login_required
-def contact_revoke(request: HttpRequest, witness_id: int) -> HttpResponse:
+def contact_revoke(request: OwnerRequest, witness_id: int) -> HttpResponse:
     return _link_action(request, witness_id, "revoke")
 
 
 @never_cache
 @require_POST
 @login_required
-def contact_reissue(request: HttpRequest, witness_id: int) -> HttpResponse:
+def contact_reissue(request: OwnerRequest, witness_id: int) -> HttpResponse:
     return _link_action(request, witness_id, "reissue")
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def brief(request: HttpRequest) -> HttpResponse:
+def brief(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
     current = selectors.brief_latest(diary)
     initial = (
@@ -189,14 +190,14 @@ def _file(
 
 @require_GET
 @login_required
-def brief_photo(request: HttpRequest) -> FileResponse:
+def brief_photo(request: OwnerRequest) -> FileResponse:
     current = selectors.brief_for_owner(actor=request.user)
     return _file(current.photo_file if current else None)
 
 
 @require_GET
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: OwnerRequest) -> HttpResponse:
     status = request.GET.get("status", "pending")
     if status not in selectors.INBOX_STATUSES:
         status = "pending"
@@ -211,7 +212,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
+def submission_detail(request: OwnerRequest, submission_id: int) -> HttpResponse:
     submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
     return render(
         request,
@@ -222,7 +223,7 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def submission_accept(request: HttpRequest, submission_id: int) -> HttpResponse:
+def submission_accept(request: OwnerRequest, submission_id: int) -> HttpResponse:
     submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
     try:
         entry = submissions.submission_accept(submission=submission, actor=request.user)
@@ -235,7 +236,7 @@ def submission_accept(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def submission_keep_aside(request: HttpRequest, submission_id: int) -> HttpResponse:
+def submission_keep_aside(request: OwnerRequest, submission_id: int) -> HttpResponse:
     submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
     form = KeepAsideForm(request.POST)
     if form.is_valid():
@@ -259,7 +260,7 @@ def submission_keep_aside(request: HttpRequest, submission_id: int) -> HttpRespo
 
 @require_GET
 @login_required
-def submission_file(request: HttpRequest, file_id: int, which: str) -> FileResponse:
+def submission_file(request: OwnerRequest, file_id: int, which: str) -> FileResponse:
     file = selectors.submission_file_get(actor=request.user, file_id=file_id)
     if which == "preview":
         return _file(file.preview_file)
@@ -273,7 +274,7 @@ def submission_file(request: HttpRequest, file_id: int, which: str) -> FileRespo
 
 @require_GET
 @login_required
-def shared(request: HttpRequest) -> HttpResponse:
+def shared(request: OwnerRequest) -> HttpResponse:
     entries = entry_list(actor=request.user)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     shared_ids = selectors.shared_entry_ids(
@@ -284,7 +285,7 @@ def shared(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def share_toggle(request: HttpRequest, entry_id: int) -> HttpResponse:
+def share_toggle(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = selectors.entry_for_sharing(actor=request.user, entry_id=entry_id)
     if request.POST.get("share") == "1":
         entry_share(entry=entry, actor=request.user)
