@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check pytest fuzz install lock seed clean system-deps keys e2e e2e-deps screenshots bench bench-deps \
+.PHONY: run test lint types check pytest fuzz install lock seed clean system-deps keys e2e e2e-deps screenshots bench bench-deps \
 	stack stack-deps stack-stop stack-test load
 
 # Debian packages WeasyPrint (the chronology PDF) and the PDF tests need. Installed when missing
@@ -102,6 +102,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# Types, checked by mypy with the Django and DRF plugins ([tool.mypy] in pyproject.toml). The
+# Django plugin loads the settings, so it needs the keys in .env like the app does.
+types: install keys
+	$(BIN)/mypy
+
 check: install keys
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
@@ -109,7 +114,7 @@ check: install keys
 pytest: install keys
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-test: lint check pytest
+test: lint types check pytest
 
 # The journeys in a real browser against a live server (tests/e2e/), in a pytest process of their
 # own. Screenshots go to .e2e/screenshots/; `make screenshots` puts them in docs/screenshots/.

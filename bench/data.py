@@ -24,7 +24,10 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from witnesses.models import WitnessDevice
 
 SEED = 8
 SMALL_ENTRIES = 1_000
@@ -170,6 +173,15 @@ def _upload(name: str, data: bytes, content_type: str) -> Any:
     return SimpleUploadedFile(name, data, content_type)
 
 
+def phone_opens(token: str) -> "tuple[WitnessDevice, str]":
+    """A contact's phone opening a link just made, so still active: its device and key."""
+    from witnesses.services.links import device_open
+
+    opened = device_open(token=token, user_agent=PHONE)
+    assert opened is not None
+    return opened
+
+
 def make_owner(email: str) -> Any:
     from diary.models import User
     from diary.records import services
@@ -196,7 +208,7 @@ def fill_diary(
     from diary.records import services
     from witnesses.models import Sharing
     from witnesses.services.brief import brief_update
-    from witnesses.services.links import device_open, witness_invite
+    from witnesses.services.links import witness_invite
     from witnesses.services.sharing import entry_share
     from witnesses.services.submissions import (
         submission_accept,
@@ -217,6 +229,7 @@ def fill_diary(
 
     # The entry the benchmark opens: two amendments, three photos and a linked item.
     showcase = made[0]
+    assert showcase.current is not None
     for place in ("Outside the house", "Outside the house, by the gate"):
         content = {**showcase.current.content_values(), "location": place}
         services.entry_amend(entry=showcase, actor=owner, content=content)
@@ -228,6 +241,7 @@ def fill_diary(
         )
     for n in range(ITEMS):
         linked = showcase if n < 2 else rng.choice(made)
+        assert linked.current is not None
         services.item_create(
             diary=diary,
             actor=owner,
@@ -239,6 +253,7 @@ def fill_diary(
             },
         )
     for entry in rng.sample(made[1:], k=entries // 10):
+        assert entry.current is not None
         content = {**entry.current.content_values(), "impact": "Added later: still shaken."}
         services.entry_amend(entry=entry, actor=owner, content=content)
     withdrawn = rng.sample(made[1:], k=entries // 100)
@@ -278,7 +293,7 @@ def fill_diary(
             relationship=RELATIONSHIPS[n % len(RELATIONSHIPS)],
             sharing=sharing[0] if n == 0 else rng.choice(sharing),
         )
-        device, key = device_open(token=token, user_agent=PHONE)
+        device, key = phone_opens(token)
         keys.append(key)
         for m in range(SUBMISSIONS_PER_WITNESS):
             uploads = []
@@ -317,7 +332,7 @@ def fill_others(rng: random.Random) -> None:
     from django.utils import timezone
 
     from diary.records import services
-    from witnesses.services.links import device_open, witness_invite
+    from witnesses.services.links import witness_invite
     from witnesses.services.submissions import (
         submission_create,
     )
@@ -331,7 +346,7 @@ def fill_others(rng: random.Random) -> None:
         _witness, token = witness_invite(
             diary=owner.diary, actor=owner, name="Pat", relationship="friend"
         )
-        device, _key = device_open(token=token, user_agent=PHONE)
+        device, _key = phone_opens(token)
         submission_create(
             device=device,
             content={"kind": "saw", "occurred_start": now, "what_happened": "Saw him again."},
@@ -380,6 +395,7 @@ def fill_ledger(rng: random.Random) -> dict[str, Any]:
 
         # Hash each version as the database gives it back, exactly as verify_ledger will.
         head = ledger_head(diary)
+        assert head is not None  # the diary and its entries are already recorded
         seq, prev_hash = head.seq, head.hash
         records = []
         actor = actor_label(owner)
@@ -413,7 +429,7 @@ def generate(out: Path) -> dict[str, Any]:
     call_command("migrate", verbosity=0)
     rng = random.Random(SEED)
     photo_bytes = _photos(20)
-    meta = {
+    meta: dict[str, Any] = {
         "small": fill_diary(
             name="small",
             entries=SMALL_ENTRIES,

@@ -34,7 +34,9 @@ def pdf(diary: Any) -> dict[str, Any]:
     from diary.ledger.services import ledger_head
 
     entries = entries_for_export(diary)
-    data = chronology_pdf(diary, entries, ledger_head(diary).hash, {})
+    head = ledger_head(diary)
+    assert head is not None  # the bench diary is recorded
+    data = chronology_pdf(diary, entries, head.hash, {})
     return {"entries": entries.count(), "bytes": len(data)}
 
 

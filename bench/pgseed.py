@@ -18,10 +18,10 @@ def seed() -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
 
-    from bench.data import PHONE, WITNESS_NAMES, entry_content, make_owner
+    from bench.data import WITNESS_NAMES, entry_content, make_owner, phone_opens
     from bench.run import session_cookie
     from diary.records import services
-    from witnesses.services.links import device_open, witness_invite
+    from witnesses.services.links import witness_invite
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -39,7 +39,7 @@ def seed() -> dict[str, Any]:
         _witness, token = witness_invite(
             diary=owner.diary, actor=owner, name=name, relationship="friend"
         )
-        _device, key = device_open(token=token, user_agent=PHONE)
+        _device, key = phone_opens(token)
         keys.append(key)
     return {
         "diary": owner.diary.pk,

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -497,7 +498,7 @@ def _load() -> str:
     return load_average()
 
 
-def _quiet(function: Any, *args: Any) -> str:
+def _quiet(function: Callable[..., str], *args: Any) -> str:
     try:
         return function(*args)
     except Exception:

@@ -16,7 +16,7 @@ def diary_for(actor: Any) -> Diary:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise Http404
     # One lookup per request: the user object lives as long as the request does.
-    cached = getattr(actor, "_own_diary", None)
+    cached: Diary | None = getattr(actor, "_own_diary", None)
     if cached is not None:
         return cached
     try:

@@ -10,6 +10,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -88,7 +89,7 @@ def env_key(name: str) -> bytes:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env.str("SECRET_KEY", default="")
+SECRET_KEY: str = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is not set. `make run` or `make test` writes one into .env for you."
@@ -102,8 +103,10 @@ SEARCH_INDEX_KEY = env_key("SEARCH_INDEX_KEY")
 if SEARCH_INDEX_KEY in ENCRYPTION_KEYS.values():
     raise ImproperlyConfigured("SEARCH_INDEX_KEY must differ from every key in ENCRYPTION_KEYS.")
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+ALLOWED_HOSTS: list[str] = env.list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Behind TLS (production) cookies are Secure, HSTS is sent and http redirects to https.
 HTTPS = env_bool("HTTPS", False)
 
@@ -199,10 +202,10 @@ SERIALIZATION_MODULES = {"exactjsonl": "diary.core.exact_jsonl"}
 AUTH_USER_MODEL = "diary.User"
 
 # Live updates and the cache: in this process by default; Redis when REDIS_URL is set.
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL: str = env.str("REDIS_URL", default="")
 # One Redis may serve several instances, and parallel test workers whose databases hand out the
 # same ids: a prefix of their own keeps their groups and keys apart.
-REDIS_PREFIX = env.str("REDIS_PREFIX", default="sightline") + os.environ.get(
+REDIS_PREFIX: str = env.str("REDIS_PREFIX", default="sightline") + os.environ.get(
     "PYTEST_XDIST_WORKER", ""
 )
 if REDIS_URL:
@@ -261,7 +264,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_EMAIL_VERIFICATION: str = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 # Neutral subjects: whoever else reads this inbox learns nothing from them.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -285,7 +288,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # where the browser has them. Never SMS: whoever holds (or once held) the phone gets the code.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
-MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Notes")
+MFA_TOTP_ISSUER: str = env.str("MFA_TOTP_ISSUER", default="Notes")
 MFA_ADAPTER = "diary.safety.accounts.OwnerMFAAdapter"
 # WebAuthn needs a secure origin; http://127.0.0.1 and localhost count as one in browsers.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
@@ -313,12 +316,12 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
 
 # Time: stored in UTC, shown in each owner's zone.
 USE_TZ = True
 TIME_ZONE = "UTC"
-OWNER_DEFAULT_TIME_ZONE = env.str("OWNER_DEFAULT_TIME_ZONE", default="Europe/London")
+OWNER_DEFAULT_TIME_ZONE: str = env.str("OWNER_DEFAULT_TIME_ZONE", default="Europe/London")
 LANGUAGE_CODE = "en-gb"
 USE_I18N = True
 
@@ -326,14 +329,14 @@ USE_I18N = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Or S3-compatible object storage (django-storages), when S3_BUCKET is set: what reaches the
 # bucket is already encrypted (diary.core.filestore), and it is read back only by the app's
 # own views.
-S3_BUCKET = env.str("S3_BUCKET", default="").strip()
+S3_BUCKET: str = env.str("S3_BUCKET", default="").strip()
 _S3_SETTINGS = {
     "S3_ENDPOINT_URL": "endpoint_url",
     "S3_REGION": "region_name",
@@ -379,11 +382,11 @@ WITNESS_LINK_GUESSES_PER_HOUR = env_int("WITNESS_LINK_GUESSES_PER_HOUR", 20)
 WITNESS_COOKIE_NAME = "w"
 # The key backups are encrypted with (64 hex characters), unless `--key-file` names one. Keep it
 # away from the backups and from this server's disk; it is never derived from SECRET_KEY.
-BACKUP_KEY = env.str("BACKUP_KEY", default="")
+BACKUP_KEY: str = env.str("BACKUP_KEY", default="")
 # How long a retried send (same Idempotency-Key) gets the first send's answer.
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
 # The quick-exit button leaves for this ordinary site.
-QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.co.uk/weather")
+QUICK_EXIT_URL: str = env.str("QUICK_EXIT_URL", default="https://www.bbc.co.uk/weather")
 # A contact's browser remembers here that it has read what the quick exit cannot do.
 QUICK_EXIT_NOTE_COOKIE = "qx"
 

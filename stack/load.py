@@ -92,7 +92,7 @@ class Person:
 
     @property
     def csrf(self) -> str:
-        return self.client.cookies.get("csrftoken", "")
+        return self.client.cookies.get("csrftoken") or ""
 
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.client.cookies.items())
@@ -347,7 +347,8 @@ class LoadTest:
         contacts = [
             Contact(id=w["id"], token=w["token"]) for o in seeded["owners"] for w in o["witnesses"]
         ]
-        for number, each in enumerate([*owners, *contacts]):
+        everyone: list[Owner | Contact] = [*owners, *contacts]
+        for number, each in enumerate(everyone):
             each.rng.seed(number)
         gate = asyncio.Semaphore(self.options.warmup_concurrency)
 
@@ -387,7 +388,7 @@ class LoadTest:
             if socket is not None:
                 await socket.close()
         await asyncio.gather(*listeners)
-        for each in [*owners, *contacts]:
+        for each in everyone:
             if each.person:
                 await each.person.client.aclose()
         return {
@@ -471,7 +472,7 @@ def table(stats: Stats, seconds: float) -> list[str]:
         "| operation | count | per second | p50 ms | p99 ms | errors |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    errors = Counter()
+    errors: Counter[str] = Counter()
     for (operation, _what), count in stats.errors.items():
         errors[operation] += count
     for operation in sorted(stats.durations, key=lambda name: (name.startswith("live"), name)):

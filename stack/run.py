@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,7 +316,7 @@ def _django_for(stack: Stack) -> None:
 
 
 @contextlib.contextmanager
-def started(stack: Stack, say=print) -> Iterator[Stack]:
+def started(stack: Stack, say: Callable[[str], object] = print) -> Iterator[Stack]:
     """Start every part, yield once all answer, and stop them all afterwards."""
     nginx_binary = _nginx_binary()
     (STATE_DIR / "logs").mkdir(parents=True, exist_ok=True)
@@ -391,8 +391,9 @@ def _nginx_binary() -> str:
 def serve() -> int:
     """`make stack`: start everything and stay in the foreground until told to stop."""
     stack = Stack()
-    if running():
-        print(f"A stack is already running at {running().url} (`make stack-stop` ends it).")
+    already = running()
+    if already:
+        print(f"A stack is already running at {already.url} (`make stack-stop` ends it).")
         return 1
     stop = {"now": False}
 

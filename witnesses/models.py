@@ -7,7 +7,7 @@ changed once written.
 """
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -18,6 +18,9 @@ from diary.core import filestore
 from diary.core.fields import EncryptedCharField, EncryptedTextField, WrappedKeyField
 from diary.core.hashing import canonical_sha256, iso
 from diary.models import Account, Diary, Entry, KeptFile, json_values
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -176,7 +179,7 @@ class BriefVersion(models.Model):
 
     @property
     def photo_file(self) -> filestore.Ref:
-        return filestore.Ref(self.photo.name, self.photo_key)
+        return filestore.Ref.of(self.photo, self.photo_key)
 
     def ledger_content(self) -> dict[str, Any]:
         return {
@@ -197,7 +200,7 @@ class SubmissionKind(models.TextChoices):
 
 
 # The same kinds, as the owner reads them in their inbox ("me" there would be the contact).
-KIND_FOR_OWNER = {
+KIND_FOR_OWNER: "dict[str, StrPromise]" = {
     SubmissionKind.SAW: _("Saw them"),
     SubmissionKind.APPROACHED: _("Was approached or spoken to"),
     SubmissionKind.CONTACTED: _("Was contacted by message, call or post"),

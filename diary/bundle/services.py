@@ -89,7 +89,7 @@ def export_create(
 def unzip_to(export: Export, folder: Path) -> Path:
     """Unpack a bundle (for checking it, in tests and by hand)."""
     with (
-        filestore.decrypted_copy(export.bundle.name, export.bundle_key) as handle,
+        filestore.decrypted_copy(export.bundle_file.name, export.bundle_key) as handle,
         ZipFile(handle) as archive,
     ):
         archive.extractall(folder)

@@ -2,7 +2,7 @@
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,11 +12,12 @@ from diary.bundle.forms import ExportForm
 from diary.bundle.selectors import export_get, export_list
 from diary.gate import diary_for
 from diary.safety.accounts import confirm_first
+from diary.web.requests import OwnerRequest
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def exports(request: HttpRequest) -> HttpResponse:
+def exports(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -33,7 +34,7 @@ def exports(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def export_download(request: HttpRequest, export_id: int) -> FileResponse:
+def export_download(request: OwnerRequest, export_id: int) -> FileResponse:
     export = export_get(actor=request.user, export_id=export_id)
     confirm_first(request)
     return bundle_download(request=request, export=export)

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -113,6 +113,7 @@ def entries_for_export(
 
 def _csv_row(entry: Entry) -> dict[str, str]:
     v = entry.current
+    assert v is not None  # every saved entry has one
     vehicle = " ".join(
         part for part in (v.vehicle_registration, v.vehicle_colour, v.vehicle_make) if part
     )
@@ -226,8 +227,8 @@ def _objects(diary: Diary, entries: QuerySet[Entry]) -> Iterator[dict[str, Any]]
         .select_related("item")
         .order_by("item__number", "number")
     )
-    for version in items.iterator(chunk_size=ENTRIES_CHUNK):
-        yield _object(version, f"{version.item.reference} v{version.number}")
+    for item_version in items.iterator(chunk_size=ENTRIES_CHUNK):
+        yield _object(item_version, f"{item_version.item.reference} v{item_version.number}")
 
 
 def _json(value: Any, indent: int) -> str:
@@ -270,8 +271,16 @@ def json_chunks(document: dict[str, Any]) -> Iterator[bytes]:
     yield "".join(pieces).encode()
 
 
+class BundleStream(Protocol):
+    """Where a bundle goes: a stream written front to back, as zipfile writes one."""
+
+    def write(self, data: bytes, /) -> int: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
 def write_bundle(
-    out: IO[bytes],
+    out: BundleStream,
     *,
     diary: Diary,
     entries: QuerySet[Entry],

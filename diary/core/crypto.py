@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -118,10 +118,18 @@ def _unb64(text: str) -> bytes:
     return binascii.a2b_base64(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4))
 
 
-def _seal(data: bytes, context: bytes, cipher: str) -> str:
+# Which of a master key's two subkeys a sealed value is for.
+Cipher = Literal["values", "file_keys"]
+
+
+def _aead(key: MasterKey, cipher: Cipher) -> AESGCM:
+    return key.values if cipher == "values" else key.file_keys
+
+
+def _seal(data: bytes, context: bytes, cipher: Cipher) -> str:
     key = keyring().current
     nonce = os.urandom(NONCE_BYTES)
-    sealed = getattr(key, cipher).encrypt(nonce, data, context)
+    sealed = _aead(key, cipher).encrypt(nonce, data, context)
     return f"{PREFIX}:{key.id}:{_b64(nonce + sealed)}"
 
 
@@ -136,11 +144,11 @@ def _parse(token: str) -> tuple[str, bytes]:
         raise DecryptionError("This encrypted value is damaged.") from None
 
 
-def _open(token: str, context: bytes, cipher: str) -> bytes:
+def _open(token: str, context: bytes, cipher: Cipher) -> bytes:
     key_id, blob = _parse(token)
     key = keyring().get(key_id)
     try:
-        return getattr(key, cipher).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context)
+        return _aead(key, cipher).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context)
     except (InvalidTag, ValueError):
         raise DecryptionError("This encrypted value has been changed or is damaged.") from None
 

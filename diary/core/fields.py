@@ -1,11 +1,12 @@
 import json
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import FieldError, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models.expressions import Combinable
 from django.db.models.lookups import Exact
 from django.utils.text import capfirst
 
@@ -20,6 +21,10 @@ class ChoiceSetField(models.CharField):
 
     In Python it is a sorted list of codes; forms show it as checkboxes.
     """
+
+    # What a model's attribute holds, as django-stubs' plugin reads it: codes, not CharField's str.
+    _pyi_private_set_type: list[str] | Combinable  # type: ignore[assignment]  # a list, stored as text
+    _pyi_private_get_type: list[str]  # type: ignore[assignment]  # a list, stored as text
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 300)
@@ -64,6 +69,7 @@ class ChoiceSetField(models.CharField):
         return self.get_prep_value(self.value_from_object(obj))
 
     def formfield(self, **kwargs: Any) -> forms.Field:
+        assert self.choices is not None  # a set of choices is made with its choices
         return forms.TypedMultipleChoiceField(
             choices=self.choices,
             required=not self.blank,
@@ -82,7 +88,14 @@ class LimitedTextField(models.TextField):
             self.validators.append(MaxLengthValidator(self.max_length))
 
 
-class EncryptedMixin:
+# EncryptedMixin is mixed into model fields; to the type checker it is a field already.
+if TYPE_CHECKING:
+    FieldMixinBase = models.Field
+else:
+    FieldMixinBase = object
+
+
+class EncryptedMixin(FieldMixinBase):
     """Stores the value sealed with AES-GCM (diary.core.crypto) in a text column, bound to its table
     and column, and opens it once as each row is loaded. An empty value stays empty, so blank
     fields cost nothing; NULL stays NULL.
@@ -95,7 +108,7 @@ class EncryptedMixin:
         return "TextField"
 
     def associated_data(self) -> bytes:
-        return f"{self.model._meta.db_table}.{self.column}".encode()  # type: ignore[attr-defined]
+        return f"{self.model._meta.db_table}.{self.column}".encode()
 
     def to_text(self, value: Any) -> str | None:
         """A Python value as the text that is sealed."""
@@ -115,7 +128,7 @@ class EncryptedMixin:
         if hasattr(value, "as_sql"):
             return value
         if not prepared:
-            value = self.get_prep_value(value)  # type: ignore[attr-defined]
+            value = self.get_prep_value(value)
         text = self.to_text(value)
         if not text:
             return text
@@ -126,7 +139,7 @@ class EncryptedMixin:
 
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name == "isnull":
-            return super().get_lookup(lookup_name)  # type: ignore[misc]
+            return super().get_lookup(lookup_name)
         if lookup_name == "exact":
             return EmptyOnlyExact
         return None

@@ -35,6 +35,7 @@ from typing import IO, Any
 
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.db.models.fields.files import FieldFile
 
 from diary.core import crypto
 from diary.core.crypto import DecryptionError
@@ -56,6 +57,11 @@ class Ref:
 
     name: str
     key: str
+
+    @classmethod
+    def of(cls, file: FieldFile, key: str) -> "Ref":
+        """The file a row's FileField names ("" for none), with the row's wrapped key."""
+        return cls(file.name or "", key)
 
     def __bool__(self) -> bool:
         return bool(self.name)

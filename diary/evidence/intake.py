@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import filetype
@@ -33,6 +33,9 @@ from diary.core import filestore
 from diary.core.filestore import Stored
 from diary.models import KeptFile
 from diary.models.choices import EvidenceKind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +119,7 @@ KINDS_FOR: dict[str, set[str]] = {
 }
 
 
-A_KIND = {
+A_KIND: "dict[str, StrPromise]" = {
     EvidenceKind.PHOTO: _("a photo"),
     EvidenceKind.VIDEO: _("a video"),
     EvidenceKind.AUDIO: _("audio"),
@@ -183,11 +186,11 @@ class _RunsOut:
     image instead of failing once anything in the process (WeasyPrint does) has set
     ImageFile.LOAD_TRUNCATED_IMAGES, so running out while decoding is how a cut is seen."""
 
-    def __init__(self, source: Any) -> None:
+    def __init__(self, source: UploadedFile) -> None:
         self.source, self.ran_out = source, False
 
     def read(self, size: int = -1) -> bytes:
-        data = self.source.read(size)
+        data: bytes = self.source.read(size)
         if size != 0 and not data:
             self.ran_out = True
         return data
@@ -259,6 +262,9 @@ def _preview(
     return filestore.save(f"{folder}/previews/{uuid.uuid4().hex}{STORED_SUFFIX}", buffer), claimed
 
 
+KeptT = TypeVar("KeptT", bound=KeptFile)
+
+
 @dataclass
 class StoredFile:
     """An accepted upload, already on storage (encrypted): the original with its wrapped key,
@@ -282,14 +288,14 @@ class StoredFile:
     def of(cls, kept: KeptFile) -> "StoredFile":
         """The stored file behind a kept one (to keep it again, elsewhere)."""
         return cls(
-            name=kept.original.name,
+            name=kept.original.name or "",
             key=kept.original_key,
-            preview=kept.preview.name,
+            preview=kept.preview.name or "",
             preview_key=kept.preview_key,
             **{name: getattr(kept, name) for name in cls.FIELDS},
         )
 
-    def keep(self, kept: KeptFile) -> KeptFile:
+    def keep(self, kept: KeptT) -> KeptT:
         """Fill in a new row's file fields from this stored file."""
         for name in self.FIELDS:
             setattr(kept, name, getattr(self, name))

@@ -43,7 +43,7 @@ def stored_names(storage: Storage = default_storage, folder: str = "") -> Iterat
         yield from stored_names(storage, f"{folder}/{sub}" if folder else sub)
 
 
-def open_stored(name: str, storage: Storage = default_storage) -> IO[bytes]:
+def open_stored(name: str, storage: Storage = default_storage) -> File:
     """A stored file's bytes exactly as kept at rest (whatever form they take there), for a
     backup that must put back the very same bytes."""
     return storage.open(name, "rb")

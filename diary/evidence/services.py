@@ -29,7 +29,8 @@ def evidence_attach(
     file is not acceptable."""
     if kind and kind not in EvidenceKind.values:
         raise ValidationError({"kind": messages.UNKNOWN_CHOICE}, code="invalid_choice")
-    if len(description) > Evidence._meta.get_field("description").max_length:
+    limit = Evidence._meta.get_field("description").max_length
+    if limit is not None and len(description) > limit:
         raise ValidationError({"description": _("Keep the description under 300 characters.")})
     folder = f"evidence/{entry.diary_id}"
     with stored_upload(upload, folder=folder, zone=entry.diary.zone) as stored:

@@ -3,7 +3,7 @@
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,11 +14,12 @@ from diary.evidence.services import evidence_attach
 from diary.records.selectors import entry_get
 from diary.web.downloads import kept_file_response, preview_response
 from diary.web.forms import apply_errors
+from diary.web.requests import OwnerRequest
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def evidence_add(request: HttpRequest, entry_id: int) -> HttpResponse:
+def evidence_add(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = entry_get(actor=request.user, entry_id=entry_id)
     form = EvidenceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -40,13 +41,13 @@ def evidence_add(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def evidence_original(request: HttpRequest, evidence_id: int) -> FileResponse:
+def evidence_original(request: OwnerRequest, evidence_id: int) -> FileResponse:
     evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
     return kept_file_response(evidence, filename=evidence.download_name)
 
 
 @require_GET
 @login_required
-def evidence_preview(request: HttpRequest, evidence_id: int) -> FileResponse:
+def evidence_preview(request: OwnerRequest, evidence_id: int) -> FileResponse:
     evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
     return preview_response(evidence)

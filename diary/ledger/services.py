@@ -4,7 +4,7 @@ Every service that writes calls `ledger_append` inside its own transaction, so a
 the write it describes commit together or not at all.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import models
 from django.utils import timezone
@@ -21,6 +21,9 @@ from diary.models import (
     LedgerRecord,
     RiskChecklist,
 )
+
+if TYPE_CHECKING:
+    from django.db.models.options import Options
 
 DIARY_CREATE = "diary.create"
 
@@ -79,7 +82,22 @@ def actor_label(actor: Any) -> str:
     return f"owner:{actor.pk}"
 
 
-def object_label(obj: models.Model) -> str:
+class Named(Protocol):
+    """A row as the ledger names it: its model's label and its primary key."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def _meta(self) -> "Options[Any]": ...
+
+
+class Recorded(Named, Protocol):
+    """A row the ledger records: named, and with the content its record hashes."""
+
+    def ledger_content(self) -> dict[str, Any]: ...
+
+
+def object_label(obj: Named) -> str:
     return f"{obj._meta.label_lower}:{obj.pk}"
 
 
@@ -90,7 +108,7 @@ def lock_diary(diary: Diary) -> Diary:
 
 
 def ledger_append(
-    *, diary: Diary, kind: str, obj: models.Model, actor: Any, diary_locked: bool = False
+    *, diary: Diary, kind: str, obj: Recorded, actor: Any, diary_locked: bool = False
 ) -> LedgerRecord:
     """Append one record naming `obj`. Call inside the transaction that wrote `obj`.
     `diary_locked=True` says this transaction already called lock_diary: appends from a busy
@@ -105,7 +123,7 @@ def ledger_append(
         object=object_label(obj),
         actor=actor_label(actor),
         at=timezone.now(),
-        content_sha256=canonical_sha256(obj.ledger_content()),  # type: ignore[attr-defined]
+        content_sha256=canonical_sha256(obj.ledger_content()),
         prev_hash=last.hash if last else GENESIS_HASH,
     )
     record.hash = record.computed_hash()

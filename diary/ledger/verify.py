@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from diary.core import filestore
@@ -125,7 +126,7 @@ def _load_one_by_one(model: type[models.Model], pks: list[int]) -> dict[int, Any
     for pk in pks:
         try:
             rows[pk] = model._default_manager.get(pk=pk)
-        except model.DoesNotExist:  # type: ignore[attr-defined]
+        except ObjectDoesNotExist:
             continue
         except UnknownKeyError:
             raise

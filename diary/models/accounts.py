@@ -1,6 +1,6 @@
 """The owner's account: signed in with an e-mail address, never a username."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
@@ -33,13 +33,13 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """An owner signs in with an e-mail address; there are no usernames to guess."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # Django's way to drop an inherited field
     email = models.EmailField(_("e-mail address"), unique=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # e-mail in place of AbstractUser's username
 
     def __str__(self) -> str:
         return f"user {self.pk}"

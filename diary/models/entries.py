@@ -1,6 +1,6 @@
 """Entries: one incident each, told in versions that are never changed; and withdrawals."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +23,9 @@ from diary.models.choices import Behaviour, Channel, Precision
 from diary.models.diaries import Diary
 from diary.models.times import check_occurrence, json_values
 
+if TYPE_CHECKING:
+    from diary.models.items import Item
+
 
 class Entry(models.Model):
     """One incident. What it says lives in its versions; `current` names the latest."""
@@ -43,6 +46,8 @@ class Entry(models.Model):
     current = models.OneToOneField(
         "EntryVersion", on_delete=models.PROTECT, null=True, related_name="+", editable=False
     )
+    # Not a column: the items whose latest version names this entry, as entry_get finds them.
+    linked_items: list["Item"]
 
     class Meta:
         verbose_name_plural = "entries"

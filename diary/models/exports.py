@@ -42,7 +42,7 @@ class Export(models.Model):
 
     @property
     def bundle_file(self) -> filestore.Ref:
-        return filestore.Ref(self.bundle.name, self.bundle_key)
+        return filestore.Ref.of(self.bundle, self.bundle_key)
 
     @property
     def download_name(self) -> str:

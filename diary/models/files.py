@@ -38,11 +38,11 @@ class KeptFile(models.Model):
 
     @property
     def original_file(self) -> filestore.Ref:
-        return filestore.Ref(self.original.name, self.original_key)
+        return filestore.Ref.of(self.original, self.original_key)
 
     @property
     def preview_file(self) -> filestore.Ref:
-        return filestore.Ref(self.preview.name, self.preview_key)
+        return filestore.Ref.of(self.preview, self.preview_key)
 
     @property
     def ledger_file(self) -> filestore.Ref:

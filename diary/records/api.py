@@ -123,6 +123,7 @@ class EntryAmendApi(APIView):
     def post(self, request: Request, entry_id: int) -> Response:
         entry = entry_get(actor=request.user, entry_id=entry_id)
         changes = validated(EntryInputSerializer, request.data, partial=True)
+        assert entry.current is not None  # every saved entry has one
         content = {**entry.current.content_values(), **changes}
         version = call(services.entry_amend, entry=entry, actor=request.user, content=content)
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
@@ -201,6 +202,7 @@ class ItemAmendApi(APIView):
             partial=True,
             context={"entries": entries_to_link(actor=request.user, withdrawn_too=True)},
         )
+        assert item.current is not None  # every saved item has one
         content = {**item.current.content_values(), **changes}
         call(services.item_amend, item=item, actor=request.user, content=content)
         item = item_get(actor=request.user, item_id=item.pk)

@@ -18,6 +18,7 @@ from diary.web.forms import (
     KeyedForm,
     LocalDateTimeField,
     NoSilentTruncation,
+    form_field,
     now_for_input,
 )
 
@@ -53,14 +54,17 @@ class EntryForm(NoSilentTruncation, forms.ModelForm):
         if not self.instance.pk and not self.is_bound:
             self.initial.setdefault("occurred_start", now_for_input())
         self.fields["occurred_start"].required = True
-        self.fields["channel"].choices = [("", _("Not sure, or none of these")), *Channel.choices]
+        form_field(self, "channel", forms.ChoiceField).choices = [
+            ("", _("Not sure, or none of these")),
+            *Channel.choices,
+        ]
 
     def _post_clean(self) -> None:
         # The service validates the whole version (model clean included) when it saves.
         pass
 
     def content(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 class QuickCaptureForm(KeyedForm, NoSilentTruncation, forms.Form):
@@ -129,11 +133,27 @@ class WithdrawForm(NoSilentTruncation, forms.Form):
     )
 
 
+class EntryChoiceField(forms.ModelChoiceField):
+    """An entry named by its reference, its date and how it begins."""
+
+    def label_from_instance(self, obj: Entry) -> str:
+        version = obj.current
+        assert version is not None  # every saved entry has one
+        return (
+            f"{obj.reference} — {timezone.localtime(version.occurred_start):%d %b %Y} — "
+            f"{version.what_happened[:40]}"
+        )
+
+
 class ItemForm(NoSilentTruncation, forms.ModelForm):
     class Meta:
         model = ItemVersion
         fields = ItemVersion.CONTENT_FIELDS
-        field_classes = {"found_at": LocalDateTimeField, "police_handed_at": LocalDateTimeField}
+        field_classes = {
+            "entry": EntryChoiceField,
+            "found_at": LocalDateTimeField,
+            "police_handed_at": LocalDateTimeField,
+        }
         widgets = {
             "found_at": DateTimeLocalInput(),
             "police_handed_at": DateTimeLocalInput(),
@@ -147,17 +167,17 @@ class ItemForm(NoSilentTruncation, forms.ModelForm):
 
     def __init__(self, *args: Any, entries: QuerySet[Entry], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        entry_field = self.fields["entry"]
-        entry_field.queryset = entries  # type: ignore[attr-defined]
-        entry_field.label_from_instance = (
-            lambda e: (  # type: ignore[attr-defined]
-                f"{e.reference} — {timezone.localtime(e.current.occurred_start):%d %b %Y} — "
-                f"{e.current.what_happened[:40]}"
-            )
-        )
-        entry_field.empty_label = _("None")  # type: ignore[attr-defined]
-        self.fields["kind"].choices = [("", _("Choose one")), *ItemKind.choices]
-        self.fields["storage"].choices = [("", _("Not stored yet")), *Storage.choices]
+        entry_field = form_field(self, "entry", EntryChoiceField)
+        entry_field.queryset = entries
+        entry_field.empty_label = _("None")
+        form_field(self, "kind", forms.ChoiceField).choices = [
+            ("", _("Choose one")),
+            *ItemKind.choices,
+        ]
+        form_field(self, "storage", forms.ChoiceField).choices = [
+            ("", _("Not stored yet")),
+            *Storage.choices,
+        ]
         if not self.instance.pk and not self.is_bound:
             self.initial.setdefault("found_at", now_for_input())
 
@@ -165,7 +185,7 @@ class ItemForm(NoSilentTruncation, forms.ModelForm):
         pass
 
     def content(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 class EntryFilterForm(forms.Form):
@@ -185,7 +205,8 @@ class EntryFilterForm(forms.Form):
     with_evidence = forms.BooleanField(label=_("Only with files"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and until < since:
             self.add_error("until", messages.DATE_RANGE_REVERSED)

@@ -109,7 +109,7 @@ def entry_get(*, actor: Any, entry_id: int) -> Entry:
     except (Entry.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     # Items whose latest version links here (an older version may have linked elsewhere).
-    entry.linked_items = list(  # type: ignore[attr-defined]
+    entry.linked_items = list(
         Item.objects.filter(diary=diary, current__entry=entry)
         .select_related("current")
         .order_by("number")

@@ -44,7 +44,9 @@ class ItemInputSerializer(InputModelSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the owner's own entries (records.selectors.entries_to_link); none otherwise.
-        self.fields["entry"].queryset = self.context.get("entries", Entry.objects.none())
+        entry_field = self.fields["entry"]
+        assert isinstance(entry_field, serializers.PrimaryKeyRelatedField)  # the foreign key
+        entry_field.queryset = self.context.get("entries", Entry.objects.none())  # type: ignore[arg-type]  # a stubs bug, django-stubs#3666
 
 
 # Output
@@ -65,12 +67,12 @@ class WithdrawalSerializer(serializers.ModelSerializer):
 class EntrySerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     withdrawn = serializers.BooleanField(source="is_withdrawn", read_only=True)
-    evidence_count = serializers.IntegerField(read_only=True)
+    evidence_count: serializers.Field = serializers.IntegerField(read_only=True)
     latest = VersionSerializer(source="current", read_only=True)
 
     class Meta:
         model = Entry
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "number",
             "reference",
@@ -115,7 +117,7 @@ class ItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Item
-        fields = ("id", "number", "reference", "received_at", "latest")
+        fields: tuple[str, ...] = ("id", "number", "reference", "received_at", "latest")
 
 
 class ItemDetailSerializer(ItemSerializer):

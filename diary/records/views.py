@@ -40,6 +40,7 @@ from diary.records.selectors import (
 )
 from diary.web.forms import KeyedForm, apply_errors, ask_for_files_again
 from diary.web.idempotency import KeyReused, idempotency_of
+from diary.web.requests import OwnerRequest
 
 PAGE_SIZE = 25
 
@@ -50,7 +51,7 @@ def _page(request: HttpRequest, queryset: Any) -> Any:
 
 @require_GET
 @login_required
-def timeline(request: HttpRequest) -> HttpResponse:
+def timeline(request: OwnerRequest) -> HttpResponse:
     diary_for(request.user)
     form = EntryFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound and form.is_valid() else None
@@ -66,12 +67,12 @@ def timeline(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def withdrawn(request: HttpRequest) -> HttpResponse:
+def withdrawn(request: OwnerRequest) -> HttpResponse:
     entries = entry_list_withdrawn(actor=request.user)
     return render(request, "diary/withdrawn.html", {"page": _page(request, entries)})
 
 
-def _record(request: HttpRequest, form: Any) -> str | None:
+def _record(request: OwnerRequest, form: Any) -> str | None:
     """Create the entry and its file together: if the file is refused, nothing is kept.
     Returns where to go next (the entry), or None with the form's errors set. The form's key
     makes a second send of it lead to the same entry, recording nothing again."""
@@ -101,12 +102,13 @@ def _record(request: HttpRequest, form: Any) -> str | None:
         return None
     if not answer.replayed:
         flash.success(request, _("Saved. It is in your timeline."))
-    return answer.body["location"]
+    location: str = answer.body["location"]
+    return location
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def capture(request: HttpRequest) -> HttpResponse:
+def capture(request: OwnerRequest) -> HttpResponse:
     diary_for(request.user)
     form = QuickCaptureForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -123,7 +125,7 @@ class EntryWithFileForm(KeyedForm, EntryForm):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def entry_new(request: HttpRequest) -> HttpResponse:
+def entry_new(request: OwnerRequest) -> HttpResponse:
     diary_for(request.user)
     form = EntryWithFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -138,7 +140,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_detail(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = entry_get(actor=request.user, entry_id=entry_id)
     return render(
         request,
@@ -154,7 +156,7 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def entry_amend(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_amend(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = entry_get(actor=request.user, entry_id=entry_id)
     if entry.is_withdrawn:
         flash.info(request, _("This entry has been withdrawn, so it cannot be changed."))
@@ -173,7 +175,7 @@ def entry_amend(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def entry_withdraw(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_withdraw(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = entry_get(actor=request.user, entry_id=entry_id)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -191,14 +193,14 @@ def entry_withdraw(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def items(request: HttpRequest) -> HttpResponse:
+def items(request: OwnerRequest) -> HttpResponse:
     found = item_list(actor=request.user)
     return render(request, "diary/items.html", {"page": _page(request, found)})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def item_new(request: HttpRequest) -> HttpResponse:
+def item_new(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
     initial = {}
     if request.method == "GET" and request.GET.get("entry", "").isdigit():
@@ -218,14 +220,14 @@ def item_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+def item_detail(request: OwnerRequest, item_id: int) -> HttpResponse:
     item = item_get(actor=request.user, item_id=item_id)
     return render(request, "diary/item.html", {"item": item, "versions": list(item.versions.all())})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def item_amend(request: HttpRequest, item_id: int) -> HttpResponse:
+def item_amend(request: OwnerRequest, item_id: int) -> HttpResponse:
     item = item_get(actor=request.user, item_id=item_id)
     entries = entries_to_link(actor=request.user)
     form = ItemForm(request.POST or None, entries=entries, instance=item.current)
@@ -242,7 +244,7 @@ def item_amend(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def diary_settings(request: HttpRequest) -> HttpResponse:
+def diary_settings(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
     form = SettingsForm(
         request.POST or None, initial={"title": diary.title, "time_zone": diary.time_zone}
@@ -264,6 +266,6 @@ def diary_settings(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def patterns(request: HttpRequest) -> HttpResponse:
+def patterns(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
     return render(request, "diary/patterns.html", patterns_for(diary, timezone.now()))

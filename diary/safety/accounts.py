@@ -16,13 +16,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from diary.models import Notice
+from diary.models import Notice, User
 from diary.records.services import diary_create
 from diary.safety.selectors import notice_seen
 from diary.web.client import client_ip
 
 
-def user_display(user: Any) -> str:
+def user_display(user: User) -> str:
     return user.email
 
 
@@ -66,7 +66,8 @@ class OwnerAccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if not notice_seen(user=request.user, kind=Notice.Kind.WELCOME):
             return reverse("diary:welcome")
-        return super().get_login_redirect_url(request)
+        url: str = super().get_login_redirect_url(request)
+        return url
 
     def get_reauthentication_methods(self, user: Any) -> list[dict]:
         """With two-step sign-in on, confirming it is you takes the second step: someone at an
@@ -107,7 +108,8 @@ def locked_out(
 
 def recently_confirmed(request: HttpRequest) -> bool:
     """allauth's own test of "confirmed it is you in the last few minutes"."""
-    return did_recently_reauthenticate(request)
+    recent: bool = did_recently_reauthenticate(request)
+    return recent
 
 
 def confirm_first(request: HttpRequest) -> None:

@@ -14,6 +14,7 @@ from diary.models import OwnerSession
 from diary.safety.accounts import recently_confirmed
 from diary.safety.services import session_check, session_follow_key
 from diary.safety.signals import SIGN_OUT_HOW
+from diary.web.requests import is_owner_request
 
 SIGNED_OUT_BECAUSE = {
     OwnerSession.Ended.IDLE: messages.SIGNED_OUT_IDLE,
@@ -31,7 +32,7 @@ class OwnerSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
+        if is_owner_request(request):
             reason = session_check(request)
             if reason:
                 setattr(request, SIGN_OUT_HOW, reason)

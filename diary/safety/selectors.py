@@ -17,7 +17,7 @@ def has_confirmed_address(*, actor: Any) -> bool:
     a confirmed one)."""
     if not getattr(actor, "is_authenticated", False):
         raise Http404
-    return EmailAddress.objects.filter(user_id=actor.pk, verified=True).exists()
+    return bool(EmailAddress.objects.filter(user_id=actor.pk, verified=True).exists())
 
 
 def owner_signing_in_as(address: str) -> User | None:

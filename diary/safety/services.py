@@ -5,7 +5,7 @@ Each is keyword-only and atomic, like every service.
 
 from datetime import UTC, datetime
 from importlib import import_module
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -31,6 +31,7 @@ from diary.safety.sessions import (
     owner_session_group,
 )
 from diary.web.client import browser_of, client_ip
+from diary.web.requests import OwnerRequest
 
 
 # The access log
@@ -57,10 +58,10 @@ def access_event_record(
 
 
 def export_recorded(*, request: HttpRequest, export: Any, downloaded: bool = False) -> None:
+    owner = request.user
+    assert owner.is_authenticated  # exports are made and fetched only signed in
     kind = AccessEvent.Kind.EXPORT_DOWNLOAD if downloaded else AccessEvent.Kind.EXPORT
-    access_event_record(
-        user_id=request.user.pk, kind=kind, request=request, detail=f"#{export.number}"
-    )
+    access_event_record(user_id=owner.pk, kind=kind, request=request, detail=f"#{export.number}")
 
 
 @transaction.atomic
@@ -90,6 +91,7 @@ def session_start(*, request: HttpRequest, user: User, signed_in: bool = True) -
     )
     if not made and (owner_session.user_id != user.pk or owner_session.ended_at is not None):
         session.cycle_key()
+        assert session.session_key is not None  # cycle_key has just made one
         owner_session = OwnerSession.objects.create(session_key=session.session_key, **fields)
     _remember(session, owner_session, now, user)
     if signed_in:
@@ -107,13 +109,13 @@ def _remember(session: Any, owner_session: OwnerSession, now: datetime, user: Us
     session[QUICK_EXIT_SEEN] = notice_seen(user=user, kind=Notice.Kind.QUICK_EXIT)
 
 
-def session_check(request: HttpRequest) -> str:
+def session_check(request: OwnerRequest) -> OwnerSession.Ended | Literal[""]:
     """For a signed-in request: the reason it must be signed out now ("" if none), keeping
     last seen up to date on the way (at most once a minute)."""
     session = request.session
     if SESSION_ID not in session:
         # Signed in before sessions were tracked: track it from now on.
-        session_start(request=request, user=request.user, signed_in=False)  # type: ignore[arg-type]
+        session_start(request=request, user=request.user, signed_in=False)
         return ""
     now = timezone.now()
     started = datetime.fromtimestamp(session[STARTED], tz=UTC)
@@ -189,7 +191,10 @@ def session_end(*, request: HttpRequest, session: OwnerSession) -> None:
 
 @transaction.atomic
 def sessions_end_others(*, request: HttpRequest, actor: User) -> int:
-    others = OwnerSession.objects.filter(user_id=actor.pk).exclude(pk=current_session_id(request))
+    others = OwnerSession.objects.filter(user_id=actor.pk)
+    current = current_session_id(request)
+    if current is not None:
+        others = others.exclude(pk=current)
     ended = _end(others, OwnerSession.Ended.ENDED_ALL)
     access_event_record(
         user_id=actor.pk,
@@ -222,8 +227,9 @@ def session_signed_out(*, request: HttpRequest, user: Any, how: str) -> None:
 def sessions_end_after_password(*, request: HttpRequest, user: Any) -> None:
     """Django signs every other session out when the password changes; say so in the list."""
     others = OwnerSession.objects.filter(user_id=user.pk)
-    if hasattr(request, "session") and current_session_id(request):
-        others = others.exclude(pk=current_session_id(request))
+    current = current_session_id(request) if hasattr(request, "session") else None
+    if current:
+        others = others.exclude(pk=current)
     _end(others, OwnerSession.Ended.ENDED_ALL)
 
 

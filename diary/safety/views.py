@@ -17,6 +17,7 @@ from diary.models import Notice
 from diary.safety import selectors, services
 from diary.safety.accounts import confirm_first
 from diary.safety.sessions import QUICK_EXIT_SEEN, current_session_id
+from diary.web.requests import OwnerRequest
 
 PAGE_SIZE = 50
 NOTE_COOKIE_DAYS = 400
@@ -24,7 +25,7 @@ NOTE_COOKIE_DAYS = 400
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def welcome(request: HttpRequest) -> HttpResponse:
+def welcome(request: OwnerRequest) -> HttpResponse:
     """After sign-up (and the first sign-in): use a device the other person never had, and
     add a second step to signing in — offered, never forced."""
     diary_for(request.user)
@@ -45,7 +46,7 @@ def welcome(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: OwnerRequest) -> HttpResponse:
     diary_for(request.user)
     return render(
         request,
@@ -60,7 +61,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_end(request: OwnerRequest, session_id: int) -> HttpResponse:
     session = selectors.open_session_get(actor=request.user, session_id=session_id)
     current = session.pk == current_session_id(request)
     services.session_end(request=request, session=session)
@@ -72,7 +73,7 @@ def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def sessions_end_others(request: HttpRequest) -> HttpResponse:
+def sessions_end_others(request: OwnerRequest) -> HttpResponse:
     diary_for(request.user)
     confirm_first(request)
     count = services.sessions_end_others(request=request, actor=request.user)
@@ -90,7 +91,7 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def access_log(request: HttpRequest) -> HttpResponse:
+def access_log(request: OwnerRequest) -> HttpResponse:
     diary_for(request.user)
     events = selectors.access_log(actor=request.user)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))

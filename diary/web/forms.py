@@ -4,7 +4,7 @@ truncation, and a service's errors shown on the form.
 
 import uuid
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -19,6 +19,13 @@ from diary.web.idempotency import FIELD as IDEMPOTENCY_FIELD
 from diary.web.idempotency import KEY_PATTERN
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+# The mixins below are mixed into Django forms; to the type checker they are forms already.
+if TYPE_CHECKING:
+    FormMixinBase = forms.BaseForm
+else:
+    FormMixinBase = object
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -43,11 +50,24 @@ class LocalDateTimeField(forms.DateTimeField):
             try:
                 naive = datetime.fromisoformat(text)
             except ValueError:
-                naive = BaseTemporalField.to_python(self, text)
+                parsed = BaseTemporalField.to_python(self, text)
+                assert parsed is not None  # it raises for text no input format reads
+                naive = parsed
         if timezone.is_aware(naive):
             return naive
         zone = timezone.get_current_timezone()
         return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+FieldT = TypeVar("FieldT", bound=forms.Field)
+
+
+def form_field(form: forms.BaseForm, name: str, kind: type[FieldT]) -> FieldT:
+    """One of a form's fields as the kind of field it is (`form.fields` says only Field)."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
 
 
 def ask_for_files_again(form: forms.BaseForm, request: Any, field: str = "file") -> None:
@@ -60,24 +80,24 @@ def now_for_input() -> datetime:
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
-class NoSilentTruncation:
+class NoSilentTruncation(FormMixinBase):
     """Browsers cut pasted text at a textarea's maxlength without a word; leave the limit to
     the server, which says clearly what is too long."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        for field in self.fields.values():  # type: ignore[attr-defined]
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs.pop("maxlength", None)
 
 
-class KeyedForm:
+class KeyedForm(FormMixinBase):
     """A form that carries a hidden key, new each time the form is shown, so that sending it
     twice (a double tap, a retry on a bad signal) makes one record. See diary.web.idempotency."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        self.fields[IDEMPOTENCY_FIELD] = forms.CharField(  # type: ignore[attr-defined]
+        super().__init__(*args, **kwargs)
+        self.fields[IDEMPOTENCY_FIELD] = forms.CharField(
             required=False,
             widget=forms.HiddenInput,
             initial=uuid.uuid4().hex,
@@ -88,10 +108,10 @@ class KeyedForm:
 
     @property
     def key_sent(self) -> str | None:
-        return self.cleaned_data.get(IDEMPOTENCY_FIELD) or None  # type: ignore[attr-defined]
+        return self.cleaned_data.get(IDEMPOTENCY_FIELD) or None
 
     def sent_before_differently(self) -> None:
-        self.add_error(  # type: ignore[attr-defined]
+        self.add_error(
             None,
             ValidationError(messages.FORM_SENT_BEFORE_DIFFERENTLY, code="idempotency_key_reused"),
         )
@@ -99,7 +119,7 @@ class KeyedForm:
     @property
     def status(self) -> int:
         """422 when the form's key was already used for something else, 200 otherwise."""
-        reused = self.has_error(NON_FIELD_ERRORS, "idempotency_key_reused")  # type: ignore[attr-defined]
+        reused = self.has_error(NON_FIELD_ERRORS, "idempotency_key_reused")
         return 422 if reused else 200
 
 

@@ -37,6 +37,13 @@ class IsWitness(BasePermission):
         return isinstance(request.auth, WitnessDevice)
 
 
+def witness_device(request: Request) -> WitnessDevice:
+    """The device a witness endpoint's request came from: IsWitness lets no other in."""
+    device = request.auth
+    assert isinstance(device, WitnessDevice)
+    return device
+
+
 class WitnessCookieScheme(OpenApiAuthenticationExtension):
     target_class = WitnessAuthentication
     name = "witnessCookie"

@@ -113,11 +113,11 @@ class FollowUpInputSerializer(serializers.Serializer):
 
 
 class WitnessSerializer(serializers.ModelSerializer):
-    has_active_link = serializers.BooleanField(read_only=True)
+    has_active_link: serializers.Field = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Witness
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "name",
             "relationship",
@@ -164,7 +164,8 @@ class WitnessWithLinkSerializer(WitnessDetailSerializer):
         fields = (*WitnessDetailSerializer.Meta.fields, "link")
 
     def get_link(self, witness: Witness) -> str:
-        return self.context["link"]
+        link: str = self.context["link"]
+        return link
 
 
 class BriefSerializer(serializers.ModelSerializer):
@@ -337,4 +338,4 @@ class ReceiptSerializer(serializers.ModelSerializer):
 
 def blank_brief() -> BriefVersion:
     """What a brief says before the owner has written one: empty, with the safety advice."""
-    return BriefVersion(recorded_at=None)
+    return BriefVersion(recorded_at=None)  # type: ignore[misc]  # never saved: its time is null

@@ -11,6 +11,7 @@ from diary.web.forms import (
     KeyedForm,
     LocalDateTimeField,
     NoSilentTruncation,
+    form_field,
     now_for_input,
 )
 from witnesses.models import (
@@ -40,7 +41,8 @@ class MultipleFileField(forms.FileField):
 
 
 class SubmissionForm(KeyedForm, NoSilentTruncation, forms.ModelForm):
-    files = MultipleFileField(label=_("Photos, videos, recordings or files"))
+    # A field, not BaseForm.files: the form's metaclass takes it off the class.
+    files = MultipleFileField(label=_("Photos, videos, recordings or files"))  # type: ignore[assignment]  # a field
 
     class Meta:
         model = Submission
@@ -69,8 +71,8 @@ class SubmissionForm(KeyedForm, NoSilentTruncation, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["precision"].initial = Precision.EXACT
         # Radio lists start with nothing chosen, and without Django's "---------" choice.
-        self.fields["kind"].choices = SubmissionKind.choices
-        self.fields["statement"].choices = Statement.choices
+        form_field(self, "kind", forms.ChoiceField).choices = SubmissionKind.choices
+        form_field(self, "statement", forms.ChoiceField).choices = Statement.choices
         if not self.is_bound:
             self.initial.setdefault("occurred_start", now_for_input())
 

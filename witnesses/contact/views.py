@@ -7,12 +7,12 @@ neutral page, the same for all three, that says nothing about whose link it was.
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from django.conf import settings
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -48,15 +48,30 @@ def current_device(request: HttpRequest) -> WitnessDevice | None:
     return selectors.witness_actor(request.COOKIES.get(settings.WITNESS_COOKIE_NAME))
 
 
-def witness_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+class WitnessRequest(HttpRequest):
+    """Past `witness_required`: the device of the witness whose link opened the session."""
+
+    witness: WitnessDevice
+
+
+P = ParamSpec("P")
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
+
+
+def witness_required(
+    view: Callable[Concatenate[WitnessRequest, P], ResponseT],
+) -> Callable[Concatenate[HttpRequest, P], ResponseT | HttpResponse]:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(
+        request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs
+    ) -> ResponseT | HttpResponse:
         device = current_device(request)
         if device is None:
             return link_inactive(request)
         device_seen(device)
-        request.witness = device  # type: ignore[attr-defined]
-        response = view(request, *args, **kwargs)
+        witness_request = cast(WitnessRequest, request)
+        witness_request.witness = device
+        response = view(witness_request, *args, **kwargs)
         response["Cache-Control"] = "private, no-store"
         return response
 
@@ -135,8 +150,8 @@ DRAFT_SAYS = {
 }
 
 
-def _page(request: HttpRequest, form: SubmissionForm, status: int = 200) -> HttpResponse:
-    device = request.witness  # type: ignore[attr-defined]
+def _page(request: WitnessRequest, form: SubmissionForm, status: int = 200) -> HttpResponse:
+    device = request.witness
     ask_for_files_again(form, request, "files")
     return render(
         request,
@@ -156,8 +171,8 @@ def _page(request: HttpRequest, form: SubmissionForm, status: int = 200) -> Http
 
 @require_http_methods(["GET", "POST"])
 @witness_required
-def home(request: HttpRequest) -> HttpResponse:
-    device = request.witness  # type: ignore[attr-defined]
+def home(request: WitnessRequest) -> HttpResponse:
+    device = request.witness
     form = SubmissionForm(request.POST or None, request.FILES or None)
     if request.method != "POST":
         return _page(request, form)
@@ -198,8 +213,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @witness_required
-def receipt(request: HttpRequest, reference: str) -> HttpResponse:
-    device = request.witness  # type: ignore[attr-defined]
+def receipt(request: WitnessRequest, reference: str) -> HttpResponse:
+    device = request.witness
     submission = selectors.witness_submission_get(device=device, reference=reference)
     form = FollowUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -222,8 +237,8 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @witness_required
-def brief_photo(request: HttpRequest) -> FileResponse:
-    device = request.witness  # type: ignore[attr-defined]
+def brief_photo(request: WitnessRequest) -> FileResponse:
+    device = request.witness
     brief = selectors.witness_brief(device=device)
     if brief is None or not brief.photo or not device.link.witness.sees_photo:
         raise Http404

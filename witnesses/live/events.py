@@ -52,7 +52,7 @@ def inbox_card(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def submission_decided(submission: Submission, outcome: str) -> None:
+def submission_decided(submission: Submission, outcome: Decision.Outcome) -> None:
     diary_id, witness_id = submission.diary_id, submission.witness_id
     reference, submission_id = submission.reference, submission.pk
 

@@ -20,6 +20,7 @@ from diary.gate import diary_for
 from diary.records.selectors import entry_list
 from diary.web.downloads import kept_file_response, preview_response, stored_file_response
 from diary.web.forms import apply_errors
+from diary.web.requests import OwnerRequest
 from witnesses import selectors
 from witnesses.models import BriefVersion
 from witnesses.owner.forms import BriefForm, InviteForm, KeepAsideForm, SharingForm
@@ -44,7 +45,7 @@ def _show_link_once(request: HttpRequest, witness: Any, token: str) -> HttpRespo
 @never_cache
 @require_GET
 @login_required
-def contact_link(request: HttpRequest, witness_id: int) -> HttpResponse:
+def contact_link(request: OwnerRequest, witness_id: int) -> HttpResponse:
     """The one time a link is shown: as text to copy, and as a QR code to show in person."""
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     shown = request.session.pop(NEW_LINK_KEY, None)
@@ -61,7 +62,7 @@ def contact_link(request: HttpRequest, witness_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def contacts(request: HttpRequest) -> HttpResponse:
+def contacts(request: OwnerRequest) -> HttpResponse:
     people = selectors.witness_list(actor=request.user)
     return render(request, "witnesses/contacts.html", {"people": people})
 
@@ -69,7 +70,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
-def contact_new(request: HttpRequest) -> HttpResponse:
+def contact_new(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -84,7 +85,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def contact_detail(request: HttpRequest, witness_id: int) -> HttpResponse:
+def contact_detail(request: OwnerRequest, witness_id: int) -> HttpResponse:
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     form = SharingForm(initial={"sharing": witness.sharing, "sees_photo": witness.sees_photo})
     has_active_link = any(link.is_active for link in witness.links.all())
@@ -97,7 +98,7 @@ def contact_detail(request: HttpRequest, witness_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def contact_sharing(request: HttpRequest, witness_id: int) -> HttpResponse:
+def contact_sharing(request: OwnerRequest, witness_id: int) -> HttpResponse:
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     form = SharingForm(request.POST)
     if form.is_valid():
@@ -108,7 +109,7 @@ def contact_sharing(request: HttpRequest, witness_id: int) -> HttpResponse:
     return redirect("witnesses:contact", witness_id=witness.pk)
 
 
-def _link_action(request: HttpRequest, witness_id: int, action: str) -> HttpResponse:
+def _link_action(request: OwnerRequest, witness_id: int, action: str) -> HttpResponse:
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     try:
         if action == "reissue":
@@ -128,27 +129,27 @@ def _link_action(request: HttpRequest, witness_id: int, action: str) -> HttpResp
 @never_cache
 @require_POST
 @login_required
-def contact_extend(request: HttpRequest, witness_id: int) -> HttpResponse:
+def contact_extend(request: OwnerRequest, witness_id: int) -> HttpResponse:
     return _link_action(request, witness_id, "extend")
 
 
 @never_cache
 @require_POST
 @login_required
-def contact_revoke(request: HttpRequest, witness_id: int) -> HttpResponse:
+def contact_revoke(request: OwnerRequest, witness_id: int) -> HttpResponse:
     return _link_action(request, witness_id, "revoke")
 
 
 @never_cache
 @require_POST
 @login_required
-def contact_reissue(request: HttpRequest, witness_id: int) -> HttpResponse:
+def contact_reissue(request: OwnerRequest, witness_id: int) -> HttpResponse:
     return _link_action(request, witness_id, "reissue")
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def brief(request: HttpRequest) -> HttpResponse:
+def brief(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
     current = selectors.brief_latest(diary)
     initial = (
@@ -176,7 +177,7 @@ def brief(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def brief_photo(request: HttpRequest) -> FileResponse:
+def brief_photo(request: OwnerRequest) -> FileResponse:
     current = selectors.brief_for_owner(actor=request.user)
     if current is None or not current.photo:
         raise Http404
@@ -185,7 +186,7 @@ def brief_photo(request: HttpRequest) -> FileResponse:
 
 @require_GET
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: OwnerRequest) -> HttpResponse:
     status = request.GET.get("status", "pending")
     if status not in selectors.INBOX_STATUSES:
         status = "pending"
@@ -200,7 +201,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
+def submission_detail(request: OwnerRequest, submission_id: int) -> HttpResponse:
     submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
     return render(
         request,
@@ -211,7 +212,7 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def submission_accept(request: HttpRequest, submission_id: int) -> HttpResponse:
+def submission_accept(request: OwnerRequest, submission_id: int) -> HttpResponse:
     submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
     try:
         entry = submissions.submission_accept(submission=submission, actor=request.user)
@@ -224,7 +225,7 @@ def submission_accept(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def submission_keep_aside(request: HttpRequest, submission_id: int) -> HttpResponse:
+def submission_keep_aside(request: OwnerRequest, submission_id: int) -> HttpResponse:
     submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
     form = KeepAsideForm(request.POST)
     if form.is_valid():
@@ -248,7 +249,7 @@ def submission_keep_aside(request: HttpRequest, submission_id: int) -> HttpRespo
 
 @require_GET
 @login_required
-def submission_file(request: HttpRequest, file_id: int, which: str) -> FileResponse:
+def submission_file(request: OwnerRequest, file_id: int, which: str) -> FileResponse:
     file = selectors.submission_file_get(actor=request.user, file_id=file_id)
     if which == "preview":
         return preview_response(file)
@@ -257,7 +258,7 @@ def submission_file(request: HttpRequest, file_id: int, which: str) -> FileRespo
 
 @require_GET
 @login_required
-def shared(request: HttpRequest) -> HttpResponse:
+def shared(request: OwnerRequest) -> HttpResponse:
     entries = entry_list(actor=request.user)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     shared_ids = selectors.shared_entry_ids(
@@ -268,7 +269,7 @@ def shared(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def share_toggle(request: HttpRequest, entry_id: int) -> HttpResponse:
+def share_toggle(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = selectors.entry_for_sharing(actor=request.user, entry_id=entry_id)
     if request.POST.get("share") == "1":
         entry_share(entry=entry, actor=request.user)

@@ -13,7 +13,8 @@ from witnesses.models import (
 def link_guess_allowed(ip: str | None) -> bool:
     """Whether this address may try another link this hour: links that do not work are
     counted per address, so guessing tokens stops long before it could ever succeed."""
-    return cache.get(_guess_key(ip), 0) < settings.WITNESS_LINK_GUESSES_PER_HOUR
+    missed: int = cache.get(_guess_key(ip), 0)
+    return missed < settings.WITNESS_LINK_GUESSES_PER_HOUR
 
 
 def link_guess_missed(ip: str | None) -> None:

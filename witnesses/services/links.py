@@ -5,11 +5,11 @@ devices that open it. Only a token's SHA-256 is ever stored; the token is shown 
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from diary.core.browsers import browser_family
@@ -113,7 +113,7 @@ def witness_invite(
     return witness, token
 
 
-def _active_links(witness: Witness) -> Any:
+def _active_links(witness: Witness) -> QuerySet[WitnessLink]:
     return WitnessLink.objects.filter(witness=witness, revoked_at__isnull=True)
 
 

@@ -14,21 +14,28 @@ It checks, and stops at the first problem, naming it:
 Exit 0 and a one-line summary when all hold; exit 1 naming the first failure.
 """
 
+# Annotations stay unevaluated, so this runs on whatever Python 3 the reader has.
+from __future__ import annotations
+
 import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
+
+# Parsed JSON, as json.loads gives it: what this checks is exactly what it cannot assume.
+Json = dict[str, Any]
 
 GENESIS = "0" * 64
 BODY = ("seq", "kind", "object", "actor", "at", "content_sha256", "prev_hash")
 
 
-def canonical_sha256(value):
+def canonical_sha256(value: object) -> str:
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def file_sha256(path):
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1024 * 1024), b""):
@@ -40,7 +47,7 @@ class Failed(Exception):
     pass
 
 
-def check_files(folder, manifest):
+def check_files(folder: Path, manifest: Json) -> int:
     for item in manifest["files"]:
         path = folder / item["path"]
         if not path.is_file():
@@ -50,8 +57,8 @@ def check_files(folder, manifest):
     return len(manifest["files"])
 
 
-def read_ledger(folder):
-    records = []
+def read_ledger(folder: Path) -> list[Json]:
+    records: list[Json] = []
     with open(folder / "ledger.jsonl", encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             try:
@@ -61,7 +68,7 @@ def read_ledger(folder):
     return records
 
 
-def check_chain(records):
+def check_chain(records: list[Json]) -> str:
     prev = GENESIS
     for expected, record in enumerate(records, start=1):
         if record.get("seq") != expected:
@@ -77,8 +84,8 @@ def check_chain(records):
     return prev
 
 
-def check_objects(folder, manifest, records):
-    named = {}
+def check_objects(folder: Path, manifest: Json, records: list[Json]) -> int:
+    named: dict[str, set[str]] = {}
     for record in records:
         named.setdefault(record["object"], set()).add(record["content_sha256"])
     count = 0
@@ -94,7 +101,7 @@ def check_objects(folder, manifest, records):
     return count
 
 
-def check_earlier_exports(manifest, records):
+def check_earlier_exports(manifest: Json, records: list[Json]) -> None:
     for earlier in manifest.get("earlier_exports", []):
         seq = earlier["head_seq"]
         if seq < 1 or seq > len(records) or records[seq - 1]["hash"] != earlier["head_hash"]:
@@ -103,7 +110,7 @@ def check_earlier_exports(manifest, records):
             )
 
 
-def verify(folder):
+def verify(folder: Path) -> str:
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
@@ -123,7 +130,7 @@ def verify(folder):
     )
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     folder = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent
     try:
         print(verify(folder))

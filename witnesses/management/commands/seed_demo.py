@@ -492,7 +492,7 @@ ITEMS: tuple[dict[str, Any], ...] = (
 )
 
 # The letter, handed to the police later: a second version of the item.
-HANDOVER = {
+HANDOVER: dict[str, Any] = {
     "item": "letter",
     "days": 7,
     "clock": "11:30",
@@ -721,8 +721,8 @@ class Command(BaseCommand):
             # Files are stored before their rows (evidence and witnesses' files alike); a
             # rollback here would leave them behind.
             for file in kept:
-                filestore.delete(file.original.name)
-                filestore.delete(file.preview.name)
+                filestore.delete(file.original_file.name)
+                filestore.delete(file.preview_file.name)
             raise
 
         entries = Entry.objects.filter(diary=diary)
