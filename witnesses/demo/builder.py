@@ -36,7 +36,7 @@ from diary.records import services
 from diary.risk.selectors import risk_suggestions
 from diary.risk.services import risk_checklist_complete
 from witnesses.demo import bulk, drawings
-from witnesses.demo.parts import Contact, Incident, Kept, Photo, Sent, Story
+from witnesses.demo.parts import Contact, Incident, Kept, Photo, Sent, Story, When
 from witnesses.demo.story import (
     ADDED_LATER,
     ANDROID,
@@ -217,7 +217,7 @@ class _Writer:
         day = timezone.localtime(self.now, self.zone).date() - timedelta(days=days_ago)
         return min(datetime.combine(day, time(hour, minute), tzinfo=self.zone), self.now)
 
-    def _start(self, told: Incident | Sent) -> datetime:
+    def _start(self, told: When) -> datetime:
         if told.minutes_ago is not None:
             return (self.now - timedelta(minutes=told.minutes_ago)).replace(second=0, microsecond=0)
         return self._local(told.days_ago, told.at)
@@ -340,7 +340,7 @@ class _Writer:
             actor=self.owner,
             content={
                 **made.current.content_values(),
-                "police_handed_at": self._local(handover.days_ago, handover.at),
+                "police_handed_at": self._start(handover),
                 "police_handed_to": handover.police_handed_to,
                 "exhibit_reference": handover.exhibit_reference,
                 "current_location": handover.current_location,
