@@ -281,20 +281,23 @@ class _Writer:
 
     def _photos(self, entries: dict[str, Entry], more: list[Entry]) -> None:
         """The story's photos, then one of them again on each of `more`."""
-        photos = [(entries[i.key], photo) for i in self.story.incidents for photo in i.photos]
-        for n, entry in enumerate(more if photos else []):
-            again = photos[n % len(photos)][1]
-            photos.append((entry, replace(again, name=f"IMG_{n:04d}.jpg", description="")))
-        for entry, photo in photos:
+        told = [(entries[i.key], photo) for i in self.story.incidents for photo in i.photos]
+        again = [
+            (entry, replace(told[n % len(told)][1], name=f"IMG_{n:04d}.jpg", description=""))
+            for n, entry in enumerate(more if told else [])
+        ]
+        for entry, photo in told + again:
             self._attach(entry, photo)
 
     def _items(self, entries: dict[str, Entry], more: list[Entry]) -> None:
         """The story's kept items, then one of them again (not handed over) on each of `more`;
         last, the story's handovers."""
-        kept = [(entries[i.key], item) for i in self.story.incidents for item in i.kept]
-        for n, entry in enumerate(more if kept else []):
-            kept.append((entry, replace(kept[n % len(kept)][1], handed_over=None)))
-        made = [(item, self._item(entry, item)) for entry, item in kept]
+        told = [(entries[i.key], item) for i in self.story.incidents for item in i.kept]
+        again = [
+            (entry, replace(told[n % len(told)][1], handed_over=None))
+            for n, entry in enumerate(more if told else [])
+        ]
+        made = [(item, self._item(entry, item)) for entry, item in told + again]
         for item, row in made:
             if item.handed_over is not None:
                 self._hand_over(row, item)
