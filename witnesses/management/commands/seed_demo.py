@@ -16,13 +16,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from diary.models import Entry, Evidence, Item, RiskChecklist, User
+from diary.records import services
 from witnesses.demo.builder import build_demo
 from witnesses.models import Decision, FollowUp, SharedEntry, Submission, Witness
 
 DEMO_EMAIL = "demo@example.com"
 DEFAULT_PASSWORD = "demo-notes-2026"  # noqa: S105 (a demo account, printed on purpose)
+DEMO_TIME_ZONE = "Europe/London"
 LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
 WITNESS_URL = "http://127.0.0.1:8000/w/{token}"
+SEED = 2026
 
 
 class Command(BaseCommand):
@@ -56,7 +59,7 @@ class Command(BaseCommand):
             return
 
         with transaction.atomic():
-            demo = build_demo(owner=_demo_owner(password))
+            demo = build_demo(owner=_demo_owner(password), seed=SEED)
         assert demo.shown is not None
         diary, name, token = demo.diary, demo.shown.witness.name, demo.shown.token
 
@@ -93,6 +96,8 @@ class Command(BaseCommand):
 
 
 def _demo_owner(password: str) -> User:
+    """The demo account, its address confirmed, and its diary, kept in London's time."""
     user = User.objects.create_user(email=DEMO_EMAIL, password=password)
     EmailAddress.objects.create(user=user, email=DEMO_EMAIL, verified=True, primary=True)
+    services.diary_create(owner=user, time_zone=DEMO_TIME_ZONE)
     return user
