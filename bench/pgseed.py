@@ -1,9 +1,8 @@
 """A fresh PostgreSQL database for the PostgreSQL runs: migrated, with one diary of 200
-entries and 20 witnesses, through the services. `python -m bench.pgseed OUT.json` with
+entries and 20 contacts, made by the demo builder. `python -m bench.pgseed OUT.json` with
 DATABASE_URL pointing at the (empty) database; writes the ids and cookies it made."""
 
 import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -18,33 +17,24 @@ def seed() -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
 
-    from bench.data import WITNESS_NAMES, entry_content, make_owner, phone_opens
+    from bench.data import CONTACTS, SEED, new_owner
     from bench.run import session_cookie
-    from diary.records import services
-    from witnesses.services.links import witness_invite
+    from witnesses.demo.builder import build_demo
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     migrated = time.perf_counter() - started
-    rng = random.Random(8)
-    owner = make_owner("pg@bench.example")
-    from django.utils import timezone
-
-    now = timezone.now()
-    for _ in range(ENTRIES):
-        content = entry_content(rng, now, days_back=120)
-        services.entry_create(diary=owner.diary, actor=owner, content=content)
-    keys = []
-    for name in WITNESS_NAMES:
-        _witness, token = witness_invite(
-            diary=owner.diary, actor=owner, name=name, relationship="friend"
-        )
-        _device, key = phone_opens(token)
-        keys.append(key)
+    demo = build_demo(
+        owner=new_owner("pg@bench.example"),
+        size=ENTRIES,
+        contacts=CONTACTS,
+        seed=SEED,
+        with_files=False,
+    )
     return {
-        "diary": owner.diary.pk,
-        "owner_cookie": session_cookie(owner),
-        "witness_keys": keys,
+        "diary": demo.diary.pk,
+        "owner_cookie": session_cookie(demo.owner),
+        "witness_keys": [contact.device_key for contact in demo.contacts.values()],
         "migrate_seconds": round(migrated, 1),
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -90,10 +90,9 @@ def cache_key() -> str:
     """Changes whenever the models, services, migrations or the data recipe change."""
     digest = hashlib.sha256()
     files = [
-        *(p for p in ROOT.glob("diary/*.py") if p.name not in READ_SIDE),
-        *(p for p in ROOT.glob("witnesses/*.py") if p.name not in READ_SIDE),
-        *ROOT.glob("diary/migrations/*.py"),
-        *ROOT.glob("witnesses/migrations/*.py"),
+        # Every package of both apps (the demo builder and its story among them), migrations too.
+        *(p for p in ROOT.glob("diary/**/*.py") if p.name not in READ_SIDE),
+        *(p for p in ROOT.glob("witnesses/**/*.py") if p.name not in READ_SIDE),
         ROOT / "project" / "settings.py",
         ROOT / "bench" / "data.py",
         ROOT / "requirements.lock",

@@ -1,7 +1,9 @@
 """The load test's server side, run with the stack's settings (`python -m stack.data …`).
 
-`seed`: owners and their contacts made through the app's own services (the real sign-up page
-would take minutes for 200 owners; the owners still sign in through the real sign-in page).
+`seed`: owners, each with the demo story (witnesses/demo/, without its photos) and as many
+contacts as asked, made by the demo builder through the app's own services (the real sign-up
+page would take minutes for 200 owners; the owners still sign in through the real sign-in page,
+and the contacts' phones open their links again).
 `check`: afterwards, from the database and the bucket — every acknowledged send is stored
 exactly once, every acknowledged accept made exactly one entry, and every diary's ledger
 verifies, files included.
@@ -12,7 +14,6 @@ import json
 import os
 import sys
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +25,17 @@ def _django() -> None:
     django.setup()
 
 
-def seed(*, run: str, owners: int, contacts: int, entries: int, password: str) -> dict[str, Any]:
+def seed(
+    *, run: str, owners: int, contacts: int, entries: int | None, password: str
+) -> dict[str, Any]:
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
-    from django.utils import timezone
+    from django.db.models import Max
 
     from diary.models import Notice, User
-    from diary.records import services
     from diary.safety.services import notice_dismiss
-    from witnesses.services.links import witness_invite
+    from witnesses.demo.builder import build_demo
+    from witnesses.models import Submission
 
     # One real (argon2) hash for every owner: each sign-in still checks it at full cost.
     hashed = make_password(password)
@@ -40,27 +43,16 @@ def seed(*, run: str, owners: int, contacts: int, entries: int, password: str) -
     for number in range(owners):
         with transaction.atomic():
             owner = User.objects.create(email=f"load-{run}-{number}@example.org", password=hashed)
-            diary = services.diary_create(owner=owner, time_zone="Europe/London")
             for kind in Notice.Kind.values:
                 notice_dismiss(user=owner, kind=kind)
-            for count in range(entries):
-                services.entry_create(
-                    diary=diary,
-                    actor=owner,
-                    content={
-                        "what_happened": f"Seen outside the house again ({count + 1}).",
-                        "occurred_start": timezone.now() - timedelta(days=count + 1),
-                        "location": "Elm Road",
-                    },
-                )
-        invited = []
-        for count in range(contacts):
-            witness, token = witness_invite(
-                diary=diary, actor=owner, name=f"Contact {count + 1}", relationship="neighbour"
+            demo = build_demo(
+                owner=owner, size=entries, contacts=contacts, seed=number, with_files=False
             )
-            invited.append({"id": witness.pk, "token": token})
-        made.append({"email": owner.email, "diary": diary.pk, "witnesses": invited})
-    return {"run": run, "password": password, "owners": made}
+        invited = [{"id": c.witness.pk, "token": c.token} for c in demo.contacts.values()]
+        made.append({"email": owner.email, "diary": demo.diary.pk, "witnesses": invited})
+    # What the contacts sent in the story is not the load test's to count.
+    before = Submission.objects.aggregate(last=Max("pk"))["last"] or 0
+    return {"run": run, "password": password, "owners": made, "submissions_before": before}
 
 
 def check(report: dict[str, Any]) -> dict[str, Any]:
@@ -71,11 +63,10 @@ def check(report: dict[str, Any]) -> dict[str, Any]:
 
     sends = report["sends"]
     witness_ids = sorted({send["witness"] for send in sends} | set(report["witnesses"]))
-    rows = list(
-        Submission.objects.filter(witness_id__in=witness_ids).values_list(
-            "witness_id", "reference", "pk"
-        )
+    sent = Submission.objects.filter(
+        witness_id__in=witness_ids, pk__gt=report["submissions_before"]
     )
+    rows = list(sent.values_list("witness_id", "reference", "pk"))
     by_reference = Counter(reference for _w, reference, _pk in rows)
     per_witness = Counter(witness for witness, _r, _pk in rows)
     acknowledged = [send for send in sends if send["reference"]]
@@ -136,7 +127,7 @@ def main(argv: list[str]) -> int:
     made.add_argument("--run", required=True)
     made.add_argument("--owners", type=int, required=True)
     made.add_argument("--contacts", type=int, required=True)
-    made.add_argument("--entries", type=int, required=True)
+    made.add_argument("--entries", type=int, help="in each diary (default: the demo story's)")
     made.add_argument("--out", type=Path, required=True)
     checked = commands.add_parser("check")
     checked.add_argument("report", type=Path)

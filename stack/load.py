@@ -1,14 +1,14 @@
 """The load test (`make load`): many owners and their contacts at once against `make stack`,
 through nginx, on loopback only, bounded in count and in time.
 
-Owners (200 by default) and their contacts (5 each: 1,000) are made through the app's services
-(stack/data.py), then each owner signs in through the real sign-in page and each contact's phone
-opens its link, every one from a loopback address of its own (127.1.x.y and 127.2.x.y), as
-separate people would. All of them keep a live socket open. For the measured window (3 minutes)
-owners read their timeline page, look at their inbox and add what is waiting, and contacts send
-sightings, each with a small photo and an Idempotency-Key, retried with the same key after a
-network error or a 5xx, as the app's own pages do. Each contact sends at most --max-sends times
-(25), under the app's limit of 30 an hour per link.
+Owners (200 by default), each with the demo story's diary, and their contacts (5 each: 1,000)
+are made by the demo builder (stack/data.py), then each owner signs in through the real sign-in
+page and each contact's phone opens its link, every one from a loopback address of its own
+(127.1.x.y and 127.2.x.y), as separate people would. All of them keep a live socket open. For
+the measured window (3 minutes) owners read their timeline page, look at their inbox and add
+what is waiting, and contacts send sightings, each with a small photo and an Idempotency-Key,
+retried with the same key after a network error or a 5xx, as the app's own pages do. Each
+contact sends at most --max-sends times (25), under the app's limit of 30 an hour per link.
 
 Afterwards it reads back, from the database and the bucket, that every acknowledged send is
 stored exactly once, every acknowledged accept made exactly one entry, and every diary's ledger
@@ -490,7 +490,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m stack.load", description=__doc__)
     parser.add_argument("--owners", type=int, default=200)
     parser.add_argument("--contacts", type=int, default=5, help="per owner (default 5)")
-    parser.add_argument("--entries", type=int, default=10, help="in each diary to start with")
+    parser.add_argument(
+        "--entries", type=int, help="in each diary to start with (default: the demo story's)"
+    )
     parser.add_argument("--seconds", type=float, default=180)
     parser.add_argument(
         "--owner-think",
@@ -541,8 +543,7 @@ def main(argv: list[str]) -> int:
         str(options.owners),
         "--contacts",
         str(options.contacts),
-        "--entries",
-        str(options.entries),
+        *(["--entries", str(options.entries)] if options.entries else []),
         "--out",
         str(seeded_path),
     )
@@ -571,6 +572,7 @@ def main(argv: list[str]) -> int:
                 "accepts": test.accepts,
                 "diaries": [o["diary"] for o in seeded["owners"]],
                 "witnesses": [w["id"] for o in seeded["owners"] for w in o["witnesses"]],
+                "submissions_before": seeded["submissions_before"],
             }
         )
     )

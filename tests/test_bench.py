@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.conf import settings
 from django.test import RequestFactory
 
 from bench.live import percentile
@@ -64,3 +65,20 @@ def test_the_bench_servers_take_the_first_three_ports_of_the_range_it_is_given()
         ports("8820-8821")  # too few for three servers
     with pytest.raises(SystemExit):
         ports("eighty")
+
+
+@pytest.mark.django_db
+def test_a_measured_diary_gives_the_entry_and_the_contacts_the_benchmark_uses(client):
+    from bench.data import CONTACTS, measured
+    from diary.models import User
+    from witnesses.demo.story import STORY
+
+    meta = measured("small", len(STORY.incidents) + 20)
+
+    client.force_login(User.objects.get(pk=meta["owner"]))
+    assert client.get(f"/diary/entries/{meta['entry']}/").status_code == 200
+    client.logout()
+    assert len(set(meta["witness_keys"])) == CONTACTS
+    client.cookies[settings.WITNESS_COOKIE_NAME] = meta["witness_all_key"]
+    timeline = client.get("/api/witness/timeline/").json()
+    assert timeline["count"] == meta["counts"]["entries"] - meta["counts"]["withdrawn"]

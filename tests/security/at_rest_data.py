@@ -1,6 +1,7 @@
 """A diary with a known sentence and a known image in every place they can be kept: entry
 versions, evidence, items, a withdrawal, contacts, what they sent, the brief, a kept-aside
-reason, a risk checklist note, and a bundle. Made through the services."""
+reason, a risk checklist note, and a bundle. Told as a story (witnesses/demo/parts.py) and
+written by the demo builder, through the services."""
 
 import io
 import os
@@ -11,35 +12,19 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from PIL import Image, PngImagePlugin
 
 from diary.bundle.services import export_create
 from diary.core import crypto
-from diary.evidence.services import evidence_attach
 from diary.models import Entry, Evidence, Export, IdempotencyKey, User
 from diary.ops import rekey
-from diary.records import services
 from diary.risk.questions import QUESTIONS
-from diary.risk.services import risk_checklist_complete
-from tests.factories import make_entry
-from tests.witnesses.factories import (
-    PHONE,
-    make_submission,
-    make_witness,
-    submission_content,
-)
+from tests.witnesses.factories import PHONE
+from witnesses.demo.builder import build_demo
+from witnesses.demo.parts import Contact, Incident, Kept, Photo, Sent, Story
 from witnesses.models import BriefVersion, Submission, SubmissionFile
-from witnesses.services.brief import brief_update
-from witnesses.services.links import device_open
-from witnesses.services.submissions import (
-    follow_up_add,
-    submission_accept,
-    submission_create,
-    submission_keep_aside,
-)
 
 # Two words found nowhere else in the code or the test data, so finding either in a raw
 # database or file can only mean plaintext leaked.
@@ -58,8 +43,114 @@ def sentinel_image() -> bytes:
     return buffer.getvalue()
 
 
-def png(data: bytes, name: str = "sentinel.png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data, "image/png")
+def png(image: bytes, name: str, description: str = "") -> Photo:
+    return Photo(name=name, data=image, content_type="image/png", description=description)
+
+
+# What the owner and the contact both wrote, in every field of an account.
+ACCOUNT: dict[str, Any] = {
+    "what_happened": SENTENCE,
+    "words_used": SENTENCE,
+    "location": f"{WORD} Lane",
+    "vehicle_registration": OTHER_WORD[:8],
+    "vehicle_make": WORD,
+    "vehicle_colour": OTHER_WORD,
+    "clothing": SENTENCE,
+    "others_present": SENTENCE,
+}
+
+
+def sentinel_story(image: bytes) -> Story:
+    return Story(
+        time_zone="Europe/London",
+        incidents=(
+            Incident(
+                key="entry",
+                minutes_ago=120,
+                content={
+                    **ACCOUNT,
+                    "impact": SENTENCE,
+                    "police_reported": True,
+                    "police_reference": f"CR/{WORD}",
+                    "police_officer": OTHER_WORD,
+                    "police_said": SENTENCE,
+                    "police_action": SENTENCE,
+                    "latitude": Decimal("51.501364"),
+                    "longitude": Decimal("-0.141890"),
+                },
+                corrected=f"{SENTENCE} Again.",
+                photos=(png(image, "sentinel.png", description=SENTENCE[:300]),),
+                kept=(
+                    Kept(
+                        content={
+                            "kind": "letter",
+                            "description": SENTENCE,
+                            "found_where": WORD,
+                            "found_by": OTHER_WORD,
+                            "handling": SENTENCE,
+                            "current_location": WORD,
+                            "police_handed_to": OTHER_WORD,
+                            "exhibit_reference": WORD,
+                        }
+                    ),
+                ),
+            ),
+            Incident(
+                key="mistake",
+                minutes_ago=120,
+                content={"what_happened": "A mistake."},
+                withdrawn=SENTENCE,
+            ),
+        ),
+        brief={
+            "person": SENTENCE,
+            "vehicles": SENTENCE,
+            "places": SENTENCE,
+            "what_to_record": SENTENCE,
+            "safety": SENTENCE,
+        },
+        brief_photo=png(image, "him.png"),
+        contacts=(
+            Contact(
+                key="smith",
+                name=f"{WORD} Smith",
+                relationship="neighbour",
+                contact=f"{OTHER_WORD}@example.com",
+                phone=PHONE,
+            ),
+        ),
+        sent=(
+            Sent(
+                key="seen",
+                by="smith",
+                minutes_ago=60,
+                content={
+                    "kind": "saw",
+                    **ACCOUNT,
+                    "statement": "yes",
+                    "statement_contact": OTHER_WORD,
+                },
+                photo=png(image, "IMG_0042.png"),
+                follow_up=SENTENCE,
+                added=True,
+            ),
+            Sent(
+                key="aside",
+                by="smith",
+                minutes_ago=60,
+                content={
+                    "kind": "saw",
+                    "location": "Outside the station",
+                    "what_happened": SENTENCE,
+                },
+                kept_aside=SENTENCE,
+            ),
+        ),
+        checklist={
+            **{question.code: {"answer": "not_sure"} for question in QUESTIONS},
+            "fear": {"answer": "very", "note": SENTENCE},
+        },
+    )
 
 
 @dataclass
@@ -73,80 +164,7 @@ class Filled:
 
 def fill_diary(owner: User) -> Filled:
     image = sentinel_image()
-    account: dict[str, Any] = {
-        "what_happened": SENTENCE,
-        "words_used": SENTENCE,
-        "location": f"{WORD} Lane",
-        "vehicle_registration": OTHER_WORD[:8],
-        "vehicle_make": WORD,
-        "vehicle_colour": OTHER_WORD,
-        "clothing": SENTENCE,
-        "others_present": SENTENCE,
-    }
-    entry = make_entry(
-        owner,
-        **account,
-        impact=SENTENCE,
-        police_reported=True,
-        police_reference=f"CR/{WORD}",
-        police_officer=OTHER_WORD,
-        police_said=SENTENCE,
-        police_action=SENTENCE,
-        latitude=Decimal("51.501364"),
-        longitude=Decimal("-0.141890"),
-    )
-    services.entry_amend(
-        entry=entry,
-        actor=owner,
-        content={**entry.current.content_values(), "what_happened": f"{SENTENCE} Again."},
-    )
-    evidence_attach(entry=entry, actor=owner, upload=png(image), description=SENTENCE[:300])
-    services.item_create(
-        diary=owner.diary,
-        actor=owner,
-        content={
-            "kind": "letter",
-            "description": SENTENCE,
-            "found_at": entry.current.occurred_start,
-            "found_where": WORD,
-            "found_by": OTHER_WORD,
-            "handling": SENTENCE,
-            "current_location": WORD,
-            "police_handed_to": OTHER_WORD,
-            "exhibit_reference": WORD,
-        },
-    )
-    gone = make_entry(owner, what_happened="A mistake.")
-    services.entry_withdraw(entry=gone, actor=owner, reason=SENTENCE)
-
-    _witness, token = make_witness(owner, name=f"{WORD} Smith", contact=f"{OTHER_WORD}@example.com")
-    device, _key = device_open(token=token, user_agent=PHONE)
-    submission = make_submission(
-        device,
-        uploads=[png(image, "IMG_0042.png")],
-        **account,
-        statement="yes",
-        statement_contact=OTHER_WORD,
-    )
-    follow_up_add(device=device, submission=submission, text=SENTENCE)
-    aside = submission_create(device=device, content=submission_content(what_happened=SENTENCE))
-    submission_keep_aside(submission=aside, actor=owner, reason=SENTENCE)
-    accepted = submission_accept(submission=submission, actor=owner)
-    brief_update(
-        diary=owner.diary,
-        actor=owner,
-        content={
-            "person": SENTENCE,
-            "vehicles": SENTENCE,
-            "places": SENTENCE,
-            "what_to_record": SENTENCE,
-            "safety": SENTENCE,
-        },
-        photo=png(image, "him.png"),
-    )
-    answers: dict[str, Any] = {q.code: "not_sure" for q in QUESTIONS}
-    answers["fear"] = {"answer": "very", "note": SENTENCE}
-    risk_checklist_complete(diary=owner.diary, actor=owner, answers=answers)
+    demo = build_demo(owner=owner, story=sentinel_story(image))
     # A send with an Idempotency-Key keeps its answer (what was sent) for retries.
     client = Client()
     client.force_login(owner)
@@ -161,7 +179,13 @@ def fill_diary(owner: User) -> Filled:
     export = export_create(
         diary=owner.diary, actor=owner, include_contacts=True, include_reasons=True
     )
-    return Filled(entry=entry, accepted=accepted, submission=submission, export=export, image=image)
+    return Filled(
+        entry=demo.entries["entry"],
+        accepted=demo.added["seen"],
+        submission=demo.sent["seen"],
+        export=export,
+        image=image,
+    )
 
 
 def media_files() -> list[Path]:
