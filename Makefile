@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 # One stamp per lock, so a change to either reinstalls what it pins.
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
+# Where `make run` serves the app (HOST=0.0.0.0 for every address of this machine), and so the
+# address the links it and `make seed` print name (127.0.0.1 when HOST is every address).
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SITE_URL := http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 .PHONY: run test lint check pytest fuzz install install-dev lock seed clean system-deps keys e2e e2e-deps \
 	screenshots bench bench-deps \
@@ -17,20 +20,23 @@ PORT ?= 8000
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "Making a Python environment in $(VENV)/ ..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
 
 # What production installs: requirements.lock alone.
 $(RUNTIME_STAMP): requirements.lock | $(BIN)/python
-	$(BIN)/pip install --quiet --requirement requirements.lock
-	$(BIN)/pip check
-	touch $@
+	@echo "Installing the packages Sightline runs on (requirements.lock): a few minutes the first time ..."
+	@$(BIN)/pip install --quiet --requirement requirements.lock
+	@$(BIN)/pip check
+	@touch $@
 
 # What development and CI add: requirements-dev.lock, which includes requirements.lock.
 $(DEV_STAMP): requirements-dev.lock requirements.lock | $(BIN)/python
-	$(BIN)/pip install --quiet --requirement requirements-dev.lock
-	$(BIN)/pip check
-	touch $@ $(RUNTIME_STAMP)
+	@echo "Installing those and the development tools (requirements-dev.lock): a few minutes the first time ..."
+	@$(BIN)/pip install --quiet --requirement requirements-dev.lock
+	@$(BIN)/pip check
+	@touch $@ $(RUNTIME_STAMP)
 
 install: $(RUNTIME_STAMP) system-deps
 
@@ -40,6 +46,7 @@ system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			echo "Installing the system packages PDFs need: $$missing ..."; \
 			apt-get update -qq && apt-get install -y -qq $$missing; \
 		else \
 			echo "Please install these system packages for PDFs: $$missing"; \
@@ -64,7 +71,7 @@ e2e-deps:
 # axe-core, exactly as package-lock.json pins it, into node_modules/ (git-ignored).
 node_modules/.installed: package.json package-lock.json | e2e-deps
 	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@touch $@
 
 # Debian's wrk drives the HTTP load in `make bench` (only the benchmark needs it).
 BENCH_PACKAGES := wrk
@@ -100,13 +107,13 @@ keys: .env
 		echo "Wrote SEARCH_INDEX_KEY into .env."; \
 	fi
 
-run: install keys
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+run: install keys staticfiles/staticfiles.json
+	@echo "Migrating the database ..."
+	@$(BIN)/python manage.py migrate --noinput
 	@echo ""
-	@echo "  Sightline is running at http://$(HOST):$(PORT)/  (press Ctrl+C to stop)"
+	@echo "  Sightline is running at $(SITE_URL)/  (press Ctrl+C to stop)"
 	@echo ""
-	$(BIN)/uvicorn project.asgi:application --host $(HOST) --port $(PORT) --no-server-header
+	@$(BIN)/uvicorn project.asgi:application --host $(HOST) --port $(PORT) --no-server-header
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -139,12 +146,15 @@ fuzz: install-dev keys
 
 # A demo diary to look around in: sign in as demo@example.com (the password is printed).
 seed: install keys
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	@echo "Migrating the database ..."
+	@$(BIN)/python manage.py migrate --noinput
+	@echo "Making the demo diary ..."
+	@$(BIN)/python manage.py seed_demo --base-url $(SITE_URL)
 
 # The hashed static files the pages name (as `make run` serves them), rebuilt when they change.
-staticfiles/staticfiles.json: requirements.lock $(shell find diary witnesses project -path '*/static/*' -type f) | $(RUNTIME_STAMP) .env
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+staticfiles/staticfiles.json: requirements.lock $(shell find diary witnesses project -path '*/static/*' -type f) | $(RUNTIME_STAMP) keys
+	@echo "Collecting the static files (styles, scripts, icons) into staticfiles/, compressed: up to a minute ..."
+	@$(BIN)/python manage.py collectstatic --noinput
 
 # Benchmarks (bench/, docs/performance.md): prints the tables and writes bench/results.json.
 bench: install-dev bench-deps keys staticfiles/staticfiles.json
