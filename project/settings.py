@@ -6,8 +6,8 @@ SECRET_KEY); real environment variables win over it.
 
 import base64
 import binascii
-import os
 import re
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,26 +21,78 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
+def env_text(name: str, default: str = "") -> str:
+    """Text without the spaces around it, or the default when empty."""
+    return env.str(name, default="").strip() or default
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """Comma-separated text, or the default when empty."""
+    return [item.strip() for item in env_text(name).split(",") if item.strip()] or default
+
+
 def env_bool(name: str, default: bool) -> bool:
-    """A strict boolean: anything but true/false (or 1/0) is a mistake, not a guess."""
-    raw = env.str(name, default="").strip().lower()
+    """A strict boolean: true or false (any case), or empty for the default; anything else is a
+    mistake, not a guess."""
+    raw = env_text(name).lower()
     if raw == "":
         return default
-    if raw in {"true", "1", "yes", "on"}:
-        return True
-    if raw in {"false", "0", "no", "off"}:
-        return False
+    if raw in {"true", "false"}:
+        return raw == "true"
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
-    raw = env.str(name, default="").strip()
+def env_int(name: str, default: int, *, low: int, high: int) -> int:
+    """A whole number from `low` to `high`, or empty for the default."""
+    raw = env_text(name)
     if raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+        value = None
+    if value is None or not low <= value <= high:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number from {low} to {high}, not {raw!r}"
+        )
+    return value
+
+
+def _one_of(choices: tuple[str, ...]) -> str:
+    return ", ".join(choices[:-1]) + f" or {choices[-1]}"
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (any case, given back as spelled there), or empty for the default."""
+    raw = env_text(name)
+    if raw == "":
+        return default
+    by_case = {choice.lower(): choice for choice in choices}
+    if raw.lower() not in by_case:
+        raise ImproperlyConfigured(f"{name} must be {_one_of(choices)}, not {raw!r}")
+    return by_case[raw.lower()]
+
+
+def env_secret(name: str) -> str:
+    """A secret from `name`, or from the file that `name`_FILE names (Docker secrets, systemd
+    credentials), less its trailing newline; never both. The secret itself is never echoed."""
+    value: str = env.str(name, default="")
+    path = env_text(f"{name}_FILE")
+    if not path:
+        return value
+    if value:
+        raise ImproperlyConfigured(
+            f"Set {name} or {name}_FILE, not both (check the environment and .env)."
+        )
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {reason}.") from None
+    text = text.rstrip("\r\n")
+    if not text:
+        raise ImproperlyConfigured(f"{name}_FILE: {path} is empty.")
+    return text
 
 
 KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
@@ -64,7 +116,7 @@ def _key_bytes(name: str, text: str, label: str) -> bytes:
 def env_keys(name: str) -> dict[str, bytes]:
     """`id:base64key,id:base64key…`, the first one current. Missing or malformed stops the app:
     it never falls back to storing plaintext, and never derives a key from SECRET_KEY."""
-    raw = env.str(name, default="").strip()
+    raw = env_secret(name).strip()
     if not raw:
         raise ImproperlyConfigured(f"{name} is not set ({KEY_HELP}).")
     keys: dict[str, bytes] = {}
@@ -82,14 +134,14 @@ def env_keys(name: str) -> dict[str, bytes]:
 
 
 def env_key(name: str) -> bytes:
-    raw = env.str(name, default="").strip()
+    raw = env_secret(name).strip()
     if not raw:
         raise ImproperlyConfigured(f"{name} is not set ({KEY_HELP}).")
     return _key_bytes(name, raw, "the key")
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY: str = env.str("SECRET_KEY", default="")
+SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is not set. `make run` or `make test` writes one into .env for you."
@@ -103,15 +155,12 @@ SEARCH_INDEX_KEY = env_key("SEARCH_INDEX_KEY")
 if SEARCH_INDEX_KEY in ENCRYPTION_KEYS.values():
     raise ImproperlyConfigured("SEARCH_INDEX_KEY must differ from every key in ENCRYPTION_KEYS.")
 
-ALLOWED_HOSTS: list[str] = env.list(
-    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"]
-)
-CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Behind TLS (production) cookies are Secure, HSTS is sent and http redirects to https.
 HTTPS = env_bool("HTTPS", False)
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -122,7 +171,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_htmx",
     "csp",
     "allauth",
     "allauth.account",
@@ -142,7 +190,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "diary.safety.middleware.OwnerSessionMiddleware",
     "diary.safety.middleware.ConfirmBeforePasswordChangeMiddleware",
@@ -173,8 +220,11 @@ TEMPLATES = [
 ]
 
 # Databases: a SQLite file by default; PostgreSQL when DATABASE_URL says so.
+DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 10, low=1, high=100)
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(
+        env_secret("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -193,7 +243,7 @@ else:
     # (docs/performance.md). A pool shared by the process's threads is Django's advice instead.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        "pool": {"min_size": 1, "max_size": env_int("DATABASE_POOL_SIZE", 10), "timeout": 30}
+        "pool": {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 30}
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -202,12 +252,9 @@ SERIALIZATION_MODULES = {"exactjsonl": "diary.core.exact_jsonl"}
 AUTH_USER_MODEL = "diary.User"
 
 # Live updates and the cache: in this process by default; Redis when REDIS_URL is set.
-REDIS_URL: str = env.str("REDIS_URL", default="")
-# One Redis may serve several instances, and parallel test workers whose databases hand out the
-# same ids: a prefix of their own keeps their groups and keys apart.
-REDIS_PREFIX: str = env.str("REDIS_PREFIX", default="sightline") + os.environ.get(
-    "PYTEST_XDIST_WORKER", ""
-)
+REDIS_URL = env_secret("REDIS_URL")
+# One Redis may serve several instances: a prefix of their own keeps their groups and keys apart.
+REDIS_PREFIX = env_text("REDIS_PREFIX", "sightline")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -264,7 +311,9 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION: str = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_EMAIL_VERIFICATION = env_choice(
+    "ACCOUNT_EMAIL_VERIFICATION", "optional", ("none", "optional", "mandatory")
+)
 # Neutral subjects: whoever else reads this inbox learns nothing from them.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -279,16 +328,16 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 # Changing the e-mail address or the password, and everything on the two-factor pages, asks
 # for the password (or, with two-factor on, the second factor) again first.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
-ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_SECONDS", 300)
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_SECONDS", 300, low=30, high=3600)
 # allauth's own limit on failed sign-ins counts per address from anywhere, which would let
 # anyone lock the owner out; it counts per IP only, and django-axes locks an (address, IP) pair.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
-ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, low=0, high=5)
 # Two-factor sign-in: an authenticator app, recovery codes, and passkeys or security keys
 # where the browser has them. Never SMS: whoever holds (or once held) the phone gets the code.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
-MFA_TOTP_ISSUER: str = env.str("MFA_TOTP_ISSUER", default="Notes")
+MFA_TOTP_ISSUER = env_text("MFA_TOTP_ISSUER", "Notes")
 MFA_ADAPTER = "diary.safety.accounts.OwnerMFAAdapter"
 # WebAuthn needs a secure origin; http://127.0.0.1 and localhost count as one in browsers.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
@@ -296,8 +345,8 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
 # Lockout after failed sign-ins (django-axes): on the address AND the IP together, so failed
 # tries from elsewhere never lock the owner out of their own connection.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15))
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5, low=1, high=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15, low=1, high=1440))
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "diary.safety.accounts.signin_address"
 AXES_CLIENT_IP_CALLABLE = "diary.web.client.client_ip"
@@ -310,25 +359,30 @@ AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = ALLAUTH_TRUSTED_PROXY_COUNT
 
 # Sessions: signed out after this long without use, and after this long whatever happens.
-SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60)
-SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60, low=1, high=1440)
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12, low=1, high=168)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = env.email_url_config(env_secret("EMAIL_URL") or "consolemail://")
 vars().update(EMAIL_CONFIG)
-DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+DEFAULT_FROM_EMAIL = env_text("DEFAULT_FROM_EMAIL", "no-reply@localhost")
 
 # Time: stored in UTC, shown in each owner's zone.
 USE_TZ = True
 TIME_ZONE = "UTC"
-OWNER_DEFAULT_TIME_ZONE: str = env.str("OWNER_DEFAULT_TIME_ZONE", default="Europe/London")
+OWNER_DEFAULT_TIME_ZONE = env_text("OWNER_DEFAULT_TIME_ZONE", "Europe/London")
+if OWNER_DEFAULT_TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured(
+        "OWNER_DEFAULT_TIME_ZONE must be a time zone name such as Europe/London, "
+        f"not {OWNER_DEFAULT_TIME_ZONE!r}"
+    )
 LANGUAGE_CODE = "en-gb"
 USE_I18N = True
 
 # Files.
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+STATIC_ROOT = Path(env_text("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+MEDIA_ROOT = Path(env_text("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -336,26 +390,23 @@ STORAGES: dict[str, dict[str, Any]] = {
 # Or S3-compatible object storage (django-storages), when S3_BUCKET is set: what reaches the
 # bucket is already encrypted (diary.core.filestore), and it is read back only by the app's
 # own views.
-S3_BUCKET: str = env.str("S3_BUCKET", default="").strip()
-_S3_SETTINGS = {
-    "S3_ENDPOINT_URL": "endpoint_url",
-    "S3_REGION": "region_name",
-    "S3_ACCESS_KEY_ID": "access_key",
-    "S3_SECRET_ACCESS_KEY": "secret_key",
-    "S3_PREFIX": "location",
-    "S3_ADDRESSING_STYLE": "addressing_style",
-}
+S3_BUCKET = env_text("S3_BUCKET")
 _s3_given = {
-    option: env.str(name, default="").strip()
-    for name, option in _S3_SETTINGS.items()
-    if env.str(name, default="").strip()
+    option: value
+    for option, value in {
+        "endpoint_url": env_text("S3_ENDPOINT_URL"),
+        "region_name": env_text("S3_REGION"),
+        "access_key": env_text("S3_ACCESS_KEY_ID"),
+        "secret_key": env_secret("S3_SECRET_ACCESS_KEY").strip(),
+        "location": env_text("S3_PREFIX"),
+        "addressing_style": env_choice("S3_ADDRESSING_STYLE", "", ("auto", "path", "virtual")),
+    }.items()
+    if value
 }
 if _s3_given and not S3_BUCKET:
     raise ImproperlyConfigured(
         "S3 settings are set but S3_BUCKET is not: set the bucket too, or none of them."
     )
-if _s3_given.get("addressing_style", "auto") not in {"auto", "path", "virtual"}:
-    raise ImproperlyConfigured("S3_ADDRESSING_STYLE must be auto, path or virtual.")
 if ("access_key" in _s3_given) != ("secret_key" in _s3_given):
     raise ImproperlyConfigured(
         "Set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (to use the machine's "
@@ -367,26 +418,26 @@ if S3_BUCKET:
         "OPTIONS": {"bucket_name": S3_BUCKET, **_s3_given},
     }
 # Evidence files larger than this are refused with a clear message.
-EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024)
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, low=1024**2, high=4 * 1024**3)
 # Uploads above 2.5 MB stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o600
 # How far into the future a "when it happened" may be, for a phone clock a little fast.
-FUTURE_TOLERANCE_MINUTES = env_int("FUTURE_TOLERANCE_MINUTES", 5)
+FUTURE_TOLERANCE_MINUTES = env_int("FUTURE_TOLERANCE_MINUTES", 5, low=0, high=1440)
 # Witness links: how long a new link lasts, and how many sends one link may make an hour.
-WITNESS_LINK_DAYS = env_int("WITNESS_LINK_DAYS", 90)
-WITNESS_SUBMISSIONS_PER_HOUR = env_int("WITNESS_SUBMISSIONS_PER_HOUR", 30)
+WITNESS_LINK_DAYS = env_int("WITNESS_LINK_DAYS", 90, low=1, high=366)
+WITNESS_SUBMISSIONS_PER_HOUR = env_int("WITNESS_SUBMISSIONS_PER_HOUR", 30, low=1, high=1_000_000)
 # Links that do not work one address may open in an hour (then a calm "please wait", 429).
-WITNESS_LINK_GUESSES_PER_HOUR = env_int("WITNESS_LINK_GUESSES_PER_HOUR", 20)
+WITNESS_LINK_GUESSES_PER_HOUR = env_int("WITNESS_LINK_GUESSES_PER_HOUR", 20, low=1, high=10_000)
 WITNESS_COOKIE_NAME = "w"
 # The key backups are encrypted with (64 hex characters), unless `--key-file` names one. Keep it
 # away from the backups and from this server's disk; it is never derived from SECRET_KEY.
-BACKUP_KEY: str = env.str("BACKUP_KEY", default="")
+BACKUP_KEY = env_secret("BACKUP_KEY")
 # How long a retried send (same Idempotency-Key) gets the first send's answer.
-IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, low=1, high=168)
 # The quick-exit button leaves for this ordinary site.
-QUICK_EXIT_URL: str = env.str("QUICK_EXIT_URL", default="https://www.bbc.co.uk/weather")
+QUICK_EXIT_URL = env_text("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
 # A contact's browser remembers here that it has read what the quick exit cannot do.
 QUICK_EXIT_NOTE_COOKIE = "qx"
 
@@ -476,7 +527,10 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_witness_links"]}
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    },
     "loggers": {
         **{name: {"level": "INFO", "filters": ["redact_witness_links"]} for name in _PATH_LOGGERS},
         # WeasyPrint narrates every step of every PDF at INFO.

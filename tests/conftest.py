@@ -28,6 +28,24 @@ def pytest_configure(config: Any) -> None:
     os.environ["SEARCH_INDEX_KEY"] = key_text(TEST_INDEX_KEY)
     settings.ENCRYPTION_KEYS = {TEST_KEY_ID: TEST_KEY}
     settings.SEARCH_INDEX_KEY = TEST_INDEX_KEY
+    keep_workers_apart_on_redis(settings, os.environ.get("PYTEST_XDIST_WORKER", ""))
+
+
+def keep_workers_apart_on_redis(settings: Any, worker: str) -> None:
+    """Parallel workers share one Redis and their databases hand out the same ids: each keeps
+    its groups and keys under a prefix of its own, and so do the servers its tests start (they
+    inherit the environment)."""
+    if not worker:
+        return
+    prefix = f"{settings.REDIS_PREFIX}-{worker}"
+    os.environ["REDIS_PREFIX"] = prefix
+    settings.REDIS_PREFIX = prefix
+    layer = settings.CHANNEL_LAYERS["default"]
+    if "CONFIG" in layer:
+        layer["CONFIG"]["prefix"] = prefix
+    cache = settings.CACHES["default"]
+    if "KEY_PREFIX" in cache:
+        cache["KEY_PREFIX"] = prefix
 
 
 # The browser journeys (tests/e2e/) run in a pytest process of their own, `make e2e`: Playwright's

@@ -7,20 +7,18 @@ changed once written.
 """
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from diary.core import filestore
 from diary.core.fields import EncryptedCharField, EncryptedTextField, WrappedKeyField
 from diary.core.hashing import canonical_sha256, iso
 from diary.models import Account, Diary, Entry, KeptFile, json_values
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrPromise
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -200,7 +198,7 @@ class SubmissionKind(models.TextChoices):
 
 
 # The same kinds, as the owner reads them in their inbox ("me" there would be the contact).
-KIND_FOR_OWNER: "dict[str, StrPromise]" = {
+KIND_FOR_OWNER: dict[str, Promise] = {
     SubmissionKind.SAW: _("Saw them"),
     SubmissionKind.APPROACHED: _("Was approached or spoken to"),
     SubmissionKind.CONTACTED: _("Was contacted by message, call or post"),

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import filetype
@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
@@ -33,9 +34,6 @@ from diary.core import filestore
 from diary.core.filestore import Stored
 from diary.models import KeptFile
 from diary.models.choices import EvidenceKind
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +117,7 @@ KINDS_FOR: dict[str, set[str]] = {
 }
 
 
-A_KIND: "dict[str, StrPromise]" = {
+A_KIND: dict[str, Promise] = {
     EvidenceKind.PHOTO: _("a photo"),
     EvidenceKind.VIDEO: _("a video"),
     EvidenceKind.AUDIO: _("audio"),

@@ -214,6 +214,26 @@ def test_seeding_twice_changes_nothing() -> None:
     assert ledger_verify().ok
 
 
+def test_links_name_the_address_the_app_is_served_on() -> None:
+    output = seed("--base-url", "http://192.168.1.20:8080/")
+
+    assert "Sign in at http://192.168.1.20:8080/accounts/login/" in output
+    assert "127.0.0.1:8000" not in output
+    (token,) = re.findall(r"http://192\.168\.1\.20:8080/w/(\S+)", output)
+    assert opened(token).get("/w/").status_code == 200
+    again = seed("--base-url", "http://192.168.1.20:8080")
+    assert "sign in at http://192.168.1.20:8080/accounts/login/" in again
+
+
+def test_a_base_url_that_is_not_one_is_refused() -> None:
+    for wrong in ("192.168.1.20:8080", "http://", "http://host/path", "ftp://host"):
+        with pytest.raises(
+            CommandError, match=re.escape("--base-url must be like http://127.0.0.1:8000")
+        ):
+            seed("--base-url", wrong)
+    assert not User.objects.exists()
+
+
 def test_password_option() -> None:
     seed("--password", "another-pass-phrase")
 

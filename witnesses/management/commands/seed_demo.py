@@ -8,6 +8,7 @@ other diary's. This command makes the demo owner, asks for the story and says wh
 Running it again when the demo owner exists changes nothing.
 """
 
+import re
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -23,8 +24,9 @@ from witnesses.models import Decision, FollowUp, SharedEntry, Submission, Witnes
 DEMO_EMAIL = "demo@example.com"
 DEFAULT_PASSWORD = "demo-notes-2026"  # noqa: S105 (a demo account, printed on purpose)
 DEMO_TIME_ZONE = "Europe/London"
-LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
-WITNESS_URL = "http://127.0.0.1:8000/w/{token}"
+# Where the app is served, for the links printed (`make seed` passes its HOST and PORT).
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+BASE_URL = re.compile(r"https?://[^/\s]+")
 SEED = 2026
 
 
@@ -43,8 +45,23 @@ class Command(BaseCommand):
             default=DEFAULT_PASSWORD,
             help=f"The demo owner's password (default: {DEFAULT_PASSWORD}).",
         )
+        parser.add_argument(
+            "--base-url",
+            default=DEFAULT_BASE_URL,
+            help=f"Where the app is served, for the links printed (default: {DEFAULT_BASE_URL}).",
+        )
 
-    def handle(self, *args: Any, password: str = DEFAULT_PASSWORD, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        password: str = DEFAULT_PASSWORD,
+        base_url: str = DEFAULT_BASE_URL,
+        **options: Any,
+    ) -> None:
+        base_url = base_url.rstrip("/")
+        if not BASE_URL.fullmatch(base_url):
+            raise CommandError(f"--base-url must be like {DEFAULT_BASE_URL}, not {base_url!r}.")
+        login_url = f"{base_url}/accounts/login/"
         if settings.HTTPS and not options.get("force"):
             # A published password must not open an account on a real, public server.
             raise CommandError(
@@ -53,7 +70,7 @@ class Command(BaseCommand):
             )
         if User.objects.filter(email__iexact=DEMO_EMAIL).exists():
             self.stdout.write(
-                f"The demo diary is already there: sign in at {LOGIN_URL} as {DEMO_EMAIL}. "
+                f"The demo diary is already there: sign in at {login_url} as {DEMO_EMAIL}. "
                 "Nothing was changed."
             )
             return
@@ -66,7 +83,7 @@ class Command(BaseCommand):
         entries = Entry.objects.filter(diary=diary)
         withdrawn = entries.filter(withdrawal__isnull=False).count()
         self.stdout.write(self.style.SUCCESS("Made a demo diary."))
-        self.stdout.write(f"  Sign in at {LOGIN_URL}")
+        self.stdout.write(f"  Sign in at {login_url}")
         self.stdout.write(f"  E-mail:   {DEMO_EMAIL}")
         self.stdout.write(f"  Password: {password}")
         self.stdout.write(
@@ -88,7 +105,7 @@ class Command(BaseCommand):
             "entries shared."
         )
         self.stdout.write(f"  See what a witness sees ({name}'s link, best in a private window):")
-        self.stdout.write(f"  {WITNESS_URL.format(token=token)}")
+        self.stdout.write(f"  {base_url}/w/{token}")
         self.stdout.write(
             "  Links are shown once, by design: this one is not kept anywhere and will not be "
             "printed again. To get another, make a new link for the witness in the diary."
