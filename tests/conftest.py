@@ -31,8 +31,11 @@ def pytest_configure(config: Any) -> None:
 
 
 # The browser journeys (tests/e2e/) run in a pytest process of their own, `make e2e`: Playwright's
-# sync API and pytest-asyncio's event loops do not mix in one process.
-collect_ignore = [] if os.environ.get("E2E") == "1" else ["e2e"]
+# sync API and pytest-asyncio's event loops do not mix in one process. Only that process loads
+# pytest-playwright.
+BROWSER_RUN = os.environ.get("E2E") == "1"
+collect_ignore = [] if BROWSER_RUN else ["e2e"]
+pytest_plugins = ["pytest_playwright.pytest_playwright"] if BROWSER_RUN else []
 
 
 @pytest.fixture(autouse=True)
