@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from tests import database_template
 from tests.factories import OwnerFactory
 from tests.witnesses.factories import make_witness, witness_api_client
 
@@ -28,6 +29,7 @@ def pytest_configure(config: Any) -> None:
     os.environ["SEARCH_INDEX_KEY"] = key_text(TEST_INDEX_KEY)
     settings.ENCRYPTION_KEYS = {TEST_KEY_ID: TEST_KEY}
     settings.SEARCH_INDEX_KEY = TEST_INDEX_KEY
+    database_template.install()
 
 
 # The browser journeys (tests/e2e/) run in a pytest process of their own, `make e2e`: Playwright's
