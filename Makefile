@@ -11,8 +11,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SITE_URL := http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
-.PHONY: run test lint types check pytest fuzz install install-dev lock seed clean system-deps keys e2e \
-	e2e-deps screenshots bench bench-deps \
+.PHONY: run test quick lint types check pytest fuzz install install-dev lock seed clean system-deps keys \
+	e2e e2e-deps screenshots bench bench-deps \
 	stack stack-deps stack-stop stack-test load
 
 # Debian packages WeasyPrint (the chronology PDF) and the PDF tests need. Installed when missing
@@ -133,6 +133,13 @@ pytest: install-dev keys
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint types check pytest
+
+# The inner loop: lint, then every test not marked slow (those that start servers or manage.py,
+# kill them, build large diaries or run the fuzzer: pyproject.toml); `make test` runs them all. The
+# fuzzer's file is left out, not only deselected: schemathesis builds its cases while collecting,
+# seconds on each worker.
+quick: lint keys install-dev
+	$(BIN)/pytest -n 2 -m "not slow" --ignore=tests/test_fuzz_api.py $(PYTEST_ARGS)
 
 # The journeys in a real browser against a live server (tests/e2e/), in a pytest process of their
 # own. Screenshots go to .e2e/screenshots/; `make screenshots` puts them in docs/screenshots/.

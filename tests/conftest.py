@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from tests import database_template
 from tests.factories import OwnerFactory
 from tests.witnesses.factories import make_witness, witness_api_client
 
@@ -29,6 +30,7 @@ def pytest_configure(config: Any) -> None:
     settings.ENCRYPTION_KEYS = {TEST_KEY_ID: TEST_KEY}
     settings.SEARCH_INDEX_KEY = TEST_INDEX_KEY
     keep_workers_apart_on_redis(settings, os.environ.get("PYTEST_XDIST_WORKER", ""))
+    database_template.install()
 
 
 def keep_workers_apart_on_redis(settings: Any, worker: str) -> None:
@@ -49,8 +51,11 @@ def keep_workers_apart_on_redis(settings: Any, worker: str) -> None:
 
 
 # The browser journeys (tests/e2e/) run in a pytest process of their own, `make e2e`: Playwright's
-# sync API and pytest-asyncio's event loops do not mix in one process.
-collect_ignore = [] if os.environ.get("E2E") == "1" else ["e2e"]
+# sync API and pytest-asyncio's event loops do not mix in one process. Only that process loads
+# pytest-playwright.
+BROWSER_RUN = os.environ.get("E2E") == "1"
+collect_ignore = [] if BROWSER_RUN else ["e2e"]
+pytest_plugins = ["pytest_playwright.pytest_playwright"] if BROWSER_RUN else []
 
 
 @pytest.fixture(autouse=True)

@@ -265,6 +265,7 @@ def instance(folder: Path, database_url: str | None = None) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_the_demo_diary_backs_up_and_restores_into_an_empty_instance(tmp_path):
     demo = instance(tmp_path / "demo")
     manage("migrate", "--noinput", env=demo)
@@ -285,6 +286,7 @@ def test_the_demo_diary_backs_up_and_restores_into_an_empty_instance(tmp_path):
 
 
 @needs_postgres
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_postgresql_and_sqlite_restore_each_others_backups(owner, settings, tmp_path, key_file):
     """A backup from PostgreSQL restores into SQLite, and one from SQLite into PostgreSQL."""

@@ -31,6 +31,7 @@ pytestmark = [
         reason="set DATABASE_URL to PostgreSQL: a server process cannot share the test SQLite",
     ),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
 ]
 
 WRITES = 200

@@ -196,6 +196,7 @@ def send(port, instance, body, content_type):
     return urllib.request.urlopen(request, timeout=60)  # noqa: S310 - loopback
 
 
+@pytest.mark.slow
 def test_a_server_killed_mid_upload_loses_nothing_acknowledged_and_shows_nothing_half_sent(
     tmp_path,
 ):

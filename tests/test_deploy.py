@@ -29,6 +29,7 @@ def test_every_variable_deploy_md_sets_is_a_documented_setting():
         assert f"| `{name}` |" in README, name
 
 
+@pytest.mark.slow
 def test_check_deploy_is_clean_with_the_whole_production_profile():
     result = check_deploy(
         **PRODUCTION,

@@ -25,6 +25,11 @@ from tests.test_live import session_cookie
 from tests.witnesses.factories import make_submission, make_witness
 from witnesses.services.links import device_open
 
+# Loaded here, the one file that uses it, rather than on every run.
+pytest_plugins = ["schemathesis.pytest.plugin"]
+
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 CHECKS = [not_a_server_error, response_schema_conformance]
 FUZZ = hypothesis_settings(

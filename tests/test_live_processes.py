@@ -27,6 +27,7 @@ pytestmark = [
         reason="set DATABASE_URL to PostgreSQL: two processes cannot share the test SQLite",
     ),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
 ]
 
 

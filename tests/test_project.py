@@ -106,6 +106,7 @@ def test_the_api_docs_are_served_from_our_own_static_files(client):
     assert "'unsafe-inline'" in response["Content-Security-Policy"]
 
 
+@pytest.mark.slow
 def test_the_schema_generates_without_warnings():
     result = subprocess.run(
         [
@@ -220,6 +221,7 @@ def check_deploy(**env):
     )
 
 
+@pytest.mark.slow
 def test_check_deploy_is_clean_with_the_documented_production_settings():
     readme = (ROOT / "README.md").read_text()
     for name in PRODUCTION:

@@ -91,6 +91,7 @@ def counted(client: Client, path: str, pin: int, assert_max: Any) -> None:
     assert response.status_code == 200
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "pin"),
     [
@@ -109,6 +110,7 @@ def test_the_owners_lists_take_the_same_queries_at_both_sizes(
     counted(diary.owner_client(), path, pin, django_assert_max_num_queries)
 
 
+@pytest.mark.slow
 def test_an_entry_page_takes_the_same_queries_at_both_sizes(diary, django_assert_max_num_queries):
     path = reverse("diary:entry", args=[diary.first.pk])
     diary.grow(SMALL)
@@ -118,6 +120,7 @@ def test_an_entry_page_takes_the_same_queries_at_both_sizes(diary, django_assert
     counted(diary.owner_client(), path, ENTRY_QUERIES, django_assert_max_num_queries)
 
 
+@pytest.mark.slow
 def test_the_witness_page_takes_the_same_queries_at_both_sizes(
     diary, django_assert_max_num_queries
 ):

@@ -25,9 +25,13 @@ from stack import nginx
 from stack.run import BUCKET, ROOT, STATE_DIR, Stack, running, s3_client
 
 STACK = running()
-pytestmark = pytest.mark.skipif(
-    STACK is None, reason="the stack is not running: `make stack-test` starts it (or `make stack`)"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        STACK is None,
+        reason="the stack is not running: `make stack-test` starts it (or `make stack`)",
+    ),
+    pytest.mark.slow,
+]
 
 SENTINEL = f"SENTINEL-{secrets.token_hex(8)}".encode()
 PASSWORD = "a long and unusual passphrase 42"
