@@ -362,6 +362,8 @@ TRUSTED_PROXY_COUNT = ALLAUTH_TRUSTED_PROXY_COUNT
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60, low=1, high=1440)
 SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12, low=1, high=168)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
+# Only a keyed hash of each session key is stored, and the session data sealed.
+SESSION_ENGINE = "diary.safety.session_store"
 
 EMAIL_CONFIG = env.email_url_config(env_secret("EMAIL_URL") or "consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -229,3 +229,16 @@ def query_tokens(query: str, scope: str) -> list[str]:
     """One `|token|` per word searched for; an entry matches when it holds all of them."""
     wanted = dict.fromkeys(words(query))
     return [f"{INDEX_SEPARATOR}{_token(word, scope)}{INDEX_SEPARATOR}" for word in wanted]
+
+
+# Keys that must never be stored as they are (session keys): only an HMAC of them is.
+
+STORED_KEY_HEX = 40  # what fits Django's session_key column: 160 bits of HMAC-SHA256
+
+
+def stored_key(key: str) -> str:
+    """What the database keeps instead of a session key: an HMAC under a key of its own,
+    derived from the search index key (which rotation does not change), so a copy of the
+    database holds nothing a browser could present."""
+    secret = hmac.new(keyring().index_key, b"sightline stored keys v1", hashlib.sha256).digest()
+    return hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()[:STORED_KEY_HEX]

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from diary.core.crypto import stored_key
 from diary.live.events import send_now
 from diary.models import AccessEvent, Notice, OwnerSession, User
 from diary.safety.selectors import notice_seen
@@ -70,9 +71,10 @@ def session_start(*, request: HttpRequest, user: User, signed_in: bool = True) -
     session = request.session
     if not session.session_key:
         session.save()
+    assert session.session_key is not None  # saving has just made one
     now = timezone.now()
     # Signing in again in a session that is still signed in (Django keeps its key then).
-    same = OwnerSession.objects.filter(session_key=session.session_key).first()
+    same = OwnerSession.objects.filter(session_key=stored_key(session.session_key)).first()
     if same is not None and same.ended_at is None and same.user_id == user.pk:
         _remember(session, same, now, user)
         if signed_in:
@@ -87,12 +89,14 @@ def session_start(*, request: HttpRequest, user: User, signed_in: bool = True) -
     # Two first requests of a session adopted from before sessions were tracked can arrive at
     # once (a page and its API calls): the second finds the row the first made, not a 500.
     owner_session, made = OwnerSession.objects.get_or_create(
-        session_key=session.session_key, defaults=fields
+        session_key=stored_key(session.session_key), defaults=fields
     )
     if not made and (owner_session.user_id != user.pk or owner_session.ended_at is not None):
         session.cycle_key()
         assert session.session_key is not None  # cycle_key has just made one
-        owner_session = OwnerSession.objects.create(session_key=session.session_key, **fields)
+        owner_session = OwnerSession.objects.create(
+            session_key=stored_key(session.session_key), **fields
+        )
     _remember(session, owner_session, now, user)
     if signed_in:
         access_event_record(
@@ -103,7 +107,7 @@ def session_start(*, request: HttpRequest, user: User, signed_in: bool = True) -
 
 def _remember(session: Any, owner_session: OwnerSession, now: datetime, user: User) -> None:
     session[SESSION_ID] = owner_session.pk
-    session[SESSION_KEY] = session.session_key
+    session[SESSION_KEY] = stored_key(session.session_key or "")
     session[STARTED] = session[SEEN] = _timestamp(now)
     # Read once here, so no page has to ask the database whether to show the note.
     session[QUICK_EXIT_SEEN] = notice_seen(user=user, kind=Notice.Kind.QUICK_EXIT)
@@ -138,18 +142,19 @@ def session_follow_key(request: HttpRequest) -> None:
     """Django gives a session a new key when the password changes; keep the row pointing at
     the live key, so ending this session still ends it."""
     session = request.session
-    if SESSION_ID in session and session.session_key != session.get(SESSION_KEY):
-        OwnerSession.objects.filter(pk=session[SESSION_ID]).update(session_key=session.session_key)
-        session[SESSION_KEY] = session.session_key
+    if not session.session_key or SESSION_ID not in session:
+        return
+    key = stored_key(session.session_key)
+    if key != session.get(SESSION_KEY):
+        OwnerSession.objects.filter(pk=session[SESSION_ID]).update(session_key=key)
+        session[SESSION_KEY] = key
 
 
 def _delete_stored_sessions(keys: list[str]) -> None:
+    """End Django's sessions behind OwnerSession rows, whose keys are already the stored
+    (hashed) keys: the same primary keys `django_session` holds."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
-    if hasattr(store, "get_model_class"):
-        store.get_model_class().objects.filter(session_key__in=keys).delete()
-    else:
-        for key in keys:
-            store().delete(key)
+    store.get_model_class().objects.filter(session_key__in=keys).delete()
 
 
 def _end(sessions: QuerySet[OwnerSession], how: str) -> list[OwnerSession]:
