@@ -9,12 +9,12 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connections
 from django.utils import timezone
 
 from diary.models import User
 from diary.records.services import entry_amend, entry_withdraw
+from diary.safety.session_store import SessionStore
 from project.asgi import application
 from tests.factories import OwnerFactory, make_entry
 from witnesses.models import Submission, WitnessLink

@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from diary.bundle.services import export_create
+from diary.core.crypto import stored_key
 from diary.evidence.services import evidence_attach
 from diary.models import LedgerRecord, OwnerSession
 from diary.risk.questions import QUESTIONS
@@ -148,7 +149,9 @@ def world() -> World:
             "export_id": export.pk,
             "risk_id": checklist.pk,
             "w_all": w_all.pk,
-            "session_id": OwnerSession.objects.get(session_key=owners_phone.session.session_key).pk,
+            "session_id": OwnerSession.objects.get(
+                session_key=stored_key(owners_phone.session.session_key)
+            ).pk,
         },
     )
 

@@ -10,7 +10,6 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
-from django.contrib.sessions.backends.db import SessionStore
 from django.db.models.query import QuerySet
 from django.test import Client
 from django.urls import reverse
@@ -18,8 +17,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from diary import messages
+from diary.core.crypto import stored_key
 from diary.models import AccessEvent, Export, Notice, OwnerSession
 from diary.safety.services import session_start
+from diary.safety.session_store import SessionStore
 from tests.conftest import confirmed
 from tests.factories import OwnerFactory, make_entry
 
@@ -237,7 +238,7 @@ def test_changing_the_password_signs_out_the_other_sessions(owner, owner_client)
     open_sessions = OwnerSession.objects.filter(user=owner, ended_at__isnull=True)
     assert open_sessions.count() == 1
     # This session's key changed with the password; the row follows it.
-    assert open_sessions.get().session_key == owner_client.session.session_key
+    assert open_sessions.get().session_key == stored_key(owner_client.session.session_key)
 
 
 # The access log
@@ -362,7 +363,7 @@ def test_requests_at_once_in_a_session_not_yet_tracked_share_one_row(
     browser = safety_services.browser_of
 
     def the_other_request_gets_there_first(request):
-        OwnerSession.objects.create(user=owner, session_key=request.session.session_key)
+        OwnerSession.objects.create(user=owner, session_key=stored_key(request.session.session_key))
         return browser(request)
 
     # Signed in before sessions were tracked: no row for this session, and none remembered.
@@ -372,7 +373,7 @@ def test_requests_at_once_in_a_session_not_yet_tracked_share_one_row(
     OwnerSession.objects.filter(user=owner).update(session_key="an-older-session")
     monkeypatch.setattr(safety_services, "browser_of", the_other_request_gets_there_first)
     assert owner_client.get(reverse("diary:timeline")).status_code == 200
-    [row] = OwnerSession.objects.filter(session_key=owner_client.session.session_key)
+    [row] = OwnerSession.objects.filter(session_key=stored_key(owner_client.session.session_key))
     assert owner_client.session[SESSION_ID] == row.pk
 
 
@@ -403,7 +404,7 @@ def test_two_first_requests_of_an_adopted_session_at_once_share_one_row(owner, r
     session.save()
     request = rf.get("/diary/", HTTP_USER_AGENT="Mozilla/5.0 (Android 14) Chrome/120")
     request.session, request.user = session, owner
-    theirs = OwnerSession.objects.create(user=owner, session_key=session.session_key)
+    theirs = OwnerSession.objects.create(user=owner, session_key=stored_key(session.session_key))
     looked = []
 
     def missed_it(queryset):  # the other request committed just after this one looked
@@ -415,4 +416,4 @@ def test_two_first_requests_of_an_adopted_session_at_once_share_one_row(owner, r
     assert looked
     assert adopted.pk == theirs.pk
     assert OwnerSession.objects.filter(user=owner).count() == 1
-    assert session.session_key == theirs.session_key
+    assert stored_key(session.session_key) == theirs.session_key

@@ -32,9 +32,9 @@ def test_no_session_key_in_the_database_and_a_copied_row_opens_nothing(owner: An
     copy = all_rows_as_text()
     assert cookie not in copy
 
-    for stored in [*Session.objects.values_list("session_key", flat=True)] + [
-        *OwnerSession.objects.values_list("session_key", flat=True)
-    ]:
+    django_rows = Session.objects.values_list("session_key", flat=True)
+    owner_rows = OwnerSession.objects.values_list("session_key", flat=True)
+    for stored in [*django_rows, *owner_rows]:
         him = browser()
         him.cookies[settings.SESSION_COOKIE_NAME] = stored
         response = him.get(reverse("diary:timeline"))

@@ -11,6 +11,7 @@ from django.contrib.sessions.models import Session
 from django.db import connections
 from django.urls import reverse
 
+from diary.core.crypto import stored_key
 from diary.models import AccessEvent, OwnerSession
 from project.asgi import application
 from tests.security.conftest import (
@@ -49,10 +50,10 @@ def test_his_old_session_is_signed_out_everywhere_else(owner):
     page = her.get(response.url).content.decode()
     assert "Signed out everywhere else (1 session)." in page
 
-    his_session = OwnerSession.objects.get(session_key=his_key)
+    his_session = OwnerSession.objects.get(session_key=stored_key(his_key))
     assert his_session.ended_at is not None
     assert his_session.ended_how == OwnerSession.Ended.ENDED_ALL
-    assert not Session.objects.filter(session_key=his_key).exists()
+    assert not Session.objects.filter(session_key=stored_key(his_key)).exists()
     shut_out(him, owner.sentinel_entry.pk)
     # She is still in, and the log says what happened.
     assert SENTINEL in body(her.get(reverse("diary:timeline")))
@@ -77,7 +78,10 @@ def test_a_copy_of_a_cookie_she_signed_out_is_dead(owner):
     him.cookies[settings.SESSION_COOKIE_NAME] = key  # copied from her browser
     assert SENTINEL in body(him.get(reverse("diary:timeline")))
     her.post(reverse("account_logout"))
-    assert OwnerSession.objects.get(session_key=key).ended_how == OwnerSession.Ended.SIGNED_OUT
+    assert (
+        OwnerSession.objects.get(session_key=stored_key(key)).ended_how
+        == OwnerSession.Ended.SIGNED_OUT
+    )
     shut_out(him, owner.sentinel_entry.pk)
 
 

@@ -5,11 +5,12 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.db.models import QuerySet
 from django.test import Client
 
+from diary.core.crypto import stored_key
 from diary.models import OwnerSession
+from diary.safety.session_store import SessionStore
 from diary.safety.sessions import SESSION_ID
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,9 @@ def untracked_session(user) -> str:
 
 def test_a_first_request_that_loses_the_race_joins_the_row_the_other_made(owner, settings):
     key = untracked_session(owner)
-    other = OwnerSession.objects.create(user=owner, session_key=key, browser="", ip=None)
+    other = OwnerSession.objects.create(
+        user=owner, session_key=stored_key(key), browser="", ip=None
+    )
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = key
     first = QuerySet.first
@@ -40,5 +43,5 @@ def test_a_first_request_that_loses_the_race_joins_the_row_the_other_made(owner,
     with mock.patch.object(QuerySet, "first", missed_it):
         response = client.get("/api/entries/")
     assert response.status_code == 200
-    assert OwnerSession.objects.filter(session_key=key).count() == 1
+    assert OwnerSession.objects.filter(session_key=stored_key(key)).count() == 1
     assert SessionStore(key)[SESSION_ID] == other.pk

@@ -6,6 +6,7 @@ import re
 from django.urls import reverse
 
 from diary.bundle.services import export_create
+from diary.core.crypto import stored_key
 from diary.evidence.services import evidence_attach
 from diary.models import Entry, LedgerRecord, OwnerSession
 from diary.risk.questions import QUESTIONS
@@ -56,7 +57,9 @@ def her_things(owner):
         "witness_id": witness.pk,
         "submission_id": submission.pk,
         "file_id": SubmissionFile.objects.get(submission=submission).pk,
-        "session_id": OwnerSession.objects.get(session_key=her_phone.session.session_key).pk,
+        "session_id": OwnerSession.objects.get(
+            session_key=stored_key(her_phone.session.session_key)
+        ).pk,
     }
 
 
