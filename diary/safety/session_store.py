@@ -26,7 +26,9 @@ class SessionStore(db.SessionStore):
     def encode(self, session_dict: dict[str, Any]) -> str:
         return crypto.seal_text(super().encode(session_dict), CONTEXT)
 
-    def decode(self, session_data: str) -> dict[str, Any]:
+    def decode(self, session_data: bytes | str) -> dict[str, Any]:
+        if isinstance(session_data, bytes):
+            session_data = session_data.decode()
         if not crypto.is_sealed(session_data):
             return {}
         try:
@@ -66,14 +68,16 @@ class SessionStore(db.SessionStore):
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
         return self.model(
-            session_key=self._stored(self._get_or_create_session_key()),
+            session_key=self._stored(self._get_or_create_session_key()),  # type: ignore[attr-defined]
             session_data=self.encode(data),
             expire_date=self.get_expiry_date(),
         )
 
     async def acreate_model_instance(self, data: dict[str, Any]) -> Any:
         return self.model(
-            session_key=self._stored(await self._aget_or_create_session_key()),
+            session_key=self._stored(
+                await self._aget_or_create_session_key()  # type: ignore[attr-defined]
+            ),
             session_data=self.encode(data),
             expire_date=await self.aget_expiry_date(),
         )
