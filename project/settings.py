@@ -320,7 +320,11 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_ADAPTER = "diary.safety.accounts.OwnerAccountAdapter"
 ACCOUNT_USER_DISPLAY = "diary.safety.accounts.user_display"
-ACCOUNT_FORMS = {"signup": "diary.safety.accounts.OwnerSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "diary.safety.accounts.OwnerSignupForm",
+    # With two-step sign-in on, a new password from a reset link also needs a code.
+    "reset_password_from_key": "diary.safety.accounts.OwnerResetPasswordKeyForm",
+}
 ACCOUNT_PREVENT_ENUMERATION = True
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "diary:timeline"

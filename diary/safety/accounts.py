@@ -4,10 +4,12 @@ import zoneinfo
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.forms import SignupForm
+from allauth.account.forms import ResetPasswordKeyForm, SignupForm
 from allauth.account.internal.flows.reauthentication import did_recently_reauthenticate
 from allauth.core.exceptions import ReauthenticationRequired
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.base.internal.flows import check_rate_limit
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from diary import messages
 from diary.models import Notice, User
 from diary.records.services import diary_create
 from diary.safety.selectors import notice_seen
@@ -45,6 +48,40 @@ class OwnerSignupForm(SignupForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].initial = settings.OWNER_DEFAULT_TIME_ZONE
+
+
+class OwnerResetPasswordKeyForm(ResetPasswordKeyForm):
+    """A new password from a reset link. With two-step sign-in on, the link alone (whoever
+    reads her e-mail has it) is not enough: the form wants a code from her app or a recovery
+    code, checked as allauth checks a sign-in's second step, under the same rate limit."""
+
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        help_text=messages.RESET_NEEDS_SECOND_STEP,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self._codes():
+            del self.fields["code"]
+
+    def _codes(self) -> list[Authenticator]:
+        if self.user is None:
+            return []
+        return list(
+            Authenticator.objects.filter(user=self.user).exclude(type=Authenticator.Type.WEBAUTHN)
+        )
+
+    def clean_code(self) -> str:
+        code = (self.cleaned_data.get("code") or "").strip()
+        clear = check_rate_limit(self.user)
+        for authenticator in self._codes():
+            if code and authenticator.wrap().validate_code(code):
+                clear()
+                return code
+        raise forms.ValidationError(messages.RESET_SECOND_STEP_WRONG)
 
 
 class OwnerAccountAdapter(DefaultAccountAdapter):
