@@ -67,3 +67,7 @@ RESET_NEEDS_SECOND_STEP = _(
 RESET_SECOND_STEP_WRONG = _(
     "That code did not work. Try the code your app shows now, or one of your recovery codes."
 )
+SECOND_STEP_PAUSED = _(
+    "Too many wrong codes for this account. Codes are paused for a while: please wait "
+    "a quarter of an hour, then try again."
+)

@@ -343,6 +343,14 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = env_text("MFA_TOTP_ISSUER", "Notes")
 MFA_ADAPTER = "diary.safety.accounts.OwnerMFAAdapter"
+# Wrong second-step codes are also counted per account, from every address together (sign-in,
+# confirming it is you, a password reset): past this many, codes pause for a while.
+MFA_FORMS = {
+    "authenticate": "diary.safety.accounts.OwnerAuthenticateForm",
+    "reauthenticate": "diary.safety.accounts.OwnerReauthenticateForm",
+}
+SECOND_STEP_WRONG_CODES = env_int("SECOND_STEP_WRONG_CODES", 10, low=3, high=100)
+SECOND_STEP_PAUSE_MINUTES = env_int("SECOND_STEP_PAUSE_MINUTES", 15, low=1, high=1440)
 # WebAuthn needs a secure origin; http://127.0.0.1 and localhost count as one in browsers.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
 

@@ -8,10 +8,12 @@ from allauth.account.forms import ResetPasswordKeyForm, SignupForm
 from allauth.account.internal.flows.reauthentication import did_recently_reauthenticate
 from allauth.core.exceptions import ReauthenticationRequired
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.base.internal.flows import check_rate_limit
 from allauth.mfa.models import Authenticator
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,9 +21,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from diary import messages
-from diary.models import Notice, User
+from diary.models import AccessEvent, Notice, User
 from diary.records.services import diary_create
 from diary.safety.selectors import notice_seen
+from diary.safety.services import access_event_record
 from diary.web.client import client_ip
 
 
@@ -76,12 +79,61 @@ class OwnerResetPasswordKeyForm(ResetPasswordKeyForm):
 
     def clean_code(self) -> str:
         code = (self.cleaned_data.get("code") or "").strip()
+        second_step_paused_check(self.user)
         clear = check_rate_limit(self.user)
         for authenticator in self._codes():
             if code and authenticator.wrap().validate_code(code):
                 clear()
                 return code
+        second_step_wrong(self.user)
         raise forms.ValidationError(messages.RESET_SECOND_STEP_WRONG)
+
+
+def _guesses_key(user: Any) -> str:
+    return f"second-step-wrong-{user.pk}"
+
+
+def second_step_paused_check(user: Any) -> None:
+    """Wrong codes are counted per account, from every address together (allauth counts per
+    IP): past the cap, no code is even tried until the cool-down is over."""
+    if cache.get(_guesses_key(user), 0) >= settings.SECOND_STEP_WRONG_CODES:
+        raise forms.ValidationError(messages.SECOND_STEP_PAUSED)
+
+
+def second_step_wrong(user: Any) -> None:
+    key = _guesses_key(user)
+    timeout = settings.SECOND_STEP_PAUSE_MINUTES * 60
+    if cache.add(key, 1, timeout):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.add(key, 1, timeout)
+            count = 1
+    if count == settings.SECOND_STEP_WRONG_CODES:
+        access_event_record(user_id=user.pk, kind=AccessEvent.Kind.SECOND_STEP_PAUSED)
+
+
+class _CappedCode:
+    user: Any
+
+    def clean_code(self) -> str:
+        second_step_paused_check(self.user)
+        try:
+            code: str = super().clean_code()  # type: ignore[misc]
+        except forms.ValidationError:
+            second_step_wrong(self.user)
+            raise
+        return code
+
+
+class OwnerAuthenticateForm(_CappedCode, AuthenticateForm):
+    pass
+
+
+class OwnerReauthenticateForm(_CappedCode, ReauthenticateForm):
+    pass
 
 
 class OwnerAccountAdapter(DefaultAccountAdapter):
