@@ -60,3 +60,14 @@ FORM_SENT_BEFORE_DIFFERENTLY = _(
     "This form was already sent, with different details. "
     "Open it again to write something new; what you sent first is kept."
 )
+RESET_NEEDS_SECOND_STEP = _(
+    "Two-step sign-in is on, so a new password also needs a code from your authenticator app. "
+    "Lost your phone? Use one of your recovery codes instead."
+)
+RESET_SECOND_STEP_WRONG = _(
+    "That code did not work. Try the code your app shows now, or one of your recovery codes."
+)
+SECOND_STEP_PAUSED = _(
+    "Too many wrong codes for this account. Codes are paused for a while: please wait "
+    "a quarter of an hour, then try again."
+)

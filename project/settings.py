@@ -320,7 +320,11 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_ADAPTER = "diary.safety.accounts.OwnerAccountAdapter"
 ACCOUNT_USER_DISPLAY = "diary.safety.accounts.user_display"
-ACCOUNT_FORMS = {"signup": "diary.safety.accounts.OwnerSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "diary.safety.accounts.OwnerSignupForm",
+    # With two-step sign-in on, a new password from a reset link also needs a code.
+    "reset_password_from_key": "diary.safety.accounts.OwnerResetPasswordKeyForm",
+}
 ACCOUNT_PREVENT_ENUMERATION = True
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "diary:timeline"
@@ -339,6 +343,14 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = env_text("MFA_TOTP_ISSUER", "Notes")
 MFA_ADAPTER = "diary.safety.accounts.OwnerMFAAdapter"
+# Wrong second-step codes are also counted per account, from every address together (sign-in,
+# confirming it is you, a password reset): past this many, codes pause for a while.
+MFA_FORMS = {
+    "authenticate": "diary.safety.accounts.OwnerAuthenticateForm",
+    "reauthenticate": "diary.safety.accounts.OwnerReauthenticateForm",
+}
+SECOND_STEP_WRONG_CODES = env_int("SECOND_STEP_WRONG_CODES", 10, low=3, high=100)
+SECOND_STEP_PAUSE_MINUTES = env_int("SECOND_STEP_PAUSE_MINUTES", 15, low=1, high=1440)
 # WebAuthn needs a secure origin; http://127.0.0.1 and localhost count as one in browsers.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
 

@@ -59,6 +59,7 @@ class AccessEvent(models.Model):
         SIGN_IN = "sign_in", _("Signed in")
         SIGN_IN_FAILED = "sign_in_failed", _("Sign-in refused: wrong password")
         SECOND_STEP_FAILED = "second_step_failed", _("Right password, but the second step failed")
+        SECOND_STEP_PAUSED = "second_step_paused", _("Codes paused after too many wrong ones")
         LOCKED_OUT = "locked_out", _("Sign-ins paused from one connection after failed tries")
         SIGN_OUT = "sign_out", _("Signed out")
         SESSION_ENDED = "session_ended", _("A session was ended")

@@ -4,22 +4,28 @@ import zoneinfo
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.forms import SignupForm
+from allauth.account.forms import ResetPasswordKeyForm, SignupForm
 from allauth.account.internal.flows.reauthentication import did_recently_reauthenticate
 from allauth.core.exceptions import ReauthenticationRequired
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.base.internal.flows import check_rate_limit
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from diary import messages
 from diary.core import crypto
-from diary.models import Notice, User
+from diary.models import AccessEvent, Notice, User
 from diary.records.services import diary_create
 from diary.safety.selectors import notice_seen
+from diary.safety.services import access_event_record
 from diary.web.client import client_ip
 
 # Associated data for allauth's MFA secrets (the mfa_authenticator table's data column).
@@ -49,6 +55,89 @@ class OwnerSignupForm(SignupForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].initial = settings.OWNER_DEFAULT_TIME_ZONE
+
+
+class OwnerResetPasswordKeyForm(ResetPasswordKeyForm):
+    """A new password from a reset link. With two-step sign-in on, the link alone (whoever
+    reads her e-mail has it) is not enough: the form wants a code from her app or a recovery
+    code, checked as allauth checks a sign-in's second step, under the same rate limit."""
+
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        help_text=messages.RESET_NEEDS_SECOND_STEP,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self._codes():
+            del self.fields["code"]
+
+    def _codes(self) -> list[Authenticator]:
+        if self.user is None:
+            return []
+        return list(
+            Authenticator.objects.filter(user=self.user).exclude(type=Authenticator.Type.WEBAUTHN)
+        )
+
+    def clean_code(self) -> str:
+        code = (self.cleaned_data.get("code") or "").strip()
+        second_step_paused_check(self.user)
+        clear = check_rate_limit(self.user)
+        for authenticator in self._codes():
+            if code and authenticator.wrap().validate_code(code):
+                clear()
+                return code
+        second_step_wrong(self.user)
+        raise forms.ValidationError(messages.RESET_SECOND_STEP_WRONG)
+
+
+def _guesses_key(user: Any) -> str:
+    return f"second-step-wrong-{user.pk}"
+
+
+def second_step_paused_check(user: Any) -> None:
+    """Wrong codes are counted per account, from every address together (allauth counts per
+    IP): past the cap, no code is even tried until the cool-down is over."""
+    if cache.get(_guesses_key(user), 0) >= settings.SECOND_STEP_WRONG_CODES:
+        raise forms.ValidationError(messages.SECOND_STEP_PAUSED)
+
+
+def second_step_wrong(user: Any) -> None:
+    key = _guesses_key(user)
+    timeout = settings.SECOND_STEP_PAUSE_MINUTES * 60
+    if cache.add(key, 1, timeout):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.add(key, 1, timeout)
+            count = 1
+    if count == settings.SECOND_STEP_WRONG_CODES:
+        access_event_record(user_id=user.pk, kind=AccessEvent.Kind.SECOND_STEP_PAUSED)
+
+
+class _CappedCode:
+    user: Any
+
+    def clean_code(self) -> str:
+        second_step_paused_check(self.user)
+        try:
+            code: str = super().clean_code()  # type: ignore[misc]
+        except forms.ValidationError:
+            second_step_wrong(self.user)
+            raise
+        return code
+
+
+class OwnerAuthenticateForm(_CappedCode, AuthenticateForm):
+    pass
+
+
+class OwnerReauthenticateForm(_CappedCode, ReauthenticateForm):
+    pass
 
 
 class OwnerAccountAdapter(DefaultAccountAdapter):

@@ -121,7 +121,7 @@ def test_every_account_email_is_neutral(client, owner, settings):
     assert subjects == {
         "Password Reset Email",
         "Unknown Account",
-        "Account Already Exists",
+        # The same subject as a new sign-up's: the inbox does not say an account exists.
         "Please Confirm Your Email Address",
     }
     for message in mail.outbox:
