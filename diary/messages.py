@@ -60,3 +60,14 @@ FORM_SENT_BEFORE_DIFFERENTLY = _(
     "This form was already sent, with different details. "
     "Open it again to write something new; what you sent first is kept."
 )
+
+CALL_HOME_WARNING = _(
+    "This file could tell whoever made it when and where it was opened. View the safe copy."
+)
+CALL_HOME_REASONS = {
+    "outside_link": _("It links to an outside image or page."),
+    "opens_address": _("It opens a web address when opened."),
+    "script": _("It contains a script."),
+    "embedded_file": _("It carries another file inside it."),
+    "unchecked": _("It could not be checked to the end."),
+}
