@@ -377,7 +377,7 @@ def _zip_text(source: IO[bytes], pieces: list[str], budget: Budget) -> None:
             if tag in BREAKS:
                 pieces.append("\t" if tag == "tab" else "\n")
 
-        def text(chunk: str) -> None:
+        def text(chunk: str, depth: dict[str, int] = depth) -> None:
             if not depth["skip"]:
                 pieces.append(chunk)
 

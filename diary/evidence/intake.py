@@ -30,9 +30,9 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
 from diary import messages
-from diary.evidence import callhome
 from diary.core import filestore
 from diary.core.filestore import Stored
+from diary.evidence import callhome
 from diary.models import KeptFile
 from diary.models.choices import EvidenceKind
 
