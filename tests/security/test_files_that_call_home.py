@@ -106,3 +106,18 @@ def test_svg_and_html_are_looked_at_too() -> None:
     html = b'<html><body><img src="http://evil.example/p.gif"><script>1</script></body></html>'
     assert callhome.check(io.BytesIO(svg), "image/svg+xml").reasons == ("outside_link",)
     assert callhome.check(io.BytesIO(html), "text/html").reasons == ("outside_link", "script")
+
+
+def test_the_page_asks_before_downloading_a_hostile_original(
+    owner: Any, api: Any, owner_client: Any
+) -> None:
+    data, _reason = HOSTILE["note.docx"]
+    entry = entry_create(diary=owner.diary, actor=owner, content=entry_content())
+    evidence_id = upload(api, entry.pk, "note.docx", data).json()["id"]
+    first = owner_client.get(f"/diary/evidence/{evidence_id}/original")
+    assert first.status_code == 200
+    assert "Download anyway" in first.content.decode()
+    assert OUTSIDE not in first.content.decode()
+    anyway = owner_client.post(f"/diary/evidence/{evidence_id}/original")
+    assert b"".join(anyway.streaming_content) == data
+    assert anyway["Content-Disposition"].startswith("attachment")
