@@ -71,3 +71,14 @@ SECOND_STEP_PAUSED = _(
     "Too many wrong codes for this account. Codes are paused for a while: please wait "
     "a quarter of an hour, then try again."
 )
+
+CALL_HOME_WARNING = _(
+    "This file could tell whoever made it when and where it was opened. Open it only on a device that is not connected, or ask for help first."
+)
+CALL_HOME_REASONS = {
+    "outside_link": _("It links to an outside image or page."),
+    "opens_address": _("It opens a web address when opened."),
+    "script": _("It contains a script."),
+    "embedded_file": _("It carries another file inside it."),
+    "unchecked": _("It could not be checked to the end."),
+}

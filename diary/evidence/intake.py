@@ -32,6 +32,7 @@ from PIL import Image, ImageOps
 from diary import messages
 from diary.core import filestore
 from diary.core.filestore import Stored
+from diary.evidence import callhome
 from diary.models import KeptFile
 from diary.models.choices import EvidenceKind
 
@@ -279,8 +280,18 @@ class StoredFile:
     size: int
     sha256: str
     device_time: datetime | None
+    call_home: str = ""
 
-    FIELDS = ("original_name", "mime_type", "extension", "kind", "size", "sha256", "device_time")
+    FIELDS = (
+        "original_name",
+        "mime_type",
+        "extension",
+        "kind",
+        "size",
+        "sha256",
+        "device_time",
+        "call_home",
+    )
 
     @classmethod
     def of(cls, kept: KeptFile) -> "StoredFile":
@@ -332,6 +343,8 @@ def stored_upload(
         device_time=None,
     )
     try:
+        if callhome.checked_type(sniffed.mime_type):
+            stored.call_home = callhome.check(upload, sniffed.mime_type).stored
         if sniffed.mime_type.startswith("image/"):
             preview, stored.device_time = _preview(upload, folder, zone)
             if preview is not None:

@@ -23,6 +23,10 @@ class EvidenceSerializer(serializers.ModelSerializer):
     )
     original_url = serializers.SerializerMethodField()
     has_preview = serializers.SerializerMethodField()
+    could_call_home = serializers.BooleanField(
+        read_only=True, help_text="Opening the original could tell its maker when and where."
+    )
+    call_home_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = Evidence
@@ -41,6 +45,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "description",
             "original_url",
             "has_preview",
+            "could_call_home",
+            "call_home_reasons",
         )
 
     def get_device_time_trusted(self, evidence: Evidence) -> bool:

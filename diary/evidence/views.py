@@ -4,6 +4,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -39,10 +40,13 @@ def evidence_add(request: OwnerRequest, entry_id: int) -> HttpResponse:
     return render(request, "diary/evidence_form.html", {"form": form, "entry": entry})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
-def evidence_original(request: OwnerRequest, evidence_id: int) -> FileResponse:
+def evidence_original(request: OwnerRequest, evidence_id: int) -> HttpResponseBase:
     evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
+    if evidence.could_call_home and request.method != "POST":
+        # Say what the file could do first; "Download anyway" posts back here.
+        return render(request, "diary/call_home_download.html", {"kept": evidence})
     return kept_file_response(evidence, filename=evidence.download_name)
 
 

@@ -32,9 +32,21 @@ class KeptFile(models.Model):
     # What the file itself claims (EXIF). Anyone can set it, so it is never trusted.
     device_time = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Why opening the original could tell whoever made it when and where it was opened
+    # (diary.evidence.callhome's reasons, comma-separated); "" for a file that cannot. Not in
+    # the ledger's content: it is a reading of the bytes, which the ledger already hashes.
+    call_home = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         abstract = True
+
+    @property
+    def could_call_home(self) -> bool:
+        return bool(self.call_home)
+
+    @property
+    def call_home_reasons(self) -> list[str]:
+        return [reason for reason in self.call_home.split(",") if reason]
 
     @property
     def original_file(self) -> filestore.Ref:

@@ -49,3 +49,15 @@ def behaviour_labels(codes: list[str]) -> list[str]:
 @register.filter
 def channel_label(code: str) -> str:
     return str(dict(Channel.choices).get(code, code))
+
+
+@register.inclusion_tag("diary/_call_home.html")
+def call_home_warning(kept: Any) -> dict[str, Any]:
+    """The plain-words warning on a file that could call home, and why."""
+    from diary import messages
+
+    return {
+        "kept": kept,
+        "warning": messages.CALL_HOME_WARNING,
+        "reasons": [messages.CALL_HOME_REASONS.get(r, r) for r in kept.call_home_reasons],
+    }

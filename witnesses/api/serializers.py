@@ -194,10 +194,21 @@ class WitnessSummarySerializer(serializers.ModelSerializer):
 
 class SubmissionFileSerializer(serializers.ModelSerializer):
     original_url = serializers.SerializerMethodField()
+    could_call_home = serializers.BooleanField(read_only=True)
+    call_home_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = SubmissionFile
-        fields = ("id", "original_name", "mime_type", "size", "sha256", "original_url")
+        fields = (
+            "id",
+            "original_name",
+            "mime_type",
+            "size",
+            "sha256",
+            "original_url",
+            "could_call_home",
+            "call_home_reasons",
+        )
 
     def get_original_url(self, file: SubmissionFile) -> str:
         return reverse("witnesses:file_original", args=[file.pk])

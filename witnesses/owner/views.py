@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -247,12 +248,15 @@ def submission_keep_aside(request: OwnerRequest, submission_id: int) -> HttpResp
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
-def submission_file(request: OwnerRequest, file_id: int, which: str) -> FileResponse:
+def submission_file(request: OwnerRequest, file_id: int, which: str) -> HttpResponseBase:
     file = selectors.submission_file_get(actor=request.user, file_id=file_id)
     if which == "preview":
         return preview_response(file)
+    if file.could_call_home and request.method != "POST":
+        # Say what the file could do first; "Download anyway" posts back here.
+        return render(request, "diary/call_home_download.html", {"kept": file})
     return kept_file_response(file, filename=f"{file.pk}{file.extension}")
 
 

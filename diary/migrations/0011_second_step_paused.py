@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0008_idempotency_key'),
+        ('diary', '0010_seal_mfa_secrets_data'),
     ]
 
     operations = [

@@ -29,7 +29,7 @@ def forwards(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("diary", "0099_keys_hash_session_keys_data"),
+        ("diary", "0009_hash_session_keys_data"),
         ("mfa", "0003_authenticator_type_uniq"),
     ]
 
