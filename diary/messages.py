@@ -73,7 +73,8 @@ SECOND_STEP_PAUSED = _(
 )
 
 CALL_HOME_WARNING = _(
-    "This file could tell whoever made it when and where it was opened. Open it only on a device that is not connected, or ask for help first."
+    "This file could tell whoever made it when and where it was opened. "
+    "Open it only on a device that is not connected, or ask for help first."
 )
 CALL_HOME_REASONS = {
     "outside_link": _("It links to an outside image or page."),
