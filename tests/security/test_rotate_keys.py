@@ -67,6 +67,8 @@ def test_rotating_then_dropping_the_old_key_keeps_everything_readable(
     assert "Re-wrapped 0 file keys." in again
 
     settings.ENCRYPTION_KEYS = {"b": KEY_B}
+    # Session data sealed under the dropped key opens no more: everyone signs in again.
+    owner_client.force_login(owner)
     read_everything()
     call_command("verify_ledger")  # exits 1 (SystemExit) on any problem
     entry_page = owner_client.get(reverse("diary:entry", args=[filled.entry.pk]))
@@ -112,6 +114,8 @@ def test_rotating_costs_the_same_queries_however_many_rows(owner, settings):
 def test_reindex_rebuilds_search_after_the_index_key_changes(owner, owner_client, settings):
     make_entry(owner, what_happened=SENTENCE)
     settings.SEARCH_INDEX_KEY = os.urandom(32)
+    # Stored session keys are keyed hashes under this key: a new key signs everyone out.
+    owner_client.force_login(owner)
     assert owner_client.get("/api/entries/", {"q": WORD}).json()["count"] == 0
     out = io.StringIO()
     call_command("rotate_keys", "--reindex", stdout=out)
