@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diary import messages
@@ -94,28 +95,39 @@ class OwnerResetPasswordKeyForm(ResetPasswordKeyForm):
 
 
 def _guesses_key(user: Any) -> str:
-    return f"second-step-wrong-{user.pk}"
+    # One counter per account per pause-long window: incr stays atomic across processes.
+    window = int(timezone.now().timestamp()) // (settings.SECOND_STEP_PAUSE_MINUTES * 60)
+    return f"second-step-wrong-{user.pk}-{window}"
+
+
+def _paused_key(user: Any) -> str:
+    return f"second-step-paused-{user.pk}"
 
 
 def second_step_paused_check(user: Any) -> None:
     """Wrong codes are counted per account, from every address together (allauth counts per
     IP): past the cap, no code is even tried until the cool-down is over."""
-    if cache.get(_guesses_key(user), 0) >= settings.SECOND_STEP_WRONG_CODES:
+    # The end of the pause is kept as a time, not left to the cache's expiry, so the rule is the
+    # same on every cache backend and the clock the rest of the app reads decides it.
+    paused_until = cache.get(_paused_key(user))
+    if paused_until is not None and timezone.now().timestamp() < paused_until:
         raise forms.ValidationError(messages.SECOND_STEP_PAUSED)
 
 
 def second_step_wrong(user: Any) -> None:
     key = _guesses_key(user)
-    timeout = settings.SECOND_STEP_PAUSE_MINUTES * 60
-    if cache.add(key, 1, timeout):
+    pause = settings.SECOND_STEP_PAUSE_MINUTES * 60
+    if cache.add(key, 1, pause * 2):
         count = 1
     else:
         try:
             count = cache.incr(key)
         except ValueError:
-            cache.add(key, 1, timeout)
+            cache.add(key, 1, pause * 2)
             count = 1
-    if count == settings.SECOND_STEP_WRONG_CODES:
+    if count >= settings.SECOND_STEP_WRONG_CODES:
+        cache.set(_paused_key(user), timezone.now().timestamp() + pause, pause * 2)
+        cache.delete(key)  # after the pause, the count starts again
         access_event_record(user_id=user.pk, kind=AccessEvent.Kind.SECOND_STEP_PAUSED)
 
 
