@@ -1,8 +1,9 @@
 """He copies the server's database and its media folder while she is signed in, with the second
 step on, recovery codes made, a password reset under way (the link from her mailbox opened, so
-its key sits in that browser's session), a contact's link made and opened on a phone, and a
-file stored. The copy holds no key he could present and none of what she wrote; a row's id set
-as a cookie opens nothing."""
+its key sits in that browser's session), a contact's link just made (its token waiting in her
+session for the page that shows it once) and then opened on a phone, and a file stored. The
+copy holds no key he could present and none of what she wrote; a row's key set as a cookie
+opens nothing."""
 
 import re
 from pathlib import Path
@@ -25,8 +26,8 @@ from diary.safety.session_store import SessionStore
 from tests.security.at_rest_data import IMAGE_MARKER, media_files, sentinel_image
 from tests.security.conftest import HER_PHONE, SENTINEL, body, browser, sign_in, totp_code
 from witnesses.models import WitnessDevice, WitnessLink
+from witnesses.owner.views import NEW_LINK_KEY
 from witnesses.services.brief import brief_update
-from witnesses.services.links import witness_invite
 
 TITLE = "Notes about Marlowe Fenwick"
 BRIEF = "Tall man, a grey Ford Focus, often by the Quillon bus stop"
@@ -112,16 +113,26 @@ def test_a_copy_holds_no_key_and_none_of_what_she_wrote(owner: Any, totp_secret:
     reader_key = reader.cookies[settings.SESSION_COOKIE_NAME].value
     assert SessionStore(reader_key).get(INTERNAL_RESET_SESSION_KEY) == reset_key
 
-    # A contact's link, opened on the contact's phone.
-    _witness, token = witness_invite(
-        diary=owner.diary, actor=owner, name="Pat", relationship="friend"
+    # She makes a contact's link. Until the next page shows it once, its token waits in her
+    # session: a copy taken now is searched too.
+    made = her.post(
+        reverse("witnesses:contact_new"),
+        {"name": "Pat", "relationship": "friend", "sharing": "brief"},
     )
+    assert made.status_code == 302
+    parked = database_copy()
+    waiting = SessionStore(her_key).get(NEW_LINK_KEY)
+    shown = body(her.get(made.url))
+    found = re.search(r"http://testserver/w/([A-Za-z0-9_-]{43})", shown)
+    assert found is not None
+    token = found.group(1)
+    assert waiting["token"] == token
     contact = browser()
     assert contact.get(f"/w/{token}").status_code == 302
     device_cookie = contact.cookies[settings.WITNESS_COOKIE_NAME].value
     assert BRIEF in body(contact.get(reverse("witness:home")))
 
-    copy = database_copy()
+    copy = parked + database_copy()
     media = media_copy()
     assert media  # the file is there, encrypted
 
