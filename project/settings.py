@@ -514,8 +514,11 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
+    # Anyone can read the schema and its docs: they say what the endpoints do, not what the
+    # site is for (tests/security/test_neutral_pages.py).
     "TITLE": "Notes API",
-    "DESCRIPTION": "The owner's diary, evidence, items and ledger. Session authentication.",
+    "DESCRIPTION": "Notes, their files and items, and the record of changes. Session "
+    "authentication.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

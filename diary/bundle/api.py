@@ -40,7 +40,7 @@ class ExportListCreateApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        summary="Make a bundle for the police",
+        summary="Make a bundle: every entry, file and record, to hand on",
         description="Covers entries in the period and of the kinds given (default: all).",
         request=ExportInputSerializer,
         responses={201: ExportSerializer, **ERRORS(400, 403)},

@@ -29,6 +29,14 @@ def _own_diary_id(user: Any) -> int | None:
         return None
 
 
+@database_sync_to_async
+def _rendered(event: dict[str, Any], user: Any) -> dict[str, Any] | None:
+    try:
+        return rendered(event, user)
+    except Http404:
+        return None
+
+
 class GroupConsumer(AsyncJsonWebsocketConsumer):
     """A socket that, once let in, hears one group's events and nothing else."""
 
@@ -91,14 +99,19 @@ class DiaryConsumer(GroupConsumer):
             return False
         return True
 
+    async def _send(self, name: str, event: dict[str, Any]) -> None:
+        """What the event names, read through the gate as this socket's owner, rendered."""
+        if not await self._still_signed_in():
+            return
+        filled = await _rendered(event, self.scope.get("user"))
+        if filled is not None:
+            await self.send_json({"event": name, **_public(filled)})
+
     async def entry_changed(self, event: dict[str, Any]) -> None:
-        if await self._still_signed_in():
-            await self.send_json({"event": "entry", **_public(event)})
+        await self._send("entry", event)
 
     async def inbox_changed(self, event: dict[str, Any]) -> None:
-        if await self._still_signed_in():
-            event = await database_sync_to_async(rendered)(event)
-            await self.send_json({"event": "inbox", **_public(event)})
+        await self._send("inbox", event)
 
     async def session_ended(self, event: dict[str, Any]) -> None:
         await self.close(code=REFUSED)

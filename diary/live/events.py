@@ -2,6 +2,10 @@
 
 Services call these; each registers an on-commit hook, so nobody hears of a write that rolled
 back. Events go to one group per diary, which only that owner's sockets join.
+
+An event leaves the process (through Redis, with several workers), so it names ids and kinds
+and never carries text: the socket that hears it reads what it shows through the gate, as its
+own signed-in owner, and renders it there.
 """
 
 from collections.abc import Callable, Iterable
@@ -40,13 +44,13 @@ def after_commit(build: Callable[[], Events]) -> None:
     transaction.on_commit(send)
 
 
-# What an owner's socket renders itself, by name: an event may name one of these (its
-# "render" key), and the socket that receives it fills in the rest before sending. Rendering
-# where the event is heard, not where the write happened, costs nothing when no owner page is
-# open, and keeps that work out of the request that holds the diary's lock queue moving (a
-# witness's submission; docs/performance.md). Other apps register theirs (diary never
-# imports them).
-Renderer = Callable[[dict[str, Any]], dict[str, Any]]
+# What a socket renders itself, by name: an event names one of these (its "render" key), and
+# the socket that receives it reads and renders the rest, for its own owner, before sending.
+# Rendering where the event is heard, not where the write happened, keeps text off the channel
+# layer, costs nothing when no owner page is open, and keeps that work out of the request that
+# holds the diary's lock queue moving (a witness's submission; docs/performance.md). Other apps
+# register theirs (diary never imports them).
+Renderer = Callable[[dict[str, Any], Any], dict[str, Any]]
 RENDERERS: dict[str, Renderer] = {}
 
 
@@ -54,14 +58,15 @@ def register_renderer(name: str, render: Renderer) -> None:
     RENDERERS[name] = render
 
 
-def rendered(event: dict[str, Any]) -> dict[str, Any]:
-    """The event with what its renderer adds, and without the renderer's name."""
+def rendered(event: dict[str, Any], actor: Any) -> dict[str, Any]:
+    """The event with what its renderer reads for `actor` (the socket's signed-in owner),
+    without the renderer's name. A renderer raises Http404 when the actor may not see it."""
     name = event.get("render")
     if not name:
         return event
     return {
         **{key: value for key, value in event.items() if key != "render"},
-        **RENDERERS[name](event),
+        **RENDERERS[name](event, actor),
     }
 
 
@@ -71,18 +76,22 @@ def render_for(diary: Diary, template: str, context: dict[str, Any]) -> str:
         return render_to_string(template, context)
 
 
+ENTRY_CARD = "diary.entry_card"
+
+
 def entry_changed(entry: Entry, change: str) -> None:
     """An entry was recorded, amended, given a file, or withdrawn."""
-    diary_id, entry_id = entry.diary_id, entry.pk
+    event = {"type": "entry.changed", "entry": entry.pk, "change": change, "render": ENTRY_CARD}
+    after_commit(lambda: [(diary_group(entry.diary_id), event)])
 
-    def build() -> Events:
-        from diary.records.selectors import timeline_entry
 
-        html = ""
-        if change != "withdrawn":
-            fresh = timeline_entry(diary_id=diary_id, entry_id=entry_id)
-            html = render_for(fresh.diary, "diary/_entry_card.html", {"entry": fresh})
-        event = {"type": "entry.changed", "entry": entry_id, "change": change, "html": html}
-        return [(diary_group(diary_id), event)]
+def entry_card(event: dict[str, Any], actor: Any) -> dict[str, Any]:
+    if event["change"] == "withdrawn":
+        return {"html": ""}
+    from diary.records.selectors import timeline_entry
 
-    after_commit(build)
+    fresh = timeline_entry(actor=actor, entry_id=event["entry"])
+    return {"html": render_for(fresh.diary, "diary/_entry_card.html", {"entry": fresh})}
+
+
+register_renderer(ENTRY_CARD, entry_card)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diary import messages
+from diary.core.fields import EncryptedCharField
 from diary.core.hashing import iso
 
 
@@ -26,8 +27,9 @@ class Diary(models.Model):
     owner = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="diary"
     )
-    # Neutral by default: someone glancing at the screen should learn nothing.
-    title = models.CharField(_("title"), max_length=80, default="Notes")
+    # Neutral by default: someone glancing at the screen should learn nothing. Encrypted: the
+    # title she chose may say what the diary is about.
+    title = EncryptedCharField(_("title"), max_length=80, default="Notes")
     time_zone = models.CharField(
         _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone]
     )
@@ -51,7 +53,7 @@ class DiarySettingsChange(models.Model):
     """The diary's title or time zone as the owner set it; the latest is copied onto the diary."""
 
     diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="settings_changes")
-    title = models.CharField(_("title"), max_length=80)
+    title = EncryptedCharField(_("title"), max_length=80)
     time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
     changed_at = models.DateTimeField(default=timezone.now, editable=False)
     changed_by = models.ForeignKey(

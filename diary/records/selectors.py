@@ -58,9 +58,12 @@ def _timeline(diary: Diary) -> QuerySet[Entry]:
     )
 
 
-def timeline_entry(*, diary_id: int, entry_id: int) -> Entry:
+def timeline_entry(*, actor: Any, entry_id: int) -> Entry:
     """One entry as the timeline shows it, for a live update to its own owner's pages."""
-    return _timeline(Diary(pk=diary_id)).select_related("diary").get(pk=entry_id)
+    try:
+        return _timeline(diary_for(actor)).select_related("diary").get(pk=entry_id)
+    except (Entry.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def entry_list(*, actor: Any, filters: EntryFilters | None = None) -> QuerySet[Entry]:

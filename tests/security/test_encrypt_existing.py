@@ -157,3 +157,35 @@ def test_rotate_keys_also_encrypts_a_file_left_plain(owner, django_capture_on_co
     assert not (Path(settings.MEDIA_ROOT) / plain).exists()
     with export.bundle_file.open() as handle:
         assert handle.read() == zipped
+
+
+def raw_titles() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT title FROM diary_diary UNION ALL SELECT title FROM diary_diarysettingschange"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_migration_seals_diary_titles_stored_before(owner, owner_client):
+    from diary.models import Diary, DiarySettingsChange
+    from diary.records.services import diary_settings_change
+
+    title = "Notes on what Mark does"
+    diary_settings_change(diary=owner.diary, actor=owner, title=title, time_zone="UTC")
+    change = DiarySettingsChange.objects.get(diary=owner.diary)
+    update_raw(Diary, owner.diary.pk, title=title)
+    update_raw(DiarySettingsChange, change.pk, title=title)
+    assert title in raw_titles()
+
+    importlib.import_module("diary.migrations.0013_encrypt_diary_titles").encrypt_existing(
+        apps, None
+    )
+
+    assert all(value.startswith("enc1:") for value in raw_titles())
+    assert not [value for value in raw_titles() if "Mark" in value]
+    owner.diary.refresh_from_db()
+    assert owner.diary.title == title
+    change.refresh_from_db()
+    assert change.title == title
+    assert title in owner_client.get(reverse("diary:timeline")).content.decode()

@@ -22,14 +22,15 @@ from tests.security.at_rest_data import SENTENCE, WORD, fill_diary, raw_key_ids,
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def owner(db):
-    """An owner with an empty diary (not the security suite's owner, who has an entry already
-    written under the test key)."""
-    return OwnerFactory()
-
-
 KEY_A, KEY_B, KEY_C = os.urandom(32), os.urandom(32), os.urandom(32)
+
+
+@pytest.fixture
+def owner(db, settings):
+    """An owner with an empty diary (not the security suite's owner, who has an entry already
+    written under the test key), made under key "a" (the diary's title is sealed too)."""
+    settings.ENCRYPTION_KEYS = {"a": KEY_A}
+    return OwnerFactory()
 
 
 def rotate() -> str:

@@ -29,7 +29,7 @@ def test_a_submission_reads_and_locks_the_diary_once(device):
 
 
 def test_no_inbox_card_is_rendered_by_the_request_that_sends(
-    device, django_capture_on_commit_callbacks
+    owner, device, django_capture_on_commit_callbacks
 ):
     names = []
 
@@ -46,17 +46,30 @@ def test_no_inbox_card_is_rendered_by_the_request_that_sends(
     assert "witnesses/_inbox_card.html" not in names
 
     event = {"type": "inbox.changed", "change": "received", "submission": submission.pk}
-    heard = rendered({**event, "render": INBOX_CARD})
+    heard = rendered({**event, "render": INBOX_CARD}, owner)
     assert "render" not in heard and heard["count"] == 1
     assert "Blue van again" in heard["html"] and f"submission-{submission.pk}" in heard["html"]
-    assert rendered(event) == event  # nothing to render: passed on as it came
+    assert rendered(event, owner) == event  # nothing to render: passed on as it came
     assert RENDERERS[INBOX_CARD]
 
 
-def test_a_second_note_is_rendered_with_its_submission(device):
+def test_a_second_note_is_rendered_with_its_submission(owner, device):
     from witnesses.services.submissions import follow_up_add
 
     submission = make_submission(device)
     follow_up_add(device=device, submission=submission, text="He came back at six.")
-    heard = rendered({"type": "inbox.changed", "submission": submission.pk, "render": INBOX_CARD})
+    heard = rendered(
+        {"type": "inbox.changed", "submission": submission.pk, "render": INBOX_CARD}, owner
+    )
     assert "1 note added" in heard["html"]
+
+
+def test_the_card_is_read_through_the_gate(device):
+    from django.http import Http404
+
+    from tests.factories import OwnerFactory
+
+    submission = make_submission(device, what_happened="Blue van again")
+    event = {"type": "inbox.changed", "submission": submission.pk, "render": INBOX_CARD}
+    with pytest.raises(Http404):
+        rendered(event, OwnerFactory())

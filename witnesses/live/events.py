@@ -2,13 +2,14 @@
 
 The owner's pages hear of new and decided submissions on their diary's group. A witness's
 socket joins a group of its own and hears only the status of what that witness sent, entries
-newly shared with them, and that their link has ended (the socket then closes).
+newly shared with them, and that their link has ended (the socket then closes). As in
+diary.live.events, an event names ids and kinds, never text: each socket reads what it shows
+through the gate (the owner's) or through its own device (a contact's).
 """
 
 from typing import Any
 
 from diary.live.events import Events, after_commit, diary_group, render_for
-from diary.records.selectors import timeline_entry
 from witnesses.models import Decision, Sharing, Submission, Witness
 
 STATUS_LABELS = {
@@ -40,14 +41,13 @@ def submission_received(submission: Submission, change: str = "received") -> Non
     after_commit(lambda: [(diary_group(submission.diary_id), event)])
 
 
-def inbox_card(event: dict[str, Any]) -> dict[str, Any]:
-    fresh = (
-        Submission.objects.select_related("witness", "diary", "decision")
-        .prefetch_related("files", "follow_ups")
-        .get(pk=event["submission"])
-    )
+def inbox_card(event: dict[str, Any], actor: Any) -> dict[str, Any]:
+    """The card and the count, read through the gate as the socket's owner."""
+    from witnesses.selectors import inbox_pending_count, submission_get  # they import links
+
+    fresh = submission_get(actor=actor, submission_id=event["submission"])
     return {
-        "count": _pending(fresh.diary_id),
+        "count": inbox_pending_count(actor=actor),
         "html": render_for(fresh.diary, "witnesses/_inbox_card.html", {"submission": fresh}),
     }
 
@@ -86,13 +86,12 @@ def sharing_changed(witness: Witness) -> None:
 
 
 def entry_shared(entry: Any) -> None:
-    """Tell witnesses who see marked entries about one newly marked."""
+    """Tell witnesses who see marked entries about one newly marked (by its id: each socket
+    reads the entry through its own contact's timeline, shared_card)."""
     diary_id, entry_id = entry.diary_id, entry.pk
 
     def build() -> Events:
-        fresh = timeline_entry(diary_id=diary_id, entry_id=entry_id)
-        html = render_for(fresh.diary, "witnesses/_shared_card.html", {"entry": fresh})
-        event = {"type": "timeline.shared", "html": html}
+        event = {"type": "timeline.shared", "entry": entry_id}
         watchers = Witness.objects.filter(diary_id=diary_id, sharing=Sharing.MARKED)
         return [(witness_group(pk), event) for pk in watchers.values_list("pk", flat=True)]
 
