@@ -61,3 +61,14 @@ def call_home_warning(kept: Any) -> dict[str, Any]:
         "warning": messages.CALL_HOME_WARNING,
         "reasons": [messages.CALL_HOME_REASONS.get(r, r) for r in kept.call_home_reasons],
     }
+
+
+@register.simple_tag
+def safe_view_link(kept: Any, url: str) -> str:
+    """A link to a file's safe view, where one can be drawn or the file could call home."""
+    from diary import messages
+    from diary.evidence import safeview
+
+    if not safeview.offered(kept):
+        return ""
+    return format_html('<a class="button" href="{}">{}</a>', url, messages.SAFE_VIEW_LINK)
