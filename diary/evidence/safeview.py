@@ -141,5 +141,5 @@ def page_png(kept: KeptFile, number: int) -> bytes:
 
 def text(kept: KeptFile) -> str:
     """A document's words as plain text; "" when none could be read."""
-    with filestore.decrypted_copy(kept.original.name, kept.original_key) as copy:
+    with filestore.decrypted_copy(kept.original.name or "", kept.original_key) as copy:
         return callhome.safe_text(copy, kept.mime_type)

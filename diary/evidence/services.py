@@ -128,7 +128,7 @@ def _call_home_of(kept: KeptFile, sweep: CallHomeSweep) -> str:
     if not callhome.checked_type(kept.mime_type):
         return ""
     try:
-        with filestore.decrypted_copy(kept.original.name, kept.original_key) as copy:
+        with filestore.decrypted_copy(kept.original.name or "", kept.original_key) as copy:
             return callhome.check(copy, kept.mime_type).stored
     except (OSError, filestore.DecryptionError):
         sweep.unreadable += 1
