@@ -88,6 +88,7 @@ CALL_HOME_REASONS = {
 
 SAFE_VIEW_LINK = _("Safe view")
 SAFE_VIEW_TITLE = _("Safe view")
+SAFE_VIEW_BACK = _("Back")
 SAFE_VIEW_ABOUT = _(
     "This is a copy made here, as pictures of its pages or as its words. Links and pictures "
     "from elsewhere are left out, so reading it tells no one anything. "

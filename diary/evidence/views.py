@@ -72,6 +72,7 @@ def evidence_safe(request: OwnerRequest, evidence_id: int) -> HttpResponse:
         evidence,
         original_url=reverse("diary:evidence_original", args=[evidence.pk]),
         page_url=lambda number: reverse("diary:evidence_safe_page", args=[evidence.pk, number]),
+        back_url=reverse("diary:entry", args=[evidence.entry_id]),
     )
 
 

@@ -52,6 +52,7 @@ def safe_view_response(
     *,
     original_url: str,
     page_url: Callable[[int], str],
+    back_url: str,
 ) -> HttpResponse:
     """The safe view of a kept file: its pages as images drawn here, or its words as text,
     with the warning and the original's "Download anyway" (a POST to `original_url`)."""
@@ -60,6 +61,7 @@ def safe_view_response(
         "kept": kept,
         "kind": kind,
         "original_url": original_url,
+        "back_url": back_url,
         "m": messages,
     }
     try:

@@ -173,12 +173,21 @@ def test_a_document_with_an_outside_picture_is_shown_as_its_words(owner: Any, ho
     assert f'href="/diary/inbox/files/{file.pk}/original"' not in card
 
     view = page_body(owner_client.get(f"/diary/inbox/files/{file.pk}/safe"))
+    assert f'href="/diary/inbox/{submission.pk}/"' in view
     assert "He left a note &lt;script&gt;alert(1)&lt;/script&gt; on the car." in view
     assert "<script>alert" not in view
     assert home.url not in view and "INCLUDEPICTURE" not in view and "<img" not in view
     listed = owner_client.get("/api/inbox/").json()
     rows = listed["results"] if isinstance(listed, dict) else listed
     assert rows[0]["files"][0]["safe_view_url"] == f"/diary/inbox/files/{file.pk}/safe"
+    # Accepted, it is evidence on an entry, reached through the entry's own gate.
+    accepted = owner_client.post(f"/diary/inbox/{submission.pk}/accept/")
+    assert accepted.status_code == 302, accepted.status_code
+    evidence = Evidence.objects.get(diary=owner.diary)
+    assert evidence.call_home == file.call_home and evidence.call_home_checked_at is not None
+    entry_view = page_body(owner_client.get(f"/diary/evidence/{evidence.pk}/safe"))
+    assert "He left a note &lt;script&gt;alert(1)&lt;/script&gt; on the car." in entry_view
+    assert f'href="/diary/entries/{evidence.entry_id}/"' in entry_view
     assert home.hits == []
     assert stored_hashes(file) == before == (before[0], hashlib.sha256(data).hexdigest())
 

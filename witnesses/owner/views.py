@@ -275,6 +275,7 @@ def submission_file_safe(request: OwnerRequest, file_id: int) -> HttpResponse:
         file,
         original_url=reverse("witnesses:file_original", args=[file.pk]),
         page_url=lambda number: reverse("witnesses:file_safe_page", args=[file.pk, number]),
+        back_url=reverse("witnesses:submission", args=[file.submission_id]),
     )
 
 
