@@ -3,13 +3,14 @@ home. A PDF's pages are drawn as PNG images here, on the server, by poppler's `p
 document's or web page's words are given as plain text (diary.evidence.callhome.safe_text).
 Nothing in the copy can fetch anything: an image has no links, and text is escaped as shown.
 
-Nothing is stored. Each page is drawn when asked for (about 50 ms for a simple page), from a
+Nothing is stored. Each page is drawn when asked for (about 70 ms for a page of text), from a
 decrypted copy written to a private temporary folder and removed at once, so there is never a
 second lasting copy of the file, in clear or otherwise, and the original's bytes are only read.
 Drawing is bounded: at most PAGE_LIMIT pages, each at most PAGE_PIXELS on its longer side, in
 at most DRAW_SECONDS of wall time and DRAW_MEMORY of memory.
 """
 
+import io
 import os
 import re
 import shutil
@@ -18,6 +19,8 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from PIL import Image
 
 from diary.core import filestore
 from diary.evidence import callhome
@@ -31,7 +34,6 @@ PAGE_PIXELS = 1400
 DRAW_SECONDS = 10.0
 DRAW_MEMORY = 1024 * 1024 * 1024
 COPY_CHUNK = 1024 * 1024
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 TEXT_TYPES = callhome.ZIP_TYPES | callhome.MARKUP_TYPES
 # Poppler needs nothing else: no locale, no home, no network settings.
@@ -120,23 +122,29 @@ def pages(kept: KeptFile) -> Pages:
 
 
 def page_png(kept: KeptFile, number: int) -> bytes:
-    """One page of a PDF as a PNG image, at most PAGE_PIXELS on its longer side."""
+    """One page of a PDF as a PNG image, at most PAGE_PIXELS on its longer side.
+
+    Poppler draws a plain bitmap (PPM) and Pillow writes the PNG: poppler's own PNG output
+    compresses hard and took seven times as long (0.37 s against 0.05 s for a page of text)."""
     if not 1 <= number <= PAGE_LIMIT:
         raise CannotDraw
     with _private_copy(kept) as path:
         folder = os.path.dirname(path)
         out = os.path.join(folder, "page")
         page = str(number)
-        command = ["pdftoppm", "-q", "-png", "-f", page, "-l", page, "-singlefile"]
+        command = ["pdftoppm", "-q", "-f", page, "-l", page, "-singlefile"]
         done = _run([*command, "-scale-to", str(PAGE_PIXELS), path, out], folder)
+        if done.returncode != 0:
+            raise CannotDraw
         try:
-            with open(f"{out}.png", "rb") as drawn:
-                image = drawn.read()
-        except OSError:
+            with Image.open(f"{out}.ppm", formats=["PPM"]) as drawn:
+                if max(drawn.size) > PAGE_PIXELS:
+                    raise CannotDraw
+                image = io.BytesIO()
+                drawn.save(image, "PNG", compress_level=3)
+        except (OSError, ValueError, Image.DecompressionBombError):
             raise CannotDraw from None
-    if done.returncode != 0 or not image.startswith(PNG_SIGNATURE):
-        raise CannotDraw
-    return image
+    return image.getvalue()
 
 
 def text(kept: KeptFile) -> str:
