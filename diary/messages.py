@@ -78,6 +78,10 @@ CALL_HOME_WARNING = _(
     "If you need the original, open it only on a device that is not connected, "
     "or ask for help first."
 )
+CALL_HOME_ORIGINAL = _(
+    "The original could tell whoever made it when and where it was opened. "
+    "Open it only on a device that is not connected, or ask for help first."
+)
 CALL_HOME_REASONS = {
     "outside_link": _("It links to an outside image or page."),
     "opens_address": _("It opens a web address when opened."),

@@ -52,13 +52,14 @@ def channel_label(code: str) -> str:
 
 
 @register.inclusion_tag("diary/_call_home.html")
-def call_home_warning(kept: Any) -> dict[str, Any]:
-    """The plain-words warning on a file that could call home, and why."""
+def call_home_warning(kept: Any, original: bool = False) -> dict[str, Any]:
+    """The plain-words warning on a file that could call home, and why; `original` on the safe
+    view itself, where it is about opening the original."""
     from diary import messages
 
     return {
         "kept": kept,
-        "warning": messages.CALL_HOME_WARNING,
+        "warning": messages.CALL_HOME_ORIGINAL if original else messages.CALL_HOME_WARNING,
         "reasons": [messages.CALL_HOME_REASONS.get(r, r) for r in kept.call_home_reasons],
     }
 

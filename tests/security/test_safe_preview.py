@@ -126,7 +126,7 @@ def test_a_pdf_that_opens_an_address_is_shown_as_pictures_of_its_pages(
 
     view = page_body(owner_client.get(listed["safe_view_url"]))
     assert home.url not in view and "127.0.0.1" not in view
-    assert str(messages.CALL_HOME_WARNING) in view
+    assert str(messages.CALL_HOME_ORIGINAL) in view
     assert str(messages.DOWNLOAD_ORIGINAL_ANYWAY) in view
     pages = [f"/diary/evidence/{evidence.pk}/safe/{n}.png" for n in (1, 2)]
     for url in pages:
