@@ -74,6 +74,12 @@ SECOND_STEP_PAUSED = _(
 
 CALL_HOME_WARNING = _(
     "This file could tell whoever made it when and where it was opened. "
+    "Read its safe view instead: a copy made here that cannot reach anyone. "
+    "If you need the original, open it only on a device that is not connected, "
+    "or ask for help first."
+)
+CALL_HOME_ORIGINAL = _(
+    "The original could tell whoever made it when and where it was opened. "
     "Open it only on a device that is not connected, or ask for help first."
 )
 CALL_HOME_REASONS = {
@@ -83,3 +89,27 @@ CALL_HOME_REASONS = {
     "embedded_file": _("It carries another file inside it."),
     "unchecked": _("It could not be checked to the end."),
 }
+
+SAFE_VIEW_LINK = _("Safe view")
+SAFE_VIEW_TITLE = _("Safe view")
+SAFE_VIEW_BACK = _("Back")
+SAFE_VIEW_ABOUT = _(
+    "This is a copy made here, as pictures of its pages or as its words. Links and pictures "
+    "from elsewhere are left out, so reading it tells no one anything. "
+    "The original is kept exactly as it came."
+)
+SAFE_VIEW_PAGE = _("Page %(number)s of %(count)s")
+SAFE_VIEW_PAGES_CUT = _(
+    "Only the first %(shown)s of its %(count)s pages are shown here. The rest are in the original."
+)
+SAFE_VIEW_BLANK_PAGE = _("A page too complex to draw safely stays blank.")
+SAFE_VIEW_CANNOT_DRAW = _(
+    "A safe view of this file could not be made. It may be damaged, locked with a password, "
+    "or too complex. The original is kept exactly as it came."
+)
+SAFE_VIEW_NONE = _(
+    "There is no safe view for this kind of file. The original is kept exactly as it came."
+)
+SAFE_VIEW_NO_TEXT = _("No words could be read from this file.")
+DOWNLOAD_ORIGINAL_ANYWAY = _("Download the original anyway")
+DOWNLOAD_ORIGINAL = _("Download the original")

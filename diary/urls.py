@@ -31,6 +31,12 @@ urlpatterns = [
         "evidence/<int:evidence_id>/original", evidence.evidence_original, name="evidence_original"
     ),
     path("evidence/<int:evidence_id>/preview", evidence.evidence_preview, name="evidence_preview"),
+    path("evidence/<int:evidence_id>/safe", evidence.evidence_safe, name="evidence_safe"),
+    path(
+        "evidence/<int:evidence_id>/safe/<int:number>.png",
+        evidence.evidence_safe_page,
+        name="evidence_safe_page",
+    ),
     # Bundles for the police (diary.bundle)
     path("export/", bundle.exports, name="exports"),
     path("export/<int:export_id>/download", bundle.export_download, name="export_download"),

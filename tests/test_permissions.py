@@ -25,7 +25,7 @@ from diary.models import LedgerRecord, OwnerSession
 from diary.risk.questions import QUESTIONS
 from diary.risk.services import risk_checklist_complete
 from tests.conftest import confirmed
-from tests.factories import OwnerFactory, jpeg_bytes, make_entry, make_item, upload
+from tests.factories import OwnerFactory, jpeg_bytes, make_entry, make_item, pdf_pages, upload
 from witnesses.models import Submission, SubmissionFile, WitnessLink
 from witnesses.selectors import witness_actor
 from witnesses.services.brief import brief_update
@@ -85,6 +85,8 @@ def world() -> World:
     shared = make_entry(owner, what_happened="MARKER-SHARED-ENTRY")
     entry_share(entry=shared, actor=owner)
     evidence = evidence_attach(entry=private, actor=owner, upload=upload())
+    document = upload("note.pdf", pdf_pages("MARKER-PRIVATE-ENTRY"), "application/pdf")
+    pdf_evidence = evidence_attach(entry=private, actor=owner, upload=document)
     item = make_item(owner, description="MARKER-ITEM")
     checklist = risk_checklist_complete(
         diary=owner.diary, actor=owner, answers={q.code: q.choices[-1][0] for q in QUESTIONS}
@@ -111,7 +113,10 @@ def world() -> World:
             "occurred_start": timezone.now() - timedelta(hours=1),
             "what_happened": "MARKER-SUBMISSION",
         },
-        uploads=[upload("seen.jpg", jpeg_bytes())],
+        uploads=[
+            upload("seen.jpg", jpeg_bytes()),
+            upload("seen.pdf", pdf_pages("MARKER-SUBMISSION"), "application/pdf"),
+        ],
     )
     export = export_create(diary=owner.diary, actor=owner)
     other_make = make_entry(other, what_happened="their own")
@@ -144,7 +149,9 @@ def world() -> World:
             "witness_id": w_brief.pk,
             "submission_id": submission.pk,
             "reference": submission.reference,
-            "file_id": SubmissionFile.objects.get(submission=submission).pk,
+            "file_id": SubmissionFile.objects.get(submission=submission, extension=".jpg").pk,
+            "pdf_file_id": SubmissionFile.objects.get(submission=submission, extension=".pdf").pk,
+            "pdf_evidence_id": pdf_evidence.pk,
             "other_entry": other_make.pk,
             "export_id": export.pk,
             "risk_id": checklist.pk,
@@ -182,6 +189,19 @@ def owner_only(method: str = "get", *names: str, scoped: bool = False, **data: A
     )
 
 
+def owner_only_as(**kwargs: str | int) -> Case:
+    """A GET only the owner may make, with URL kwargs named differently from the world's ids
+    (a string names one of them; a number is passed as it is)."""
+    return Case(
+        method="get",
+        kwargs=lambda world: {
+            name: world.ids[value] if isinstance(value, str) else value
+            for name, value in kwargs.items()
+        },
+        allowed=frozenset({OWNER}),
+    )
+
+
 def public(method: str = "get", kwargs: Callable[[World], dict[str, Any]] | None = None) -> Case:
     return Case(method=method, kwargs=kwargs or (lambda world: {}), public=True)
 
@@ -214,6 +234,8 @@ CASES: dict[str, Case] = {
     "diary:evidence_add": owner_only("get", *ENTRY),
     "diary:evidence_original": owner_only("get", "evidence_id"),
     "diary:evidence_preview": owner_only("get", "evidence_id"),
+    "diary:evidence_safe": owner_only_as(evidence_id="pdf_evidence_id"),
+    "diary:evidence_safe_page": owner_only_as(evidence_id="pdf_evidence_id", number=1),
     "diary:items": owner_only(scoped=True),
     "diary:item_new": owner_only(scoped=True),
     "diary:item": owner_only("get", "item_id"),
@@ -247,6 +269,8 @@ CASES: dict[str, Case] = {
     "witnesses:keep_aside": owner_only("post", "submission_id", reason="aside"),
     "witnesses:file_original": owner_only("get", "file_id"),
     "witnesses:file_preview": owner_only("get", "file_id"),
+    "witnesses:file_safe": owner_only_as(file_id="pdf_file_id"),
+    "witnesses:file_safe_page": owner_only_as(file_id="pdf_file_id", number=1),
     "witnesses:shared": owner_only(scoped=True),
     "witnesses:share_toggle": owner_only("post", *ENTRY, share="1"),
     "witness:home": witnesses_only(),

@@ -19,6 +19,8 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
 from html.parser import HTMLParser
 from typing import IO
 from xml.parsers import expat
@@ -354,6 +356,8 @@ def safe_text(source: IO[bytes], mime_type: str, budget: Budget | None = None) -
         source.seek(0)
         if mime_type in ZIP_TYPES:
             _zip_text(source, pieces, budget)
+        elif mime_type == "message/rfc822":
+            pieces.extend(_mail_text(_read_raw(source)))
         elif mime_type in MARKUP_TYPES:
             pieces.append(_markup_text(_read_raw(source)))
     except (_OutOfBudget, zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError):
@@ -448,6 +452,29 @@ class _TextOnly(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.hidden:
             self.pieces.append(data)
+
+
+def _mail_text(data: bytes) -> Iterator[str]:
+    """An e-mail's sender, subject and date, then each text part, with HTML parts' tags left
+    out (so no picture in them is ever fetched)."""
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    for header in ("From", "To", "Date", "Subject"):
+        if message[header]:
+            yield f"{header}: {message[header]}\n"
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_disposition() == "attachment":
+            continue
+        kind = part.get_content_type()
+        if kind not in {"text/plain", "text/html"}:
+            continue
+        try:
+            content = part.get_content()
+        except (LookupError, ValueError):
+            continue
+        if not isinstance(content, str):
+            continue
+        yield "\n"
+        yield _markup_text(content.encode()) if kind == "text/html" else content
 
 
 def _markup_text(data: bytes) -> str:

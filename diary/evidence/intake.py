@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
@@ -281,6 +282,7 @@ class StoredFile:
     sha256: str
     device_time: datetime | None
     call_home: str = ""
+    call_home_checked_at: datetime | None = None
 
     FIELDS = (
         "original_name",
@@ -291,6 +293,7 @@ class StoredFile:
         "sha256",
         "device_time",
         "call_home",
+        "call_home_checked_at",
     )
 
     @classmethod
@@ -345,6 +348,7 @@ def stored_upload(
     try:
         if callhome.checked_type(sniffed.mime_type):
             stored.call_home = callhome.check(upload, sniffed.mime_type).stored
+        stored.call_home_checked_at = timezone.now()
         if sniffed.mime_type.startswith("image/"):
             preview, stored.device_time = _preview(upload, folder, zone)
             if preview is not None:

@@ -1,8 +1,10 @@
 """What the evidence API takes in and gives back."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from diary.evidence import safeview
 from diary.models import (
     Evidence,
 )
@@ -27,6 +29,10 @@ class EvidenceSerializer(serializers.ModelSerializer):
         read_only=True, help_text="Opening the original could tell its maker when and where."
     )
     call_home_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    safe_view_url = serializers.SerializerMethodField(
+        help_text="A page showing the file safely: its pages as images drawn on the server, or "
+        "its words as text; null for a file with none (photos have has_preview instead)."
+    )
 
     class Meta:
         model = Evidence
@@ -47,6 +53,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "has_preview",
             "could_call_home",
             "call_home_reasons",
+            "safe_view_url",
         )
 
     def get_device_time_trusted(self, evidence: Evidence) -> bool:
@@ -54,6 +61,12 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     def get_original_url(self, evidence: Evidence) -> str:
         return reverse("api:evidence_original", args=[evidence.pk])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_safe_view_url(self, evidence: Evidence) -> str | None:
+        if not safeview.offered(evidence):
+            return None
+        return reverse("diary:evidence_safe", args=[evidence.pk])
 
     def get_has_preview(self, evidence: Evidence) -> bool:
         return bool(evidence.preview)

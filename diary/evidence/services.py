@@ -1,18 +1,24 @@
-"""Keeping an evidence file on an entry, in one transaction with its ledger record."""
+"""Keeping an evidence file on an entry, in one transaction with its ledger record; and reading
+files kept before intake looked for files that call home."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diary import messages
+from diary.core import filestore
 from diary.core.numbering import next_number
+from diary.evidence import callhome
 from diary.evidence.intake import A_KIND, KINDS_FOR, StoredFile, stored_upload
 from diary.ledger.services import EVIDENCE_ATTACH, ledger_append, lock_diary
 from diary.live.events import entry_changed
-from diary.models import Entry, Evidence, User
+from diary.models import Entry, Evidence, KeptFile, User
 from diary.models.choices import EvidenceKind
 
 
@@ -79,3 +85,51 @@ def evidence_adopt(
     )
     entry_changed(entry, "files")
     return evidence
+
+
+@dataclass
+class CallHomeSweep:
+    checked: int = 0
+    marked: int = 0
+    unreadable: int = 0
+
+
+def kept_files_check_call_home(*, batch_size: int = 100) -> CallHomeSweep:
+    """Look for files that could call home among the files kept before intake looked (rows
+    whose `call_home_checked_at` is null), in every model that keeps files, a batch of rows at
+    a time and one file in memory at most (it is read from a temporary file, not held whole).
+    A file that cannot be read is marked as "could not be checked", never as safe. Running it
+    again reads only rows not yet read, so it can be stopped and started."""
+    sweep = CallHomeSweep()
+    kept_models = [m for m in apps.get_models() if issubclass(m, KeptFile)]
+    for model in kept_models:
+        last = 0
+        while True:
+            batch = list(
+                model._default_manager.filter(call_home_checked_at__isnull=True, pk__gt=last)
+                .order_by("pk")
+                .only("pk", "original", "original_key", "mime_type")[:batch_size]
+            )
+            if not batch:
+                break
+            for kept in batch:
+                reasons = _call_home_of(kept, sweep)
+                # Only a row still unread is written, so two runs at once agree.
+                model._default_manager.filter(pk=kept.pk, call_home_checked_at__isnull=True).update(
+                    call_home=reasons, call_home_checked_at=timezone.now()
+                )
+                sweep.checked += 1
+                sweep.marked += bool(reasons)
+            last = batch[-1].pk
+    return sweep
+
+
+def _call_home_of(kept: KeptFile, sweep: CallHomeSweep) -> str:
+    if not callhome.checked_type(kept.mime_type):
+        return ""
+    try:
+        with filestore.decrypted_copy(kept.original.name or "", kept.original_key) as copy:
+            return callhome.check(copy, kept.mime_type).stored
+    except (OSError, filestore.DecryptionError):
+        sweep.unreadable += 1
+        return callhome.UNCHECKED

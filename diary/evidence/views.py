@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -13,7 +14,12 @@ from diary.evidence.forms import EvidenceForm
 from diary.evidence.selectors import evidence_get
 from diary.evidence.services import evidence_attach
 from diary.records.selectors import entry_get
-from diary.web.downloads import kept_file_response, preview_response
+from diary.web.downloads import (
+    kept_file_response,
+    preview_response,
+    safe_page_response,
+    safe_view_response,
+)
 from diary.web.forms import apply_errors
 from diary.web.requests import OwnerRequest
 
@@ -45,8 +51,8 @@ def evidence_add(request: OwnerRequest, entry_id: int) -> HttpResponse:
 def evidence_original(request: OwnerRequest, evidence_id: int) -> HttpResponseBase:
     evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
     if evidence.could_call_home and request.method != "POST":
-        # Say what the file could do first; "Download anyway" posts back here.
-        return render(request, "diary/call_home_download.html", {"kept": evidence})
+        # The safe view first, which says what the file could do; "Download anyway" posts here.
+        return redirect("diary:evidence_safe", evidence_id=evidence.pk)
     return kept_file_response(evidence, filename=evidence.download_name)
 
 
@@ -55,3 +61,23 @@ def evidence_original(request: OwnerRequest, evidence_id: int) -> HttpResponseBa
 def evidence_preview(request: OwnerRequest, evidence_id: int) -> FileResponse:
     evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
     return preview_response(evidence)
+
+
+@require_GET
+@login_required
+def evidence_safe(request: OwnerRequest, evidence_id: int) -> HttpResponse:
+    evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
+    return safe_view_response(
+        request,
+        evidence,
+        original_url=reverse("diary:evidence_original", args=[evidence.pk]),
+        page_url=lambda number: reverse("diary:evidence_safe_page", args=[evidence.pk, number]),
+        back_url=reverse("diary:entry", args=[evidence.entry_id]),
+    )
+
+
+@require_GET
+@login_required
+def evidence_safe_page(request: OwnerRequest, evidence_id: int, number: int) -> HttpResponse:
+    evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
+    return safe_page_response(evidence, number)

@@ -36,6 +36,9 @@ class KeptFile(models.Model):
     # (diary.evidence.callhome's reasons, comma-separated); "" for a file that cannot. Not in
     # the ledger's content: it is a reading of the bytes, which the ledger already hashes.
     call_home = models.CharField(max_length=100, blank=True, default="")
+    # When that reading was made; null for a file kept before files were checked, until
+    # `manage.py check_call_home` reads it (so "" alone does not mean "checked and harmless").
+    call_home_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True

@@ -52,12 +52,24 @@ def channel_label(code: str) -> str:
 
 
 @register.inclusion_tag("diary/_call_home.html")
-def call_home_warning(kept: Any) -> dict[str, Any]:
-    """The plain-words warning on a file that could call home, and why."""
+def call_home_warning(kept: Any, original: bool = False) -> dict[str, Any]:
+    """The plain-words warning on a file that could call home, and why; `original` on the safe
+    view itself, where it is about opening the original."""
     from diary import messages
 
     return {
         "kept": kept,
-        "warning": messages.CALL_HOME_WARNING,
+        "warning": messages.CALL_HOME_ORIGINAL if original else messages.CALL_HOME_WARNING,
         "reasons": [messages.CALL_HOME_REASONS.get(r, r) for r in kept.call_home_reasons],
     }
+
+
+@register.simple_tag
+def safe_view_link(kept: Any, url: str) -> str:
+    """A link to a file's safe view, where one can be drawn or the file could call home."""
+    from diary import messages
+    from diary.evidence import safeview
+
+    if not safeview.offered(kept):
+        return ""
+    return format_html('<a class="button" href="{}">{}</a>', url, messages.SAFE_VIEW_LINK)

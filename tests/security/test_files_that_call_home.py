@@ -114,9 +114,9 @@ def test_the_page_asks_before_downloading_a_hostile_original(
     data, _reason = HOSTILE["note.docx"]
     entry = entry_create(diary=owner.diary, actor=owner, content=entry_content())
     evidence_id = upload(api, entry.pk, "note.docx", data).json()["id"]
-    first = owner_client.get(f"/diary/evidence/{evidence_id}/original")
-    assert first.status_code == 200
-    assert "Download anyway" in first.content.decode()
+    first = owner_client.get(f"/diary/evidence/{evidence_id}/original", follow=True)
+    assert first.redirect_chain == [(f"/diary/evidence/{evidence_id}/safe", 302)]
+    assert str(messages.DOWNLOAD_ORIGINAL_ANYWAY) in first.content.decode()
     assert OUTSIDE not in first.content.decode()
     anyway = owner_client.post(f"/diary/evidence/{evidence_id}/original")
     assert b"".join(anyway.streaming_content) == data

@@ -9,6 +9,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from diary.evidence import safeview
 from diary.models import Entry, EntryVersion
 from diary.models.choices import Behaviour
 from diary.web.serializers import BoundedDateTimeField, InputModelSerializer
@@ -196,6 +197,9 @@ class SubmissionFileSerializer(serializers.ModelSerializer):
     original_url = serializers.SerializerMethodField()
     could_call_home = serializers.BooleanField(read_only=True)
     call_home_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    safe_view_url = serializers.SerializerMethodField(
+        help_text="A page showing the file safely (pages as images, or its words); null if none."
+    )
 
     class Meta:
         model = SubmissionFile
@@ -208,10 +212,17 @@ class SubmissionFileSerializer(serializers.ModelSerializer):
             "original_url",
             "could_call_home",
             "call_home_reasons",
+            "safe_view_url",
         )
 
     def get_original_url(self, file: SubmissionFile) -> str:
         return reverse("witnesses:file_original", args=[file.pk])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_safe_view_url(self, file: SubmissionFile) -> str | None:
+        if not safeview.offered(file):
+            return None
+        return reverse("witnesses:file_safe", args=[file.pk])
 
 
 class FollowUpSerializer(serializers.ModelSerializer):

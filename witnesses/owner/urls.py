@@ -33,6 +33,12 @@ urlpatterns = [
         {"which": "preview"},
         name="file_preview",
     ),
+    path("inbox/files/<int:file_id>/safe", views.submission_file_safe, name="file_safe"),
+    path(
+        "inbox/files/<int:file_id>/safe/<int:number>.png",
+        views.submission_file_safe_page,
+        name="file_safe_page",
+    ),
     path("shared/", views.shared, name="shared"),
     path("shared/<int:entry_id>/", views.share_toggle, name="share_toggle"),
 ]

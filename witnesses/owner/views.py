@@ -19,7 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from diary.gate import diary_for
 from diary.records.selectors import entry_list
-from diary.web.downloads import kept_file_response, preview_response, stored_file_response
+from diary.web.downloads import (
+    kept_file_response,
+    preview_response,
+    safe_page_response,
+    safe_view_response,
+    stored_file_response,
+)
 from diary.web.forms import apply_errors
 from diary.web.requests import OwnerRequest
 from witnesses import selectors
@@ -255,9 +261,29 @@ def submission_file(request: OwnerRequest, file_id: int, which: str) -> HttpResp
     if which == "preview":
         return preview_response(file)
     if file.could_call_home and request.method != "POST":
-        # Say what the file could do first; "Download anyway" posts back here.
-        return render(request, "diary/call_home_download.html", {"kept": file})
+        # The safe view first, which says what the file could do; "Download anyway" posts here.
+        return redirect("witnesses:file_safe", file_id=file.pk)
     return kept_file_response(file, filename=f"{file.pk}{file.extension}")
+
+
+@require_GET
+@login_required
+def submission_file_safe(request: OwnerRequest, file_id: int) -> HttpResponse:
+    file = selectors.submission_file_get(actor=request.user, file_id=file_id)
+    return safe_view_response(
+        request,
+        file,
+        original_url=reverse("witnesses:file_original", args=[file.pk]),
+        page_url=lambda number: reverse("witnesses:file_safe_page", args=[file.pk, number]),
+        back_url=reverse("witnesses:submission", args=[file.submission_id]),
+    )
+
+
+@require_GET
+@login_required
+def submission_file_safe_page(request: OwnerRequest, file_id: int, number: int) -> HttpResponse:
+    file = selectors.submission_file_get(actor=request.user, file_id=file_id)
+    return safe_page_response(file, number)
 
 
 @require_GET
