@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0012_kept_files_call_home'),
+        ('diary', '0013_encrypt_diary_titles'),
     ]
 
     operations = [
