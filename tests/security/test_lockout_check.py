@@ -258,3 +258,41 @@ def test_an_outsider_and_another_owner_reach_nothing_of_hers(owner, her_address)
     assert WitnessLink.objects.get(pk=his["link"].pk).revoked_at is None
     assert EmailAddress.objects.filter(user=owner).count() == 2
     assert EmailAddress.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_link_he_extended_from_his_session_counts_as_his(owner, her_address):
+    her = browser(agent=HER_PHONE)
+    sign_in(her, owner.email)
+    confirm(her)
+    her_link, token = invite(her, "Pat")
+    him = browser()
+    sign_in(him, owner.email)
+    confirm(him)
+    response = him.post(
+        f"/api/witnesses/{her_link.witness_id}/extend/", {}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert WitnessLink.objects.get(pk=her_link.pk).made_in_session_id == session_of(him).pk
+
+    page = body(her.get(LOCKOUT))
+    assert str(witness_messages.LOCKOUT_MADE_ELSEWHERE) in card(page, her_link)
+    assert her.post(LOCKOUT, {"keep": her_address.pk}).status_code == 302
+    assert WitnessLink.objects.get(pk=her_link.pk).revoked_at is not None
+    assert browser().get(f"/w/{token}").status_code == 404
+
+
+def test_the_contact_pages_note_the_session_too(owner):
+    her = browser(agent=HER_PHONE)
+    sign_in(her, owner.email)
+    confirm(her)
+    response = her.post(
+        reverse("witnesses:contact_new"),
+        {"name": "Pat", "relationship": "friend", "sharing": "brief"},
+    )
+    assert response.status_code == 302
+    link = WitnessLink.objects.get(witness__diary=owner.diary)
+    assert link.made_in_session_id == session_of(her).pk
+    response = her.post(reverse("witnesses:contact_reissue", args=[link.witness_id]))
+    assert response.status_code == 302
+    new = WitnessLink.objects.get(witness__diary=owner.diary, revoked_at__isnull=True)
+    assert new.pk != link.pk and new.made_in_session_id == session_of(her).pk
