@@ -39,7 +39,8 @@ def contacts_section(*, request: Any, actor: Any, session_id: int | None) -> Saf
             "witness": link.witness,
             "elsewhere": _made_elsewhere(link, session_id),
             "lately": link.created_at > lately,
-            "devices": messages.LOCKOUT_DEVICES % {"count": link.device_count},
+            # device_count is the selector's annotation.
+            "devices": messages.LOCKOUT_DEVICES % {"count": getattr(link, "device_count", 0)},
             "that_session": _that_session(link),
         }
         for link in selectors.live_links(actor=actor)
