@@ -113,3 +113,59 @@ SAFE_VIEW_NONE = _(
 SAFE_VIEW_NO_TEXT = _("No words could be read from this file.")
 DOWNLOAD_ORIGINAL_ANYWAY = _("Download the original anyway")
 DOWNLOAD_ORIGINAL = _("Download the original")
+
+# The lockout check (diary/safety: the sessions page and "sign out everywhere else" lead here)
+LOCKOUT_TITLE = _("Check who can reach your diary")
+LOCKOUT_INTRO = _(
+    "Everything that can open your diary is listed here: where you are signed in, your "
+    "contacts' links, your e-mail addresses and your second steps. Anything marked was made "
+    "somewhere other than here, or lately. Look through it, then lock everyone else out."
+)
+LOCKOUT_LINK = _("Check who can reach your diary")
+LOCKOUT_LINK_HELP = _(
+    "Signing out is not all: contacts' links and extra e-mail addresses can reach your diary too."
+)
+LOCKOUT_SESSIONS = _("Where you are signed in")
+LOCKOUT_THIS_SESSION = _("this one: it stays signed in")
+LOCKOUT_OTHER_SESSION = _("will be signed out")
+LOCKOUT_NO_OTHER_SESSIONS = _("You are signed in here only.")
+LOCKOUT_ADDRESSES = _("Your e-mail addresses")
+LOCKOUT_ADDRESSES_HELP = _(
+    "A new password can be asked for at any of these. Choose the one address that is yours "
+    "alone: every other one is removed."
+)
+LOCKOUT_KEEP_ADDRESS = _("Keep only this address")
+LOCKOUT_ADDRESS_PRIMARY = _("the one you sign in with")
+LOCKOUT_ADDRESS_UNCONFIRMED = _("not confirmed")
+LOCKOUT_NO_ADDRESSES = _("No e-mail address is kept for this account.")
+LOCKOUT_SECOND_STEPS = _("Your second steps")
+LOCKOUT_AUTHENTICATOR_APP = _("Authenticator app, added")
+LOCKOUT_PASSKEY = _("Passkey, added")
+LOCKOUT_RECOVERY_CODES = _("Recovery codes: %(count)s left unused")
+LOCKOUT_NO_RECOVERY_CODES = _("No recovery codes.")
+LOCKOUT_NO_SECOND_STEP = _(
+    "Signing in needs only your password. A second step (an app on your phone) keeps out "
+    "someone who knows it."
+)
+LOCKOUT_SECOND_STEPS_HELP = _(
+    "If you do not recognise one, remove it on the two-step sign-in page. If anyone could "
+    "have seen your recovery codes, make new ones: the old ones stop working."
+)
+LOCKOUT_MANAGE_SECOND_STEPS = _("Two-step sign-in")
+LOCKOUT_NEW_RECOVERY_CODES = _("Make new recovery codes")
+LOCKOUT_ADD_SECOND_STEP = _("Add a second step")
+LOCKOUT_ACTION = _("Lock everyone else out")
+LOCKOUT_ACTION_HELP = _(
+    "This signs out every other session, stops the contacts' links marked to stop, and "
+    "removes every e-mail address but the one you chose. You will be asked to confirm it is "
+    "you first. Afterwards, this page shows what is left."
+)
+LOCKOUT_CHOOSE_ADDRESS = _("Choose the address to keep.")
+LOCKOUT_DONE = _("Done. Here is what is left: look through it once more.")
+LOCKOUT_SESSIONS_DONE = _("Other sessions signed out: %(count)s.")
+LOCKOUT_ADDRESSES_DONE = _("E-mail addresses removed: %(addresses)s.")
+LOCKOUT_RECOVERY_CODES_NEXT = _("If anyone could have seen your recovery codes, make new ones now.")
+LOCKOUT_CANNOT = _(
+    "This cannot take back what was already read or downloaded, or reach copies someone "
+    "already took. If someone knows your password, change it too."
+)

@@ -251,6 +251,7 @@ CASES: dict[str, Case] = {
     "diary:session_end": owner_only("post", "session_id"),
     "diary:sessions_end_others": owner_only("post", scoped=True),
     "diary:access_log": owner_only(scoped=True),
+    "diary:lockout": owner_only(scoped=True),
     # Anyone may say they have read the quick exit's note: it changes nothing of anyone's data.
     "quick_exit_seen": public("post"),
     "witnesses:contacts": owner_only(scoped=True),

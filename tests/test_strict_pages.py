@@ -93,6 +93,7 @@ def test_every_page_people_reach_renders_strict():
         reverse("diary:entry", args=[entry.pk]),
         reverse("diary:settings"),
         reverse("diary:sessions"),
+        reverse("diary:lockout"),
         reverse("diary:access_log"),
         reverse("diary:exports"),
         reverse("witnesses:contacts"),
@@ -117,7 +118,7 @@ def test_every_page_people_reach_renders_strict():
     TOTP.activate(owner, generate_totp_secret())
     RecoveryCodes.activate(owner)
     confirmed(her)
-    for url in (reverse("mfa_index"), reverse("mfa_view_recovery_codes")):
+    for url in (reverse("mfa_index"), reverse("mfa_view_recovery_codes"), reverse("diary:lockout")):
         responses.append((url, her.get(url)))
     two_step = Client()
     two_step.post(

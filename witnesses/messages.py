@@ -35,3 +35,24 @@ DRAFT_RESTORED = _("What you wrote before is back in the form. It has not been s
 DRAFT_CHOOSE_FILES_AGAIN = _(
     "Photos and files are not kept on this page: if you chose any, choose them again."
 )
+
+# Contacts' part of the owner's lockout check (diary.safety.lockout)
+LOCKOUT_CONTACTS = _("Contacts' links that work now")
+LOCKOUT_CONTACTS_HELP = _(
+    "Whoever holds one of these links can open what that contact is shown. Links made from "
+    "another session are stopped; tick any others to stop them too. You can send a new link "
+    "afterwards."
+)
+LOCKOUT_NO_LINKS = _("No contact's link works at the moment.")
+LOCKOUT_MADE_HERE = _("made from this session")
+LOCKOUT_MADE_ELSEWHERE = _("made from another session")
+LOCKOUT_THAT_SESSION = _("That session: %(browser)s, signed in")
+LOCKOUT_UNKNOWN_BROWSER = _("an unknown browser")
+LOCKOUT_MADE_UNKNOWN = _("made before sessions were noted")
+LOCKOUT_MADE_LATELY = _("made in the last 30 days")
+LOCKOUT_WILL_STOP = _("will be stopped")
+LOCKOUT_STOP_TOO = _("Stop this link too")
+LOCKOUT_LINK_MADE = _("Made")
+LOCKOUT_LINK_EXPIRES = _("works until")
+LOCKOUT_DEVICES = _("Devices that opened it: %(count)s")
+LOCKOUT_LINKS_DONE = _("Contacts' links stopped: %(names)s.")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from diary.core import filestore
 from diary.core.fields import EncryptedCharField, EncryptedTextField, WrappedKeyField
 from diary.core.hashing import canonical_sha256, iso
-from diary.models import Account, Diary, Entry, KeptFile, json_values
+from diary.models import Account, Diary, Entry, KeptFile, OwnerSession, json_values
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -78,6 +78,12 @@ class WitnessLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The owner's session that made the link, or last extended it: the lockout check stops
+    # links made from any other session. Blank for links made before this was noted, or away
+    # from a browser (the demo). Sessions are never deleted, only ended.
+    made_in_session = models.ForeignKey(
+        OwnerSession, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"link {self.pk}"

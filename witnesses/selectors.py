@@ -9,7 +9,7 @@ submissions, and the entries that diary's owner shares with them.
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -201,3 +201,17 @@ def witness_timeline(*, device: Any) -> QuerySet[Entry]:
             Exists(SharedEntry.objects.filter(entry=OuterRef("pk"), unshared_at__isnull=True))
         )
     return entries.none()
+
+
+def live_links(*, actor: Any) -> list[WitnessLink]:
+    """Every contact's link that works now, with the session that made it: for the owner's
+    lockout check. Oldest first."""
+    diary = diary_for(actor)
+    return list(
+        WitnessLink.objects.filter(
+            witness__diary=diary, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("witness", "made_in_session")
+        .annotate(device_count=Count("devices"))
+        .order_by("created_at", "pk")
+    )

@@ -3,6 +3,7 @@
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
@@ -70,3 +71,33 @@ def quick_exit_note_due(request: HttpRequest) -> bool:
     if getattr(request, "witness", None) is not None:
         return settings.QUICK_EXIT_NOTE_COOKIE not in request.COOKIES
     return False
+
+
+# The lockout check
+def email_addresses(*, actor: Any) -> list[EmailAddress]:
+    """The owner's e-mail addresses, the primary one first."""
+    if not getattr(actor, "is_authenticated", False):
+        raise Http404
+    return list(EmailAddress.objects.filter(user_id=actor.pk).order_by("-primary", "pk"))
+
+
+def addresses_to_keep(*, actor: Any) -> list[EmailAddress]:
+    """The addresses the owner may keep as her only one: a confirmed one (as allauth allows a
+    primary), or any while none is confirmed."""
+    addresses = email_addresses(actor=actor)
+    confirmed = [address for address in addresses if address.verified]
+    return confirmed or addresses
+
+
+def authenticators(*, actor: Any) -> dict[str, Any]:
+    """Her second steps: authenticator apps and passkeys, and how many recovery codes are
+    left unused (None if she has none)."""
+    if not getattr(actor, "is_authenticated", False):
+        raise Http404
+    found = list(Authenticator.objects.filter(user_id=actor.pk).order_by("created_at", "pk"))
+    codes = [a for a in found if a.type == Authenticator.Type.RECOVERY_CODES]
+    return {
+        "apps": [a for a in found if a.type == Authenticator.Type.TOTP],
+        "passkeys": [a for a in found if a.type == Authenticator.Type.WEBAUTHN],
+        "recovery_codes_left": len(codes[0].wrap().get_unused_codes()) if codes else None,
+    }

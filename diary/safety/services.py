@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any, Literal
 
+from allauth.account.internal.flows import manage_email
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import logout
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from diary.core.crypto import stored_key
@@ -244,3 +246,19 @@ def notice_dismiss(*, user: Any, kind: str) -> None:
             Notice.objects.create(user_id=user.pk, kind=kind)
     except IntegrityError:
         pass  # already seen, perhaps in another tab
+
+
+@transaction.atomic
+def addresses_keep_only(*, request: HttpRequest, actor: User, keep: EmailAddress) -> list[str]:
+    """The lockout check: `keep` becomes her only e-mail address (and her primary one), so a
+    reset can be sent nowhere else. Through allauth's own steps, so its signals (and with them
+    the access log) hear each change as from the e-mail page. Returns the addresses removed."""
+    if keep.user_id != actor.pk:
+        raise Http404
+    if not keep.primary and not manage_email.mark_as_primary(request, keep):
+        return []
+    removed = []
+    for address in EmailAddress.objects.filter(user_id=actor.pk).exclude(pk=keep.pk):
+        if manage_email.delete_email(request, address):
+            removed.append(address.email)
+    return removed

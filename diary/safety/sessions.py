@@ -1,6 +1,7 @@
 """What an owner's browser session carries about itself, and the limits it lives by."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -44,3 +45,9 @@ def _timestamp(moment: datetime) -> float:
 
 def current_session_id(request: HttpRequest) -> int | None:
     return request.session.get(SESSION_ID)
+
+
+def session_id_of(request: Any) -> int | None:
+    """The owner's session a request came from; None without one (a script, the demo)."""
+    session = getattr(request, "session", None)
+    return session.get(SESSION_ID) if session is not None else None

@@ -7,15 +7,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from diary import messages
 from diary.gate import diary_for
 from diary.models import Notice
-from diary.safety import selectors, services
+from diary.safety import actions, selectors, services
 from diary.safety.accounts import confirm_first
+from diary.safety.forms import LockoutForm
+from diary.safety.lockout import sections as lockout_sections
 from diary.safety.sessions import QUICK_EXIT_SEEN, current_session_id
 from diary.web.requests import OwnerRequest
 
@@ -55,6 +60,8 @@ def sessions(request: OwnerRequest) -> HttpResponse:
             "sessions": list(selectors.open_sessions(actor=request.user)),
             "current_id": current_session_id(request),
             "has_two_factor": is_mfa_enabled(request.user),
+            "lockout_link": messages.LOCKOUT_LINK,
+            "lockout_help": messages.LOCKOUT_LINK_HELP,
         },
     )
 
@@ -87,6 +94,54 @@ def sessions_end_others(request: OwnerRequest) -> HttpResponse:
         % {"count": count},
     )
     return redirect("diary:sessions")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def lockout(request: OwnerRequest) -> HttpResponse:
+    """Check who can reach your diary: everything that can, on one page, and one confirmed
+    action that ends all of it but this session and the address she keeps. Then the same page
+    shows what is left."""
+    diary_for(request.user)
+    addresses = selectors.email_addresses(actor=request.user)
+    form = LockoutForm(
+        request.POST if request.method == "POST" else None,
+        addresses=selectors.addresses_to_keep(actor=request.user),
+    )
+    if request.method == "POST":
+        confirm_first(request)
+        if form.is_valid():
+            done = actions.lockout(request=request, actor=request.user, keep=form.kept())
+            flash.success(request, " ".join([str(messages.LOCKOUT_DONE), *done]))
+            return redirect(f"{reverse('diary:lockout')}?done=1")
+    session_id = current_session_id(request)
+    second_steps = selectors.authenticators(actor=request.user)
+    left = second_steps["recovery_codes_left"]
+    codes_line = (
+        messages.LOCKOUT_NO_RECOVERY_CODES
+        if left is None
+        else messages.LOCKOUT_RECOVERY_CODES % {"count": left}
+    )
+    return render(
+        request,
+        "diary/lockout.html",
+        {
+            "m": messages,
+            "form": form,
+            "sessions": list(selectors.open_sessions(actor=request.user)),
+            "current_id": session_id,
+            "addresses": addresses,
+            "second_steps": second_steps,
+            "recovery_codes_line": codes_line,
+            "has_two_factor": is_mfa_enabled(request.user),
+            "sections": lockout_sections(
+                request=request, actor=request.user, session_id=session_id
+            ),
+            "done": request.GET.get("done") == "1",
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 @require_GET

@@ -76,7 +76,9 @@ class WitnessListCreateApi(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         diary = diary_for(request.user)
         data = validated(InviteInputSerializer, request.data)
-        witness, token = call(witness_invite, diary=diary, actor=request.user, **data)
+        witness, token = call(
+            witness_invite, diary=diary, actor=request.user, request=request, **data
+        )
         return _with_link(request, witness.pk, token)
 
 
@@ -109,7 +111,7 @@ class WitnessReissueApi(APIView):
     )
     def post(self, request: Request, witness_id: int) -> Response:
         witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
-        token = call(link_reissue, witness=witness, actor=request.user)
+        token = call(link_reissue, witness=witness, actor=request.user, request=request)
         return _with_link(request, witness.pk, token)
 
 
@@ -122,7 +124,13 @@ class WitnessExtendApi(APIView):
     def post(self, request: Request, witness_id: int) -> Response:
         witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
         data = validated(ExtendInputSerializer, request.data)
-        call(link_extend, witness=witness, actor=request.user, days=data.get("days"))
+        call(
+            link_extend,
+            witness=witness,
+            actor=request.user,
+            days=data.get("days"),
+            request=request,
+        )
         return _witness(request, witness.pk)
 
 

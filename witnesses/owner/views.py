@@ -82,7 +82,9 @@ def contact_new(request: OwnerRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            witness, token = witness_invite(diary=diary, actor=request.user, **form.cleaned_data)
+            witness, token = witness_invite(
+                diary=diary, actor=request.user, request=request, **form.cleaned_data
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -120,10 +122,10 @@ def _link_action(request: OwnerRequest, witness_id: int, action: str) -> HttpRes
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     try:
         if action == "reissue":
-            token = link_reissue(witness=witness, actor=request.user)
+            token = link_reissue(witness=witness, actor=request.user, request=request)
             return _show_link_once(request, witness, token)
         if action == "extend":
-            link_extend(witness=witness, actor=request.user)
+            link_extend(witness=witness, actor=request.user, request=request)
             flash.success(request, _("The link now lasts longer."))
         else:
             link_revoke(witness=witness, actor=request.user)

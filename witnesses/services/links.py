@@ -5,6 +5,7 @@ devices that open it. Only a token's SHA-256 is ever stored; the token is shown 
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from diary.core.browsers import browser_family
 from diary.ledger.services import ledger_append, lock_diary
 from diary.models import AccessEvent, Diary, User
 from diary.safety.services import access_event_record
+from diary.safety.sessions import session_id_of
 from witnesses import messages
 from witnesses.live.events import links_ended
 from witnesses.models import (
@@ -52,12 +54,13 @@ def witness_label(witness: Witness) -> str:
     return f"witness:{witness.pk}"
 
 
-def _new_link(witness: Witness) -> tuple[WitnessLink, str]:
+def _new_link(witness: Witness, request: Any) -> tuple[WitnessLink, str]:
     token = secrets.token_urlsafe(32)  # 256 random bits
     link = WitnessLink.objects.create(
         witness=witness,
         token_sha256=token_sha256(token),
         expires_at=timezone.now() + timedelta(days=settings.WITNESS_LINK_DAYS),
+        made_in_session_id=session_id_of(request),
     )
     return link, token
 
@@ -88,8 +91,10 @@ def witness_invite(
     contact: str = "",
     sharing: str = Sharing.BRIEF,
     sees_photo: bool = False,
+    request: Any = None,
 ) -> tuple[Witness, str]:
-    """Add a witness and make their link. The token is returned once and never stored."""
+    """Add a witness and make their link. The token is returned once and never stored.
+    `request` names the owner's session that made the link, for the lockout check."""
     lock_diary(diary)
     witness = Witness(
         diary=diary,
@@ -101,7 +106,7 @@ def witness_invite(
     )
     witness.full_clean()
     witness.save()
-    link, token = _new_link(witness)
+    link, token = _new_link(witness, request)
     witness_event_record(
         witness,
         actor,
@@ -118,14 +123,18 @@ def _active_links(witness: Witness) -> QuerySet[WitnessLink]:
 
 
 @transaction.atomic
-def link_extend(*, witness: Witness, actor: User, days: int | None = None) -> WitnessLink:
-    """Push the current link's expiry out by `days` from now (the setting by default)."""
+def link_extend(
+    *, witness: Witness, actor: User, days: int | None = None, request: Any = None
+) -> WitnessLink:
+    """Push the current link's expiry out by `days` from now (the setting by default). The
+    link then counts as made in the session that extended it, for the lockout check."""
     lock_diary(witness.diary)
     link = _active_links(witness).order_by("-created_at").first()
     if link is None:
         raise ValidationError(messages.NO_ACTIVE_LINK, code="no_link")
     link.expires_at = timezone.now() + timedelta(days=days or settings.WITNESS_LINK_DAYS)
-    link.save(update_fields=["expires_at"])
+    link.made_in_session_id = session_id_of(request)
+    link.save(update_fields=["expires_at", "made_in_session"])
     witness_event_record(
         witness,
         actor,
@@ -156,12 +165,12 @@ def link_revoke(*, witness: Witness, actor: User) -> None:
 
 
 @transaction.atomic
-def link_reissue(*, witness: Witness, actor: User) -> str:
+def link_reissue(*, witness: Witness, actor: User, request: Any = None) -> str:
     """Replace the link: the old one stops working at once; the new token is returned once."""
     lock_diary(witness.diary)
     for link in _revoke_all(witness):
         witness_event_record(witness, actor, WitnessEvent.Kind.REVOKE, WITNESS_REVOKE, link=link)
-    link, token = _new_link(witness)
+    link, token = _new_link(witness, request)
     witness_event_record(
         witness,
         actor,
