@@ -13,6 +13,7 @@ from diary.evidence.forms import EvidenceForm
 from diary.evidence.selectors import evidence_get
 from diary.evidence.services import evidence_attach
 from diary.records.selectors import entry_get
+from diary.safety.accounts import confirm_first
 from diary.web.downloads import kept_file_response, preview_response
 from diary.web.forms import apply_errors
 from diary.web.requests import OwnerRequest
@@ -44,6 +45,7 @@ def evidence_add(request: OwnerRequest, entry_id: int) -> HttpResponse:
 @login_required
 def evidence_original(request: OwnerRequest, evidence_id: int) -> HttpResponseBase:
     evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
+    confirm_first(request)
     if evidence.could_call_home and request.method != "POST":
         # Say what the file could do first; "Download anyway" posts back here.
         return render(request, "diary/call_home_download.html", {"kept": evidence})
