@@ -94,8 +94,8 @@ CHANGES = {
 
 
 @pytest.mark.parametrize("name", sorted(CHANGES))
-def test_account_changes_ask_to_confirm_first(owner, owner_client, name):
-    response = owner_client.post(reverse(name), CHANGES[name])
+def test_account_changes_ask_to_confirm_first(owner, unconfirmed_client, name):
+    response = unconfirmed_client.post(reverse(name), CHANGES[name])
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_reauthenticate"))
     owner.refresh_from_db()
@@ -103,25 +103,25 @@ def test_account_changes_ask_to_confirm_first(owner, owner_client, name):
     assert owner.emailaddress_set.filter(email="new@example.com").count() == 0
 
 
-def test_with_two_step_on_confirming_takes_the_second_step(owner, owner_client):
+def test_with_two_step_on_confirming_takes_the_second_step(owner, unconfirmed_client):
     TOTP.activate(owner, generate_totp_secret())
     RecoveryCodes.activate(owner)
-    response = owner_client.post(
+    response = unconfirmed_client.post(
         reverse("account_change_password"), CHANGES["account_change_password"]
     )
     assert response.url.startswith(reverse("mfa_reauthenticate"))
     # The password alone will not do: its page sends you to the second step.
-    response = owner_client.get(reverse("account_reauthenticate"))
+    response = unconfirmed_client.get(reverse("account_reauthenticate"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("mfa_reauthenticate"))
 
 
-def test_exporting_on_the_page_asks_to_confirm_then_carries_on(owner, owner_client):
+def test_exporting_on_the_page_asks_to_confirm_then_carries_on(owner, unconfirmed_client):
     make_entry(owner)
-    response = owner_client.post(reverse("diary:exports"), {"since": "", "until": ""})
+    response = unconfirmed_client.post(reverse("diary:exports"), {"since": "", "until": ""})
     assert response.url.startswith(reverse("account_reauthenticate"))
     assert not Export.objects.exists()
-    response = owner_client.post(response.url, {"password": PASSWORD})
+    response = unconfirmed_client.post(response.url, {"password": PASSWORD})
     # allauth replays the suspended request: the bundle is made.
     assert response.status_code == 302
     assert response.url == reverse("diary:exports")
