@@ -229,7 +229,7 @@ def recently_confirmed(request: HttpRequest) -> bool:
     way to confirm (allauth waves those through)."""
     if not request.user.is_authenticated:
         return False
-    confirmed_at = [
+    confirmed_at: list[float] = [
         record["at"]
         for record in get_authentication_records(request, request.user)
         if record.get("reauthenticated")
