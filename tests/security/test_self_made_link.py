@@ -11,7 +11,7 @@ from django.urls import reverse
 from diary import messages
 from tests.security.conftest import PASSWORD, browser, sign_in, totp_code
 from tests.witnesses.factories import make_witness
-from witnesses.models import Witness, WitnessLink
+from witnesses.models import SharedEntry, Witness, WitnessLink
 
 INVITE = {
     "name": "Uncle Bob",
@@ -88,6 +88,18 @@ def test_an_open_session_cannot_widen_replace_or_extend_a_link(owner):
     fresh = WitnessLink.objects.get()
     assert (fresh.expires_at, fresh.revoked_at) == (link.expires_at, link.revoked_at)
     assert fresh.token_sha256 == link.token_sha256
+
+
+def test_an_open_session_cannot_mark_an_entry_as_shared(owner):
+    make_witness(owner, sharing="marked")
+    him = signed_in(owner)
+    url = reverse("witnesses:share_toggle", args=[owner.sentinel_entry.pk])
+    response = him.post(url, {"share": "1"})
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert not SharedEntry.objects.exists()
+    response = him.post(response.url, {"password": PASSWORD})
+    assert SharedEntry.objects.get().entry == owner.sentinel_entry
 
 
 def test_stopping_a_link_is_never_held_up(owner):
