@@ -47,7 +47,8 @@ SIGNED_OUT_IDLE = _("You were signed out after a while without use. Sign in agai
 SIGNED_OUT_TOO_LONG = _("You were signed out because you had been signed in for a long time.")
 SIGNED_OUT_ENDED = _("That session was ended. Sign in again to carry on.")
 CONFIRM_FIRST = _(
-    "Confirm it is you first: sign in again at the address given, then repeat this request."
+    "Please confirm it is you first, at the address given, then send this again. "
+    "One confirmation covers the next few minutes."
 )
 IDEMPOTENCY_KEY_INVALID = _(
     "An Idempotency-Key is 1 to 255 letters, digits or punctuation marks, without spaces."

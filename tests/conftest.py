@@ -91,6 +91,17 @@ def other_owner(db: Any) -> Any:
 
 @pytest.fixture
 def owner_client(owner: Any) -> Client:
+    """The owner, signed in and confirmed a moment ago, as most of her work needs; the
+    refusals are tested with `unconfirmed_client`."""
+    client = Client()
+    client.force_login(owner)
+    return confirmed(client)
+
+
+@pytest.fixture
+def unconfirmed_client(owner: Any) -> Client:
+    """An open session of the owner's that has not confirmed it is her: her unlocked phone,
+    or someone who knows the password."""
     client = Client()
     client.force_login(owner)
     return client
@@ -110,9 +121,17 @@ def anon_client() -> Client:
 
 @pytest.fixture
 def api(owner: Any) -> APIClient:
-    """The owner on the API (tests/witnesses/test_api.py signs in with a session instead)."""
+    """The owner on the API, with a session that confirmed it is her a moment ago."""
     client = APIClient()
-    client.force_authenticate(owner)
+    client.force_login(owner)
+    return confirmed(client)
+
+
+@pytest.fixture
+def unconfirmed_api(owner: Any) -> APIClient:
+    """The owner's open session on the API, not confirmed."""
+    client = APIClient()
+    client.force_login(owner)
     return client
 
 
@@ -122,7 +141,7 @@ def pat_api(owner: Any) -> APIClient:
     return witness_api_client(make_witness(owner)[1])
 
 
-def confirmed(client: Client) -> Client:
+def confirmed(client: Any) -> Any:
     """As if the owner had just confirmed it is them (allauth's re-authentication)."""
     session = client.session
     session["account_authentication_methods"] = [

@@ -1,5 +1,6 @@
 """Live sockets: who may connect, what they hear, and that nothing crosses between diaries."""
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -42,11 +43,16 @@ ORIGIN = (b"origin", b"http://testserver")
 REFUSED = 4403
 
 
-def session_cookie(user: Any) -> bytes:
+def session_cookie(user: Any, *, confirmed: bool = False) -> bytes:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if confirmed:  # as allauth records "confirmed it is you" (see tests/conftest.py)
+        session["account_authentication_methods"] = [
+            {"method": "password", "at": time.time(), "reauthenticated": True}
+        ]
+        session["account_authentication_methods_user"] = str(user.pk)
     session.save()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}".encode()
 

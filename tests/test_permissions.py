@@ -124,9 +124,11 @@ def world() -> World:
 
     owner_client, other_client, owners_phone = Client(), Client(), Client()
     owner_client.force_login(owner)
-    # The owner confirmed it is them a moment ago, as exports and ending sessions require.
+    # Both owners confirmed it is them a moment ago, as exports, the API's entries and the
+    # rest require (tests/security/test_quiet_sabotage.py holds the refusals).
     confirmed(owner_client)
     other_client.force_login(other)
+    confirmed(other_client)
     owners_phone.force_login(owner)
     return World(
         clients={

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from diary.evidence.services import evidence_attach
 from diary.records import services
+from tests.conftest import confirmed
 from tests.factories import make_entry, make_item, upload
 from tests.witnesses.factories import make_submission
 from witnesses import selectors
@@ -71,7 +72,7 @@ class Diary:
     def owner_client(self) -> Client:
         client = Client()
         client.force_login(self.owner)
-        return client
+        return confirmed(client)  # the API's entries are read after a confirmation
 
     def witness_client(self) -> Client:
         client = Client()

@@ -129,7 +129,14 @@ def owner(stack) -> Browser:
     )
     assert signed_up.status_code == 302, signed_up.text[:2000]
     assert signed_up.headers["location"] == "/diary/welcome/"
+    confirm(browser)  # inviting a contact (the witness fixture) needs it
     return browser
+
+
+def confirm(browser: Browser) -> None:
+    """Confirm it is her, as inviting and downloading originals ask (for a few minutes)."""
+    confirmed = browser.form("/accounts/reauthenticate/", {"password": PASSWORD})
+    assert confirmed.status_code == 302, confirmed.text[:2000]
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +203,7 @@ def test_uploads_land_in_the_bucket_encrypted_and_are_served_only_by_the_app(sta
     assert not [name for name, body in stored.items() if SENTINEL in body]
 
     original = f"/api/evidence/{uploaded.json()['id']}/original"
+    confirm(through_nginx)
     assert SENTINEL in through_nginx.get(original).content
     assert Browser(stack.url).get(original).status_code == 403  # signed out: refused
     page = through_nginx.get(f"/diary/entries/{entry.json()['id']}/").text

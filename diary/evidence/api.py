@@ -1,6 +1,7 @@
 """The API of evidence files: add one to an entry, fetch an original."""
 
 from django.http import FileResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -13,7 +14,7 @@ from diary.evidence.selectors import evidence_get
 from diary.evidence.serializers import EvidenceInputSerializer, EvidenceSerializer
 from diary.evidence.services import evidence_attach
 from diary.records.selectors import entry_get
-from diary.web.api_errors import ERRORS, call, validated
+from diary.web.api_errors import ERRORS, call, require_confirmed, validated
 from diary.web.downloads import kept_file_response
 
 
@@ -49,4 +50,5 @@ class EvidenceOriginalApi(APIView):
     )
     def get(self, request: Request, evidence_id: int) -> FileResponse:
         evidence = evidence_get(actor=request.user, evidence_id=evidence_id)
+        require_confirmed(request._request, then=reverse("diary:entry", args=[evidence.entry_id]))
         return kept_file_response(evidence, filename=evidence.download_name)

@@ -14,6 +14,7 @@ from diary.evidence.forms import EvidenceForm
 from diary.evidence.selectors import evidence_get
 from diary.evidence.services import evidence_attach
 from diary.records.selectors import entry_get
+from diary.safety.accounts import confirm_first
 from diary.web.downloads import (
     kept_file_response,
     preview_response,
@@ -53,6 +54,7 @@ def evidence_original(request: OwnerRequest, evidence_id: int) -> HttpResponseBa
     if evidence.could_call_home and request.method != "POST":
         # The safe view first, which says what the file could do; "Download anyway" posts here.
         return redirect("diary:evidence_safe", evidence_id=evidence.pk)
+    confirm_first(request)
     return kept_file_response(evidence, filename=evidence.download_name)
 
 

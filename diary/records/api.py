@@ -4,6 +4,7 @@ selector or service, serialize the answer.
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -38,6 +39,7 @@ from diary.web.api_errors import (
     answered,
     call,
     form_errors,
+    require_confirmed,
     validated,
 )
 from diary.web.idempotency import HEADER, idempotency_of
@@ -50,6 +52,11 @@ ENTRY_FILTERS = [
     OpenApiParameter("source", OpenApiTypes.STR, enum=Entry.Source.values),
     OpenApiParameter("with_evidence", OpenApiTypes.BOOL),
 ]
+
+
+# The API can read every entry in a few requests, which the pages never do: it asks for a
+# recent confirmation first, like a bundle. The owner's own pages stay free.
+BULK_READ = "Needs a recent confirmation that it is you (403 with `confirm_url` otherwise)."
 
 
 class EntryListCreateApi(generics.ListAPIView):
@@ -66,9 +73,11 @@ class EntryListCreateApi(generics.ListAPIView):
     @extend_schema(
         summary="The timeline: latest versions, newest first",
         parameters=ENTRY_FILTERS,
+        description=BULK_READ,
         responses={200: EntrySerializer(many=True), **ERRORS(400, 403)},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        require_confirmed(request._request, then=reverse("diary:timeline"))
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
@@ -106,10 +115,12 @@ class EntryListCreateApi(generics.ListAPIView):
 class EntryDetailApi(APIView):
     @extend_schema(
         summary="One entry with every version and file",
+        description=BULK_READ,
         responses={200: EntryDetailSerializer, **ERRORS(403, 404)},
     )
     def get(self, request: Request, entry_id: int) -> Response:
         entry = entry_get(actor=request.user, entry_id=entry_id)
+        require_confirmed(request._request, then=reverse("diary:entry", args=[entry.pk]))
         return Response(EntryDetailSerializer(entry).data)
 
 
@@ -138,6 +149,7 @@ class EntryWithdrawApi(APIView):
     def post(self, request: Request, entry_id: int) -> Response:
         entry = entry_get(actor=request.user, entry_id=entry_id)
         data = validated(WithdrawInputSerializer, request.data)
+        require_confirmed(request._request, then=reverse("diary:entry", args=[entry.pk]))
         withdrawal = call(
             services.entry_withdraw, entry=entry, actor=request.user, reason=data["reason"]
         )

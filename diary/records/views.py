@@ -38,6 +38,7 @@ from diary.records.selectors import (
     item_get,
     item_list,
 )
+from diary.safety.accounts import confirm_first
 from diary.web.forms import KeyedForm, apply_errors, ask_for_files_again
 from diary.web.idempotency import KeyReused, idempotency_of
 from diary.web.requests import OwnerRequest
@@ -177,6 +178,7 @@ def entry_amend(request: OwnerRequest, entry_id: int) -> HttpResponse:
 @login_required
 def entry_withdraw(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = entry_get(actor=request.user, entry_id=entry_id)
+    confirm_first(request)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

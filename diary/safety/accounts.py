@@ -1,11 +1,12 @@
 """Owner accounts: sign-up makes the one diary; where sign-in leads; lockout; allauth's hooks."""
 
+import time
 import zoneinfo
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import ResetPasswordKeyForm, SignupForm
-from allauth.account.internal.flows.reauthentication import did_recently_reauthenticate
+from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core.exceptions import ReauthenticationRequired
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
@@ -222,9 +223,20 @@ def locked_out(
 
 
 def recently_confirmed(request: HttpRequest) -> bool:
-    """allauth's own test of "confirmed it is you in the last few minutes"."""
-    recent: bool = did_recently_reauthenticate(request)
-    return recent
+    """Confirmed it is you in the last few minutes, by allauth's record in the session. As
+    allauth's own test, but read from the session alone (allauth first asks the database which
+    ways to confirm the account has, on every request), and never true for an account with no
+    way to confirm (allauth waves those through)."""
+    if not request.user.is_authenticated:
+        return False
+    confirmed_at: list[float] = [
+        record["at"]
+        for record in get_authentication_records(request, request.user)
+        if record.get("reauthenticated")
+    ]
+    if not confirmed_at:
+        return False
+    return time.time() - confirmed_at[-1] < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
 
 
 def confirm_first(request: HttpRequest) -> None:

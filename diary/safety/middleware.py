@@ -1,10 +1,11 @@
-"""Middleware that holds a session to its limits, and asks to confirm before a password change."""
+"""Middleware that holds a session to its limits, and asks to confirm before account changes."""
 
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.account.internal.flows.reauthentication import suspend_request
 from django.contrib import messages as flash
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -48,9 +49,14 @@ class ConfirmBeforePasswordChangeMiddleware:
     """allauth asks for the current password to change it, and nothing more; here the page
     itself needs a fresh confirmation (with two-step sign-in on, the second step), so someone
     at an open session who knows the password cannot lock the owner out. Asked before the
-    form is shown, so no password is ever parked in the session while confirming."""
+    form is shown, so no password is ever parked in the session while confirming.
+
+    On the e-mail page every change needs one too: allauth asks before adding, removing or
+    making an address primary, and here also before sending a verification mail again, so
+    no key that verifies an address leaves without a confirmation."""
 
     URL_NAMES = frozenset({"account_change_password", "account_set_password"})
+    POST_URL_NAMES = frozenset({"account_email"})
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -60,10 +66,17 @@ class ConfirmBeforePasswordChangeMiddleware:
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> Any:
         match = request.resolver_match
-        if match is None or match.url_name not in self.URL_NAMES:
+        if match is None:
+            return None
+        whole_page = match.url_name in self.URL_NAMES
+        a_change = match.url_name in self.POST_URL_NAMES and request.method == "POST"
+        if not (whole_page or a_change):
             return None
         if not request.user.is_authenticated or recently_confirmed(request):
             return None
         methods = get_account_adapter(request).get_reauthentication_methods(request.user)
+        if a_change:
+            # allauth keeps the form and sends it on once confirmed, as for its own checks.
+            return suspend_request(request, methods[0]["url"])
         target = f"{methods[0]['url']}?{urlencode({'next': request.path})}"
         return HttpResponseRedirect(target)

@@ -71,6 +71,9 @@ def sessions(request: OwnerRequest) -> HttpResponse:
 def session_end(request: OwnerRequest, session_id: int) -> HttpResponse:
     session = selectors.open_session_get(actor=request.user, session_id=session_id)
     current = session.pk == current_session_id(request)
+    if not current:
+        # Signing this device out is never held up; ending another needs a confirmation.
+        confirm_first(request)
     services.session_end(request=request, session=session)
     if current:
         return redirect("account_login")

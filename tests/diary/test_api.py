@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from diary import messages
 from diary.evidence.services import evidence_attach
 from diary.models import Entry, EntryVersion, EntryWithdrawal, Evidence, Item, LedgerRecord
+from tests.conftest import confirmed
 from tests.factories import PDF_BYTES, jpeg_bytes, make_entry, make_item, upload
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +20,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def other_api(other_owner):
     client = APIClient()
-    client.force_authenticate(other_owner)
-    return client
+    client.force_login(other_owner)
+    return confirmed(client)
 
 
 @pytest.fixture

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
+from django.core import mail
 from django.db.models.query import QuerySet
 from django.test import Client
 from django.urls import reverse
@@ -94,8 +96,8 @@ CHANGES = {
 
 
 @pytest.mark.parametrize("name", sorted(CHANGES))
-def test_account_changes_ask_to_confirm_first(owner, owner_client, name):
-    response = owner_client.post(reverse(name), CHANGES[name])
+def test_account_changes_ask_to_confirm_first(owner, unconfirmed_client, name):
+    response = unconfirmed_client.post(reverse(name), CHANGES[name])
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_reauthenticate"))
     owner.refresh_from_db()
@@ -103,25 +105,69 @@ def test_account_changes_ask_to_confirm_first(owner, owner_client, name):
     assert owner.emailaddress_set.filter(email="new@example.com").count() == 0
 
 
-def test_with_two_step_on_confirming_takes_the_second_step(owner, owner_client):
+@pytest.mark.parametrize("action", ["action_send", "action_remove", "action_primary"])
+def test_every_change_to_an_address_asks_to_confirm_first(owner, unconfirmed_client, action):
+    """Adding, removing and making primary are allauth's own checks; sending the verification
+    mail again is the project's, so no key that verifies an address goes out unconfirmed."""
+    added = EmailAddress.objects.create(user=owner, email="his@example.com", verified=False)
+    mail.outbox.clear()
+    response = unconfirmed_client.post(reverse("account_email"), {"email": added.email, action: ""})
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    added.refresh_from_db()
+    assert (added.verified, added.primary) == (False, False)
+    assert mail.outbox == []
+    # Confirmed, the change she asked for is carried on.
+    response = unconfirmed_client.post(response.url, {"password": PASSWORD})
+    assert response.status_code == 302
+    if action == "action_remove":
+        assert not EmailAddress.objects.filter(pk=added.pk).exists()
+    elif action == "action_send":
+        assert [message.to for message in mail.outbox] == [[added.email]]
+
+
+@pytest.mark.parametrize(
+    ("method", "name"),
+    [
+        ("get", "mfa_view_recovery_codes"),
+        ("get", "mfa_download_recovery_codes"),
+        ("post", "mfa_generate_recovery_codes"),
+    ],
+)
+def test_recovery_codes_are_shown_or_made_only_after_the_second_step(
+    owner, unconfirmed_client, method, name
+):
+    TOTP.activate(owner, generate_totp_secret())
+    codes = RecoveryCodes.activate(owner)
+    before = codes.get_unused_codes()
+    response = getattr(unconfirmed_client, method)(reverse(name))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("mfa_reauthenticate"))
+    page = response.content.decode()
+    assert not any(code in page for code in before)
+    authenticator = Authenticator.objects.get(user=owner, type=Authenticator.Type.RECOVERY_CODES)
+    assert authenticator.wrap().get_unused_codes() == before
+
+
+def test_with_two_step_on_confirming_takes_the_second_step(owner, unconfirmed_client):
     TOTP.activate(owner, generate_totp_secret())
     RecoveryCodes.activate(owner)
-    response = owner_client.post(
+    response = unconfirmed_client.post(
         reverse("account_change_password"), CHANGES["account_change_password"]
     )
     assert response.url.startswith(reverse("mfa_reauthenticate"))
     # The password alone will not do: its page sends you to the second step.
-    response = owner_client.get(reverse("account_reauthenticate"))
+    response = unconfirmed_client.get(reverse("account_reauthenticate"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("mfa_reauthenticate"))
 
 
-def test_exporting_on_the_page_asks_to_confirm_then_carries_on(owner, owner_client):
+def test_exporting_on_the_page_asks_to_confirm_then_carries_on(owner, unconfirmed_client):
     make_entry(owner)
-    response = owner_client.post(reverse("diary:exports"), {"since": "", "until": ""})
+    response = unconfirmed_client.post(reverse("diary:exports"), {"since": "", "until": ""})
     assert response.url.startswith(reverse("account_reauthenticate"))
     assert not Export.objects.exists()
-    response = owner_client.post(response.url, {"password": PASSWORD})
+    response = unconfirmed_client.post(response.url, {"password": PASSWORD})
     # allauth replays the suspended request: the bundle is made.
     assert response.status_code == 302
     assert response.url == reverse("diary:exports")

@@ -93,7 +93,8 @@ def skip_2fa_offer_if_shown(page: Page, *, keyboard: bool = False) -> None:
 
 
 def reauthenticate_if_asked(page: Page, password: str = PASSWORD) -> None:
-    """Some steps (an export) may ask for the password again first."""
+    """Steps that grant access or could remove evidence from view (an export, an invite, the
+    brief) ask for the password again first, unless it was given in the last few minutes."""
     if "/reauthenticate" not in page.url:
         return
     main(page).locator("[name=password]").fill(password)
@@ -170,6 +171,7 @@ def quick_capture(
 def invite(page: Page, *, name: str, relationship: str = "Neighbour") -> str:
     """Invite a contact; returns the link, which the owner sees only this once."""
     go(page, "/diary/contacts/new/")
+    reauthenticate_if_asked(page)  # a link grants access: she confirms it is her first
     form = main(page)
     form.get_by_label("Name, as you know them").fill(name)
     form.get_by_label("Relationship").select_option(label=relationship)

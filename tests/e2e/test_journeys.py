@@ -84,6 +84,7 @@ def witness_sends(page: Page, *, what: str, words: str, where: str, when: str) -
 
 def write_brief(page: Page) -> None:
     go(page, "/diary/brief/")
+    reauthenticate_if_asked(page)
     form = main(page)
     form.get_by_label("Who to look out for").fill(
         "A man in his forties, tall, short grey hair, often in a navy puffer jacket."
@@ -374,6 +375,7 @@ def test_a_lived_in_diary_page_by_page_with_screenshots(
     nav(owner, "Contacts")
     follow(owner, re.compile("."), within="main .cards")
     go(owner, "/diary/brief/")
+    reauthenticate_if_asked(owner)
     nav(owner, "Patterns")
     photograph(owner, screenshots / "patterns.png", full_page=True)
     nav(owner, "Checklist")

@@ -6,13 +6,15 @@ from django.urls import reverse
 from diary.evidence.services import evidence_attach
 from diary.models import AccessEvent, OwnerSession
 from tests.factories import upload
-from tests.security.conftest import HER_PHONE, SENTINEL, body, browser, shut_out, sign_in
+from tests.security.conftest import HER_PHONE, PASSWORD, SENTINEL, body, browser, shut_out, sign_in
 
 
 def test_no_page_of_the_diary_comes_back_after_sign_out(owner):
     evidence = evidence_attach(entry=owner.sentinel_entry, actor=owner, upload=upload())
     her = browser(agent=HER_PHONE)
     sign_in(her, owner.email)
+    # Originals and the API's entries are handed over after she confirms it is her.
+    her.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     pages = [
         reverse("diary:timeline"),
         reverse("diary:entry", args=[owner.sentinel_entry.pk]),

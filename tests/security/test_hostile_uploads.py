@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from diary.models import Evidence
+from tests.conftest import confirmed
 from tests.factories import jpeg_bytes, upload
 from tests.security.conftest import HER_PHONE, body, browser
 from witnesses.models import Submission, SubmissionFile
@@ -62,6 +63,7 @@ def test_what_he_sends_through_a_link_is_refused_or_inert(owner, settings, name)
     )
     her = browser(agent=HER_PHONE)
     her.force_login(owner)
+    confirmed(her)  # originals are handed over only after a confirmation
     if response.status_code == 400:
         assert not Submission.objects.exists()
         assert stored(settings) == files_before
@@ -80,6 +82,7 @@ def test_what_he_sends_through_a_link_is_refused_or_inert(owner, settings, name)
 def test_what_she_uploads_for_him_is_refused_or_inert(owner, settings, name):
     her = browser(agent=HER_PHONE)
     her.force_login(owner)
+    confirmed(her)  # originals are handed over only after a confirmation
     entry = owner.sentinel_entry
     files_before = stored(settings)
     response = her.post(
@@ -104,6 +107,7 @@ def test_html_and_svg_are_refused_not_kept(owner, settings):
     """The two that could run as a page never get that far."""
     her = browser(agent=HER_PHONE)
     her.force_login(owner)
+    confirmed(her)  # originals are handed over only after a confirmation
     for name in ("page.html", "picture.svg", "photo.svg"):
         response = her.post(
             reverse("diary:evidence_add", args=[owner.sentinel_entry.pk]),

@@ -15,6 +15,7 @@ from diary.bundle.services import export_create, unzip_to
 from diary.core.crypto import UnknownKeyError
 from diary.models import Entry, EntryVersion
 from diary.ops import rekey
+from tests.conftest import confirmed
 from tests.diary.test_export import run_verify
 from tests.factories import OwnerFactory, make_entry
 from tests.security.at_rest_data import SENTENCE, WORD, fill_diary, raw_key_ids, stored_plaintexts
@@ -70,6 +71,7 @@ def test_rotating_then_dropping_the_old_key_keeps_everything_readable(
     settings.ENCRYPTION_KEYS = {"b": KEY_B}
     # Session data sealed under the dropped key opens no more: everyone signs in again.
     owner_client.force_login(owner)
+    confirmed(owner_client)
     read_everything()
     call_command("verify_ledger")  # exits 1 (SystemExit) on any problem
     entry_page = owner_client.get(reverse("diary:entry", args=[filled.entry.pk]))
@@ -117,6 +119,7 @@ def test_reindex_rebuilds_search_after_the_index_key_changes(owner, owner_client
     settings.SEARCH_INDEX_KEY = os.urandom(32)
     # Stored session keys are keyed hashes under this key: a new key signs everyone out.
     owner_client.force_login(owner)
+    confirmed(owner_client)
     assert owner_client.get("/api/entries/", {"q": WORD}).json()["count"] == 0
     out = io.StringIO()
     call_command("rotate_keys", "--reindex", stdout=out)

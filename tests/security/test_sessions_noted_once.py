@@ -41,7 +41,7 @@ def test_a_first_request_that_loses_the_race_joins_the_row_the_other_made(owner,
         return first(queryset)
 
     with mock.patch.object(QuerySet, "first", missed_it):
-        response = client.get("/api/entries/")
+        response = client.get("/api/items/")
     assert response.status_code == 200
     assert OwnerSession.objects.filter(session_key=stored_key(key)).count() == 1
     assert SessionStore(key)[SESSION_ID] == other.pk

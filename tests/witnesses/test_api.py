@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from diary.ledger.verify import ledger_verify
 from diary.models import Entry, Evidence, LedgerRecord
 from diary.records.services import entry_withdraw
+from tests.conftest import confirmed
 from tests.factories import PDF_BYTES, jpeg_bytes, make_entry, upload
 from tests.witnesses.factories import (
     device_of,
@@ -50,7 +51,7 @@ def url(name, *args):
 def session_client(user):
     client = APIClient()
     client.force_login(user)  # a real session cookie, as a browser has
-    return client
+    return confirmed(client)  # a moment ago, as inviting and the rest need
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from diary.gate import diary_for
 from diary.web.api_errors import (
     ERRORS,
     call,
+    require_confirmed,
     validated,
 )
 from witnesses import selectors
@@ -40,6 +41,10 @@ from witnesses.services.submissions import submission_accept, submission_keep_as
 
 
 # The owner's side
+def _contact_page(witness: Witness) -> str:
+    return reverse("witnesses:contact", args=[witness.pk])
+
+
 def _witness(request: Request, witness_id: int, code: int = status.HTTP_200_OK) -> Response:
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
     return Response(WitnessDetailSerializer(witness).data, status=code)
@@ -76,6 +81,7 @@ class WitnessListCreateApi(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         diary = diary_for(request.user)
         data = validated(InviteInputSerializer, request.data)
+        require_confirmed(request._request, then=reverse("witnesses:contacts"))
         witness, token = call(
             witness_invite, diary=diary, actor=request.user, request=request, **data
         )
@@ -111,6 +117,7 @@ class WitnessReissueApi(APIView):
     )
     def post(self, request: Request, witness_id: int) -> Response:
         witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
+        require_confirmed(request._request, then=_contact_page(witness))
         token = call(link_reissue, witness=witness, actor=request.user, request=request)
         return _with_link(request, witness.pk, token)
 
@@ -124,6 +131,7 @@ class WitnessExtendApi(APIView):
     def post(self, request: Request, witness_id: int) -> Response:
         witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
         data = validated(ExtendInputSerializer, request.data)
+        require_confirmed(request._request, then=_contact_page(witness))
         call(
             link_extend,
             witness=witness,
@@ -143,6 +151,7 @@ class WitnessSharingApi(APIView):
     def post(self, request: Request, witness_id: int) -> Response:
         witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
         data = validated(SharingInputSerializer, request.data)
+        require_confirmed(request._request, then=_contact_page(witness))
         call(
             witness_sharing_set,
             witness=witness,
@@ -176,6 +185,7 @@ class BriefApi(APIView):
         diary = diary_for(request.user)
         current = selectors.brief_latest(diary) or blank_brief()
         changes = validated(BriefInputSerializer, request.data)
+        require_confirmed(request._request, then=reverse("witnesses:brief"))
         photo = changes.pop("photo", None)
         remove_photo = changes.pop("remove_photo", False)
         content = {name: getattr(current, name) for name in BriefVersion.CONTENT_FIELDS}
@@ -236,6 +246,9 @@ class InboxHideApi(APIView):
     def post(self, request: Request, submission_id: int) -> Response:
         submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
         data = validated(KeepAsideInputSerializer, request.data)
+        require_confirmed(
+            request._request, then=reverse("witnesses:submission", args=[submission.pk])
+        )
         call(
             submission_keep_aside,
             submission=submission,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from diary.gate import diary_for
 from diary.records.selectors import entry_list
+from diary.safety.accounts import confirm_first
 from diary.web.downloads import (
     kept_file_response,
     preview_response,
@@ -79,6 +80,8 @@ def contacts(request: OwnerRequest) -> HttpResponse:
 @login_required
 def contact_new(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
+    # Asked before the form is shown, so nothing typed is lost on the way.
+    confirm_first(request)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,6 +112,7 @@ def contact_detail(request: OwnerRequest, witness_id: int) -> HttpResponse:
 @login_required
 def contact_sharing(request: OwnerRequest, witness_id: int) -> HttpResponse:
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
+    confirm_first(request)
     form = SharingForm(request.POST)
     if form.is_valid():
         witness_sharing_set(witness=witness, actor=request.user, **form.cleaned_data)
@@ -120,6 +124,9 @@ def contact_sharing(request: OwnerRequest, witness_id: int) -> HttpResponse:
 
 def _link_action(request: OwnerRequest, witness_id: int, action: str) -> HttpResponse:
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
+    if action != "revoke":
+        # Stopping a link takes access away, so it is never held up; the rest grant it.
+        confirm_first(request)
     try:
         if action == "reissue":
             token = link_reissue(witness=witness, actor=request.user, request=request)
@@ -160,6 +167,8 @@ def contact_reissue(request: OwnerRequest, witness_id: int) -> HttpResponse:
 @login_required
 def brief(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
+    # Asked before the form is shown: a photo chosen before confirming would not survive it.
+    confirm_first(request)
     current = selectors.brief_latest(diary)
     initial = (
         {name: getattr(current, name) for name in BriefVersion.CONTENT_FIELDS} if current else {}
@@ -236,6 +245,7 @@ def submission_accept(request: OwnerRequest, submission_id: int) -> HttpResponse
 @login_required
 def submission_keep_aside(request: OwnerRequest, submission_id: int) -> HttpResponse:
     submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
+    confirm_first(request)
     form = KeepAsideForm(request.POST)
     if form.is_valid():
         try:
@@ -265,6 +275,7 @@ def submission_file(request: OwnerRequest, file_id: int, which: str) -> HttpResp
     if file.could_call_home and request.method != "POST":
         # The safe view first, which says what the file could do; "Download anyway" posts here.
         return redirect("witnesses:file_safe", file_id=file.pk)
+    confirm_first(request)
     return kept_file_response(file, filename=f"{file.pk}{file.extension}")
 
 
@@ -303,6 +314,7 @@ def shared(request: OwnerRequest) -> HttpResponse:
 @login_required
 def share_toggle(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = selectors.entry_for_sharing(actor=request.user, entry_id=entry_id)
+    confirm_first(request)
     if request.POST.get("share") == "1":
         entry_share(entry=entry, actor=request.user)
     else:
