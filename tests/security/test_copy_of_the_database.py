@@ -23,6 +23,7 @@ from django.urls import reverse
 from diary.models import Evidence, OwnerSession
 from diary.records.services import diary_settings_change
 from diary.safety.session_store import SessionStore
+from tests.conftest import confirmed
 from tests.security.at_rest_data import IMAGE_MARKER, media_files, sentinel_image
 from tests.security.conftest import HER_PHONE, SENTINEL, body, browser, sign_in, totp_code
 from witnesses.models import WitnessDevice, WitnessLink
@@ -115,6 +116,7 @@ def test_a_copy_holds_no_key_and_none_of_what_she_wrote(owner: Any, totp_secret:
 
     # She makes a contact's link. Until the next page shows it once, its token waits in her
     # session: a copy taken now is searched too.
+    confirmed(her)
     made = her.post(
         reverse("witnesses:contact_new"),
         {"name": "Pat", "relationship": "friend", "sharing": "brief"},
