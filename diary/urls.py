@@ -43,4 +43,9 @@ urlpatterns = [
     path("sessions/<int:session_id>/end/", safety.session_end, name="session_end"),
     path("sessions/end-others/", safety.sessions_end_others, name="sessions_end_others"),
     path("access/", safety.access_log, name="access_log"),
+    path(
+        "access/notices/<int:event_id>/seen/",
+        safety.access_notice_seen,
+        name="access_notice_seen",
+    ),
 ]

@@ -4,6 +4,7 @@ from django.http import FileResponse, Http404
 
 from diary.core.filestore import Ref
 from diary.models import KeptFile
+from diary.safety.services import original_downloaded
 
 
 def stored_file_response(
@@ -25,7 +26,8 @@ def stored_file_response(
 
 
 def kept_file_response(kept: KeptFile, *, filename: str) -> FileResponse:
-    """A kept file's original bytes, as a download named `filename`."""
+    """A kept file's original bytes, as a download named `filename`; in the access log."""
+    original_downloaded(kept=kept, reference=filename)
     return stored_file_response(
         kept.original_file, filename=filename, content_type=kept.mime_type, size=kept.size
     )

@@ -78,6 +78,17 @@ def witness_event_record(
     return event
 
 
+def witness_access_record(witness: Witness, actor: User, kind: str, detail: str = "") -> None:
+    """The owner's access log line for a change to a contact, in the change's transaction, with
+    the session, browser and address of the request that made it."""
+    access_event_record(
+        user_id=actor.pk,
+        kind=kind,
+        detail=detail or witness.attribution,
+        same=witness_label(witness),
+    )
+
+
 @transaction.atomic
 def witness_invite(
     *,
@@ -110,6 +121,7 @@ def witness_invite(
         link=link,
         detail=f"expires {link.expires_at:%Y-%m-%d}",
     )
+    witness_access_record(witness, actor, AccessEvent.Kind.WITNESS_INVITED)
     return witness, token
 
 
@@ -134,6 +146,7 @@ def link_extend(*, witness: Witness, actor: User, days: int | None = None) -> Wi
         link=link,
         detail=f"expires {link.expires_at:%Y-%m-%d}",
     )
+    witness_access_record(witness, actor, AccessEvent.Kind.LINK_EXTENDED)
     return link
 
 
@@ -153,6 +166,7 @@ def link_revoke(*, witness: Witness, actor: User) -> None:
         raise ValidationError(messages.NO_ACTIVE_LINK, code="no_link")
     for link in links:
         witness_event_record(witness, actor, WitnessEvent.Kind.REVOKE, WITNESS_REVOKE, link=link)
+    witness_access_record(witness, actor, AccessEvent.Kind.LINK_STOPPED)
 
 
 @transaction.atomic
@@ -170,6 +184,7 @@ def link_reissue(*, witness: Witness, actor: User) -> str:
         link=link,
         detail=f"expires {link.expires_at:%Y-%m-%d}",
     )
+    witness_access_record(witness, actor, AccessEvent.Kind.LINK_REPLACED)
     return token
 
 
@@ -193,6 +208,8 @@ def device_open(*, token: str, user_agent: str) -> tuple[WitnessDevice, str] | N
             kind=AccessEvent.Kind.WITNESS_DEVICE,
             browser=device.browser,
             detail=link.witness.attribution,
+            # However many devices open one link, one line (with the count) until it is quiet.
+            device=f"link:{link.pk}",
         )
     return device, key
 
@@ -211,5 +228,6 @@ def device_seen(device: WitnessDevice) -> None:
                     kind=AccessEvent.Kind.WITNESS_VISIT,
                     browser=device.browser,
                     detail=witness.attribution,
+                    device=f"device:{device.pk}",
                 )
         device.last_seen = now
