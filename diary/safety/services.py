@@ -73,9 +73,10 @@ def access_event_record(
 
     `request` is the request that did it; without one, the request being answered, if it is
     this owner's own (so a contact's request never puts the contact's address in her log).
-    `device` names a contact's link or device, which has no session: it stands in for session,
-    browser and address in deciding what is a repeat. `same` names what the event is about
-    when that is not `detail` (all downloads in a session are one line; the detail is the last).
+    `device` names a contact's link or device, which has no session: with the browser, it
+    stands in for session and address in deciding what is a repeat. `same` names what the
+    event is about when that is not `detail` (all downloads in a session are one line; the
+    detail is the last).
     Returns the new line, or None when the event was folded into an earlier one."""
     if request is None:
         acting = acting_request()
@@ -88,7 +89,9 @@ def access_event_record(
     browser = browser or browser_of(request)
     ip = client_ip(request)
     detail = detail[:200]
-    who = device or f"{session_id or ''}|{browser}|{ip or ''}"
+    # A contact's device lines fold per link and kind of browser: a flood from one is one
+    # line, and a second kind of phone on a link (a forwarded link) is a line of its own.
+    who = f"{device}|{browser}" if device else f"{session_id or ''}|{browser}|{ip or ''}"
     key = _fold_key(user_id, kind, who, detail if same is None else same)
     now = timezone.now()
     notice = kind in NOTICE_KINDS

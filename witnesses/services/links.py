@@ -208,7 +208,7 @@ def device_open(*, token: str, user_agent: str) -> tuple[WitnessDevice, str] | N
             kind=AccessEvent.Kind.WITNESS_DEVICE,
             browser=device.browser,
             detail=link.witness.attribution,
-            # However many devices open one link, one line (with the count) until it is quiet.
+            # However many devices of one kind open one link, one line (with the count).
             device=f"link:{link.pk}",
         )
     return device, key
