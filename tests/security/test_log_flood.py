@@ -3,8 +3,12 @@ buried everything else in the access log), or a device keeps visiting all day. R
 event from one link, device or session fold into one line with a count and the time of the
 last one, so what else happened stays on the first page."""
 
+import os
+import threading
 from datetime import timedelta
 
+import pytest
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -106,3 +110,45 @@ def test_downloading_every_original_is_one_line_a_session(owner):
     assert by_address["198.51.100.23"].count == 5
     assert by_address["198.51.100.23"].detail == files[-1].download_name  # the last one
     assert by_address["192.0.2.10"].count == 1
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="many writers at once need PostgreSQL (set DATABASE_URL)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_repeats_at_once_are_all_counted(owner):
+    """Many landings at the same moment, from several workers: every one is counted, on
+    one line (the fold is a single UPDATE, so none is lost between a read and a write)."""
+    from diary.safety.services import access_event_record
+
+    access_event_record(
+        user_id=owner.pk, kind=AccessEvent.Kind.WITNESS_DEVICE, detail="Pat", device="link:1"
+    )
+    writers, per_writer = 8, 10
+    errors: list[BaseException] = []
+    start = threading.Barrier(writers)
+
+    def write() -> None:
+        try:
+            start.wait()
+            for _ in range(per_writer):
+                access_event_record(
+                    user_id=owner.pk,
+                    kind=AccessEvent.Kind.WITNESS_DEVICE,
+                    detail="Pat",
+                    device="link:1",
+                )
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    [line] = device_lines(owner)
+    assert line.count == 1 + writers * per_writer
