@@ -170,3 +170,13 @@ LOCKOUT_CANNOT = _(
     "This cannot take back what was already read or downloaded, or reach copies someone "
     "already took. If someone knows your password, change it too."
 )
+
+# Shown on every page, and at the next sign-in, until the owner says she has seen it.
+NOTICE_PASSWORD_RESET = _("Your password was reset from a link sent by e-mail.")
+NOTICE_EMAIL_ADDED = _("An e-mail address was added to your account: %(detail)s.")
+NOTICE_EMAIL_CONFIRMED = _("An e-mail address on your account was confirmed: %(detail)s.")
+NOTICE_NOT_YOU = _(
+    "If this was not you, someone else can sign in. Check your sessions and e-mail addresses."
+)
+NOTICE_SEEN = _("Got it")
+FOLDED_TIMES = _("%(count)s times, last at")

@@ -50,4 +50,9 @@ urlpatterns = [
     path("sessions/end-others/", safety.sessions_end_others, name="sessions_end_others"),
     path("access/", safety.access_log, name="access_log"),
     path("lockout/", safety.lockout, name="lockout"),
+    path(
+        "access/notices/<int:event_id>/seen/",
+        safety.access_notice_seen,
+        name="access_notice_seen",
+    ),
 ]

@@ -21,9 +21,10 @@ from django.utils import timezone
 from diary.bundle.services import export_create
 from diary.core.crypto import stored_key
 from diary.evidence.services import evidence_attach
-from diary.models import LedgerRecord, OwnerSession
+from diary.models import AccessEvent, LedgerRecord, OwnerSession
 from diary.risk.questions import QUESTIONS
 from diary.risk.services import risk_checklist_complete
+from diary.safety.services import access_event_record
 from tests.conftest import confirmed
 from tests.factories import OwnerFactory, jpeg_bytes, make_entry, make_item, pdf_pages, upload
 from witnesses.models import Submission, SubmissionFile, WitnessLink
@@ -119,6 +120,11 @@ def world() -> World:
         ],
     )
     export = export_create(diary=owner.diary, actor=owner)
+    # A notice on every page of hers until she has seen it (an address added).
+    notice = access_event_record(
+        user_id=owner.pk, kind=AccessEvent.Kind.EMAIL_ADDED, detail="new@example.net"
+    )
+    assert notice is not None
     other_make = make_entry(other, what_happened="their own")
     _, other_witness_client = _witness_client(other, "Someone else")
 
@@ -156,6 +162,7 @@ def world() -> World:
             "pdf_evidence_id": pdf_evidence.pk,
             "other_entry": other_make.pk,
             "export_id": export.pk,
+            "event_id": notice.pk,
             "risk_id": checklist.pk,
             "w_all": w_all.pk,
             "session_id": OwnerSession.objects.get(
@@ -254,6 +261,7 @@ CASES: dict[str, Case] = {
     "diary:sessions_end_others": owner_only("post", scoped=True),
     "diary:access_log": owner_only(scoped=True),
     "diary:lockout": owner_only(scoped=True),
+    "diary:access_notice_seen": owner_only("post", "event_id"),
     # Anyone may say they have read the quick exit's note: it changes nothing of anyone's data.
     "quick_exit_seen": public("post"),
     "witnesses:contacts": owner_only(scoped=True),

@@ -8,7 +8,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from diary.gate import diary_for
-from diary.live.events import diary_group, rendered
+from diary.live.events import diary_group, render_for, rendered
+from diary.safety.selectors import access_notice_get
 from diary.safety.sessions import (
     SEEN,
     SESSION_ID,
@@ -113,8 +114,28 @@ class DiaryConsumer(GroupConsumer):
     async def inbox_changed(self, event: dict[str, Any]) -> None:
         await self._send("inbox", event)
 
+    async def access_notice(self, event: dict[str, Any]) -> None:
+        """A reset or a new address: the event names the access log line only; its words are
+        read and rendered here, for this owner, and never cross the channel layer."""
+        if await self._still_signed_in():
+            html = await _notice_html(self.scope.get("user"), event.get("access_event"))
+            if html:
+                await self.send_json(
+                    {"event": "notice", "access_event": event["access_event"], "html": html}
+                )
+
     async def session_ended(self, event: dict[str, Any]) -> None:
         await self.close(code=REFUSED)
+
+
+@database_sync_to_async
+def _notice_html(user: Any, event_id: Any) -> str:
+    try:
+        diary = diary_for(user)
+        notice = access_notice_get(actor=user, event_id=int(event_id))
+    except (Http404, TypeError, ValueError):
+        return ""
+    return render_for(diary, "diary/_access_notice.html", {"notice": notice, "next_url": ""})
 
 
 def _public(event: dict[str, Any]) -> dict[str, Any]:

@@ -53,7 +53,10 @@ class OwnerSession(models.Model):
 
 class AccessEvent(models.Model):
     """One line of the owner's access log: sign-ins and refused tries, sessions ended, bundles
-    made and downloaded, contacts' devices opening a link or visiting. Append-only."""
+    made and downloaded, contacts' devices opening a link or visiting, and everything that
+    grants access or takes evidence out of view. Never edited, except that a repeat of the same
+    event from the same session or device within FOLD_WINDOW adds to its `count` and moves its
+    `last_at` (diary.safety.services.access_event_record), so a flood is one line."""
 
     class Kind(models.TextChoices):
         SIGN_IN = "sign_in", _("Signed in")
@@ -67,9 +70,23 @@ class AccessEvent(models.Model):
         TIMED_OUT = "timed_out", _("Signed out automatically")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
         PASSWORD_RESET = "password_reset", _("Password reset by e-mail")
-        EMAIL_CHANGED = "email_changed", _("E-mail address changed")
+        EMAIL_ADDED = "email_added", _("E-mail address added")
+        EMAIL_CONFIRMED = "email_confirmed", _("E-mail address confirmed")
+        EMAIL_REMOVED = "email_removed", _("E-mail address removed")
+        EMAIL_CHANGED = "email_changed", _("E-mail address made the main one")
         TWO_FACTOR_ADDED = "two_factor_added", _("Two-step sign-in added")
         TWO_FACTOR_REMOVED = "two_factor_removed", _("Two-step sign-in removed")
+        RECOVERY_CODES_VIEWED = "recovery_codes_viewed", _("Recovery codes shown")
+        RECOVERY_CODES_NEW = "recovery_codes_new", _("New recovery codes made")
+        WITNESS_INVITED = "witness_invited", _("Contact invited")
+        WITNESS_SHARING = "witness_sharing", _("What a contact sees changed")
+        LINK_EXTENDED = "link_extended", _("A contact's link extended")
+        LINK_REPLACED = "link_replaced", _("A contact's link replaced")
+        LINK_STOPPED = "link_stopped", _("A contact's link stopped")
+        ENTRY_WITHDRAWN = "entry_withdrawn", _("Entry withdrawn from the timeline")
+        REPORT_KEPT_ASIDE = "report_kept_aside", _("A contact's report kept aside")
+        BRIEF_EDITED = "brief_edited", _("What contacts are shown edited")
+        ORIGINAL_DOWNLOADED = "original_downloaded", _("Original file downloaded")
         EXPORT = "export", _("Bundle made")
         EXPORT_DOWNLOAD = "export_download", _("Bundle downloaded")
         WITNESS_DEVICE = "witness_device", _("A contact's link opened on a new device")
@@ -89,11 +106,26 @@ class AccessEvent(models.Model):
     )
     # A short note: which contact, which bundle. Never entry text. Encrypted: it names people.
     detail = EncryptedCharField(max_length=200, blank=True)
+    # Folding: how many times this happened, and when last (browser, address and detail are
+    # the last one's). `fold_key` is an HMAC of what makes a repeat the same event (kind, who,
+    # what), so the lookup needs neither the sealed address nor the sealed detail.
+    count = models.PositiveIntegerField(default=1)
+    last_at = models.DateTimeField(default=timezone.now)
+    fold_key = models.CharField(max_length=32, blank=True, editable=False)
+    # Shown to the owner on every page until she says she has seen it: a password reset, an
+    # address added or confirmed.
+    notice_open = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
-            # The access log page: one owner's events, newest first.
-            models.Index(fields=["user", "-at", "-id"], name="access_event_log"),
+            # The access log page: one owner's lines, the latest to happen (again) first.
+            models.Index(fields=["user", "-last_at", "-id"], name="access_event_recent"),
+            # A repeat finds the line it folds into.
+            models.Index(fields=["user", "fold_key", "-last_at"], name="access_event_fold"),
+            # Every page asks for the owner's open notices: only those rows are indexed.
+            models.Index(
+                fields=["user"], condition=Q(notice_open=True), name="access_event_notice"
+            ),
         ]
 
     def __str__(self) -> str:

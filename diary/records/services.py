@@ -22,6 +22,7 @@ from diary.ledger.services import (
 )
 from diary.live.events import entry_changed
 from diary.models import (
+    AccessEvent,
     Diary,
     DiarySettingsChange,
     Entry,
@@ -31,6 +32,7 @@ from diary.models import (
     ItemVersion,
     User,
 )
+from diary.safety.services import access_event_record
 
 
 def _only(content: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
@@ -131,6 +133,9 @@ def entry_withdraw(*, entry: Entry, actor: User, reason: str) -> EntryWithdrawal
     withdrawal.full_clean(exclude=["entry"])
     withdrawal.save()
     ledger_append(diary=entry.diary, kind=ENTRY_WITHDRAW, obj=withdrawal, actor=actor)
+    access_event_record(
+        user_id=actor.pk, kind=AccessEvent.Kind.ENTRY_WITHDRAWN, detail=f"#{entry.number}"
+    )
     entry_changed(entry, "withdrawn")
     return withdrawal
 

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from diary import messages
 from diary.models import OwnerSession
 from diary.safety.accounts import recently_confirmed
-from diary.safety.services import session_check, session_follow_key
+from diary.safety.services import recovery_codes_shown, session_check, session_follow_key
 from diary.safety.signals import SIGN_OUT_HOW
 from diary.web.requests import is_owner_request
 
@@ -80,3 +80,25 @@ class ConfirmBeforePasswordChangeMiddleware:
             return suspend_request(request, methods[0]["url"])
         target = f"{methods[0]['url']}?{urlencode({'next': request.path})}"
         return HttpResponseRedirect(target)
+
+
+class RecoveryCodesShownMiddleware:
+    """allauth shows the recovery codes (or sends them as a file) with no signal: whoever
+    copies them can sign in without the phone, so each time they are shown is logged."""
+
+    URL_NAMES = frozenset({"mfa_view_recovery_codes", "mfa_download_recovery_codes"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        match = request.resolver_match
+        if (
+            match is not None
+            and match.url_name in self.URL_NAMES
+            and response.status_code == 200
+            and request.user.is_authenticated
+        ):
+            recovery_codes_shown(request=request)
+        return response

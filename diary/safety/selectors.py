@@ -1,5 +1,6 @@
 """Reads about account safety. Each takes the owner and answers 404 for anyone else's."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -9,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from diary import messages
 from diary.models import AccessEvent, Notice, OwnerSession, User
 from diary.safety.sessions import QUICK_EXIT_SEEN, SEEN_EVERY, absolute_limit, idle_limit
 
@@ -32,7 +34,52 @@ def owner_signing_in_as(address: str) -> User | None:
 def access_log(*, actor: Any) -> QuerySet[AccessEvent]:
     if not getattr(actor, "is_authenticated", False):
         raise Http404
-    return AccessEvent.objects.filter(user_id=actor.pk).order_by("-at", "-id")
+    return AccessEvent.objects.filter(user_id=actor.pk).order_by("-last_at", "-id")
+
+
+# What happened that the owner is told about on every page until she has seen it.
+NOTICE_MESSAGES = {
+    AccessEvent.Kind.PASSWORD_RESET: messages.NOTICE_PASSWORD_RESET,
+    AccessEvent.Kind.EMAIL_ADDED: messages.NOTICE_EMAIL_ADDED,
+    AccessEvent.Kind.EMAIL_CONFIRMED: messages.NOTICE_EMAIL_CONFIRMED,
+}
+
+
+@dataclass(frozen=True)
+class AccessNotice:
+    event: AccessEvent
+
+    @property
+    def pk(self) -> int:
+        return self.event.pk
+
+    @property
+    def message(self) -> str:
+        return str(NOTICE_MESSAGES[AccessEvent.Kind(self.event.kind)]) % {
+            "detail": self.event.detail
+        }
+
+    not_you = messages.NOTICE_NOT_YOU
+    seen = messages.NOTICE_SEEN
+    folded = property(lambda self: messages.FOLDED_TIMES % {"count": self.event.count})
+
+
+def access_notices(*, actor: Any) -> list[AccessNotice]:
+    """The owner's notices not yet seen, newest first (one query, on an index of open ones)."""
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    events = AccessEvent.objects.filter(user_id=actor.pk, notice_open=True)
+    return [AccessNotice(event) for event in events.order_by("-last_at", "-id")[:5]]
+
+
+def access_notice_get(*, actor: Any, event_id: int) -> AccessNotice:
+    if not getattr(actor, "is_authenticated", False):
+        raise Http404
+    try:
+        event = AccessEvent.objects.get(user_id=actor.pk, pk=event_id, notice_open=True)
+    except AccessEvent.DoesNotExist:
+        raise Http404 from None
+    return AccessNotice(event)
 
 
 def open_sessions(*, actor: Any) -> QuerySet[OwnerSession]:

@@ -3,7 +3,9 @@
 Each is keyword-only and atomic, like every service.
 """
 
-from datetime import UTC, datetime
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from typing import Any, Literal
 
@@ -12,13 +14,13 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import logout
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from diary.core.crypto import stored_key
-from diary.live.events import send_now
-from diary.models import AccessEvent, Notice, OwnerSession, User
+from diary.core.crypto import keyring, stored_key
+from diary.live.events import Events, after_commit, diary_group, send_now
+from diary.models import AccessEvent, Diary, Notice, OwnerSession, User
 from diary.safety.selectors import notice_seen
 from diary.safety.sessions import (
     QUICK_EXIT_SEEN,
@@ -33,11 +35,31 @@ from diary.safety.sessions import (
     idle_limit,
     owner_session_group,
 )
-from diary.web.client import browser_of, client_ip
+from diary.web.client import acting_request, browser_of, client_ip
 from diary.web.requests import OwnerRequest
 
-
 # The access log
+# A repeat of the same event (same kind, from the same session, browser and address, or the same
+# contact's link or device, about the same thing) within this long of the last one adds to its
+# line instead of writing another, so a flood cannot push everything else off the first page.
+FOLD_WINDOW = timedelta(hours=1)
+
+# What is also shown to the owner on every page, at once, until she says she has seen it.
+NOTICE_KINDS = frozenset(
+    {
+        AccessEvent.Kind.PASSWORD_RESET,
+        AccessEvent.Kind.EMAIL_ADDED,
+        AccessEvent.Kind.EMAIL_CONFIRMED,
+    }
+)
+
+
+def _fold_key(user_id: int, kind: str, who: str, what: str) -> str:
+    message = f"sightline access fold v1\x00{user_id}\x00{kind}\x00{who}\x00{what}".encode()
+    return hmac.new(keyring().index_key, message, hashlib.sha256).hexdigest()[:32]
+
+
+@transaction.atomic
 def access_event_record(
     *,
     user_id: int,
@@ -46,17 +68,105 @@ def access_event_record(
     session: OwnerSession | None = None,
     browser: str = "",
     detail: str = "",
-) -> AccessEvent:
+    device: str = "",
+    same: str | None = None,
+) -> AccessEvent | None:
+    """One line of the owner's access log, or one more on the line of the same event.
+
+    `request` is the request that did it; without one, the request being answered, if it is
+    this owner's own (so a contact's request never puts the contact's address in her log).
+    `device` names a contact's link or device, which has no session: with the browser, it
+    stands in for session and address in deciding what is a repeat. `same` names what the
+    event is about when that is not `detail` (all downloads in a session are one line; the
+    detail is the last).
+    Returns the new line, or None when the event was folded into an earlier one."""
+    if request is None:
+        acting = acting_request()
+        acting_user = getattr(acting, "user", None)
+        if getattr(acting_user, "pk", None) == user_id:
+            request = acting
     session_id = session.pk if session is not None else None
     if session_id is None and request is not None and hasattr(request, "session"):
         session_id = request.session.get(SESSION_ID)
-    return AccessEvent.objects.create(
-        user_id=user_id,
-        kind=kind,
-        browser=browser or browser_of(request),
-        ip=client_ip(request),
-        session_id=session_id,
-        detail=detail[:200],
+    browser = browser or browser_of(request)
+    ip = client_ip(request)
+    detail = detail[:200]
+    # A contact's device lines fold per link and kind of browser: a flood from one is one
+    # line, and a second kind of phone on a link (a forwarded link) is a line of its own.
+    who = f"{device}|{browser}" if device else f"{session_id or ''}|{browser}|{ip or ''}"
+    key = _fold_key(user_id, kind, who, detail if same is None else same)
+    now = timezone.now()
+    notice = kind in NOTICE_KINDS
+    # One statement, so two repeats at once both count: the row is found and added to in the
+    # same UPDATE (PostgreSQL re-reads the row if another UPDATE got there first).
+    latest = (
+        AccessEvent.objects.filter(user_id=user_id, fold_key=key, last_at__gte=now - FOLD_WINDOW)
+        .order_by("-last_at", "-id")
+        .values("pk")[:1]
+    )
+    changes: dict[str, Any] = {"count": F("count") + 1, "last_at": now, "detail": detail}
+    changes.update(browser=browser, ip=ip)
+    if notice:
+        changes["notice_open"] = True
+    if AccessEvent.objects.filter(pk__in=Subquery(latest)).update(**changes):
+        if not notice:
+            return None
+        event = AccessEvent.objects.filter(fold_key=key, user_id=user_id).latest("last_at", "id")
+    else:
+        event = AccessEvent.objects.create(
+            user_id=user_id,
+            kind=kind,
+            at=now,
+            last_at=now,
+            browser=browser,
+            ip=ip,
+            session_id=session_id,
+            detail=detail,
+            fold_key=key,
+            notice_open=notice,
+        )
+    if notice:
+        access_notice_published(event)
+    return event
+
+
+def access_notice_published(event: AccessEvent) -> None:
+    """Every open page of the owner's shows the notice once this commits. The event names the
+    line only; the owner's socket reads and renders it (no address or detail leaves)."""
+    user_id, event_id = event.user_id, event.pk
+
+    def build() -> Events:
+        diary_id = Diary.objects.filter(owner_id=user_id).values_list("pk", flat=True).first()
+        if diary_id is None:
+            return []
+        return [(diary_group(diary_id), {"type": "access.notice", "access_event": event_id})]
+
+    after_commit(build)
+
+
+def access_notice_dismiss(*, actor: Any, event: AccessEvent) -> None:
+    AccessEvent.objects.filter(user_id=actor.pk, pk=event.pk).update(notice_open=False)
+
+
+def recovery_codes_shown(*, request: Any) -> None:
+    access_event_record(
+        user_id=request.user.pk, kind=AccessEvent.Kind.RECOVERY_CODES_VIEWED, request=request
+    )
+
+
+def original_downloaded(*, kept: Any, reference: str) -> None:
+    """An original file is being sent to the signed-in owner: one line a session, however
+    many files (the detail names the last)."""
+    request = acting_request()
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    access_event_record(
+        user_id=user.pk,
+        kind=AccessEvent.Kind.ORIGINAL_DOWNLOADED,
+        request=request,
+        detail=reference,
+        same="",
     )
 
 

@@ -78,7 +78,45 @@ def on_password_reset(sender: Any, request: Any, user: Any, **kwargs: Any) -> No
 
 @receiver(account_signals.email_changed)
 def on_email_changed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    access_event_record(user_id=user.pk, kind=AccessEvent.Kind.EMAIL_CHANGED, request=request)
+    address = kwargs.get("to_email_address")
+    access_event_record(
+        user_id=user.pk,
+        kind=AccessEvent.Kind.EMAIL_CHANGED,
+        request=request,
+        detail=address.email if address is not None else "",
+    )
+
+
+# Every address can receive a reset link, so each one added, confirmed or removed is logged
+# with the address (sealed, like every detail); added and confirmed are shown to her at once.
+@receiver(account_signals.email_added)
+def on_email_added(sender: Any, request: Any, user: Any, email_address: Any, **kw: Any) -> None:
+    access_event_record(
+        user_id=user.pk,
+        kind=AccessEvent.Kind.EMAIL_ADDED,
+        request=request,
+        detail=email_address.email,
+    )
+
+
+@receiver(account_signals.email_confirmed)
+def on_email_confirmed(sender: Any, request: Any, email_address: Any, **kw: Any) -> None:
+    access_event_record(
+        user_id=email_address.user_id,
+        kind=AccessEvent.Kind.EMAIL_CONFIRMED,
+        request=request,
+        detail=email_address.email,
+    )
+
+
+@receiver(account_signals.email_removed)
+def on_email_removed(sender: Any, request: Any, user: Any, email_address: Any, **kw: Any) -> None:
+    access_event_record(
+        user_id=user.pk,
+        kind=AccessEvent.Kind.EMAIL_REMOVED,
+        request=request,
+        detail=email_address.email,
+    )
 
 
 @receiver(mfa_signals.authenticator_added)
@@ -103,3 +141,10 @@ def on_two_factor_removed(
         request=request,
         detail=authenticator.get_type_display(),
     )
+
+
+@receiver(mfa_signals.authenticator_reset)
+def on_recovery_codes_made(
+    sender: Any, request: Any, user: Any, authenticator: Any, **kw: Any
+) -> None:
+    access_event_record(user_id=user.pk, kind=AccessEvent.Kind.RECOVERY_CODES_NEW, request=request)

@@ -179,3 +179,18 @@ def quick_exit_seen(request: HttpRequest) -> HttpResponse:
             secure=settings.HTTPS,
         )
     return response
+
+
+@require_POST
+@login_required
+def access_notice_seen(request: OwnerRequest, event_id: int) -> HttpResponse:
+    """She has read a notice (a reset, an address added): it leaves every page. Without
+    JavaScript too: the form posts here and comes back to the page it was on."""
+    notice = selectors.access_notice_get(actor=request.user, event_id=event_id)
+    services.access_notice_dismiss(actor=request.user, event=notice.event)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("diary:timeline")
+    return redirect(target)

@@ -1,6 +1,9 @@
 """Who is on the other end of a request: the address and the kind of browser."""
 
 import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -32,3 +35,22 @@ def browser_of(request: Any) -> str:
     if request is None:
         return ""
     return browser_family(getattr(request, "META", {}).get("HTTP_USER_AGENT", ""))
+
+
+# The request being answered, so that a service deep below a page (a contact invited, an entry
+# withdrawn) can say in the access log which session, browser and address did it without every
+# caller handing the request down. Set by diary.web.middleware.ActingRequestMiddleware.
+_acting: ContextVar[Any] = ContextVar("acting_request", default=None)
+
+
+def acting_request() -> Any:
+    return _acting.get()
+
+
+@contextmanager
+def acting(request: Any) -> Iterator[None]:
+    token = _acting.set(request)
+    try:
+        yield
+    finally:
+        _acting.reset(token)

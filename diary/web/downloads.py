@@ -9,6 +9,7 @@ from diary import messages
 from diary.core.filestore import Ref
 from diary.evidence import safeview
 from diary.models import KeptFile
+from diary.safety.services import original_downloaded
 
 # A drawn page is only an image: it may load nothing, run nothing, and be framed by nothing.
 SAFE_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
@@ -33,7 +34,8 @@ def stored_file_response(
 
 
 def kept_file_response(kept: KeptFile, *, filename: str) -> FileResponse:
-    """A kept file's original bytes, as a download named `filename`."""
+    """A kept file's original bytes, as a download named `filename`; in the access log."""
+    original_downloaded(kept=kept, reference=filename)
     return stored_file_response(
         kept.original_file, filename=filename, content_type=kept.mime_type, size=kept.size
     )

@@ -10,6 +10,7 @@ from django.utils.cache import add_never_cache_headers
 
 from diary.gate import diary_for
 from diary.safety.signals import CLEAR_SITE_DATA
+from diary.web.client import acting
 
 
 class TitledRequest(HttpRequest):
@@ -59,3 +60,14 @@ class PrivateResponseMiddleware:
         if getattr(request, CLEAR_SITE_DATA, False):
             response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
         return response
+
+
+class ActingRequestMiddleware:
+    """Makes this request the one services name in the access log (diary.web.client)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with acting(request):
+            return self.get_response(request)

@@ -87,3 +87,18 @@ def test_without_two_step_the_link_is_enough(owner):
     assert response.status_code == 302
     owner.refresh_from_db()
     assert owner.check_password(NEW_PASSWORD)
+
+
+def test_a_reset_is_shown_to_her_at_her_next_sign_in(owner):
+    him = browser(ip="198.51.100.23")
+    url = reset_form_url(him, owner)
+    him.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    [line] = AccessEvent.objects.filter(user=owner, kind=AccessEvent.Kind.PASSWORD_RESET)
+    assert line.ip == "198.51.100.23" and line.notice_open
+
+    her = browser()
+    her.post(reverse("account_login"), {"login": owner.email, "password": NEW_PASSWORD})
+    page = body(her.get(reverse("diary:timeline")))
+    assert str(messages.NOTICE_PASSWORD_RESET) in page and "198.51.100.23" in page
+    her.post(reverse("diary:access_notice_seen", args=[line.pk]))
+    assert str(messages.NOTICE_PASSWORD_RESET) not in body(her.get(reverse("diary:timeline")))

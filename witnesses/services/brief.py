@@ -15,7 +15,8 @@ from diary.core.filestore import Stored
 from diary.core.numbering import next_number
 from diary.evidence.intake import STORED_SUFFIX, evidence_check
 from diary.ledger.services import ledger_append, lock_diary
-from diary.models import Diary, User
+from diary.models import AccessEvent, Diary, User
+from diary.safety.services import access_event_record
 from witnesses import messages
 from witnesses.models import (
     BriefVersion,
@@ -70,6 +71,9 @@ def brief_update(
                 version.photo.name, version.photo_key, version.photo_sha256 = "", "", ""
             version.save()
             ledger_append(diary=diary, kind=BRIEF_UPDATE, obj=version, actor=actor)
+            access_event_record(
+                user_id=actor.pk, kind=AccessEvent.Kind.BRIEF_EDITED, detail=f"v{version.number}"
+            )
     except BaseException:
         if stored is not None:
             filestore.delete(stored.name)

@@ -81,6 +81,17 @@ def witness_event_record(
     return event
 
 
+def witness_access_record(witness: Witness, actor: User, kind: str, detail: str = "") -> None:
+    """The owner's access log line for a change to a contact, in the change's transaction, with
+    the session, browser and address of the request that made it."""
+    access_event_record(
+        user_id=actor.pk,
+        kind=kind,
+        detail=detail or witness.attribution,
+        same=witness_label(witness),
+    )
+
+
 @transaction.atomic
 def witness_invite(
     *,
@@ -115,6 +126,7 @@ def witness_invite(
         link=link,
         detail=f"expires {link.expires_at:%Y-%m-%d}",
     )
+    witness_access_record(witness, actor, AccessEvent.Kind.WITNESS_INVITED)
     return witness, token
 
 
@@ -143,6 +155,7 @@ def link_extend(
         link=link,
         detail=f"expires {link.expires_at:%Y-%m-%d}",
     )
+    witness_access_record(witness, actor, AccessEvent.Kind.LINK_EXTENDED)
     return link
 
 
@@ -162,6 +175,7 @@ def link_revoke(*, witness: Witness, actor: User) -> None:
         raise ValidationError(messages.NO_ACTIVE_LINK, code="no_link")
     for link in links:
         witness_event_record(witness, actor, WitnessEvent.Kind.REVOKE, WITNESS_REVOKE, link=link)
+    witness_access_record(witness, actor, AccessEvent.Kind.LINK_STOPPED)
 
 
 @transaction.atomic
@@ -179,6 +193,7 @@ def link_reissue(*, witness: Witness, actor: User, request: Any = None) -> str:
         link=link,
         detail=f"expires {link.expires_at:%Y-%m-%d}",
     )
+    witness_access_record(witness, actor, AccessEvent.Kind.LINK_REPLACED)
     return token
 
 
@@ -202,6 +217,8 @@ def device_open(*, token: str, user_agent: str) -> tuple[WitnessDevice, str] | N
             kind=AccessEvent.Kind.WITNESS_DEVICE,
             browser=device.browser,
             detail=link.witness.attribution,
+            # However many devices of one kind open one link, one line (with the count).
+            device=f"link:{link.pk}",
         )
     return device, key
 
@@ -220,5 +237,6 @@ def device_seen(device: WitnessDevice) -> None:
                     kind=AccessEvent.Kind.WITNESS_VISIT,
                     browser=device.browser,
                     detail=witness.attribution,
+                    device=f"device:{device.pk}",
                 )
         device.last_seen = now

@@ -3,10 +3,11 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from diary import messages as diary_messages
 from diary.ledger.services import ledger_append, lock_diary
-from diary.models import Entry, User
+from diary.models import AccessEvent, Entry, User
 from witnesses.live.events import entry_shared, entry_unshared, sharing_changed
 from witnesses.models import (
     SharedEntry,
@@ -14,7 +15,7 @@ from witnesses.models import (
     Witness,
     WitnessEvent,
 )
-from witnesses.services.links import witness_event_record
+from witnesses.services.links import witness_access_record, witness_event_record
 
 WITNESS_SHARE = "witness.share"
 
@@ -37,6 +38,12 @@ def witness_sharing_set(
         witness.save(update_fields=["sharing"])
         witness_event_record(witness, actor, WitnessEvent.Kind.SHARE, WITNESS_SHARE, detail=sharing)
         sharing_changed(witness)
+        witness_access_record(
+            witness,
+            actor,
+            AccessEvent.Kind.WITNESS_SHARING,
+            detail=f"{witness.attribution}: {witness.get_sharing_display()}",
+        )
     if sees_photo != witness.sees_photo:
         witness.sees_photo = sees_photo
         witness.save(update_fields=["sees_photo"])
@@ -46,6 +53,13 @@ def witness_sharing_set(
             WitnessEvent.Kind.PHOTO,
             WITNESS_SHARE,
             detail="photo shown" if sees_photo else "photo hidden",
+        )
+        photo = _("photo shown") if sees_photo else _("photo hidden")
+        witness_access_record(
+            witness,
+            actor,
+            AccessEvent.Kind.WITNESS_SHARING,
+            detail=f"{witness.attribution}: {photo}",
         )
     return witness
 

@@ -13,9 +13,10 @@ from django.db import transaction
 from diary.evidence.intake import StoredFile, evidence_check, stored_upload
 from diary.evidence.services import evidence_adopt
 from diary.ledger.services import ledger_append, lock_diary
-from diary.models import Account, Entry, User
+from diary.models import AccessEvent, Account, Entry, User
 from diary.models.choices import Behaviour, Channel
 from diary.records.services import entry_create
+from diary.safety.services import access_event_record
 from witnesses import messages
 from witnesses.live.events import submission_decided, submission_received
 from witnesses.models import (
@@ -183,5 +184,10 @@ def submission_keep_aside(*, submission: Submission, actor: User, reason: str) -
         raise ValidationError({"reason": messages.REASON_NEEDED})
     decision.save()
     ledger_append(diary=submission.diary, kind=SUBMISSION_KEEP_ASIDE, obj=decision, actor=actor)
+    access_event_record(
+        user_id=actor.pk,
+        kind=AccessEvent.Kind.REPORT_KEPT_ASIDE,
+        detail=f"{submission.witness.attribution} · {submission.reference}",
+    )
     submission_decided(submission, Decision.Outcome.KEPT_ASIDE)
     return decision

@@ -98,8 +98,26 @@
     prepend(section.querySelector("ul.cards"), data.html, null);
   }
 
+  // A reset or a new address on her account: shown at once, above whatever page is open.
+  function onNotice(data) {
+    var region = byId("access-notices");
+    var notice = region && fragment(data.html);
+    if (!notice) { return; }
+    var next = notice.querySelector("input[name=next]");
+    if (next) { next.value = window.location.pathname + window.location.search; }
+    // Rendered away from any request, so without a CSRF token: the page's own goes in.
+    var form = notice.querySelector("form");
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (form && token && !form.querySelector("input[name=csrfmiddlewaretoken]")) {
+      form.prepend(token.cloneNode());
+    }
+    var old = byId(notice.id);
+    if (old) { old.replaceWith(notice); } else { region.prepend(notice); }
+  }
+
   var handlers = {
-    inbox: onInbox, entry: onEntry, status: onStatus, shared: onShared, sharing: catchUp
+    inbox: onInbox, entry: onEntry, status: onStatus, shared: onShared, sharing: catchUp,
+    notice: onNotice
   };
 
   function retry() {
