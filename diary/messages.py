@@ -176,7 +176,8 @@ NOTICE_PASSWORD_RESET = _("Your password was reset from a link sent by e-mail.")
 NOTICE_EMAIL_ADDED = _("An e-mail address was added to your account: %(detail)s.")
 NOTICE_EMAIL_CONFIRMED = _("An e-mail address on your account was confirmed: %(detail)s.")
 NOTICE_NOT_YOU = _(
-    "If this was not you, someone else can sign in. Check your sessions and e-mail addresses."
+    "If this was not you, someone else can sign in. One page shows everything that can reach "
+    "your diary, and locks the rest out."
 )
 NOTICE_SEEN = _("Got it")
 FOLDED_TIMES = _("%(count)s times, last at")

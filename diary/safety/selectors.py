@@ -60,6 +60,7 @@ class AccessNotice:
         }
 
     not_you = messages.NOTICE_NOT_YOU
+    check = messages.LOCKOUT_LINK
     seen = messages.NOTICE_SEEN
     folded = property(lambda self: messages.FOLDED_TIMES % {"count": self.event.count})
 
