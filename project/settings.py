@@ -444,6 +444,21 @@ WITNESS_LINK_DAYS = env_int("WITNESS_LINK_DAYS", 90, low=1, high=366)
 WITNESS_SUBMISSIONS_PER_HOUR = env_int("WITNESS_SUBMISSIONS_PER_HOUR", 30, low=1, high=1_000_000)
 # Links that do not work one address may open in an hour (then a calm "please wait", 429).
 WITNESS_LINK_GUESSES_PER_HOUR = env_int("WITNESS_LINK_GUESSES_PER_HOUR", 20, low=1, high=10_000)
+# New devices a link may gain in an hour, and one address may open on working links: a contact
+# opens theirs on a phone or two; a flood of landings would bury the owner's access log.
+WITNESS_DEVICES_PER_LINK_PER_HOUR = env_int(
+    "WITNESS_DEVICES_PER_LINK_PER_HOUR", 10, low=1, high=10_000
+)
+WITNESS_DEVICES_PER_ADDRESS_PER_HOUR = env_int(
+    "WITNESS_DEVICES_PER_ADDRESS_PER_HOUR", 20, low=1, high=10_000
+)
+# Follow-ups (notes added to something already sent) per device and per link in an hour.
+WITNESS_FOLLOW_UPS_PER_DEVICE_PER_HOUR = env_int(
+    "WITNESS_FOLLOW_UPS_PER_DEVICE_PER_HOUR", 10, low=1, high=10_000
+)
+WITNESS_FOLLOW_UPS_PER_LINK_PER_HOUR = env_int(
+    "WITNESS_FOLLOW_UPS_PER_LINK_PER_HOUR", 30, low=1, high=10_000
+)
 WITNESS_COOKIE_NAME = "w"
 # The key backups are encrypted with (64 hex characters), unless `--key-file` names one. Keep it
 # away from the backups and from this server's disk; it is never derived from SECRET_KEY.

@@ -37,6 +37,7 @@ from witnesses.api.serializers import (
 )
 from witnesses.contact.actions import TooManySends, submission_send
 from witnesses.models import Submission
+from witnesses.services.limits import TooMany, retry_after
 from witnesses.services.links import witness_label
 from witnesses.services.submissions import LinkInactive, follow_up_add
 
@@ -59,6 +60,15 @@ class SendLimitReached(APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = messages.TOO_MANY_SENDS
     default_code = "too_many_sends"
+
+    def __init__(self, wait: int, detail: Any = None) -> None:
+        super().__init__(detail)
+        self.wait = wait  # DRF sends it as Retry-After
+
+
+class FollowUpLimitReached(SendLimitReached):
+    default_detail = messages.TOO_MANY_FOLLOW_UPS
+    default_code = "too_many_follow_ups"
 
 
 # WitnessAccess is mixed into DRF views; to the type checker it is one already.
@@ -183,7 +193,7 @@ class WitnessSubmissionsApi(WitnessAccess, generics.ListAPIView):
                 answer=receipt,
             )
         except TooManySends:
-            raise SendLimitReached from None
+            raise SendLimitReached(retry_after()) from None
         return answered(answer)
 
 
@@ -198,12 +208,18 @@ class WitnessFollowUpApi(WitnessAccess, APIView):
             404: OpenApiResponse(
                 DetailSerializer, description="You sent nothing with this reference."
             ),
+            429: OpenApiResponse(
+                DetailSerializer, description="Too many notes from this device or link this hour."
+            ),
         },
     )
     def post(self, request: Request, reference: str) -> Response:
         submission = selectors.witness_submission_get(device=request.auth, reference=reference)
         data = validated(FollowUpInputSerializer, request.data)
-        follow_up = _witness_call(
-            follow_up_add, device=request.auth, submission=submission, text=data["text"]
-        )
+        try:
+            follow_up = _witness_call(
+                follow_up_add, device=request.auth, submission=submission, text=data["text"]
+            )
+        except TooMany as limit:
+            raise FollowUpLimitReached(limit.retry_after) from None
         return Response(FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
