@@ -39,7 +39,7 @@ from witnesses.contact.actions import TooManySends, submission_send
 from witnesses.models import Submission
 from witnesses.services.limits import TooMany, retry_after
 from witnesses.services.links import witness_label
-from witnesses.services.submissions import LinkInactive, follow_up_add
+from witnesses.services.submissions import MAX_FILES, LinkInactive, follow_up_add
 
 TOO_MANY = {
     429: OpenApiResponse(DetailSerializer, description="Too many sends from this link this hour.")
@@ -139,6 +139,7 @@ class WitnessTimelineApi(WitnessAccess, generics.ListAPIView):
 
 class WitnessSubmissionsApi(WitnessAccess, generics.ListAPIView):
     serializer_class = ReceiptSerializer
+    uploads_at_most = MAX_FILES  # diary.web.body_size
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from diary.web.body_size import uploads_at_most
 from diary.web.client import client_ip
 from diary.web.downloads import stored_file_response
 from diary.web.forms import apply_errors, ask_for_files_again
@@ -33,7 +34,7 @@ from witnesses.contact.forms import FollowUpForm, SubmissionForm
 from witnesses.models import WitnessDevice
 from witnesses.services.limits import TooMany, link_guess_allowed, link_guess_missed, retry_after
 from witnesses.services.links import device_open, device_seen, witness_label
-from witnesses.services.submissions import LinkInactive, follow_up_add
+from witnesses.services.submissions import MAX_FILES, LinkInactive, follow_up_add
 
 
 def link_inactive(request: HttpRequest) -> HttpResponse:
@@ -180,6 +181,7 @@ def _page(request: WitnessRequest, form: SubmissionForm, status: int = 200) -> H
     )
 
 
+@uploads_at_most(MAX_FILES)
 @require_http_methods(["GET", "POST"])
 @witness_required
 def home(request: WitnessRequest) -> HttpResponse:
