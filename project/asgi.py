@@ -2,6 +2,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from project.umask import owner_only
+
+owner_only()  # before anything can create a file (the database, media/)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
 # Build the Django app before importing anything that touches models (Channels' advice).

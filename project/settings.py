@@ -438,7 +438,9 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, low=1024**2
 # Uploads above 2.5 MB stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Stored files and the folders that hold them are the app's alone (project/umask.py).
 FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # How far into the future a "when it happened" may be, for a phone clock a little fast.
 FUTURE_TOLERANCE_MINUTES = env_int("FUTURE_TOLERANCE_MINUTES", 5, low=0, high=1440)
 # Witness links: how long a new link lasts, and how many sends one link may make an hour.
