@@ -100,6 +100,13 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 
 
+def path_info(scope: Scope) -> str:
+    """The path as the URLconf sees it: without the prefix the app is mounted under, if any."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path") or ""
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
 class BodySizeLimit:
     """ASGI middleware around Django's app: a body over its route's cap never reaches Django,
     so Django never spools it to disk."""
@@ -111,7 +118,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope["path"]
+        path = path_info(scope)
         cap = body_cap(path)
         headers = dict(scope.get("headers") or [])
         declared = _declared(headers.get(b"content-length"))

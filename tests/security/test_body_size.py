@@ -119,6 +119,11 @@ def test_each_route_has_the_cap_of_the_files_it_takes(owner, small_files, spoole
     assert body_size.body_cap("/w/") == MAX_FILES * MIB + MIB + MIB
 
 
+def test_the_cap_is_found_under_a_mount_prefix_too(settings):
+    mounted = {"type": "http", "path": "/notes/w/", "root_path": "/notes"}
+    assert body_size.body_cap(body_size.path_info(mounted)) == body_size.body_cap("/w/")
+
+
 def test_nginx_lets_through_whatever_the_app_takes(settings):
     limits = nginx.body_limits(
         evidence_max_bytes=settings.EVIDENCE_MAX_BYTES,
