@@ -35,11 +35,11 @@ from witnesses.api.serializers import (
     WitnessBriefSerializer,
     blank_brief,
 )
-from witnesses.contact.actions import TooManySends, submission_send
+from witnesses.contact.actions import TooManySends, follow_up_send, submission_send
 from witnesses.models import Submission
 from witnesses.services.limits import TooMany, retry_after
 from witnesses.services.links import witness_label
-from witnesses.services.submissions import MAX_FILES, LinkInactive, follow_up_add
+from witnesses.services.submissions import MAX_FILES, LinkInactive
 
 TOO_MANY = {
     429: OpenApiResponse(DetailSerializer, description="Too many sends from this link this hour.")
@@ -219,7 +219,7 @@ class WitnessFollowUpApi(WitnessAccess, APIView):
         data = validated(FollowUpInputSerializer, request.data)
         try:
             follow_up = _witness_call(
-                follow_up_add, device=request.auth, submission=submission, text=data["text"]
+                follow_up_send, device=request.auth, submission=submission, text=data["text"]
             )
         except TooMany as limit:
             raise FollowUpLimitReached(limit.retry_after) from None

@@ -29,12 +29,12 @@ from diary.web.idempotency import (
     idempotency_of,
 )
 from witnesses import messages, selectors
-from witnesses.contact.actions import TooManySends, submission_send
+from witnesses.contact.actions import TooManySends, follow_up_send, submission_send
 from witnesses.contact.forms import FollowUpForm, SubmissionForm
 from witnesses.models import WitnessDevice
 from witnesses.services.limits import TooMany, link_guess_allowed, link_guess_missed, retry_after
 from witnesses.services.links import device_open, device_seen, witness_label
-from witnesses.services.submissions import MAX_FILES, LinkInactive, follow_up_add
+from witnesses.services.submissions import MAX_FILES, LinkInactive
 
 
 def link_inactive(request: HttpRequest) -> HttpResponse:
@@ -230,7 +230,7 @@ def receipt(request: WitnessRequest, reference: str) -> HttpResponse:
     form = FollowUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            follow_up_add(device=device, submission=submission, text=form.cleaned_data["text"])
+            follow_up_send(device=device, submission=submission, text=form.cleaned_data["text"])
         except LinkInactive:
             return link_inactive(request)
         except TooMany as limit:

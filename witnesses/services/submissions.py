@@ -27,7 +27,6 @@ from witnesses.models import (
     WitnessDevice,
     WitnessLink,
 )
-from witnesses.services import limits
 from witnesses.services.links import witness_label
 
 SUBMISSION_SUBMIT = "submission.submit"
@@ -103,11 +102,8 @@ def submission_create(
 
 @transaction.atomic
 def follow_up_add(*, device: WitnessDevice, submission: Submission, text: str) -> FollowUp:
-    """Add a note to a submission. Raises limits.TooMany (and writes nothing) once the device
-    or its link has added its hour's follow-ups."""
     if submission.witness_id != device.link.witness_id:
         raise PermissionDenied  # only the witness who sent it may add to it
-    limits.follow_up_count(device=device)
     lock_diary(submission.diary)
     _link_still_active(device)
     follow_up = FollowUp(submission=submission, text=text.strip())
