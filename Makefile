@@ -88,7 +88,7 @@ bench-deps:
 
 # A local settings file with a random secret key, made once and never committed.
 .env:
-	@printf '# Local settings for this machine only (made by make; never commit it).\nSECRET_KEY=%s\n' \
+	@umask 077; printf '# Local settings for this machine only (made by make; never commit it).\nSECRET_KEY=%s\n' \
 		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 	@echo "Wrote .env with a new SECRET_KEY."
 
@@ -106,6 +106,7 @@ keys: .env
 		echo "SEARCH_INDEX_KEY=$$($(NEW_KEY))" >> .env; \
 		echo "Wrote SEARCH_INDEX_KEY into .env."; \
 	fi
+	@chmod 600 .env  # the keys: readable by this user alone, an older .env too
 
 run: install keys staticfiles/staticfiles.json
 	@echo "Migrating the database ..."

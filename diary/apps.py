@@ -8,10 +8,13 @@ class DiaryConfig(AppConfig):
     verbose_name = _("Diary")
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from pillow_heif import register_heif_opener
 
         from diary.core import checks  # noqa: F401 (registers the start-up checks)
+        from diary.core.filemodes import owner_only_sqlite
         from diary.safety import signals  # noqa: F401 (registers the access log's receivers)
 
         # Phones send HEIC photos; teach Pillow to open them for previews and EXIF.
         register_heif_opener()
+        connection_created.connect(owner_only_sqlite, dispatch_uid="owner_only_sqlite")

@@ -16,6 +16,10 @@ YEAR_OUT_OF_RANGE = _("Choose a year between 1900 and 2100.")
 
 FILE_EMPTY = _("That file is empty.")
 FILE_TOO_LARGE = _("That file is larger than %(limit)s. Choose a smaller file.")
+BODY_TOO_LARGE = _(
+    "That is more than can be sent at once. Send fewer or smaller files: "
+    "each can be up to %(limit)s."
+)
 FILE_TYPE_NOT_ALLOWED = _(
     "Only photos, videos, audio recordings, PDFs and Word documents can be kept. "
     "This file's content is none of those."

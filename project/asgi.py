@@ -2,6 +2,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from project.umask import owner_only
+
+owner_only()  # before anything can create a file (the database, media/)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
 # Build the Django app before importing anything that touches models (Channels' advice).
@@ -13,6 +17,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from diary.live.consumers import DiaryConsumer  # noqa: E402
+from diary.web.body_size import BodySizeLimit  # noqa: E402
 from witnesses.live.consumers import WitnessConsumer  # noqa: E402
 
 # django-stubs types path() for views alone, and the channels stubs' pattern type is check-only.
@@ -23,7 +28,8 @@ websocket_urlpatterns = [
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # A body over its route's cap is refused here, before Django spools it to disk.
+        "http": BodySizeLimit(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]  # as above
         ),

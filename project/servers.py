@@ -8,6 +8,8 @@ import argparse
 import os
 import sys
 
+from project.umask import owner_only
+
 
 def uvicorn_command(
     *,
@@ -48,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     options = parser.parse_args(argv)
     command = uvicorn_command(host=options.host, port=options.port, log_level=None, access_log=True)
+    owner_only()  # uvicorn inherits it, and so everything it creates
     os.execv(command[0], command)  # noqa: S606 (our own interpreter, with a fixed command)
 
 

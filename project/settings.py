@@ -181,6 +181,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a body over its route's cap is refused before anything reads it.
+    "diary.web.body_size.BodySizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -438,7 +440,9 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, low=1024**2
 # Uploads above 2.5 MB stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Stored files and the folders that hold them are the app's alone (project/umask.py).
 FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # How far into the future a "when it happened" may be, for a phone clock a little fast.
 FUTURE_TOLERANCE_MINUTES = env_int("FUTURE_TOLERANCE_MINUTES", 5, low=0, high=1440)
 # Witness links: how long a new link lasts, and how many sends one link may make an hour.
@@ -446,6 +450,21 @@ WITNESS_LINK_DAYS = env_int("WITNESS_LINK_DAYS", 90, low=1, high=366)
 WITNESS_SUBMISSIONS_PER_HOUR = env_int("WITNESS_SUBMISSIONS_PER_HOUR", 30, low=1, high=1_000_000)
 # Links that do not work one address may open in an hour (then a calm "please wait", 429).
 WITNESS_LINK_GUESSES_PER_HOUR = env_int("WITNESS_LINK_GUESSES_PER_HOUR", 20, low=1, high=10_000)
+# New devices a link may gain in an hour, and one address may open on working links: a contact
+# opens theirs on a phone or two; a flood of landings would bury the owner's access log.
+WITNESS_DEVICES_PER_LINK_PER_HOUR = env_int(
+    "WITNESS_DEVICES_PER_LINK_PER_HOUR", 10, low=1, high=10_000
+)
+WITNESS_DEVICES_PER_ADDRESS_PER_HOUR = env_int(
+    "WITNESS_DEVICES_PER_ADDRESS_PER_HOUR", 20, low=1, high=10_000
+)
+# Follow-ups (notes added to something already sent) per device and per link in an hour.
+WITNESS_FOLLOW_UPS_PER_DEVICE_PER_HOUR = env_int(
+    "WITNESS_FOLLOW_UPS_PER_DEVICE_PER_HOUR", 10, low=1, high=10_000
+)
+WITNESS_FOLLOW_UPS_PER_LINK_PER_HOUR = env_int(
+    "WITNESS_FOLLOW_UPS_PER_LINK_PER_HOUR", 30, low=1, high=10_000
+)
 WITNESS_COOKIE_NAME = "w"
 # The key backups are encrypted with (64 hex characters), unless `--key-file` names one. Keep it
 # away from the backups and from this server's disk; it is never derived from SECRET_KEY.

@@ -3,7 +3,9 @@
 The same text, with paths and ports of a real server, is what docs/deploy.md shows. Request
 sizes follow the app: one evidence file (EVIDENCE_MAX_BYTES) on every path, and on the two paths
 where a contact sends several files at once, that many files. The margin is for the form's other
-fields, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE."""
+fields, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE. The app holds the same sums itself
+(diary/web/body_size.py), tighter on routes that take no file, so nginx never refuses what the
+app would take (tests/security/test_body_size.py)."""
 
 from dataclasses import dataclass
 

@@ -12,6 +12,14 @@ TOO_MANY_SENDS = _(
     "You have sent a lot in the last hour. Please wait a while and try again; "
     "if anyone is in danger, call 999."
 )
+TOO_MANY_LANDINGS = _(
+    "This link has been opened on a lot of phones in the last hour. Please wait a while and "
+    "try again; if anyone is in danger, call 999."
+)
+TOO_MANY_FOLLOW_UPS = _(
+    "You have added a lot of notes in the last hour. Please wait a while and try again; "
+    "if anyone is in danger, call 999."
+)
 BRIEF_PHOTO_NOT_IMAGE = _("The photo must be a picture (JPEG, PNG, HEIC or WebP).")
 FIRST_HAND = _(
     "Only write down what you saw or heard yourself. If someone told you about it, "

@@ -20,6 +20,7 @@ from diary.web.downloads import kept_file_response
 
 class EntryEvidenceApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    uploads_at_most = 1  # diary.web.body_size
 
     @extend_schema(
         summary="Add one file to an entry",

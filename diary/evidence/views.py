@@ -15,6 +15,7 @@ from diary.evidence.selectors import evidence_get
 from diary.evidence.services import evidence_attach
 from diary.records.selectors import entry_get
 from diary.safety.accounts import confirm_first
+from diary.web.body_size import uploads_at_most
 from diary.web.downloads import (
     kept_file_response,
     preview_response,
@@ -25,6 +26,7 @@ from diary.web.forms import apply_errors
 from diary.web.requests import OwnerRequest
 
 
+@uploads_at_most(1)
 @require_http_methods(["GET", "POST"])
 @login_required
 def evidence_add(request: OwnerRequest, entry_id: int) -> HttpResponse:

@@ -39,6 +39,7 @@ from diary.records.selectors import (
     item_list,
 )
 from diary.safety.accounts import confirm_first
+from diary.web.body_size import uploads_at_most
 from diary.web.forms import KeyedForm, apply_errors, ask_for_files_again
 from diary.web.idempotency import KeyReused, idempotency_of
 from diary.web.requests import OwnerRequest
@@ -107,6 +108,7 @@ def _record(request: OwnerRequest, form: Any) -> str | None:
     return location
 
 
+@uploads_at_most(1)
 @require_http_methods(["GET", "POST"])
 @login_required
 def capture(request: OwnerRequest) -> HttpResponse:
@@ -124,6 +126,7 @@ class EntryWithFileForm(KeyedForm, EntryForm):
     file = QuickCaptureForm.base_fields["file"]
 
 
+@uploads_at_most(1)
 @require_http_methods(["GET", "POST"])
 @login_required
 def entry_new(request: OwnerRequest) -> HttpResponse:

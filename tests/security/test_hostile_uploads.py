@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from diary import messages
 from diary.models import Evidence
 from tests.conftest import confirmed
 from tests.factories import jpeg_bytes, upload
 from tests.security.conftest import HER_PHONE, body, browser
+from tests.test_bad_input import png_with_size
 from witnesses.models import Submission, SubmissionFile
 from witnesses.services.links import witness_invite
 
@@ -116,3 +118,52 @@ def test_html_and_svg_are_refused_not_kept(owner, settings):
         assert response.status_code == 200, name
     assert not Evidence.objects.exists()
     assert stored(settings) == []
+
+
+# 63 MP: under Pillow's own ceiling (89 MP), over any phone photo at full resolution.
+OVER_THE_CEILING = (9_000, 7_000)
+
+
+def test_an_image_over_the_pixel_ceiling_is_refused_with_a_clear_error(owner, settings):
+    her = browser(agent=HER_PHONE)
+    her.force_login(owner)
+    entry = owner.sentinel_entry
+    bomb = png_with_size(*OVER_THE_CEILING)
+    page = her.post(
+        reverse("diary:evidence_add", args=[entry.pk]),
+        {"file": upload("big.png", bomb, "image/png")},
+    )
+    assert page.status_code == 200
+    assert str(messages.IMAGE_TOO_LARGE) in body(page)
+    api = her.post(
+        f"/api/entries/{entry.pk}/evidence/", {"file": upload("big.png", bomb, "image/png")}
+    )
+    assert api.status_code == 400
+    assert api.json() == {"file": [str(messages.IMAGE_TOO_LARGE)]}
+
+    _, token = witness_invite(diary=owner.diary, actor=owner, name="Pat", relationship="neighbour")
+    him = browser()
+    him.get(f"/w/{token}")
+    sent = him.post(
+        "/api/witness/submissions/",
+        {"kind": "saw", "what_happened": "Look.", "files": [upload("big.png", bomb, "image/png")]},
+    )
+    assert sent.status_code == 400
+    assert sent.json() == {"files": [str(messages.IMAGE_TOO_LARGE)]}
+    assert not Evidence.objects.exists()
+    assert not Submission.objects.exists()
+    assert stored(settings) == []
+
+
+def test_a_full_resolution_phone_photo_is_still_taken(owner, settings):
+    her = browser(agent=HER_PHONE)
+    her.force_login(owner)
+    photo = jpeg_bytes(size=(8_064, 6_048))  # a 48 MP iPhone's full resolution
+    response = her.post(
+        reverse("diary:evidence_add", args=[owner.sentinel_entry.pk]),
+        {"file": upload("IMG_4800.jpg", photo)},
+    )
+    assert response.status_code == 302
+    evidence = Evidence.objects.get()
+    assert evidence.original_file.open().read() == photo
+    assert evidence.preview

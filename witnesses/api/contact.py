@@ -35,10 +35,11 @@ from witnesses.api.serializers import (
     WitnessBriefSerializer,
     blank_brief,
 )
-from witnesses.contact.actions import TooManySends, submission_send
+from witnesses.contact.actions import TooManySends, follow_up_send, submission_send
 from witnesses.models import Submission
+from witnesses.services.limits import TooMany, retry_after
 from witnesses.services.links import witness_label
-from witnesses.services.submissions import LinkInactive, follow_up_add
+from witnesses.services.submissions import MAX_FILES, LinkInactive
 
 TOO_MANY = {
     429: OpenApiResponse(DetailSerializer, description="Too many sends from this link this hour.")
@@ -59,6 +60,15 @@ class SendLimitReached(APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = messages.TOO_MANY_SENDS
     default_code = "too_many_sends"
+
+    def __init__(self, wait: int, detail: Any = None) -> None:
+        super().__init__(detail)
+        self.wait = wait  # DRF sends it as Retry-After
+
+
+class FollowUpLimitReached(SendLimitReached):
+    default_detail = messages.TOO_MANY_FOLLOW_UPS
+    default_code = "too_many_follow_ups"
 
 
 # WitnessAccess is mixed into DRF views; to the type checker it is one already.
@@ -129,6 +139,7 @@ class WitnessTimelineApi(WitnessAccess, generics.ListAPIView):
 
 class WitnessSubmissionsApi(WitnessAccess, generics.ListAPIView):
     serializer_class = ReceiptSerializer
+    uploads_at_most = MAX_FILES  # diary.web.body_size
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
@@ -183,7 +194,7 @@ class WitnessSubmissionsApi(WitnessAccess, generics.ListAPIView):
                 answer=receipt,
             )
         except TooManySends:
-            raise SendLimitReached from None
+            raise SendLimitReached(retry_after()) from None
         return answered(answer)
 
 
@@ -198,12 +209,18 @@ class WitnessFollowUpApi(WitnessAccess, APIView):
             404: OpenApiResponse(
                 DetailSerializer, description="You sent nothing with this reference."
             ),
+            429: OpenApiResponse(
+                DetailSerializer, description="Too many notes from this device or link this hour."
+            ),
         },
     )
     def post(self, request: Request, reference: str) -> Response:
         submission = selectors.witness_submission_get(device=request.auth, reference=reference)
         data = validated(FollowUpInputSerializer, request.data)
-        follow_up = _witness_call(
-            follow_up_add, device=request.auth, submission=submission, text=data["text"]
-        )
+        try:
+            follow_up = _witness_call(
+                follow_up_send, device=request.auth, submission=submission, text=data["text"]
+            )
+        except TooMany as limit:
+            raise FollowUpLimitReached(limit.retry_after) from None
         return Response(FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)

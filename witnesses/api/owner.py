@@ -163,6 +163,8 @@ class WitnessSharingApi(APIView):
 
 
 class BriefApi(APIView):
+    uploads_at_most = 1  # the photo (diary.web.body_size)
+
     @extend_schema(
         summary="What your contacts are shown",
         description="Before the first version: empty fields, the default safety advice, and "

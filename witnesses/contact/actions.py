@@ -1,6 +1,7 @@
 """What one contact's send does, the same for their page and the API: a retry of a send that
 already arrived gets its first answer (and does not use up the hour's allowance); a new send
-counts against its link's allowance, and is kept with its key in one transaction.
+counts against its link's allowance, and is kept with its key in one transaction. A follow-up
+counts against its device's and its link's allowance.
 
 Views and API classes validate the request, call this, and render what it answered.
 """
@@ -11,9 +12,9 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 
 from diary.web.idempotency import Answered, Idempotency, answered_before, once
-from witnesses.models import Submission, WitnessDevice
+from witnesses.models import FollowUp, Submission, WitnessDevice
 from witnesses.services import submissions
-from witnesses.services.limits import submission_rate_ok
+from witnesses.services.limits import follow_up_count, submission_rate_ok
 
 
 class TooManySends(Exception):
@@ -42,3 +43,11 @@ def submission_send(
         return answer(kept)
 
     return once(idempotency, diary=device.link.witness.diary, send=send)
+
+
+def follow_up_send(*, device: WitnessDevice, submission: Submission, text: str) -> FollowUp:
+    """Add a contact's note to what they sent, counted against the device's and the link's
+    hourly allowance. Raises limits.TooMany (and writes nothing) once either is used up, and
+    whatever follow_up_add raises."""
+    follow_up_count(device=device)
+    return submissions.follow_up_add(device=device, submission=submission, text=text)

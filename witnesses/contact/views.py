@@ -15,10 +15,12 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from diary.web.body_size import uploads_at_most
 from diary.web.client import client_ip
 from diary.web.downloads import stored_file_response
 from diary.web.forms import apply_errors, ask_for_files_again
@@ -27,12 +29,12 @@ from diary.web.idempotency import (
     idempotency_of,
 )
 from witnesses import messages, selectors
-from witnesses.contact.actions import TooManySends, submission_send
+from witnesses.contact.actions import TooManySends, follow_up_send, submission_send
 from witnesses.contact.forms import FollowUpForm, SubmissionForm
 from witnesses.models import WitnessDevice
-from witnesses.services.limits import link_guess_allowed, link_guess_missed
+from witnesses.services.limits import TooMany, link_guess_allowed, link_guess_missed, retry_after
 from witnesses.services.links import device_open, device_seen, witness_label
-from witnesses.services.submissions import LinkInactive, follow_up_add
+from witnesses.services.submissions import MAX_FILES, LinkInactive
 
 
 def link_inactive(request: HttpRequest) -> HttpResponse:
@@ -41,6 +43,13 @@ def link_inactive(request: HttpRequest) -> HttpResponse:
     )
     response["Referrer-Policy"] = "no-referrer"
     response.delete_cookie(settings.WITNESS_COOKIE_NAME)
+    return response
+
+
+def too_many(request: HttpRequest, message: "str | Promise", retry_after: int) -> HttpResponse:
+    """A calm "please wait" (429) that says, to browsers and scripts, when to try again."""
+    response = render(request, "witnesses/too_many.html", {"message": message}, status=429)
+    response["Retry-After"] = str(retry_after)
     return response
 
 
@@ -113,12 +122,15 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         return response
     ip = client_ip(request)
     if not link_guess_allowed(ip):
-        response = render(
-            request, "witnesses/too_many.html", {"message": messages.TOO_MANY_GUESSES}, status=429
-        )
+        response = too_many(request, messages.TOO_MANY_GUESSES, retry_after())
         response["Referrer-Policy"] = "no-referrer"
         return response
-    opened = device_open(token=token, user_agent=request.headers.get("User-Agent", ""))
+    try:
+        opened = device_open(token=token, user_agent=request.headers.get("User-Agent", ""), ip=ip)
+    except TooMany as limit:
+        response = too_many(request, messages.TOO_MANY_LANDINGS, limit.retry_after)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     if opened is None:
         link_guess_missed(ip)
         return link_inactive(request)
@@ -169,6 +181,7 @@ def _page(request: WitnessRequest, form: SubmissionForm, status: int = 200) -> H
     )
 
 
+@uploads_at_most(MAX_FILES)
 @require_http_methods(["GET", "POST"])
 @witness_required
 def home(request: WitnessRequest) -> HttpResponse:
@@ -197,9 +210,7 @@ def home(request: WitnessRequest) -> HttpResponse:
             ),
         )
     except TooManySends:
-        return render(
-            request, "witnesses/too_many.html", {"message": messages.TOO_MANY_SENDS}, status=429
-        )
+        return too_many(request, messages.TOO_MANY_SENDS, retry_after())
     except KeyReused:
         form.sent_before_differently()
         return _page(request, form, status=422)
@@ -219,9 +230,11 @@ def receipt(request: WitnessRequest, reference: str) -> HttpResponse:
     form = FollowUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            follow_up_add(device=device, submission=submission, text=form.cleaned_data["text"])
+            follow_up_send(device=device, submission=submission, text=form.cleaned_data["text"])
         except LinkInactive:
             return link_inactive(request)
+        except TooMany as limit:
+            return too_many(request, messages.TOO_MANY_FOLLOW_UPS, limit.retry_after)
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from diary.gate import diary_for
 from diary.records.selectors import entry_list
 from diary.safety.accounts import confirm_first
+from diary.web.body_size import uploads_at_most
 from diary.web.downloads import (
     kept_file_response,
     preview_response,
@@ -163,6 +164,7 @@ def contact_reissue(request: OwnerRequest, witness_id: int) -> HttpResponse:
     return _link_action(request, witness_id, "reissue")
 
 
+@uploads_at_most(1)
 @require_http_methods(["GET", "POST"])
 @login_required
 def brief(request: OwnerRequest) -> HttpResponse:

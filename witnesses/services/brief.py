@@ -37,7 +37,7 @@ def _brief_photo(upload: UploadedFile, diary: Diary) -> Stored:
             upright.thumbnail((1200, 1200))
             buffer = io.BytesIO()
             upright.convert("RGB").save(buffer, format="JPEG", quality=85)
-    except (OSError, ValueError, Image.DecompressionBombError):
+    except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError({"photo": messages.BRIEF_PHOTO_NOT_IMAGE}) from None
     buffer.seek(0)
     return filestore.save(f"brief/{diary.pk}/{secrets.token_hex(16)}{STORED_SUFFIX}", buffer)

@@ -27,6 +27,7 @@ from witnesses.models import (
     WitnessEvent,
     WitnessLink,
 )
+from witnesses.services import limits
 
 WITNESS_INVITE = "witness.invite"
 
@@ -198,8 +199,12 @@ def link_reissue(*, witness: Witness, actor: User, request: Any = None) -> str:
 
 
 # Witness sessions
-def device_open(*, token: str, user_agent: str) -> tuple[WitnessDevice, str] | None:
-    """Exchange a link's token for a new witness session, or None if the link is not active."""
+def device_open(
+    *, token: str, user_agent: str, ip: str | None = None
+) -> tuple[WitnessDevice, str] | None:
+    """Exchange a link's token for a new witness session, or None if the link is not active.
+    Raises limits.TooMany (and writes nothing) once the link, or the address `ip`, has made
+    its hour's new devices."""
     link = (
         WitnessLink.objects.filter(token_sha256=token_sha256(token))
         .select_related("witness__diary")
@@ -207,6 +212,7 @@ def device_open(*, token: str, user_agent: str) -> tuple[WitnessDevice, str] | N
     )
     if link is None or not link.is_active:
         return None
+    limits.landing_count(link=link, ip=ip)
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
         device = WitnessDevice.objects.create(

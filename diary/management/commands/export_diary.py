@@ -1,3 +1,4 @@
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,10 @@ class Command(BaseCommand):
                 detail=f"#{export.number} (on the server)",
             )
         out = Path(options["out"])
-        with export.bundle_file.open() as source, out.open("wb") as target:
+        # The bundle is the diary in full: readable by this user alone, whatever the umask.
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with export.bundle_file.open() as source, os.fdopen(descriptor, "wb") as target:
             shutil.copyfileobj(source, target)
         self.stdout.write(
             f"Bundle {export.number} written to {out} ({export.size} bytes); "
