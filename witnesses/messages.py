@@ -35,3 +35,10 @@ DRAFT_RESTORED = _("What you wrote before is back in the form. It has not been s
 DRAFT_CHOOSE_FILES_AGAIN = _(
     "Photos and files are not kept on this page: if you chose any, choose them again."
 )
+# A contact's device: one device only, leaving, keeping them on this phone.
+ONE_DEVICE_ONLY = _(
+    "This link is already open on another phone or browser, so it cannot open here. "
+    "If it is yours, ask the person who sent it for a new link."
+)
+KEPT_ON_PHONE = _("This phone keeps you on this page until the link ends.")
+NOT_KEPT_ON_PHONE = _("This page will ask for the link again once the browser is closed.")
