@@ -9,10 +9,10 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from diary.live.consumers import DiaryConsumer  # noqa: E402
+from diary.web.origins import SameOriginValidator  # noqa: E402
 from witnesses.live.consumers import WitnessConsumer  # noqa: E402
 
 # django-stubs types path() for views alone, and the channels stubs' pattern type is check-only.
@@ -24,7 +24,9 @@ websocket_urlpatterns = [
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        # The Origin's scheme, host and port must be this site's (Channels' own check ignores
+        # the port).
+        "websocket": SameOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]  # as above
         ),
     }
