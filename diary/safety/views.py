@@ -106,7 +106,7 @@ def access_log(request: OwnerRequest) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:
-    """ "Leave this site", with or without JavaScript: this session is signed out (the access
+    """Leave this site, with or without JavaScript: this session is signed out (the access
     log and the sessions list hear of it as of any sign-out), then on to an ordinary site. Back
     then meets the sign-in page: no signed-in page may be kept in the browser's cache."""
     if request.user.is_authenticated:

@@ -279,7 +279,7 @@ def brief_photo(request: WitnessRequest) -> FileResponse:
 @csrf_exempt
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:
-    """ "Leave this site": this device's session ends (its cookie, or any copy of it, opens
+    """Leave this site: this device's session ends (its cookie, or any copy of it, opens
     nothing more), then on to an ordinary site. Back meets the neutral page."""
     device = current_device(request)
     if device is not None:
@@ -292,7 +292,7 @@ def leave(request: HttpRequest) -> HttpResponse:
 @require_POST
 @witness_required
 def keep(request: WitnessRequest) -> HttpResponse:
-    """ "Keep me on this phone", or forget it when the browser closes."""
+    """Keep me on this phone, or forget it when the browser closes."""
     device = device_keep(device=request.witness, keep=request.POST.get("keep") == "on")
     response = redirect("witness:home")
     _set_cookie(response, device, request.COOKIES[settings.WITNESS_COOKIE_NAME])

@@ -17,7 +17,7 @@ from diary.ledger.services import ledger_append, lock_diary
 from diary.models import AccessEvent, Diary, User
 from diary.safety.services import access_event_record
 from witnesses import messages
-from witnesses.live.events import links_ended
+from witnesses.live.events import device_left, links_ended
 from witnesses.models import (
     Sharing,
     Witness,
@@ -232,14 +232,16 @@ def device_open(*, token: str, user_agent: str) -> tuple[WitnessDevice, str] | N
 
 @transaction.atomic
 def device_leave(*, device: WitnessDevice) -> None:
-    """ "Leave this site": this device's session ends, so its cookie (or a copy of it) opens
-    nothing more. The link itself still works; opening it again makes a new device."""
+    """Leave this site: this device's session ends, so its cookie (or a copy of it) opens
+    nothing more, and its open sockets close. The link itself still works; opening it again
+    makes a new device."""
     WitnessDevice.objects.filter(pk=device.pk, left_at__isnull=True).update(left_at=timezone.now())
+    device_left(device.link.witness_id, device.pk)
 
 
 @transaction.atomic
 def device_keep(*, device: WitnessDevice, keep: bool) -> WitnessDevice:
-    """ "Keep me on this phone": whether the cookie outlives the browser session."""
+    """Keep me on this phone: whether the cookie outlives the browser session."""
     if device.kept != keep:
         device.kept = keep
         WitnessDevice.objects.filter(pk=device.pk).update(kept=keep)
