@@ -24,6 +24,8 @@ def test_her_leave_is_a_form_that_signs_her_out_and_sends_her_on(owner):
     page = body(timeline)
     assert '<form class="quick-exit-form" method="post" action="/leave/"' in page
     assert f'href="{settings.QUICK_EXIT_URL}"' not in page  # no plain link that signs nobody out
+    # The browser follows the form's redirect only where form-action allows it to go.
+    assert f"form-action 'self' {settings.QUICK_EXIT_URL}" in timeline["Content-Security-Policy"]
 
     response = her.post(reverse("leave"))
     assert response.status_code == 302
