@@ -473,6 +473,8 @@ BACKUP_KEY = env_secret("BACKUP_KEY")
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, low=1, high=168)
 # The quick-exit button leaves for this ordinary site.
 QUICK_EXIT_URL = env_text("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
+if not re.fullmatch(r"https?://[^\s/?#'\";,]+(/[^\s'\";,]*)?", QUICK_EXIT_URL):
+    raise ImproperlyConfigured("QUICK_EXIT_URL must be a whole http(s) address.")
 # A contact's browser remembers here that it has read what the quick exit cannot do.
 QUICK_EXIT_NOTE_COOKIE = "qx"
 
@@ -511,7 +513,9 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
-        "form-action": ["'self'"],
+        # Without JavaScript, "Leave this site" posts here and is redirected on to the quick
+        # exit's site: form-action governs that redirect too.
+        "form-action": ["'self'", QUICK_EXIT_URL],
         "frame-ancestors": ["'none'"],
     }
 }

@@ -1,12 +1,13 @@
 from django.urls import include, path
 
-from diary.safety.views import quick_exit_seen
+from diary.safety.views import leave, quick_exit_seen
 from diary.web.pages import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("seen/quick-exit/", quick_exit_seen, name="quick_exit_seen"),
+    path("leave/", leave, name="leave"),
     path("diary/", include("diary.urls")),
     path("diary/", include("witnesses.owner.urls")),
     path("w/", include("witnesses.contact.urls")),

@@ -19,7 +19,7 @@ from diary.safety.session_store import SessionStore
 from project.asgi import application
 from tests.factories import OwnerFactory, make_entry
 from witnesses.models import Submission, WitnessLink
-from witnesses.services.links import device_open, link_revoke, witness_invite
+from witnesses.services.links import device_open, link_reissue, link_revoke, witness_invite
 from witnesses.services.sharing import entry_share
 from witnesses.services.submissions import (
     follow_up_add,
@@ -40,6 +40,7 @@ async def _close_connections_after() -> Any:
 
 
 ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")  # a browser always sends it; the origin check needs it
 REFUSED = 4403
 
 
@@ -58,7 +59,7 @@ def session_cookie(user: Any, *, confirmed: bool = False) -> bytes:
 
 
 def socket(path: str, cookie: bytes | None = None, origin: tuple = ORIGIN) -> WebsocketCommunicator:
-    headers = [origin]
+    headers = [HOST, origin]
     if cookie:
         headers.append((b"cookie", cookie))
     return WebsocketCommunicator(application, path, headers=headers)
@@ -130,7 +131,7 @@ async def test_a_revoked_or_expired_witness_is_refused():
 async def test_a_wrong_origin_is_refused():
     owner, _, _ = await owner_with_witness()
     evil = (b"origin", b"http://evil.example")
-    # Channels' origin check turns the handshake down before any consumer runs.
+    # The origin check (diary/web/origins.py) turns the handshake down before any consumer.
     assert await refused(socket("/ws/diary/", await cookie_for(owner), origin=evil), 1000)
 
 
@@ -197,6 +198,41 @@ async def test_a_decision_tells_the_witness_its_status_but_never_the_reason():
         "label": "Kept aside",
     }
     assert await witness_socket.receive_nothing(timeout=0.2)
+    await witness_socket.disconnect()
+
+
+async def test_only_the_device_it_was_sent_from_hears_its_status():
+    owner, witness, witness_cookie = await owner_with_witness()
+    submission = await send_submission(witness_cookie)
+    token = await database_sync_to_async(link_reissue)(witness=witness, actor=owner)
+    _, other_key = await database_sync_to_async(device_open)(token=token, user_agent="his")
+    other = socket("/ws/witness/", f"{settings.WITNESS_COOKIE_NAME}={other_key}".encode())
+    assert (await other.connect())[0]
+    await database_sync_to_async(submission_keep_aside)(
+        submission=submission, actor=owner, reason="PRIVATE REASON"
+    )
+    # Another device on the contact's (new) link hears nothing of a send made elsewhere.
+    assert await other.receive_nothing(timeout=0.3)
+    await other.disconnect()
+
+
+async def test_leaving_closes_that_devices_socket():
+    _, _, witness_cookie = await owner_with_witness()
+    witness_socket = socket("/ws/witness/", witness_cookie.encode())
+    assert (await witness_socket.connect())[0]
+
+    @database_sync_to_async
+    def leave() -> None:
+        from witnesses.selectors import witness_actor
+        from witnesses.services.links import device_leave
+
+        device_leave(device=witness_actor(witness_cookie.split("=", 1)[1]))
+
+    await leave()
+    assert await witness_socket.receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": REFUSED,
+    }
     await witness_socket.disconnect()
 
 

@@ -264,6 +264,9 @@ CASES: dict[str, Case] = {
     "diary:access_notice_seen": owner_only("post", "event_id"),
     # Anyone may say they have read the quick exit's note: it changes nothing of anyone's data.
     "quick_exit_seen": public("post"),
+    # Anyone may leave: it ends only the caller's own session, and says nothing.
+    "leave": public("post"),
+    "witness:leave": public("post"),
     "witnesses:contacts": owner_only(scoped=True),
     "witnesses:contact_new": owner_only(scoped=True),
     "witnesses:contact": owner_only("get", "witness_id"),
@@ -289,6 +292,7 @@ CASES: dict[str, Case] = {
         "get", {W_ALL}, kwargs=lambda world: {"reference": world.ids["reference"]}
     ),
     "witness:brief_photo": witnesses_only("get", {W_MARKED}),
+    "witness:keep": witnesses_only("post", keep="on"),
     # An unknown token: the same neutral page for everyone.
     "witness:open": public(kwargs=lambda world: {"token": "x" * 43}),
     "api:schema": public(),
@@ -318,6 +322,8 @@ CASES: dict[str, Case] = {
     "witnesses_api:inbox_hide": owner_only("post", "submission_id", reason="aside"),
     "witnesses_api:witness_brief": witnesses_only(),
     "witnesses_api:witness_timeline": witnesses_only(),
+    "witnesses_api:witness_earlier": witnesses_only(),
+    "witnesses_api:witness_leave": witnesses_only("post"),
     "witnesses_api:witness_submissions": witnesses_only(),
     "witnesses_api:witness_follow_ups": witnesses_only(
         "post", {W_ALL}, kwargs=lambda world: {"reference": world.ids["reference"]}, text="more"

@@ -89,7 +89,9 @@ def test_the_schema_documents_every_endpoint_and_its_errors(client):
         for method, operation in operations.items():
             codes = set(operation["responses"])
             assert "403" in codes, (method, path)
-            if method == "post":
+            # A POST that takes a body can get its input wrong; one that takes none (leaving,
+            # which must never fail) cannot.
+            if method == "post" and "requestBody" in operation:
                 assert "400" in codes, (method, path)
             if "{" in path:
                 assert "404" in codes, (method, path)

@@ -64,3 +64,10 @@ LOCKOUT_LINK_MADE = _("Made")
 LOCKOUT_LINK_EXPIRES = _("works until")
 LOCKOUT_DEVICES = _("Devices that opened it: %(count)s")
 LOCKOUT_LINKS_DONE = _("Contacts' links stopped: %(names)s.")
+# A contact's device: one device only, leaving, keeping them on this phone.
+ONE_DEVICE_ONLY = _(
+    "This link is already open on another phone or browser, so it cannot open here. "
+    "If it is yours, ask the person who sent it for a new link."
+)
+KEPT_ON_PHONE = _("This phone keeps you on this page until the link ends.")
+NOT_KEPT_ON_PHONE = _("This page will ask for the link again once the browser is closed.")

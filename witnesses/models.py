@@ -57,6 +57,8 @@ class Witness(models.Model):
         _("what they can see"), max_length=16, choices=Sharing.choices, default=Sharing.BRIEF
     )
     sees_photo = models.BooleanField(_("show them the photo in the brief"), default=False)
+    # A forwarded link then opens nothing while the contact's own phone is still on it.
+    one_device = models.BooleanField(_("one phone or browser only"), default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -102,6 +104,10 @@ class WitnessDevice(models.Model):
     browser = models.CharField(max_length=80, blank=True)
     first_seen = models.DateTimeField(default=timezone.now, editable=False)
     last_seen = models.DateTimeField(default=timezone.now)
+    # "Keep me on this phone": the cookie then lasts as long as the link, not the browser session.
+    kept = models.BooleanField(default=False)
+    # "Leave this site" on that device: its cookie, wherever a copy of it is, opens nothing more.
+    left_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"device {self.pk}"
@@ -118,6 +124,7 @@ class WitnessEvent(models.Model):
         REISSUE = "reissue", _("New link made")
         SHARE = "share", _("What they can see changed")
         PHOTO = "photo", _("Photo in the brief shown or hidden")
+        ONE_DEVICE = "one_device", _("One device only turned on or off")
 
     witness = models.ForeignKey(Witness, on_delete=models.PROTECT, related_name="events")
     link = models.ForeignKey(WitnessLink, on_delete=models.PROTECT, null=True, related_name="+")
@@ -225,6 +232,11 @@ class Submission(Account):
     diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="submissions")
     witness = models.ForeignKey(Witness, on_delete=models.PROTECT, related_name="submissions")
     link = models.ForeignKey(WitnessLink, on_delete=models.PROTECT, related_name="+")
+    # The device it was sent from: only that device is shown it again. Not in the ledger
+    # record, so the hashes of what was sent stay as they were.
+    device = models.ForeignKey(
+        WitnessDevice, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     reference = models.CharField(max_length=12, unique=True, default=new_reference)
     received_at = models.DateTimeField(default=timezone.now, editable=False)
 

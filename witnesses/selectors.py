@@ -7,9 +7,10 @@ witness selector starts from it, so a witness reaches only their own diary's bri
 submissions, and the entries that diary's owner shares with them.
 """
 
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -38,6 +39,7 @@ def witness_actor(key: str | None) -> WitnessDevice | None:
         WitnessDevice.objects.select_related("link__witness__diary")
         .filter(
             key_sha256=token_sha256(key),
+            left_at__isnull=True,
             link__revoked_at__isnull=True,
             link__expires_at__gt=timezone.now(),
         )
@@ -59,16 +61,28 @@ def witness_list(*, actor: Any) -> list[Witness]:
     """The diary's witnesses by name. Names are encrypted, so they are sorted here, not by
     the database (a diary has a handful of witnesses, not thousands)."""
     diary = diary_for(actor)
+    now = timezone.now()
     witnesses = (
         Witness.objects.filter(diary=diary)
         .annotate(
             has_active_link=Exists(
                 WitnessLink.objects.filter(
-                    witness=OuterRef("pk"),
-                    revoked_at__isnull=True,
-                    expires_at__gt=timezone.now(),
+                    witness=OuterRef("pk"), revoked_at__isnull=True, expires_at__gt=now
                 )
-            )
+            ),
+            # Phones or browsers still on an active link: more than one is worth a look.
+            open_devices=Subquery(
+                WitnessDevice.objects.filter(
+                    link__witness=OuterRef("pk"),
+                    link__revoked_at__isnull=True,
+                    link__expires_at__gt=now,
+                    left_at__isnull=True,
+                )
+                .values("link__witness")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            newest_device=Max("links__devices__first_seen"),
         )
         .order_by("pk")
     )
@@ -169,12 +183,25 @@ def witness_brief(*, device: Any) -> BriefVersion | None:
 
 
 def witness_submissions(*, device: Any) -> QuerySet[Submission]:
-    witness = _require(device).link.witness
+    """What was sent from this device. A link forwarded to someone else, or opened on a
+    borrowed phone, shows nothing sent before from the contact's other devices."""
     return (
-        Submission.objects.filter(witness=witness)
+        Submission.objects.filter(device=_require(device))
         .select_related("decision")
         .prefetch_related("files", "follow_ups")
         .order_by("-received_at", "-pk")
+    )
+
+
+def witness_earlier_sends(*, device: Any) -> list[datetime]:
+    """When this contact sent something from another device (or an older link): the times
+    only, never what was sent."""
+    device = _require(device)
+    return list(
+        Submission.objects.filter(witness_id=device.link.witness_id)
+        .exclude(device=device)
+        .order_by("-received_at", "-pk")
+        .values_list("received_at", flat=True)
     )
 
 

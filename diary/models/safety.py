@@ -91,6 +91,7 @@ class AccessEvent(models.Model):
         EXPORT_DOWNLOAD = "export_download", _("Bundle downloaded")
         WITNESS_DEVICE = "witness_device", _("A contact's link opened on a new device")
         WITNESS_VISIT = "witness_visit", _("A contact's device visited")
+        WITNESS_REFUSED = "witness_refused", _("A contact's link was refused on another device")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_events"

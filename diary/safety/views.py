@@ -1,5 +1,6 @@
 """The owner's safety pages: welcome, sessions and devices, the access log; the quick exit note."""
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages as flash
@@ -12,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from diary import messages
@@ -22,6 +24,7 @@ from diary.safety.accounts import confirm_first
 from diary.safety.forms import LockoutForm
 from diary.safety.lockout import sections as lockout_sections
 from diary.safety.sessions import QUICK_EXIT_SEEN, current_session_id
+from diary.web.pages import left_site
 from diary.web.requests import OwnerRequest
 
 PAGE_SIZE = 50
@@ -154,6 +157,19 @@ def access_log(request: OwnerRequest) -> HttpResponse:
     events = selectors.access_log(actor=request.user)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "diary/access_log.html", {"page": page, "query": ""})
+
+
+# No CSRF check: the session cookie is SameSite=Lax, so another site's POST arrives without
+# it and ends nothing, while a stale token must never keep her on the page.
+@csrf_exempt
+@require_POST
+def leave(request: HttpRequest) -> HttpResponse:
+    """Leave this site, with or without JavaScript: this session is signed out (the access
+    log and the sessions list hear of it as of any sign-out), then on to an ordinary site. Back
+    then meets the sign-in page: no signed-in page may be kept in the browser's cache."""
+    if request.user.is_authenticated:
+        get_account_adapter(request).logout(request)
+    return left_site(request)
 
 
 @require_POST

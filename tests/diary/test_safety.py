@@ -338,16 +338,19 @@ def test_the_quick_exit_is_first_in_tab_order_and_leaves_without_a_trace(owner_c
     # The first thing Tab reaches (the header landmark around it takes no focus).
     first_focusable = re.search(r"<(a|button|input|select|textarea)\b[^>]*>", after_body)
     assert first_focusable is not None
-    assert first_focusable.group(0).startswith(
-        '<a class="quick-exit" href="https://www.bbc.co.uk/weather"'
-    )
+    assert first_focusable.group(0) == '<button type="submit" class="quick-exit">'
+    # It is a real form, so it signs out without JavaScript too (tests/security/
+    # test_leave_without_js.py); it goes on to the ordinary site.
+    assert (
+        '<form class="quick-exit-form" method="post" action="/leave/" data-quick-exit '
+        'data-to="https://www.bbc.co.uk/weather">'
+    ) in page
     assert "tabindex" not in after_body[: first_focusable.start()]
     script = (settings.BASE_DIR / "diary/static/diary/quick-exit.js").read_text()
     assert "location.replace" in script and '"Escape"' in script and ">= 3" in script
-    # On the way out a signed-in owner is signed out by a beacon carrying the sign-out form,
-    # so Back to an earlier page meets the sign-in page (checked in Chromium by hand).
-    assert "sendBeacon" in script and "data-sign-out" in script
-    assert 'action="/accounts/logout/" data-sign-out>' in page
+    # With JavaScript a beacon carries the same form, so the session still ends on the way out
+    # and Back to an earlier page meets the sign-in page (checked in Chromium by hand).
+    assert "sendBeacon" in script and "form[data-quick-exit]" in script
 
 
 def test_a_contact_sees_the_note_until_their_browser_has_read_it(owner):

@@ -104,7 +104,7 @@ def reauthenticate_if_asked(page: Page, password: str = PASSWORD) -> None:
 def quick_exit(page: Page, *, by: str) -> None:
     """Leave by the button or by Esc pressed three times; either lands on the neutral site."""
     if by == "button":
-        page.get_by_role("link", name="Leave this site").click()
+        page.get_by_role("button", name="Leave this site").click()
     else:
         for _ in range(3):
             page.keyboard.press("Escape")

@@ -261,6 +261,40 @@ def test_quick_exit_by_the_button_and_by_escape_leaves_no_way_back(
             expect(page.locator("body")).not_to_contain_text("Flowers left")
 
 
+def test_without_javascript_leaving_signs_out_and_back_meets_the_sign_in_page(
+    new_context: Callable[..., BrowserContext],
+):
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True, java_script_enabled=False)
+    SCRIPTLESS.add(context)
+    page = context.new_page()
+    email = new_email()
+    sign_up(page, email)
+    quick_capture(page, what="Flowers left on the car windscreen.", when=local_input(2))
+    link = invite(page, name="Jo", relationship="Friend")
+    go(page, "/diary/")
+    go(page, "/diary/items/")
+    quick_exit(page, by="button")
+    expect(page).to_have_url(QUICK_EXIT_URL)
+    for _ in range(2):
+        page.go_back()
+        arrive(page)
+        assert "/accounts/login/" in page.url, f"Back reached {page.url}"
+        expect(page.locator("body")).not_to_contain_text("Flowers left")
+
+    # A contact on a phone without JavaScript: leaving ends that phone's visit.
+    contact = new_context(viewport=PHONE, is_mobile=True, has_touch=True, java_script_enabled=False)
+    SCRIPTLESS.add(contact)
+    phone = contact.new_page()
+    phone.goto(link)
+    arrive(phone)
+    expect(main(phone)).to_contain_text("Send what you saw or heard")
+    quick_exit(phone, by="button")
+    expect(phone).to_have_url(QUICK_EXIT_URL)
+    phone.go_back()
+    arrive(phone)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Link not active")
+
+
 def test_without_javascript_entries_submissions_and_decisions_still_work(
     new_context: Callable[..., BrowserContext], photo: Path
 ):

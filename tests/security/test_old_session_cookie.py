@@ -95,7 +95,11 @@ async def test_his_open_socket_closes_when_she_ends_his_session(owner):
     socket = WebsocketCommunicator(
         application,
         "/ws/diary/",
-        headers=[(b"origin", b"http://testserver"), (b"cookie", cookie.encode())],
+        headers=[
+            (b"host", b"testserver"),
+            (b"origin", b"http://testserver"),
+            (b"cookie", cookie.encode()),
+        ],
     )
     try:
         connected, _ = await socket.connect()

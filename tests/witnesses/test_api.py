@@ -173,7 +173,7 @@ def test_one_contact_with_links_and_devices_never_the_token(api, pat):
     [link] = body["links"]
     assert link["active"] is True and link["revoked_at"] is None
     assert [d["browser"] for d in link["devices"]] == ["Safari on iPhone"]
-    assert set(link["devices"][0]) == {"browser", "first_seen", "last_seen"}
+    assert set(link["devices"][0]) == {"browser", "first_seen", "last_seen", "left_at"}
     text = response.content.decode()
     assert token not in text
     assert WitnessLink.objects.get().token_sha256 not in text

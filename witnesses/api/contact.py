@@ -4,6 +4,7 @@ the only way in).
 
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -27,6 +28,7 @@ from diary.web.idempotency import HEADER, idempotency_of
 from witnesses import messages, selectors
 from witnesses.api.authentication import IsWitness, WitnessAuthentication, witness_device
 from witnesses.api.serializers import (
+    EarlierSendSerializer,
     FollowUpInputSerializer,
     FollowUpSerializer,
     ReceiptSerializer,
@@ -38,7 +40,7 @@ from witnesses.api.serializers import (
 from witnesses.contact.actions import TooManySends, follow_up_send, submission_send
 from witnesses.models import Submission
 from witnesses.services.limits import TooMany, retry_after
-from witnesses.services.links import witness_label
+from witnesses.services.links import device_leave, witness_label
 from witnesses.services.submissions import MAX_FILES, LinkInactive
 
 TOO_MANY = {
@@ -224,3 +226,27 @@ class WitnessFollowUpApi(WitnessAccess, APIView):
         except TooMany as limit:
             raise FollowUpLimitReached(limit.retry_after) from None
         return Response(FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
+
+
+class WitnessEarlierApi(WitnessAccess, APIView):
+    @extend_schema(
+        summary="When you sent something from another phone or browser (times only)",
+        responses={200: EarlierSendSerializer(many=True), **NOT_A_WITNESS},
+    )
+    def get(self, request: Request) -> Response:
+        times = selectors.witness_earlier_sends(device=witness_device(request))
+        earlier = [{"received_at": at} for at in times]
+        return Response(EarlierSendSerializer(earlier, many=True).data)
+
+
+class WitnessLeaveApi(WitnessAccess, APIView):
+    @extend_schema(
+        summary="Leave: this device's session ends; opening the link again starts a new one",
+        request=None,
+        responses={204: None, **NOT_A_WITNESS},
+    )
+    def post(self, request: Request) -> Response:
+        device_leave(device=witness_device(request))
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        response.delete_cookie(settings.WITNESS_COOKIE_NAME)
+        return response

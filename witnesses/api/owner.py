@@ -158,6 +158,7 @@ class WitnessSharingApi(APIView):
             actor=request.user,
             sharing=data["sharing"],
             sees_photo=data.get("sees_photo", witness.sees_photo),
+            one_device=data.get("one_device", witness.one_device),
         )
         return _witness(request, witness.pk)
 

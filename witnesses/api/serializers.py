@@ -69,6 +69,10 @@ class SharingInputSerializer(serializers.Serializer):
     sees_photo = serializers.BooleanField(
         required=False, help_text="Left out, it keeps its current value."
     )
+    one_device = serializers.BooleanField(
+        required=False,
+        help_text="Their link opens on one device at a time. Left out, it keeps its value.",
+    )
 
 
 class BriefInputSerializer(serializers.ModelSerializer):
@@ -125,6 +129,7 @@ class WitnessSerializer(serializers.ModelSerializer):
             "contact",
             "sharing",
             "sees_photo",
+            "one_device",
             "created_at",
             "has_active_link",
         )
@@ -133,7 +138,7 @@ class WitnessSerializer(serializers.ModelSerializer):
 class WitnessDeviceSerializer(serializers.ModelSerializer):
     class Meta:
         model = WitnessDevice
-        fields = ("browser", "first_seen", "last_seen")
+        fields = ("browser", "first_seen", "last_seen", "left_at")
 
 
 class WitnessLinkSerializer(serializers.ModelSerializer):
@@ -333,7 +338,9 @@ class ReceiptFileSerializer(serializers.ModelSerializer):
 
 
 class ReceiptSerializer(serializers.ModelSerializer):
-    """What a witness sent, as their receipt: never the owner's reason or the entry it became."""
+    """What a witness sent, as their receipt: never the owner's reason or the entry it became,
+    and never the phone number or address they gave the police (whoever holds the phone
+    later would read it)."""
 
     content_sha256 = serializers.CharField(read_only=True)
     status = serializers.SerializerMethodField()
@@ -344,7 +351,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
         model = Submission
         fields = (
             "reference",
-            *Submission.CONTENT_FIELDS,
+            *(name for name in Submission.CONTENT_FIELDS if name != "statement_contact"),
             "received_at",
             "content_sha256",
             "status",
@@ -356,6 +363,12 @@ class ReceiptSerializer(serializers.ModelSerializer):
     def get_status(self, submission: Submission) -> str:
         decision = decision_of(submission)
         return RECEIPT_FOR_OUTCOME[decision.outcome if decision else None]
+
+
+class EarlierSendSerializer(serializers.Serializer):
+    """Something this contact sent from another device: when, and nothing else."""
+
+    received_at = serializers.DateTimeField()
 
 
 def blank_brief() -> BriefVersion:

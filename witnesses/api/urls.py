@@ -2,7 +2,9 @@ from django.urls import path
 
 from witnesses.api.contact import (
     WitnessBriefApi,
+    WitnessEarlierApi,
     WitnessFollowUpApi,
+    WitnessLeaveApi,
     WitnessSubmissionsApi,
     WitnessTimelineApi,
 )
@@ -41,6 +43,8 @@ urlpatterns = [
     path("inbox/<int:submission_id>/accept/", InboxAcceptApi.as_view(), name="inbox_accept"),
     path("inbox/<int:submission_id>/hide/", InboxHideApi.as_view(), name="inbox_hide"),
     path("witness/brief/", WitnessBriefApi.as_view(), name="witness_brief"),
+    path("witness/earlier/", WitnessEarlierApi.as_view(), name="witness_earlier"),
+    path("witness/leave/", WitnessLeaveApi.as_view(), name="witness_leave"),
     path("witness/timeline/", WitnessTimelineApi.as_view(), name="witness_timeline"),
     path("witness/submissions/", WitnessSubmissionsApi.as_view(), name="witness_submissions"),
     path(

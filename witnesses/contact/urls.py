@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from witnesses.contact.views import brief_photo, home, open_link, receipt
+from witnesses.contact.views import brief_photo, home, keep, leave, open_link, receipt
 
 app_name = "witness"
 
@@ -10,5 +10,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("sent/<str:reference>/", receipt, name="receipt"),
     path("brief/photo", brief_photo, name="brief_photo"),
+    path("leave/", leave, name="leave"),
+    path("keep/", keep, name="keep"),
     path("<str:token>", open_link, name="open"),
 ]

@@ -18,7 +18,13 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from diary.web.body_size import uploads_at_most
 from diary.web.client import client_ip
@@ -28,12 +34,20 @@ from diary.web.idempotency import (
     KeyReused,
     idempotency_of,
 )
+from diary.web.pages import left_site
 from witnesses import messages, selectors
 from witnesses.contact.actions import TooManySends, follow_up_send, submission_send
 from witnesses.contact.forms import FollowUpForm, SubmissionForm
 from witnesses.models import WitnessDevice
 from witnesses.services.limits import TooMany, link_guess_allowed, link_guess_missed, retry_after
-from witnesses.services.links import device_open, device_seen, witness_label
+from witnesses.services.links import (
+    OneDeviceOnly,
+    device_keep,
+    device_leave,
+    device_open,
+    device_seen,
+    witness_label,
+)
 from witnesses.services.submissions import MAX_FILES, LinkInactive
 
 
@@ -131,6 +145,12 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         response = too_many(request, messages.TOO_MANY_LANDINGS, limit.retry_after)
         response["Referrer-Policy"] = "no-referrer"
         return response
+    except OneDeviceOnly:
+        response = render(
+            request, "witnesses/inactive.html", {"message": messages.ONE_DEVICE_ONLY}, status=403
+        )
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     if opened is None:
         link_guess_missed(ip)
         return link_inactive(request)
@@ -138,16 +158,22 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     response = redirect("witness:home")
     # The URL holding the token is never sent on as a Referer, even to this site.
     response["Referrer-Policy"] = "no-referrer"
+    _set_cookie(response, device, key)
+    return response
+
+
+def _set_cookie(response: HttpResponse, device: WitnessDevice, key: str) -> None:
+    """A new device's cookie lasts until the browser closes; "keep me on this phone" makes it
+    last as long as the link."""
     response.set_cookie(
         settings.WITNESS_COOKIE_NAME,
         key,
-        expires=device.link.expires_at,
+        expires=device.link.expires_at if device.kept else None,
         httponly=True,
         samesite="Lax",  # Strict would drop it on the redirect from a messaging app
         secure=settings.HTTPS,
         path="/",
     )
-    return response
 
 
 # What drafts.js shows while a send waits for a signal (the words live here, not in the script).
@@ -173,6 +199,8 @@ def _page(request: WitnessRequest, form: SubmissionForm, status: int = 200) -> H
             "witness": device.link.witness,
             "form": form,
             "sent": selectors.witness_submissions(device=device)[:20],
+            "earlier": selectors.witness_earlier_sends(device=device)[:20],
+            "kept": device.kept,
             "timeline": selectors.witness_timeline(device=device)[:50],
             "first_hand": messages.FIRST_HAND,
             "draft": DRAFT_SAYS,
@@ -256,3 +284,29 @@ def brief_photo(request: WitnessRequest) -> FileResponse:
     if brief is None or not brief.photo or not device.link.witness.sees_photo:
         raise Http404
     return stored_file_response(brief.photo_file, content_type="image/jpeg")
+
+
+# No CSRF check: the cookie is SameSite=Lax, so another site's POST arrives without it and ends
+# nothing, while a stale token must never keep anyone on the page.
+@csrf_exempt
+@require_POST
+def leave(request: HttpRequest) -> HttpResponse:
+    """Leave this site: this device's session ends (its cookie, or any copy of it, opens
+    nothing more), then on to an ordinary site. Back meets the neutral page."""
+    device = current_device(request)
+    if device is not None:
+        device_leave(device=device)
+    response = left_site(request)
+    response.delete_cookie(settings.WITNESS_COOKIE_NAME)
+    return response
+
+
+@require_POST
+@witness_required
+def keep(request: WitnessRequest) -> HttpResponse:
+    """Keep me on this phone, or forget it when the browser closes."""
+    device = device_keep(device=request.witness, keep=request.POST.get("keep") == "on")
+    response = redirect("witness:home")
+    _set_cookie(response, device, request.COOKIES[settings.WITNESS_COOKIE_NAME])
+    flash.success(request, messages.KEPT_ON_PHONE if device.kept else messages.NOT_KEPT_ON_PHONE)
+    return response

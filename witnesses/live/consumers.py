@@ -13,11 +13,11 @@ from witnesses.selectors import witness_actor, witness_timeline
 
 
 @database_sync_to_async
-def _session(key: str | None) -> tuple[int, int] | None:
+def _session(key: str | None) -> tuple[int, int, int] | None:
     device = witness_actor(key)
     if device is None:
         return None
-    return device.link.witness_id, device.link_id
+    return device.link.witness_id, device.link_id, device.pk
 
 
 @database_sync_to_async
@@ -36,6 +36,7 @@ def _shared_card(key: str | None, entry_id: int) -> str | None:
 class WitnessConsumer(GroupConsumer):
     link_id: int | None = None
     key: str | None = None
+    device_id: int | None = None
 
     async def connect(self) -> None:
         cookies = self.scope.get("cookies") or {}
@@ -44,10 +45,12 @@ class WitnessConsumer(GroupConsumer):
             await self.close(code=REFUSED)
             return
         self.key = cookies.get(settings.WITNESS_COOKIE_NAME)
-        witness_id, self.link_id = found
+        witness_id, self.link_id, self.device_id = found
         await self.join(witness_group(witness_id))
 
     async def submission_status(self, event: dict[str, Any]) -> None:
+        if event.get("device") != self.device_id:
+            return  # sent from another device: this one is not told of it
         await self.send_json(
             {
                 "event": "status",
@@ -64,6 +67,10 @@ class WitnessConsumer(GroupConsumer):
 
     async def sharing_changed(self, event: dict[str, Any]) -> None:
         await self.send_json({"event": "sharing"})
+
+    async def device_left(self, event: dict[str, Any]) -> None:
+        if event["device"] == self.device_id:
+            await self.close(code=REFUSED)
 
     async def link_ended(self, event: dict[str, Any]) -> None:
         if self.link_id in event["links"]:

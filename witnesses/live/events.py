@@ -55,6 +55,7 @@ def inbox_card(event: dict[str, Any], actor: Any) -> dict[str, Any]:
 def submission_decided(submission: Submission, outcome: Decision.Outcome) -> None:
     diary_id, witness_id = submission.diary_id, submission.witness_id
     reference, submission_id = submission.reference, submission.pk
+    device_id = submission.device_id
 
     def build() -> Events:
         to_owner = {
@@ -66,6 +67,8 @@ def submission_decided(submission: Submission, outcome: Decision.Outcome) -> Non
         }
         to_witness = {
             "type": "submission.status",
+            # Only the device it was sent from hears of it (a forwarded link hears nothing).
+            "device": device_id,
             "reference": reference,
             "status": STATUS_LABELS[outcome],
             "label": str(Decision.Outcome(outcome).label),
@@ -73,6 +76,12 @@ def submission_decided(submission: Submission, outcome: Decision.Outcome) -> Non
         return [(diary_group(diary_id), to_owner), (witness_group(witness_id), to_witness)]
 
     after_commit(build)
+
+
+def device_left(witness_id: int, device_id: int) -> None:
+    """Close that device's open sockets, now: it left the site."""
+    event = {"type": "device.left", "device": device_id}
+    after_commit(lambda: [(witness_group(witness_id), event)])
 
 
 def links_ended(witness: Witness, link_ids: list[int]) -> None:

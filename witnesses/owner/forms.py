@@ -27,6 +27,14 @@ class SharingForm(forms.Form):
         label=_("What they can see"), choices=Sharing.choices, widget=forms.RadioSelect
     )
     sees_photo = forms.BooleanField(label=_("Show them the photo in the brief"), required=False)
+    one_device = forms.BooleanField(
+        label=_("One phone or browser only"),
+        required=False,
+        help_text=_(
+            "Their link then opens on no other phone or browser while theirs is still on it, "
+            "so a forwarded link opens nothing. If they change phones, make them a new link."
+        ),
+    )
 
 
 class BriefForm(NoSilentTruncation, forms.ModelForm):

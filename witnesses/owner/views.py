@@ -100,12 +100,28 @@ def contact_new(request: OwnerRequest) -> HttpResponse:
 @login_required
 def contact_detail(request: OwnerRequest, witness_id: int) -> HttpResponse:
     witness = selectors.witness_get(actor=request.user, witness_id=witness_id)
-    form = SharingForm(initial={"sharing": witness.sharing, "sees_photo": witness.sees_photo})
+    form = SharingForm(
+        initial={
+            "sharing": witness.sharing,
+            "sees_photo": witness.sees_photo,
+            "one_device": witness.one_device,
+        }
+    )
     has_active_link = any(link.is_active for link in witness.links.all())
+    devices = sorted(
+        (device for link in witness.links.all() for device in link.devices.all()),
+        key=lambda device: device.first_seen,
+    )
     return render(
         request,
         "witnesses/contact.html",
-        {"witness": witness, "form": form, "has_active_link": has_active_link},
+        {
+            "witness": witness,
+            "form": form,
+            "has_active_link": has_active_link,
+            # Every device after the first that opened one of their links, newest first.
+            "new_devices": devices[1:][::-1],
+        },
     )
 
 

@@ -19,7 +19,7 @@ from diary.models import AccessEvent, Diary, User
 from diary.safety.services import access_event_record
 from diary.safety.sessions import session_id_of
 from witnesses import messages
-from witnesses.live.events import links_ended
+from witnesses.live.events import device_left, links_ended
 from witnesses.models import (
     Sharing,
     Witness,
@@ -199,12 +199,37 @@ def link_reissue(*, witness: Witness, actor: User, request: Any = None) -> str:
 
 
 # Witness sessions
+class OneDeviceOnly(Exception):
+    """The owner chose one device only for this contact, and another device is open on it."""
+
+
+def _device_refused(link: WitnessLink, user_agent: str) -> bool:
+    witness = link.witness
+    if not witness.one_device:
+        return False
+    open_elsewhere = WitnessDevice.objects.filter(
+        link__witness=witness,
+        link__revoked_at__isnull=True,
+        link__expires_at__gt=timezone.now(),
+        left_at__isnull=True,
+    ).exists()
+    if open_elsewhere:
+        access_event_record(
+            user_id=witness.diary.owner_id,
+            kind=AccessEvent.Kind.WITNESS_REFUSED,
+            browser=browser_family(user_agent),
+            detail=witness.attribution,
+        )
+    return open_elsewhere
+
+
 def device_open(
     *, token: str, user_agent: str, ip: str | None = None
 ) -> tuple[WitnessDevice, str] | None:
     """Exchange a link's token for a new witness session, or None if the link is not active.
     Raises limits.TooMany (and writes nothing) once the link, or the address `ip`, has made
-    its hour's new devices."""
+    its hour's new devices; raises OneDeviceOnly (and logs it for the owner) if the contact may
+    use one device only and another is still open on their link."""
     link = (
         WitnessLink.objects.filter(token_sha256=token_sha256(token))
         .select_related("witness__diary")
@@ -215,18 +240,43 @@ def device_open(
     limits.landing_count(link=link, ip=ip)
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
-        device = WitnessDevice.objects.create(
-            link=link, key_sha256=token_sha256(key), browser=browser_family(user_agent)
-        )
-        access_event_record(
-            user_id=link.witness.diary.owner_id,
-            kind=AccessEvent.Kind.WITNESS_DEVICE,
-            browser=device.browser,
-            detail=link.witness.attribution,
-            # However many devices of one kind open one link, one line (with the count).
-            device=f"link:{link.pk}",
-        )
+        lock_diary(link.witness.diary)  # two phones tapping at once still make one device
+        if _device_refused(link, user_agent):
+            refused = True
+        else:
+            refused = False
+            device = WitnessDevice.objects.create(
+                link=link, key_sha256=token_sha256(key), browser=browser_family(user_agent)
+            )
+            access_event_record(
+                user_id=link.witness.diary.owner_id,
+                kind=AccessEvent.Kind.WITNESS_DEVICE,
+                browser=device.browser,
+                detail=link.witness.attribution,
+                # However many devices of one kind open one link, one line (with the count).
+                device=f"link:{link.pk}",
+            )
+    if refused:
+        raise OneDeviceOnly
     return device, key
+
+
+@transaction.atomic
+def device_leave(*, device: WitnessDevice) -> None:
+    """Leave this site: this device's session ends, so its cookie (or a copy of it) opens
+    nothing more, and its open sockets close. The link itself still works; opening it again
+    makes a new device."""
+    WitnessDevice.objects.filter(pk=device.pk, left_at__isnull=True).update(left_at=timezone.now())
+    device_left(device.link.witness_id, device.pk)
+
+
+@transaction.atomic
+def device_keep(*, device: WitnessDevice, keep: bool) -> WitnessDevice:
+    """Keep me on this phone: whether the cookie outlives the browser session."""
+    if device.kept != keep:
+        device.kept = keep
+        WitnessDevice.objects.filter(pk=device.pk).update(kept=keep)
+    return device
 
 
 def device_seen(device: WitnessDevice) -> None:

@@ -28,7 +28,12 @@ ENTRY_UNSHARE = "entry.unshare"
 
 @transaction.atomic
 def witness_sharing_set(
-    *, witness: Witness, actor: User, sharing: str, sees_photo: bool
+    *,
+    witness: Witness,
+    actor: User,
+    sharing: str,
+    sees_photo: bool,
+    one_device: bool | None = None,
 ) -> Witness:
     lock_diary(witness.diary)
     if sharing not in Sharing.values:
@@ -60,6 +65,23 @@ def witness_sharing_set(
             actor,
             AccessEvent.Kind.WITNESS_SHARING,
             detail=f"{witness.attribution}: {photo}",
+        )
+    if one_device is not None and one_device != witness.one_device:
+        witness.one_device = one_device
+        witness.save(update_fields=["one_device"])
+        witness_event_record(
+            witness,
+            actor,
+            WitnessEvent.Kind.ONE_DEVICE,
+            WITNESS_SHARE,
+            detail="one device only" if one_device else "any device",
+        )
+        devices = _("one device only") if one_device else _("any device")
+        witness_access_record(
+            witness,
+            actor,
+            AccessEvent.Kind.WITNESS_SHARING,
+            detail=f"{witness.attribution}: {devices}",
         )
     return witness
 

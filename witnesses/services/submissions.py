@@ -52,6 +52,8 @@ def _link_still_active(device: WitnessDevice) -> WitnessLink:
     link = WitnessLink.objects.select_for_update().get(pk=device.link_id)
     if not link.is_active:
         raise LinkInactive
+    if WitnessDevice.objects.filter(pk=device.pk, left_at__isnull=False).exists():
+        raise LinkInactive  # this device left the site meanwhile
     return link
 
 
@@ -71,8 +73,10 @@ def submission_create(
     diary = witness.diary
     if len(uploads) > MAX_FILES:
         raise ValidationError({"files": messages.TOO_MANY_FILES % {"limit": MAX_FILES}})
-    submission = Submission(diary=diary, witness=witness, link=device.link, **content)
-    submission.full_clean(exclude=["diary", "witness", "link", "reference"])
+    submission = Submission(
+        diary=diary, witness=witness, link=device.link, device=device, **content
+    )
+    submission.full_clean(exclude=["diary", "witness", "link", "device", "reference"])
     for upload in uploads:
         evidence_check(upload, field="files")
     with ExitStack() as stack:
@@ -103,8 +107,8 @@ def submission_create(
 
 @transaction.atomic
 def follow_up_add(*, device: WitnessDevice, submission: Submission, text: str) -> FollowUp:
-    if submission.witness_id != device.link.witness_id:
-        raise PermissionDenied  # only the witness who sent it may add to it
+    if submission.device_id is None or submission.device_id != device.pk:
+        raise PermissionDenied  # only the device it was sent from may add to it
     lock_diary(submission.diary)
     _link_still_active(device)
     follow_up = FollowUp(submission=submission, text=text.strip())

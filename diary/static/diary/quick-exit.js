@@ -1,13 +1,14 @@
 // Leave quickly: the button, or Esc pressed three times within two seconds.
-// location.replace swaps this page out of the history, so Back does not return to it; a
-// signed-in owner is signed out on the way (a beacon carries the sign-out form), so Back to
-// any earlier page of the diary meets the sign-in page.
+// Without JavaScript the button posts its form: the server ends the session (the owner's
+// sign-in, or the contact's visit on this device) and sends the browser on. With it, a beacon
+// carries the same form (so the session still ends) and location.replace swaps this page out
+// of the history at once, so Back does not return to it, and Back to any earlier page meets
+// the sign-in page or the contact's neutral page.
 (function () {
   "use strict";
-  var link = document.querySelector("[data-quick-exit]");
-  if (!link) { return; }
-  var target = link.getAttribute("href");
-  var signOut = document.querySelector("form[data-sign-out]");
+  var form = document.querySelector("form[data-quick-exit]");
+  if (!form) { return; }
+  var target = form.getAttribute("data-to");
   var leaving = false;
   function leave(event) {
     if (event) { event.preventDefault(); }
@@ -15,12 +16,18 @@
     leaving = true;
     document.documentElement.setAttribute("data-leaving", "");
     document.body.style.visibility = "hidden";
-    if (signOut && navigator.sendBeacon) {
-      try { navigator.sendBeacon(signOut.action, new FormData(signOut)); } catch (error) {}
+    var sent = false;
+    if (navigator.sendBeacon) {
+      try {
+        var data = new FormData(form);
+        data.append("beacon", "1");
+        sent = navigator.sendBeacon(form.action, data);
+      } catch (error) { sent = false; }
     }
+    if (!sent) { form.submit(); return; }
     window.location.replace(target);
   }
-  link.addEventListener("click", leave);
+  form.addEventListener("submit", leave);
   var presses = [];
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") { return; }
