@@ -33,7 +33,7 @@ TIMELINE_QUERIES = 7
 API_ENTRIES_QUERIES = 5
 ENTRY_QUERIES = 9
 INBOX_QUERIES = 9
-WITNESS_QUERIES = 6
+WITNESS_QUERIES = 7  # with the earlier sends from other devices, named by date
 
 
 class Diary:

@@ -9,6 +9,7 @@ plain page, and the refusal is in her access log.
 from django.urls import reverse
 
 from diary.models import AccessEvent
+from tests.conftest import confirmed
 from tests.security.conftest import HER_PHONE, HIS_PHONE, body, browser
 from witnesses import messages
 from witnesses.models import Witness, WitnessDevice, WitnessEvent
@@ -16,9 +17,10 @@ from witnesses.services.links import witness_invite
 
 
 def owner_client(owner):
+    """Her, signed in, confirmed a moment ago (changing what a contact sees asks for it)."""
     client = browser(agent=HER_PHONE)
     client.force_login(owner)
-    return client
+    return confirmed(client)
 
 
 def test_each_new_device_shows_her_a_notice(owner):

@@ -57,7 +57,11 @@ def her_socket(her: Any) -> WebsocketCommunicator:
     return WebsocketCommunicator(
         application,
         "/ws/diary/",
-        headers=[(b"origin", b"http://testserver"), (b"cookie", cookie.encode())],
+        headers=[
+            (b"origin", b"http://testserver"),
+            (b"host", b"testserver"),
+            (b"cookie", cookie.encode()),
+        ],
     )
 
 
