@@ -98,8 +98,8 @@ def _devices_but_first_end(witness: Witness) -> None:
         link__expires_at__gt=timezone.now(),
         left_at__isnull=True,
     )
-    first = devices.order_by("first_seen", "pk").values_list("pk", flat=True).first()
-    others = list(devices.exclude(pk=first).values_list("pk", flat=True))
+    ids = list(devices.order_by("first_seen", "pk").values_list("pk", flat=True))
+    others = ids[1:]
     WitnessDevice.objects.filter(pk__in=others).update(left_at=timezone.now())
     for device_id in others:
         device_left(witness.pk, device_id)
