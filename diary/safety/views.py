@@ -160,7 +160,8 @@ def access_log(request: OwnerRequest) -> HttpResponse:
 
 
 # No CSRF check: the session cookie is SameSite=Lax, so another site's POST arrives without
-# it and ends nothing, while a stale token must never keep her on the page.
+# it and ends nothing (a same-site page's, which carries it, is refused by
+# posted_from_elsewhere), while a stale token must never keep her on the page.
 @csrf_exempt
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:

@@ -287,7 +287,8 @@ def brief_photo(request: WitnessRequest) -> FileResponse:
 
 
 # No CSRF check: the cookie is SameSite=Lax, so another site's POST arrives without it and ends
-# nothing, while a stale token must never keep anyone on the page.
+# nothing (a same-site page's, which carries it, is refused by posted_from_elsewhere), while a
+# stale token must never keep anyone on the page.
 @csrf_exempt
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:
