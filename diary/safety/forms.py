@@ -27,7 +27,8 @@ class LockoutForm(forms.Form):
         field.choices = [(address.pk, address.email) for address in addresses]
         if not addresses:
             del self.fields["keep"]
-        elif addresses[0].primary or len(addresses) == 1:
+        elif len(addresses) == 1:
+            # Never the primary of several: whoever added an address may have made it primary.
             field.initial = addresses[0].pk
 
     def kept(self) -> EmailAddress | None:

@@ -24,7 +24,7 @@ from diary.safety.accounts import confirm_first
 from diary.safety.forms import LockoutForm
 from diary.safety.lockout import sections as lockout_sections
 from diary.safety.sessions import QUICK_EXIT_SEEN, current_session_id
-from diary.web.pages import left_site
+from diary.web.pages import left_site, posted_from_elsewhere
 from diary.web.requests import OwnerRequest
 
 PAGE_SIZE = 50
@@ -160,14 +160,15 @@ def access_log(request: OwnerRequest) -> HttpResponse:
 
 
 # No CSRF check: the session cookie is SameSite=Lax, so another site's POST arrives without
-# it and ends nothing, while a stale token must never keep her on the page.
+# it and ends nothing (a same-site page's, which carries it, is refused by
+# posted_from_elsewhere), while a stale token must never keep her on the page.
 @csrf_exempt
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:
     """Leave this site, with or without JavaScript: this session is signed out (the access
     log and the sessions list hear of it as of any sign-out), then on to an ordinary site. Back
     then meets the sign-in page: no signed-in page may be kept in the browser's cache."""
-    if request.user.is_authenticated:
+    if request.user.is_authenticated and not posted_from_elsewhere(request):
         get_account_adapter(request).logout(request)
     return left_site(request)
 

@@ -19,15 +19,23 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponse(html, status=500)
 
 
+def posted_from_elsewhere(request: HttpRequest) -> bool:
+    """The browser says another site's page sent this (another port or subdomain of this host
+    counts as same-site, and so carries SameSite=Lax cookies): "Leave this site" has no CSRF
+    token, so such a post must end nothing."""
+    return request.headers.get("Sec-Fetch-Site", "") in ("cross-site", "same-site")
+
+
 def left_site(request: HttpRequest) -> HttpResponse:
     """The answer to "Leave this site", once its session has ended: on to the ordinary site
     (or, for the script's beacon, nothing), asking the browser to drop this site's cookies,
-    cache and storage."""
+    cache and storage (not for a post from another site's page, which ended nothing)."""
     if request.POST.get("beacon"):
         response = HttpResponse(status=204)
     else:
         response = redirect(settings.QUICK_EXIT_URL)
     response["Referrer-Policy"] = "no-referrer"
-    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    if not posted_from_elsewhere(request):
+        response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     add_never_cache_headers(response)
     return response

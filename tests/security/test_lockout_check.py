@@ -300,3 +300,27 @@ def test_the_contact_pages_note_the_session_too(owner):
     assert response.status_code == 302
     new = WitnessLink.objects.get(witness__diary=owner.diary, revoked_at__isnull=True)
     assert new.pk != link.pk and new.made_in_session_id == session_of(her).pk
+
+
+def test_his_address_made_the_main_one_is_not_chosen_for_her(owner, her_address):
+    """He made his address the main one. The check lists both and ticks neither: a hurried
+    press of the one button must not keep his address and remove hers."""
+    left = he_leaves_a_way_back(owner)
+    confirm(left["client"])
+    response = left["client"].post(
+        reverse("account_email"), {"email": HIS_ADDRESS, "action_primary": ""}
+    )
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(user=owner, primary=True).email == HIS_ADDRESS
+
+    her = browser(agent=HER_PHONE)
+    assert sign_in(her, owner.email).status_code == 302
+    page = body(her.get(LOCKOUT))
+    assert HIS_ADDRESS in page and owner.email in page
+    radios = re.findall(r'<input type="radio" name="keep"[^>]*>', page)
+    assert len(radios) == 2
+    assert not [radio for radio in radios if "checked" in radio]
+    # Nothing chosen, nothing done: both addresses stay and she is asked to choose.
+    confirm(her)
+    assert her.post(LOCKOUT, {}).status_code == 400
+    assert EmailAddress.objects.filter(user=owner).count() == 2

@@ -92,3 +92,30 @@ def test_once_her_phone_has_left_the_link_opens_on_one_other(owner):
     assert browser(agent=HER_PHONE).get(f"/w/{token}").status_code == 302
     assert browser(agent=HIS_PHONE).get(f"/w/{token}").status_code == 403
     assert WitnessDevice.objects.filter(link__witness=witness, left_at__isnull=True).count() == 1
+
+
+def test_turning_one_device_on_ends_his_phone_already_on_the_link(owner):
+    """She sees "open on 2 phones or browsers" and chooses one device only: the phone that
+    opened the link later (his, from the forwarded link) is signed out there and then, and
+    Pat's own, the first, stays."""
+    witness, token = witness_invite(
+        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
+    )
+    pat = browser(agent=HER_PHONE)
+    assert pat.get(f"/w/{token}").status_code == 302
+    him = browser(agent=HIS_PHONE)
+    assert him.get(f"/w/{token}").status_code == 302
+    assert him.get(reverse("witness:home")).status_code == 200
+
+    her = owner_client(owner)
+    response = her.post(
+        reverse("witnesses:contact_sharing", args=[witness.pk]),
+        {"sharing": "brief", "one_device": "on"},
+    )
+    assert response.status_code == 302
+    assert Witness.objects.get(pk=witness.pk).one_device is True
+
+    assert him.get(reverse("witness:home")).status_code == 404
+    assert pat.get(reverse("witness:home")).status_code == 200
+    open_devices = WitnessDevice.objects.filter(link__witness=witness, left_at__isnull=True)
+    assert [d.browser for d in open_devices] == ["Safari on iPhone"]

@@ -115,6 +115,8 @@ API = {
     "original": lambda w: w.him.get(f"/api/evidence/{w.evidence_id}/original"),
     "every entry": lambda w: w.him.get("/api/entries/"),
     "one entry in full": lambda w: w.him.get(f"/api/entries/{w.entry_id}/"),
+    # What contacts sent, accepted ones (entries) too, every word in one answer.
+    "every report": lambda w: w.him.get("/api/inbox/?status=all"),
 }
 
 

@@ -217,9 +217,12 @@ class InboxListApi(generics.ListAPIView):
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=INBOX_FILTERS, default="pending")
         ],
+        description="Every report in full, in bulk (accepted ones are entries): needs a "
+        "recent confirmation that it is you (403 with `confirm_url` otherwise).",
         responses={200: InboxSubmissionSerializer(many=True), **ERRORS(400, 403)},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        require_confirmed(request._request, then=reverse("witnesses:inbox"))
         return super().get(request, *args, **kwargs)
 
 

@@ -34,7 +34,7 @@ from diary.web.idempotency import (
     KeyReused,
     idempotency_of,
 )
-from diary.web.pages import left_site
+from diary.web.pages import left_site, posted_from_elsewhere
 from witnesses import messages, selectors
 from witnesses.contact.actions import TooManySends, follow_up_send, submission_send
 from witnesses.contact.forms import FollowUpForm, SubmissionForm
@@ -287,12 +287,15 @@ def brief_photo(request: WitnessRequest) -> FileResponse:
 
 
 # No CSRF check: the cookie is SameSite=Lax, so another site's POST arrives without it and ends
-# nothing, while a stale token must never keep anyone on the page.
+# nothing (a same-site page's, which carries it, is refused by posted_from_elsewhere), while a
+# stale token must never keep anyone on the page.
 @csrf_exempt
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:
     """Leave this site: this device's session ends (its cookie, or any copy of it, opens
     nothing more), then on to an ordinary site. Back meets the neutral page."""
+    if posted_from_elsewhere(request):
+        return left_site(request)
     device = current_device(request)
     if device is not None:
         device_leave(device=device)

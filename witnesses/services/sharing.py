@@ -8,11 +8,12 @@ from django.utils.translation import gettext as _
 from diary import messages as diary_messages
 from diary.ledger.services import ledger_append, lock_diary
 from diary.models import AccessEvent, Entry, User
-from witnesses.live.events import entry_shared, entry_unshared, sharing_changed
+from witnesses.live.events import device_left, entry_shared, entry_unshared, sharing_changed
 from witnesses.models import (
     SharedEntry,
     Sharing,
     Witness,
+    WitnessDevice,
     WitnessEvent,
 )
 from witnesses.services.links import witness_access_record, witness_event_record
@@ -69,6 +70,8 @@ def witness_sharing_set(
     if one_device is not None and one_device != witness.one_device:
         witness.one_device = one_device
         witness.save(update_fields=["one_device"])
+        if one_device:
+            _devices_but_first_end(witness)
         witness_event_record(
             witness,
             actor,
@@ -84,6 +87,22 @@ def witness_sharing_set(
             detail=f"{witness.attribution}: {devices}",
         )
     return witness
+
+
+def _devices_but_first_end(witness: Witness) -> None:
+    """One device only, from now: a phone already on the link besides the first to open it
+    (a forwarded link, most likely) is signed out, as if it had left."""
+    devices = WitnessDevice.objects.filter(
+        link__witness=witness,
+        link__revoked_at__isnull=True,
+        link__expires_at__gt=timezone.now(),
+        left_at__isnull=True,
+    )
+    ids = list(devices.order_by("first_seen", "pk").values_list("pk", flat=True))
+    others = ids[1:]
+    WitnessDevice.objects.filter(pk__in=others).update(left_at=timezone.now())
+    for device_id in others:
+        device_left(witness.pk, device_id)
 
 
 # Sharing entries with witnesses who see marked ones
