@@ -69,6 +69,9 @@ RESET_NEEDS_SECOND_STEP = _(
     "Two-step sign-in is on, so a new password also needs a code from your authenticator app. "
     "Lost your phone? Use one of your recovery codes instead."
 )
+RESET_SECOND_STEP_MISSING = _(
+    "Enter the code your authenticator app shows now, or one of your recovery codes."
+)
 RESET_SECOND_STEP_WRONG = _(
     "That code did not work. Try the code your app shows now, or one of your recovery codes."
 )
@@ -184,4 +187,13 @@ NOTICE_NOT_YOU = _(
     "your diary, and locks the rest out."
 )
 NOTICE_SEEN = _("Got it")
+
+# The access log's lines: a second step by its plain name (allauth's says "TOTP Authenticator"),
+# and which of her sessions did it.
+SECOND_STEP_APP = _("Authenticator app")
+SECOND_STEP_RECOVERY_CODES = _("Recovery codes")
+SECOND_STEP_PASSKEY = _("Passkey")
+ACCESS_THIS_SESSION = _("this session")
+ACCESS_OTHER_SESSION = _("the session signed in")
+ACCESS_WHILE_CONFIRMING = _("while confirming it is you")
 FOLDED_TIMES = _("%(count)s times, last at")

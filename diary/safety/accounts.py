@@ -85,10 +85,13 @@ class OwnerResetPasswordKeyForm(ResetPasswordKeyForm):
 
     def clean_code(self) -> str:
         code = (self.cleaned_data.get("code") or "").strip()
+        if not code:
+            # A field left empty is not a guess: it costs none of her tries and logs nothing.
+            raise forms.ValidationError(messages.RESET_SECOND_STEP_MISSING)
         second_step_paused_check(self.user)
         clear = check_rate_limit(self.user)
         for authenticator in self._codes():
-            if code and authenticator.wrap().validate_code(code):
+            if authenticator.wrap().validate_code(code):
                 clear()
                 return code
         second_step_wrong(self.user)

@@ -34,7 +34,11 @@ def owner_signing_in_as(address: str) -> User | None:
 def access_log(*, actor: Any) -> QuerySet[AccessEvent]:
     if not getattr(actor, "is_authenticated", False):
         raise Http404
-    return AccessEvent.objects.filter(user_id=actor.pk).order_by("-last_at", "-id")
+    return (
+        AccessEvent.objects.filter(user_id=actor.pk)
+        .select_related("session")
+        .order_by("-last_at", "-id")
+    )
 
 
 # What happened that the owner is told about on every page until she has seen it.

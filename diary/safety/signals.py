@@ -4,10 +4,12 @@ from typing import Any
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
+from allauth.mfa.models import Authenticator
 from axes.signals import user_locked_out
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 
+from diary import messages
 from diary.models import AccessEvent, OwnerSession
 from diary.safety.accounts import signin_address
 from diary.safety.selectors import owner_signing_in_as
@@ -60,7 +62,7 @@ def on_second_step_failed(sender: Any, request: Any, user: Any, **kwargs: Any) -
         user_id=user.pk,
         kind=AccessEvent.Kind.SECOND_STEP_FAILED,
         request=request,
-        detail="confirming" if kwargs.get("reauthentication") else "",
+        detail=str(messages.ACCESS_WHILE_CONFIRMING) if kwargs.get("reauthentication") else "",
     )
 
 
@@ -119,6 +121,15 @@ def on_email_removed(sender: Any, request: Any, user: Any, email_address: Any, *
     )
 
 
+def second_step_name(authenticator: Any) -> str:
+    names = {
+        Authenticator.Type.TOTP: messages.SECOND_STEP_APP,
+        Authenticator.Type.RECOVERY_CODES: messages.SECOND_STEP_RECOVERY_CODES,
+        Authenticator.Type.WEBAUTHN: messages.SECOND_STEP_PASSKEY,
+    }
+    return str(names.get(authenticator.type, authenticator.get_type_display()))
+
+
 @receiver(mfa_signals.authenticator_added)
 def on_two_factor_added(
     sender: Any, request: Any, user: Any, authenticator: Any, **kw: Any
@@ -127,7 +138,7 @@ def on_two_factor_added(
         user_id=user.pk,
         kind=AccessEvent.Kind.TWO_FACTOR_ADDED,
         request=request,
-        detail=authenticator.get_type_display(),
+        detail=second_step_name(authenticator),
     )
 
 
@@ -139,7 +150,7 @@ def on_two_factor_removed(
         user_id=user.pk,
         kind=AccessEvent.Kind.TWO_FACTOR_REMOVED,
         request=request,
-        detail=authenticator.get_type_display(),
+        detail=second_step_name(authenticator),
     )
 
 

@@ -156,7 +156,11 @@ def access_log(request: OwnerRequest) -> HttpResponse:
     diary_for(request.user)
     events = selectors.access_log(actor=request.user)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "diary/access_log.html", {"page": page, "query": ""})
+    return render(
+        request,
+        "diary/access_log.html",
+        {"page": page, "query": "", "current_id": current_session_id(request), "m": messages},
+    )
 
 
 # No CSRF check: the session cookie is SameSite=Lax, so another site's POST arrives without

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from diary import messages
 from diary.core.crypto import stored_key
 from diary.evidence.services import evidence_attach
 from diary.models import AccessEvent, OwnerSession
@@ -197,6 +198,21 @@ def test_the_access_log_page_names_each_kind_plainly(owner, him, pat):
     assert SENTINEL not in page
 
 
+def test_each_line_says_which_session_did_it(owner, him, pat):
+    her = browser()
+    sign_in(her, owner.email)
+    ACTIONS["contact invited (page)"][1](owner, him, pat)
+    his = his_line(owner, him, Kind.WITNESS_INVITED)
+    page = her.get(reverse("diary:access_log")).content.decode()
+    line = page[page.index(str(Kind.WITNESS_INVITED.label)) :].split("</li>")[0]
+    assert str(messages.ACCESS_OTHER_SESSION) in line
+    assert his.session.first_seen.isoformat() in line
+    assert str(messages.ACCESS_THIS_SESSION) not in line
+    # Her own sign-in, read on her own page, is hers.
+    mine = page[page.index(str(Kind.SIGN_IN.label)) :].split("</li>")[0]
+    assert str(messages.ACCESS_THIS_SESSION) in mine
+
+
 # Two-step sign-in: an app, recovery codes, passkeys
 
 
@@ -211,9 +227,10 @@ def test_turning_on_the_app_and_its_recovery_codes_are_lines(
         response = him.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
     assert response.status_code == 302
     added = AccessEvent.objects.filter(user=owner, kind=Kind.TWO_FACTOR_ADDED)
+    # By their plain names, not allauth's ("TOTP Authenticator").
     assert sorted(added.values_list("detail", flat=True)) == [
-        str(Authenticator.Type.RECOVERY_CODES.label),
-        str(Authenticator.Type.TOTP.label),
+        str(messages.SECOND_STEP_APP),
+        str(messages.SECOND_STEP_RECOVERY_CODES),
     ]
     for line in added:
         assert (line.ip, line.browser) == (HIS_ADDRESS, "Chrome on Android")
@@ -225,7 +242,7 @@ def test_turning_off_the_app_is_a_line(owner, him):
     assert response.status_code == 302
     assert not Authenticator.objects.filter(user=owner, type=Authenticator.Type.TOTP).exists()
     line = his_line(owner, him, Kind.TWO_FACTOR_REMOVED)
-    assert line.detail == str(Authenticator.Type.TOTP.label)
+    assert line.detail == str(messages.SECOND_STEP_APP)
 
 
 def test_a_passkey_added_is_a_line(owner, him, monkeypatch):
@@ -248,7 +265,7 @@ def test_a_passkey_added_is_a_line(owner, him, monkeypatch):
     details = AccessEvent.objects.filter(user=owner, kind=Kind.TWO_FACTOR_ADDED).values_list(
         "detail", flat=True
     )
-    assert str(Authenticator.Type.WEBAUTHN.label) in details
+    assert str(messages.SECOND_STEP_PASSKEY) in details
 
 
 def test_recovery_codes_shown_downloaded_and_made_anew_are_lines(

@@ -34,6 +34,7 @@ def test_the_link_alone_does_not_change_her_password(owner, totp_secret):
 
     response = him.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert response.status_code == 200
+    assert str(messages.RESET_SECOND_STEP_MISSING) in body(response)
     owner.refresh_from_db()
     assert owner.check_password(PASSWORD)
     assert OwnerSession.objects.filter(user=owner, ended_at__isnull=True).count() == 1
@@ -64,6 +65,25 @@ def test_she_resets_with_her_code(owner, totp_secret):
     owner.refresh_from_db()
     assert owner.check_password(NEW_PASSWORD)
     assert AccessEvent.objects.filter(user=owner, kind=AccessEvent.Kind.PASSWORD_RESET).exists()
+
+
+def test_a_code_left_empty_asks_for_one_and_costs_no_try(owner, totp_secret, settings):
+    settings.SECOND_STEP_WRONG_CODES = 3
+    her = browser()
+    url = reset_form_url(her, owner)
+    for _ in range(3):
+        response = her.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+        assert response.status_code == 200
+        assert str(messages.RESET_SECOND_STEP_MISSING) in body(response)
+    assert not AccessEvent.objects.filter(
+        user=owner, kind=AccessEvent.Kind.SECOND_STEP_PAUSED
+    ).exists()
+    response = her.post(
+        url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "code": totp_code(totp_secret)}
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password(NEW_PASSWORD)
 
 
 def test_she_resets_with_a_recovery_code_when_the_phone_is_lost(owner, totp_secret):
