@@ -2,8 +2,11 @@
 Each takes the actor and answers 404 to anyone else.
 """
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -52,13 +55,12 @@ def _behaviour(code: str) -> Q:
 
 
 def _answers(question: Question) -> Q:
-    """The entries whose kinds answer the question (see Question.behaviours)."""
-    found = Q(pk__in=[])
-    for code in question.behaviours:
-        found |= _behaviour(code)
+    """The entries whose kinds answer the question (see Question.behaviours); only asked of a
+    question that names at least one kind."""
+    conditions = [_behaviour(code) for code in question.behaviours]
     if question.untagged:
-        found |= Q(current__behaviours="")
-    return found
+        conditions.append(Q(current__behaviours=""))
+    return reduce(operator.or_, conditions)
 
 
 def _busiest_week(times: list[datetime]) -> tuple[int, datetime | None]:
@@ -76,26 +78,36 @@ def _counted(code: str, count: int, reason: str) -> Suggestion:
     return Suggestion(code=code, answer=YES, count=count, reason=reason)
 
 
-def _reason(code: str, n: int) -> str:
-    if code == "approaches_others":
-        return ngettext(
-            "%(n)s entry about approaches to people you know",
-            "%(n)s entries about approaches to people you know",
-            n,
-        ) % {"n": n}
-    if code == "property_damaged":
-        return ngettext(
+# Why the diary suggests "yes", for each question counted from the kinds that answer it.
+REASONS: dict[str, Callable[[int], str]] = {
+    "property_damaged": lambda n: (
+        ngettext(
             "%(n)s entry about interference with your property",
             "%(n)s entries about interference with your property",
             n,
-        ) % {"n": n}
-    if code == "threats":
-        return ngettext("%(n)s entry about threats", "%(n)s entries about threats", n) % {"n": n}
-    return ngettext(
-        "%(n)s entry about them following you, watching you or hanging around",
-        "%(n)s entries about them following you, watching you or hanging around",
-        n,
-    ) % {"n": n}
+        )
+        % {"n": n}
+    ),
+    "loitering": lambda n: (
+        ngettext(
+            "%(n)s entry about them following you, watching you or hanging around",
+            "%(n)s entries about them following you, watching you or hanging around",
+            n,
+        )
+        % {"n": n}
+    ),
+    "threats": lambda n: (
+        ngettext("%(n)s entry about threats", "%(n)s entries about threats", n) % {"n": n}
+    ),
+    "approaches_others": lambda n: (
+        ngettext(
+            "%(n)s entry about approaches to people you know",
+            "%(n)s entries about approaches to people you know",
+            n,
+        )
+        % {"n": n}
+    ),
+}
 
 
 def _by_kind(question: Question, counts: dict[str, Any]) -> str:
@@ -109,9 +121,7 @@ def _by_kind(question: Question, counts: dict[str, Any]) -> str:
     return f" ({'; '.join(parts)})" if len(parts) > 1 else ""
 
 
-COUNTED = tuple(
-    question for question in QUESTIONS if question.behaviours and question.code != FREQUENT
-)
+COUNTED = tuple(question for question in QUESTIONS if question.code in REASONS)
 
 
 def risk_suggestions(*, actor: Any) -> dict[str, Suggestion]:
@@ -130,7 +140,7 @@ def risk_suggestions(*, actor: Any) -> dict[str, Suggestion]:
     found: dict[str, Suggestion] = {}
     for question in COUNTED:
         if n := counts[f"q_{question.code}"]:
-            reason = _reason(question.code, n) + _by_kind(question, counts)
+            reason = REASONS[question.code](n) + _by_kind(question, counts)
             if question.code == "approaches_others" and (
                 by_witnesses := counts["approaches_by_witnesses"]
             ):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from diary.models.choices import Behaviour
 from diary.risk.questions import QUESTIONS, QUESTIONS_BY_CODE, feeds_table
-from diary.risk.selectors import risk_suggestions
+from diary.risk.selectors import FREQUENT, REASONS, risk_suggestions
 from tests.diary.test_risk import checked, text_of
 from tests.factories import make_entry
 
@@ -69,6 +69,12 @@ def test_every_kind_named_in_the_mapping_is_a_kind_of_entry():
     answered = {code for question in QUESTIONS for code in question.behaviours}
     assert {"loitering", "watching"} <= set(QUESTIONS_BY_CODE["loitering"].behaviours)
     assert answered == kinds - {"publishing", "monitoring"}
+
+
+def test_every_question_a_kind_answers_has_its_own_reason():
+    fed = {question.code for question in QUESTIONS if question.behaviours}
+    assert set(REASONS) == fed - {FREQUENT}
+    assert QUESTIONS_BY_CODE[FREQUENT].untagged
 
 
 def test_the_docs_table_is_the_codes_mapping():
