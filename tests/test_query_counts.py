@@ -34,6 +34,8 @@ API_ENTRIES_QUERIES = 5
 ENTRY_QUERIES = 9
 INBOX_QUERIES = 9
 WITNESS_QUERIES = 7  # with the earlier sends from other devices, named by date
+PATTERNS_QUERIES = 6  # the incidents once, whatever the charts and places count
+RISK_QUERIES = 8  # two for the suggestions (the counts, the visit times), then the checklists
 
 
 class Diary:
@@ -101,6 +103,8 @@ def counted(client: Client, path: str, pin: int, assert_max: Any) -> None:
         ("/api/entries/", API_ENTRIES_QUERIES),
         ("/diary/inbox/", INBOX_QUERIES),
         ("/diary/inbox/?status=all", INBOX_QUERIES),
+        ("/diary/patterns/", PATTERNS_QUERIES),
+        ("/diary/risk/", RISK_QUERIES),
     ],
 )
 def test_the_owners_lists_take_the_same_queries_at_both_sizes(
@@ -140,6 +144,8 @@ def test_every_pin_is_within_the_goal():
         ENTRY_QUERIES,
         INBOX_QUERIES,
         WITNESS_QUERIES,
+        PATTERNS_QUERIES,
+        RISK_QUERIES,
     )
     assert max(pins) <= 10
 

@@ -2,6 +2,8 @@
 people, the places seen most often, and a plain summary. Charts are SVG drawn here on the
 server (no JavaScript), each with the table it was drawn from as its text alternative."""
 
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -13,6 +15,8 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from diary.models import Diary, Entry
 from diary.models.choices import Behaviour
@@ -32,6 +36,11 @@ PALETTE = (
 )
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 APPROACHES = Behaviour.APPROACHING_OTHERS
+KINDS = tuple(code for code, _label in Behaviour.choices)
+MAIN_KIND_RULE = _lazy(
+    "Each incident is counted once. An incident of several kinds is counted under the first "
+    "of them in the order the entry form lists them."
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,8 @@ class Chart:
     table: Table
     # (label, colour): drawn in HTML beside the SVG, so it wraps on a narrow screen.
     legend: list[tuple[str, str]] = field(default_factory=list)
+    # How the chart counts, in plain words, shown under it.
+    note: Any = ""
 
 
 def incidents(entries: QuerySet[Entry], zone: ZoneInfo) -> list[Incident]:
@@ -154,22 +165,35 @@ def _legend(series: list[Series]) -> list[tuple[str, str]]:
     return [(one.label, one.colour) for one in series]
 
 
+def main_kind(behaviours: tuple[str, ...]) -> str:
+    """The kind an incident is counted under: the first of its kinds in the order the entry
+    form lists them, or "Other" when none was chosen."""
+    for code in KINDS:
+        if code in behaviours:
+            return code
+    return Behaviour.OTHER
+
+
 def weekly_chart(found: list[Incident]) -> Chart:
-    """Incidents per week, stacked by kind (an entry of two kinds counts in both)."""
-    codes = [code for code, _label in Behaviour.choices]
+    """Incidents per week, each counted once, stacked by its main kind (see main_kind)."""
     labels = dict(Behaviour.choices)
     weeks = _weeks(found)
     counts: dict[date, Counter[str]] = {week: Counter() for week in weeks}
     for incident in found:
-        counts[week_of(incident.when)].update(incident.behaviours or ("other",))
-    used = [code for code in codes if any(counts[w][code] for w in weeks)]
-    table = Table(_("Incidents per week, by kind"), [_("Week of"), *(str(labels[c]) for c in used)])
+        counts[week_of(incident.when)][main_kind(incident.behaviours)] += 1
+    used = [code for code in KINDS if any(counts[w][code] for w in weeks)]
+    table = Table(
+        _("Incidents per week, by main kind"),
+        [_("Week of"), *(str(labels[c]) for c in used), _("All incidents")],
+    )
     for week in weeks:
-        table.rows.append([date_format(week, "j M Y"), *(counts[week][c] for c in used)])
+        table.rows.append(
+            [date_format(week, "j M Y"), *(counts[week][c] for c in used), counts[week].total()]
+        )
     series = [
         Series(
             str(labels[code]),
-            PALETTE[codes.index(code) % len(PALETTE)],
+            PALETTE[KINDS.index(code) % len(PALETTE)],
             [counts[week][code] for week in weeks],
         )
         for code in used
@@ -179,6 +203,7 @@ def weekly_chart(found: list[Incident]) -> Chart:
         _stacked_bars(weeks, series, table.caption),
         table,
         _legend(series),
+        note=MAIN_KIND_RULE,
     )
 
 
@@ -242,16 +267,47 @@ def approaches_chart(found: list[Incident]) -> Chart:
     )
 
 
-def top_places(found: list[Incident], limit: int = 10) -> list[tuple[str, int]]:
-    seen: Counter[str] = Counter()
-    shown: dict[str, str] = {}
+@dataclass(frozen=True)
+class Place:
+    """One place, however it was written: the spelling used most often, every incident there,
+    and each spelling with its own count when there was more than one."""
+
+    name: str
+    count: int
+    variants: list[tuple[str, int]]
+
+
+_BRACKETED_TAIL = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
+
+
+def place_key(written: str) -> str:
+    """What two spellings of one place share: a trailing detail in brackets dropped, case,
+    punctuation and spacing ignored. "Outside my flat, Elm Road (front door)" and "outside my
+    flat elm road" are one place."""
+    text = written.strip()
+    while True:
+        shorter = _BRACKETED_TAIL.sub("", text)
+        if shorter == text or not shorter:
+            break
+        text = shorter
+    text = "".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch for ch in text.casefold())
+    return " ".join(text.split())
+
+
+def top_places(found: list[Incident], limit: int = 10) -> list[Place]:
+    spellings: dict[str, Counter[str]] = {}
     for incident in found:
-        place = " ".join(incident.location.split())
-        if place:
-            key = place.casefold()
-            seen[key] += 1
-            shown.setdefault(key, place)
-    return [(shown[key], count) for key, count in seen.most_common(limit)]
+        written = " ".join(incident.location.split())
+        key = place_key(written)
+        if key:
+            spellings.setdefault(key, Counter())[written] += 1
+    places = [
+        # most_common keeps first-seen order among equals, so a tie goes to the earliest.
+        Place(seen.most_common(1)[0][0], seen.total(), seen.most_common() if len(seen) > 1 else [])
+        for seen in spellings.values()
+    ]
+    places.sort(key=lambda place: -place.count)
+    return places[:limit]
 
 
 def summary(found: list[Incident], now: datetime) -> list[str]:
@@ -265,8 +321,10 @@ def summary(found: list[Incident], now: datetime) -> list[str]:
     else:
         trend = _("the same as in the 4 weeks before")
     lines = [
+        ngettext("%(n)s incident in all.", "%(n)s incidents in all.", len(found))
+        % {"n": len(found)},
         _("%(recent)s incidents in the last 4 weeks, %(trend)s.")
-        % {"recent": recent, "trend": trend}
+        % {"recent": recent, "trend": trend},
     ]
     approaches = sorted(i.when for i in found if APPROACHES in i.behaviours)
     if approaches:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from diary import messages
 from diary.models import RiskChecklist
+from diary.models.choices import Behaviour
 
 QUESTIONS_VERSION = 1
 
@@ -58,6 +59,11 @@ class Question:
     text: Any
     choices: tuple[tuple[str, Any], ...] = YES_NO
     hint: Any = ""
+    # The kinds of entry that answer it: diary.risk.selectors suggests "yes" when the diary
+    # holds any. docs/risk-checklist.md shows this mapping, and a test holds the two together.
+    behaviours: tuple[str, ...] = ()
+    # Whether an entry with no kind chosen counts too (it still tells of something they did).
+    untagged: bool = False
 
     def label(self, answer: str) -> str:
         return str(dict(self.choices).get(answer, answer))
@@ -79,14 +85,27 @@ QUESTIONS: tuple[Question, ...] = (
         "property_damaged",
         _("Have they damaged or interfered with anything of yours?"),
         hint=_("Your home, car, post, garden or anything else you own."),
+        behaviours=(Behaviour.PROPERTY,),
     ),
     Question(
         "frequent_contact",
         _("Do they turn up or contact you several times a week?"),
+        # Everything they did to you or near you; not what they did online or to others.
+        behaviours=(
+            Behaviour.CONTACT,
+            Behaviour.LOITERING,
+            Behaviour.PROPERTY,
+            Behaviour.WATCHING,
+            Behaviour.ITEMS,
+            Behaviour.THREATS,
+            Behaviour.OTHER,
+        ),
+        untagged=True,
     ),
     Question(
         "loitering",
         _("Do they follow you, or hang around your home or where you work?"),
+        behaviours=(Behaviour.LOITERING, Behaviour.WATCHING),
     ),
     Question(
         "threats",
@@ -95,10 +114,12 @@ QUESTIONS: tuple[Question, ...] = (
             "Threats count however they were made: in person, in writing, online or "
             "through someone else."
         ),
+        behaviours=(Behaviour.THREATS,),
     ),
     Question(
         "approaches_others",
         _("Have they approached your family, friends, colleagues or neighbours?"),
+        behaviours=(Behaviour.APPROACHING_OTHERS,),
     ),
     Question(
         "violence_to_others",
@@ -132,6 +153,33 @@ QUESTIONS: tuple[Question, ...] = (
 
 
 QUESTIONS_BY_CODE = {question.code: question for question in QUESTIONS}
+
+
+NO_KIND_CHOSEN = "(no kind chosen)"
+
+
+def feeds_table() -> str:
+    """Which kind of entry suggests an answer to which question, both ways round, as the
+    Markdown tables in docs/risk-checklist.md (tests/diary/test_risk_mapping.py holds the two
+    together)."""
+    labels = dict(Behaviour.choices)
+    numbered = list(enumerate(QUESTIONS, start=1))
+    lines = [
+        "| kind of entry | code | questions it suggests an answer for |",
+        "| --- | --- | --- |",
+    ]
+    for code, label in Behaviour.choices:
+        fed = [f"{n}. {q.text}" for n, q in numbered if code in q.behaviours]
+        lines.append(f"| {label} | `{code}` | {'<br>'.join(fed) or 'none'} |")
+    fed = [f"{n}. {q.text}" for n, q in numbered if q.untagged]
+    lines.append(f"| {NO_KIND_CHOSEN} | | {'<br>'.join(fed) or 'none'} |")
+    lines += ["", "| question | kinds of entry that suggest an answer |", "| --- | --- |"]
+    for n, question in numbered:
+        kinds = [str(labels[code]) for code in question.behaviours]
+        if question.untagged:
+            kinds.append(NO_KIND_CHOSEN)
+        lines.append(f"| {n}. {question.text} | {', '.join(kinds) or 'none: only you can say'} |")
+    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)

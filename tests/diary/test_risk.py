@@ -101,7 +101,10 @@ def test_the_diary_suggests_answers_it_already_shows(owner, owner_client):
     )
     assert "Your diary suggests yes: 1 entry about interference with your property" in text
     assert "Your diary suggests yes: 1 entry about threats" in text
-    assert "Your diary suggests yes: 1 entry about them hanging around" in text
+    assert (
+        "Your diary suggests yes: 1 entry about them following you, watching you or hanging around"
+        in text
+    )
     for code in ("approaches_others", "property_damaged", "threats", "loitering"):
         assert checked(response, code) == "yes", code
     # Entries a week or more apart: no suggestion about visits several times a week.
@@ -114,7 +117,7 @@ def test_only_the_current_version_of_entries_still_in_the_timeline_counts(owner,
     services.entry_amend(
         entry=amended,
         actor=owner,
-        content={**amended.current.content_values(), "behaviours": ["watching"]},
+        content={**amended.current.content_values(), "behaviours": ["publishing"]},
     )
     withdrawn = make_entry(owner, behaviours=["property"])
     services.entry_withdraw(entry=withdrawn, actor=owner, reason="Wrong day")
