@@ -89,12 +89,11 @@ def witnesses_section(diary: Diary, filters: dict[str, Any]) -> str:
         .select_related("witness", "decision")
         .order_by("received_at")
     )
-    accepted = _accepted(_in_bundle(diary, filters).values("pk")).select_related("diary")
     return render_to_string(
         "witnesses/chronology_section.html",
         {
             "witnesses": [(w, statements.get(w.pk, "")) for w in witnesses],
-            "accepted": [(s, _notes(s)) for s in accepted],
+            "accepted": _accepted(_in_bundle(diary, filters).values("pk")),
             "kept_aside": kept_aside,
             "include_contacts": filters.get("include_contacts", False),
             "include_reasons": filters.get("include_reasons", False),
