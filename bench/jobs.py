@@ -44,7 +44,10 @@ def csv(diary: Any) -> dict[str, Any]:
     from diary.bundle.writer import each_entry, entries_csv_chunks, entries_for_export
 
     # As the bundle writes it: a chunk of entries at a time, the CSV written as it is made.
-    size = sum(len(chunk) for chunk in entries_csv_chunks(each_entry(entries_for_export(diary))))
+    size = sum(
+        len(chunk)
+        for chunk in entries_csv_chunks(each_entry(entries_for_export(diary)), diary=diary)
+    )
     return {"bytes": size}
 
 

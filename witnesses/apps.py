@@ -9,16 +9,23 @@ class WitnessesConfig(AppConfig):
 
     def ready(self) -> None:
         from diary.bundle.chronology import register_cover_count, register_section
+        from diary.bundle.writer import register_csv_columns
         from diary.ledger.services import register_ledgered
         from diary.live.events import register_renderer
         from diary.safety.lockout import register_part
         from witnesses import models
-        from witnesses.chronology import witnesses_count, witnesses_section
+        from witnesses.chronology import (
+            CSV_TITLES,
+            witnesses_count,
+            witnesses_csv_cells,
+            witnesses_section,
+        )
         from witnesses.live.events import INBOX_CARD, inbox_card
         from witnesses.lockout import contacts_section, contacts_stop
 
         register_section(witnesses_section)
         register_cover_count(witnesses_count)
+        register_csv_columns(CSV_TITLES, witnesses_csv_cells)
         register_renderer(INBOX_CARD, inbox_card)
         register_part(section=contacts_section, act=contacts_stop)
 

@@ -12,16 +12,16 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Choices, Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from diary.bundle.chronology import chronology_pdf, evidence_of
+from diary.bundle.chronology import batches, chronology_pdf, evidence_of
 from diary.core.hashing import GENESIS_HASH, canonical_json, iso
 from diary.ledger.services import object_label
 from diary.models import (
@@ -30,9 +30,11 @@ from diary.models import (
     EntryVersion,
     Evidence,
     Export,
+    Item,
     ItemVersion,
     LedgerRecord,
 )
+from diary.models.choices import Behaviour
 
 FORMAT_VERSION = 1
 
@@ -53,26 +55,83 @@ WRITE_BYTES = 64 * 1024
 
 CSV_COLUMNS = (
     ("reference", "Reference"),
-    ("when", "When (UTC)"),
+    ("when_local", "Occurred (local)"),
+    ("when", "Occurred (UTC)"),
     ("precision", "How exact"),
+    ("until_local", "Until (local)"),
     ("until", "Until (UTC)"),
     ("location", "Where"),
+    ("position", "Map position (latitude, longitude)"),
     ("behaviours", "Kind"),
     ("channel", "How"),
     ("what_happened", "What happened"),
     ("words_used", "Exact words"),
-    ("vehicle", "Vehicle"),
+    ("vehicle_registration", "Vehicle registration"),
+    ("vehicle_make", "Vehicle make and model"),
+    ("vehicle_colour", "Vehicle colour"),
     ("clothing", "What they wore"),
     ("others_present", "Who else was there"),
-    ("impact", "Impact"),
+    ("impact", "How it affected them"),
     ("police_reported", "Reported to police"),
     ("police_reference", "Police reference"),
     ("police_officer", "Officer"),
+    ("police_said", "What the police said"),
+    ("police_action", "Action promised"),
     ("recorded_by", "Recorded by"),
+    ("received_at_local", "First received (local)"),
     ("received_at", "First received (UTC)"),
     ("versions", "Versions"),
     ("evidence", "Evidence"),
 )
+
+
+# Other apps add columns to entries.csv (a contact's report behind an entry accepted from
+# them) without diary importing them: the columns' titles, and a function that gives the
+# cells of those columns for a chunk of entries, by entry id, given the bundle's filters.
+ExtraCells = Callable[[list[Entry], dict[str, Any]], dict[int, list[str]]]
+EXTRA_COLUMNS: list[tuple[tuple[str, ...], ExtraCells]] = []
+
+
+def register_csv_columns(titles: tuple[str, ...], cells: ExtraCells) -> None:
+    if all(cells is not known for _titles, known in EXTRA_COLUMNS):
+        EXTRA_COLUMNS.append((titles, cells))
+
+
+ITEM_CSV_COLUMNS = (
+    ("reference", "Reference"),
+    ("entry", "Linked entry"),
+    ("kind", "What kind"),
+    ("description", "What it is"),
+    ("found_at_local", "Found or received (local)"),
+    ("found_at", "Found or received (UTC)"),
+    ("found_where", "Where"),
+    ("found_by", "Who found it"),
+    ("storage", "How it is kept"),
+    ("handling", "How it was handled"),
+    ("current_location", "Where it is now"),
+    ("police_handed_at_local", "Handed to the police (local)"),
+    ("police_handed_at", "Handed to the police (UTC)"),
+    ("police_handed_to", "Handed to"),
+    ("exhibit_reference", "Exhibit reference"),
+    ("versions", "Versions"),
+)
+
+
+def utc_text(value: datetime | None) -> str:
+    """A time in UTC to the second, as ISO 8601 writes it: 2026-10-25T00:30:00Z."""
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_text(value: datetime | None, zone: tzinfo) -> str:
+    """A time in the diary's zone to the second, with its offset: 2026-10-25 01:30:00 +01:00
+    (the offset tells apart the two 01:30s of the night the clocks go back)."""
+    if value is None:
+        return ""
+    local = value.astimezone(zone)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"
 
 
 def neutralise(value: Any) -> str:
@@ -111,46 +170,62 @@ def entries_for_export(
     return entries
 
 
-def _csv_row(entry: Entry) -> dict[str, str]:
+def _csv_row(entry: Entry, zone: tzinfo) -> dict[str, str]:
     v = entry.current
     assert v is not None  # every saved entry has one
-    vehicle = " ".join(
-        part for part in (v.vehicle_registration, v.vehicle_colour, v.vehicle_make) if part
-    )
+    position = f"{v.latitude:.6f}, {v.longitude:.6f}" if v.latitude is not None else ""
     row = {
         "reference": entry.reference,
-        "when": iso(v.occurred_start),
-        "precision": v.precision,
-        "until": iso(v.occurred_end) if v.occurred_end else "",
+        "when_local": local_text(v.occurred_start, zone),
+        "when": utc_text(v.occurred_start),
+        "precision": v.get_precision_display(),
+        "until_local": local_text(v.occurred_end, zone),
+        "until": utc_text(v.occurred_end),
         "location": v.location,
-        "behaviours": "; ".join(v.behaviours),
-        "channel": v.channel,
+        "position": position,
+        "behaviours": "; ".join(choice_labels(Behaviour, v.behaviours)),
+        "channel": v.get_channel_display(),
         "what_happened": v.what_happened,
         "words_used": v.words_used,
-        "vehicle": vehicle,
+        "vehicle_registration": v.vehicle_registration,
+        "vehicle_make": v.vehicle_make,
+        "vehicle_colour": v.vehicle_colour,
         "clothing": v.clothing,
         "others_present": v.others_present,
         "impact": v.impact,
-        "police_reported": "yes" if v.police_reported else "no",
+        "police_reported": "Yes" if v.police_reported else "No",
         "police_reference": v.police_reference,
         "police_officer": v.police_officer,
-        "recorded_by": entry.reported_by or "owner",
-        "received_at": iso(entry.received_at),
+        "police_said": v.police_said,
+        "police_action": v.police_action,
+        "recorded_by": entry.reported_by or "The owner",
+        "received_at_local": local_text(entry.received_at, zone),
+        "received_at": utc_text(entry.received_at),
         "versions": str(len(entry.versions.all())),
-        "evidence": "; ".join(e.reference for e in entry.evidence.all()),
+        "evidence": "; ".join(evidence_label(e) for e in entry.evidence.all()),
     }
     return {key: neutralise(value) for key, value in row.items()}
 
 
-def entries_csv_chunks(entries: Iterable[Entry]) -> Iterator[bytes]:
+def choice_labels(choices: type[Choices], codes: Iterable[str]) -> list[str]:
+    labels = dict(choices.choices)
+    return [str(labels.get(code, code)) for code in codes]
+
+
+def evidence_label(evidence: Evidence) -> str:
+    """E001 (Photo): the owner's description of it."""
+    label = f"{evidence.reference} ({evidence.get_kind_display()})"
+    return f"{label}: {evidence.description}" if evidence.description else label
+
+
+def _written(rows: Iterator[list[str]], titles: list[str]) -> Iterator[bytes]:
     # A byte-order mark first, so spreadsheet programs read the text as UTF-8.
     yield "\ufeff".encode()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([title for _key, title in CSV_COLUMNS])
-    for entry in entries:
-        row = _csv_row(entry)
-        writer.writerow([row[key] for key, _title in CSV_COLUMNS])
+    writer.writerow(titles)
+    for row in rows:
+        writer.writerow(row)
         if buffer.tell() >= WRITE_BYTES:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -158,8 +233,81 @@ def entries_csv_chunks(entries: Iterable[Entry]) -> Iterator[bytes]:
     yield buffer.getvalue().encode()
 
 
-def entries_csv(entries: Iterable[Entry]) -> bytes:
-    return b"".join(entries_csv_chunks(entries))
+def entries_csv_chunks(
+    entries: Iterable[Entry], *, diary: Diary, filters: dict[str, Any] | None = None
+) -> Iterator[bytes]:
+    zone = diary.zone
+    extras = list(EXTRA_COLUMNS)
+    titles = [title for _key, title in CSV_COLUMNS]
+    titles += [title for extra_titles, _cells in extras for title in extra_titles]
+
+    def rows() -> Iterator[list[str]]:
+        for chunk in batches(entries, ENTRIES_CHUNK):
+            extra_cells = [
+                (len(extra_titles), cells(chunk, filters or {})) for extra_titles, cells in extras
+            ]
+            for entry in chunk:
+                row = _csv_row(entry, zone)
+                cells_out = [row[key] for key, _title in CSV_COLUMNS]
+                for width, by_entry in extra_cells:
+                    cells_out += [neutralise(c) for c in by_entry.get(entry.pk, [""] * width)]
+                yield cells_out
+
+    return _written(rows(), titles)
+
+
+def entries_csv(
+    entries: Iterable[Entry], *, diary: Diary, filters: dict[str, Any] | None = None
+) -> bytes:
+    return b"".join(entries_csv_chunks(entries, diary=diary, filters=filters))
+
+
+def items_csv_chunks(diary: Diary) -> Iterator[bytes]:
+    """items.csv: the physical items register, one row per item (its latest version)."""
+    zone = diary.zone
+    items = (
+        Item.objects.filter(diary=diary)
+        .select_related("current", "current__entry")
+        .annotate(version_count=Count("versions"))
+        .order_by("number")
+    )
+
+    def rows() -> Iterator[list[str]]:
+        for item in items.iterator(chunk_size=ENTRIES_CHUNK):
+            v = item.current
+            assert v is not None  # every saved item has one
+            row = {
+                "reference": item.reference,
+                "entry": v.entry.reference if v.entry else "",
+                "kind": v.get_kind_display(),
+                "description": v.description,
+                "found_at_local": local_text(v.found_at, zone),
+                "found_at": utc_text(v.found_at),
+                "found_where": v.found_where,
+                "found_by": v.found_by,
+                "storage": v.get_storage_display(),
+                "handling": v.handling,
+                "current_location": v.current_location,
+                "police_handed_at_local": local_text(v.police_handed_at, zone),
+                "police_handed_at": utc_text(v.police_handed_at),
+                "police_handed_to": v.police_handed_to,
+                "exhibit_reference": v.exhibit_reference,
+                "versions": str(item.version_count),
+            }
+            yield [neutralise(row[key]) for key, _title in ITEM_CSV_COLUMNS]
+
+    return _written(rows(), [title for _key, title in ITEM_CSV_COLUMNS])
+
+
+def verify_text(files: list[dict[str, Any]]) -> bytes:
+    """VERIFY.txt, its examples naming a file that is in this bundle: its first evidence file,
+    or entries.csv when it has none (an example naming a missing file would be the first thing
+    an officer tried, and it would fail)."""
+    paths = [file["path"] for file in files]
+    example = next((path for path in paths if path.startswith("evidence/")), "entries.csv")
+    text = (BUNDLE_FILES / "VERIFY.txt").read_text()
+    text = text.replace("{example_windows}", example.replace("/", "\\"))
+    return text.replace("{example}", example).encode()
 
 
 def each_entry(entries: QuerySet[Entry]) -> Iterator[Entry]:
@@ -296,10 +444,13 @@ def write_bundle(
             path = f"evidence/{evidence.download_name}"
             bundle.add_stream(path, evidence.original_file.chunks(), compress=False)
         bundle.add_bytes("chronology.pdf", chronology_pdf(diary, entries, head_hash, filters))
-        bundle.add_stream("entries.csv", entries_csv_chunks(each_entry(entries)))
+        bundle.add_stream(
+            "entries.csv", entries_csv_chunks(each_entry(entries), diary=diary, filters=filters)
+        )
+        bundle.add_stream("items.csv", items_csv_chunks(diary))
         bundle.add_stream("ledger.jsonl", ledger_lines(diary, head_seq))
-        for name in ("verify.py", "VERIFY.txt"):
-            bundle.add_bytes(name, (BUNDLE_FILES / name).read_bytes())
+        bundle.add_bytes("verify.py", (BUNDLE_FILES / "verify.py").read_bytes())
+        bundle.add_bytes("VERIFY.txt", verify_text(bundle.files))
         references = entries.prefetch_related(None).select_related(None).only("pk", "number")
         manifest = {
             "format_version": FORMAT_VERSION,

@@ -67,10 +67,10 @@ def test_the_csv_written_in_pieces_is_the_csv(owner, monkeypatch):
     for n in range(7):
         make_entry(owner, what_happened=f"Entry {n}, with a comma")
     entries = entries_for_export(owner.diary)
-    whole = entries_csv(list(entries))
+    whole = entries_csv(list(entries), diary=owner.diary)
     monkeypatch.setattr(writer, "WRITE_BYTES", 50)
     monkeypatch.setattr(writer, "ENTRIES_CHUNK", 2)
-    pieces = list(entries_csv_chunks(each_entry(entries)))
+    pieces = list(entries_csv_chunks(each_entry(entries), diary=owner.diary))
     assert len(pieces) > 3
     assert b"".join(pieces) == whole
     assert whole.startswith("\ufeff".encode())
