@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Literal
 
+from django.db import models
 from django.utils.text import capfirst
 
 from diary import messages
@@ -98,7 +99,9 @@ def _plain(name: str) -> Callable[[EntryVersion], str]:
 
 
 def _label(name: str) -> str:
-    return capfirst(str(EntryVersion._meta.get_field(name).verbose_name))
+    field = EntryVersion._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a column of the version's own
+    return capfirst(str(field.verbose_name))
 
 
 @dataclass(frozen=True)

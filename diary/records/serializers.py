@@ -56,7 +56,7 @@ class VersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EntryVersion
-        fields = ("number", "recorded_at", *EntryVersion.CONTENT_FIELDS)
+        fields: tuple[str, ...] = ("number", "recorded_at", *EntryVersion.CONTENT_FIELDS)
 
 
 class WordsSerializer(serializers.Serializer):
@@ -69,7 +69,8 @@ class FieldChangeSerializer(serializers.Serializer):
         help_text="Which field: a content field's name, or `when` (precision, start and end "
         "together) or `position` (latitude and longitude together)."
     )
-    label = serializers.CharField(help_text="The field's name as the pages show it.")
+    # A declared field, not Field.label: DRF's metaclass takes it off the class.
+    label = serializers.CharField(help_text="The field's name as the pages show it.")  # type: ignore[assignment]
     before = serializers.CharField(
         help_text="In words, as the pages show it: choice labels, times in the diary's zone. "
         "Empty when it was blank."
@@ -101,7 +102,7 @@ class VersionWithChangesSerializer(VersionSerializer):
 def version_with_changes(version: EntryVersion, earlier: EntryVersion | None) -> dict[str, Any]:
     """One version as the API gives it, with what it changed from `earlier`."""
     changes = version_differences(earlier, version) if earlier is not None else []
-    return VersionWithChangesSerializer(  # type: ignore[return-value]  # a ReturnDict
+    return VersionWithChangesSerializer(
         version, context={"changes": {version.number: changes}}
     ).data
 

@@ -172,8 +172,8 @@ def test_the_entry_page_marks_what_each_version_changed(owner, owner_client):
     shown = text_of(amendment)
     assert "Version 2 · written Sun 22 Nov 2026, 09:05 (latest)" in shown
     assert "Vehicle registration AB12 CDE → AB12 CDF" in shown
-    assert "<del><span class=\"visually-hidden\">taken out: </span>grey</del>" in amendment
-    assert "<ins><span class=\"visually-hidden\">put in: </span>blue</ins>" in amendment
+    assert '<del><span class="visually-hidden">taken out: </span>grey</del>' in amendment
+    assert '<ins><span class="visually-hidden">put in: </span>blue</ins>' in amendment
     # Only what changed: the place and the kind were left alike.
     assert "Elm Road" not in shown and "Watching or spying" not in shown
     # The first version is there in full, folded away.
