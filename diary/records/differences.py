@@ -51,10 +51,6 @@ class FieldChange:
     def after_shown(self) -> str:
         return self.after or str(messages.CHANGE_BLANK)
 
-    @property
-    def marked(self) -> str:
-        return marked(self.words)
-
 
 @dataclass(frozen=True)
 class Amendment:
@@ -205,12 +201,3 @@ def _shortened(words: list[str], *, keep_start: bool, keep_end: bool) -> str:
     if len(head) + len(tail) >= len(words):
         return " ".join(words)
     return " ".join([*head, ELLIPSIS, *tail])
-
-
-_MARKS = {"same": "{}", "removed": "[-{}-]", "added": "{{+{}+}}"}
-
-
-def marked(words: Iterable[Words]) -> str:
-    """The words as plain text, removed ones as [-like this-] and added ones as {+like this+}:
-    what the PDF prints, and what a reader without styles (pdftotext, a screen reader) gets."""
-    return " ".join(_MARKS[piece.kind].format(piece.text) for piece in words)

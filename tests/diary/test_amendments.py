@@ -19,7 +19,6 @@ from diary.records.differences import (
     FieldChange,
     Words,
     amendments,
-    marked,
     version_differences,
     word_changes,
 )
@@ -119,7 +118,6 @@ def test_a_text_change_marks_the_words_taken_out_and_put_in():
         Words("removed", "road."),
         Words("added", "road again."),
     )
-    assert marked(words) == "A [-grey-] {+blue+} car parked across the [-road.-] {+road again.+}"
 
 
 def test_a_long_stretch_left_alike_keeps_only_the_words_beside_a_change():
