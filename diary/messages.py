@@ -47,6 +47,14 @@ IMAGE_DAMAGED = _(
 ALREADY_WITHDRAWN = _("This entry has already been withdrawn.")
 ENTRY_WITHDRAWN_NO_CHANGES = _("This entry has been withdrawn, so it cannot be changed.")
 
+# What an amendment changed (diary/records/differences.py): on the entry page, in the API and in
+# the bundle's schedule of amendments.
+CHANGE_WHEN = _("When it happened")
+CHANGE_POSITION = _("Map position")
+CHANGE_BLANK = _("(blank)")
+CHANGE_YES = _("Yes")
+CHANGE_NO = _("No")
+
 SIGNED_OUT_IDLE = _("You were signed out after a while without use. Sign in again to carry on.")
 SIGNED_OUT_TOO_LONG = _("You were signed out because you had been signed in for a long time.")
 SIGNED_OUT_ENDED = _("That session was ended. Sign in again to carry on.")

@@ -20,6 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from diary.evidence.services import evidence_attach
+from diary.records.services import entry_amend
 from tests.factories import make_entry, make_item, upload
 from tests.test_live import session_cookie
 from tests.witnesses.factories import make_submission, make_witness
@@ -57,7 +58,10 @@ def keep_the_connection():
 
 @pytest.fixture
 def diary_with_things(owner, keep_the_connection):
-    entry = make_entry(owner)
+    entry = make_entry(owner, vehicle_registration="AB12 CDE")
+    # An amended entry, so its versions' changes (words marked, too) are held to the schema.
+    changed = {"what_happened": "A blue car.", "vehicle_registration": "AB12 CDF"}
+    entry_amend(entry=entry, actor=owner, content={**entry.current.content_values(), **changed})
     evidence_attach(entry=entry, actor=owner, upload=upload())
     make_item(owner)
     _, token = make_witness(owner)

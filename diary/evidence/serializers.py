@@ -20,6 +20,11 @@ class EvidenceInputSerializer(serializers.Serializer):
 class EvidenceSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     entry = serializers.IntegerField(source="entry_id", read_only=True)
+    kind_label = serializers.CharField(
+        source="get_kind_display",
+        read_only=True,
+        help_text="The kind in words, as the pages say it.",
+    )
     device_time_trusted = serializers.SerializerMethodField(
         help_text="Always false: the time a file claims can be edited by anyone."
     )
@@ -41,6 +46,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "reference",
             "entry",
             "kind",
+            "kind_label",
             "original_name",
             "mime_type",
             "size",

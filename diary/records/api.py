@@ -29,9 +29,10 @@ from diary.records.serializers import (
     ItemDetailSerializer,
     ItemInputSerializer,
     ItemSerializer,
-    VersionSerializer,
+    VersionWithChangesSerializer,
     WithdrawalSerializer,
     WithdrawInputSerializer,
+    version_with_changes,
 )
 from diary.web.api_errors import (
     ERRORS,
@@ -129,15 +130,16 @@ class EntryAmendApi(APIView):
         summary="Amend an entry: adds a version",
         description="Fields left out keep their value from the latest version.",
         request=EntryInputSerializer,
-        responses={201: VersionSerializer, **ERRORS(400, 403, 404)},
+        responses={201: VersionWithChangesSerializer, **ERRORS(400, 403, 404)},
     )
     def post(self, request: Request, entry_id: int) -> Response:
         entry = entry_get(actor=request.user, entry_id=entry_id)
         changes = validated(EntryInputSerializer, request.data, partial=True)
-        assert entry.current is not None  # every saved entry has one
-        content = {**entry.current.content_values(), **changes}
+        earlier = entry.current
+        assert earlier is not None  # every saved entry has one
+        content = {**earlier.content_values(), **changes}
         version = call(services.entry_amend, entry=entry, actor=request.user, content=content)
-        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        return Response(version_with_changes(version, earlier), status=status.HTTP_201_CREATED)
 
 
 class EntryWithdrawApi(APIView):

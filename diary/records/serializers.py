@@ -16,6 +16,7 @@ from diary.models import (
     ItemVersion,
 )
 from diary.models.choices import Behaviour
+from diary.records.differences import FieldChange, amendments, version_differences
 from diary.web.serializers import BehavioursField, BoundedDateTimeField, InputModelSerializer
 
 
@@ -55,7 +56,55 @@ class VersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EntryVersion
-        fields = ("number", "recorded_at", *EntryVersion.CONTENT_FIELDS)
+        fields: tuple[str, ...] = ("number", "recorded_at", *EntryVersion.CONTENT_FIELDS)
+
+
+class WordsSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["same", "removed", "added"])
+    text = serializers.CharField()
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        help_text="Which field: a content field's name, or `when` (precision, start and end "
+        "together) or `position` (latitude and longitude together)."
+    )
+    # A declared field, not Field.label: DRF's metaclass takes it off the class.
+    label = serializers.CharField(help_text="The field's name as the pages show it.")  # type: ignore[assignment]
+    before = serializers.CharField(
+        help_text="In words, as the pages show it: choice labels, times in the diary's zone. "
+        "Empty when it was blank."
+    )
+    after = serializers.CharField(help_text="The same, in this version.")
+    words = WordsSerializer(
+        many=True,
+        help_text="For long text changed (not added or cleared): the words taken out and put "
+        "in, with a long stretch left alike cut to the words either side and an ellipsis. "
+        "Empty otherwise.",
+    )
+
+
+class VersionWithChangesSerializer(VersionSerializer):
+    changes = serializers.SerializerMethodField(
+        help_text="What this version changed from the one before, field by field; "
+        "a field left alike is not listed. Empty for the first version."
+    )
+
+    class Meta(VersionSerializer.Meta):
+        fields = (*VersionSerializer.Meta.fields, "changes")
+
+    @extend_schema_field(FieldChangeSerializer(many=True))
+    def get_changes(self, version: EntryVersion) -> list[dict[str, Any]]:
+        changes: list[FieldChange] = self.context.get("changes", {}).get(version.number, [])
+        return FieldChangeSerializer(changes, many=True).data  # type: ignore[return-value]  # a ReturnList
+
+
+def version_with_changes(version: EntryVersion, earlier: EntryVersion | None) -> dict[str, Any]:
+    """One version as the API gives it, with what it changed from `earlier`."""
+    changes = version_differences(earlier, version) if earlier is not None else []
+    return VersionWithChangesSerializer(
+        version, context={"changes": {version.number: changes}}
+    ).data
 
 
 class WithdrawalSerializer(serializers.ModelSerializer):
@@ -64,11 +113,25 @@ class WithdrawalSerializer(serializers.ModelSerializer):
         fields = ("reason", "withdrawn_at")
 
 
+class LinkedItemSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    description = serializers.CharField(source="current.description", read_only=True)
+
+    class Meta:
+        model = Item
+        fields = ("id", "reference", "description")
+
+
 class EntrySerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     withdrawn = serializers.BooleanField(source="is_withdrawn", read_only=True)
     evidence_count: serializers.Field = serializers.IntegerField(read_only=True)
     latest = VersionSerializer(source="current", read_only=True)
+    reported_by = serializers.CharField(
+        read_only=True,
+        help_text="For an entry accepted from a contact: who reported it, as the pages say it "
+        "(“Pat (neighbour)”), as they were named when it was accepted. Empty for your own.",
+    )
 
     class Meta:
         model = Entry
@@ -77,6 +140,7 @@ class EntrySerializer(serializers.ModelSerializer):
             "number",
             "reference",
             "source",
+            "reported_by",
             "received_at",
             "withdrawn",
             "evidence_count",
@@ -86,15 +150,35 @@ class EntrySerializer(serializers.ModelSerializer):
 
 class EntryDetailSerializer(EntrySerializer):
     evidence_count = serializers.SerializerMethodField()
-    versions = VersionSerializer(many=True, read_only=True)
+    versions = serializers.SerializerMethodField(
+        help_text="Every version, oldest first, each with what it changed."
+    )
     evidence = EvidenceSerializer(many=True, read_only=True)
+    items = serializers.SerializerMethodField(
+        help_text="The physical items whose latest version names this entry."
+    )
     withdrawal = serializers.SerializerMethodField()
 
     class Meta(EntrySerializer.Meta):
-        fields = (*EntrySerializer.Meta.fields, "versions", "evidence", "withdrawal")
+        fields = (*EntrySerializer.Meta.fields, "versions", "evidence", "items", "withdrawal")
 
     def get_evidence_count(self, entry: Entry) -> int:
         return len(entry.evidence.all())
+
+    @extend_schema_field(VersionWithChangesSerializer(many=True))
+    def get_versions(self, entry: Entry) -> list[dict[str, Any]]:
+        told = amendments(entry.versions.all())
+        changes = {amendment.version.number: amendment.changes for amendment in told}
+        versions = [amendment.version for amendment in told]
+        return VersionWithChangesSerializer(  # type: ignore[return-value]  # a ReturnList
+            versions, many=True, context={"changes": changes}
+        ).data
+
+    @extend_schema_field(LinkedItemSerializer(many=True))
+    def get_items(self, entry: Entry) -> list[dict[str, Any]]:
+        # entry_get finds them; an entry read any other way has none to show.
+        linked = getattr(entry, "linked_items", [])
+        return LinkedItemSerializer(linked, many=True).data  # type: ignore[return-value]  # a ReturnList
 
     @extend_schema_field(WithdrawalSerializer(allow_null=True))
     def get_withdrawal(self, entry: Entry) -> dict[str, Any] | None:

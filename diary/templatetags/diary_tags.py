@@ -73,3 +73,11 @@ def safe_view_link(kept: Any, url: str) -> str:
     if not safeview.offered(kept):
         return ""
     return format_html('<a class="button" href="{}">{}</a>', url, messages.SAFE_VIEW_LINK)
+
+
+@register.filter
+def amendments(versions: Any) -> list[Any]:
+    """Each version, oldest first, with what it changed from the one before it."""
+    from diary.records.differences import amendments as of
+
+    return of(versions)
