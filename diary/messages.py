@@ -212,3 +212,7 @@ EXPORT_TITLE_LABEL = _("Title on the bundle's first page")
 EXPORT_TITLE_HELP = _("Left empty, the bundle is headed “Incident diary”.")
 EXPORT_NAME_LABEL = _("Your name as it should appear on the bundle")
 EXPORT_NAME_HELP = _("Only on the bundle you hand over; shown nowhere else.")
+# The heading of the bundle's PDF when she leaves the title empty (the PDF goes to the police).
+BUNDLE_HEADING = _("Incident diary")
+BUNDLE_HEADING_OF = _("Incident diary of %(name)s")
+BUNDLE_KEPT_BY = _("Kept by")

@@ -15,7 +15,7 @@ from diary.core.filestore import Stored
 from diary.core.numbering import next_number
 from diary.evidence.intake import STORED_SUFFIX, evidence_check
 from diary.ledger.services import ledger_append, lock_diary
-from diary.models import AccessEvent, Diary, User
+from diary.models import AccessEvent, Diary, PersonVersion, User
 from diary.safety.services import access_event_record
 from witnesses import messages
 from witnesses.models import (
@@ -23,6 +23,15 @@ from witnesses.models import (
 )
 
 BRIEF_UPDATE = "brief.update"
+
+
+def brief_from_person(person: PersonVersion) -> dict[str, str]:
+    """What "About the person" offers the brief's form: the name and description as who to
+    look out for, the vehicles, and the known addresses as places. The relationship stays out:
+    contacts need to recognise them, not to know who they are to her."""
+    who = "\n".join(part for part in (str(person.name), str(person.description)) if part)
+    offered = {"person": who, "vehicles": str(person.vehicles), "places": str(person.addresses)}
+    return {name: value for name, value in offered.items() if value}
 
 
 # The brief
