@@ -244,7 +244,7 @@ def _objects(
     for item_version in items.iterator(chunk_size=ENTRIES_CHUNK):
         yield _object(item_version, f"{item_version.item.reference} v{item_version.number}")
     if person is not None:
-        extra = {"path": PERSON_PHOTO_PATH} if person.photo else {}
+        extra = {"photo_path": PERSON_PHOTO_PATH} if person.photo else {}
         yield _object(person, f"About the person v{person.number}", **extra)
 
 
