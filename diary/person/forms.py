@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.db import models
 
 from diary import messages
 from diary.models import PersonVersion, Relationship
@@ -11,6 +12,7 @@ from diary.web.forms import NoSilentTruncation
 
 def _text(name: str, rows: int | None = None, help_text: Any = "") -> forms.CharField:
     field = PersonVersion._meta.get_field(name)
+    assert isinstance(field, models.Field)
     return forms.CharField(
         label=str(field.verbose_name).capitalize(),
         max_length=field.max_length,
@@ -38,7 +40,8 @@ class PersonForm(NoSilentTruncation, forms.Form):
     remove_photo = forms.BooleanField(label=messages.PERSON_REMOVE_PHOTO, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("relationship") == Relationship.OTHER and not data.get("relationship_other"):
             self.add_error("relationship_other", messages.PERSON_OTHER_NEEDED)
         return data

@@ -193,8 +193,8 @@ def brief(request: OwnerRequest) -> HttpResponse:
         {name: getattr(current, name) for name in BriefVersion.CONTENT_FIELDS} if current else {}
     )
     person = person_latest(diary)
-    filled = request.method == "GET" and request.GET.get("fill") == "person" and person
-    if filled:
+    filled = request.method == "GET" and request.GET.get("fill") == "person" and person is not None
+    if filled and person is not None:
         # Only copied into the form: nothing reaches contacts until she edits and saves it.
         initial = {**initial, **brief_from_person(person)}
     form = BriefForm(request.POST or None, request.FILES or None, initial=initial)
