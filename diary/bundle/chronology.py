@@ -13,7 +13,7 @@ import base64
 import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -22,7 +22,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from diary import messages
-from diary.core.hashing import iso
 from diary.models import Diary, Entry, EntryWithdrawal, Evidence, Item, PersonVersion
 from diary.models.choices import Behaviour
 from diary.records.patterns import patterns_for
@@ -127,7 +126,7 @@ def person_rows(person: PersonVersion | None) -> list[tuple[str, str]]:
         ("Known addresses", str(person.addresses)),
         ("Photo", PERSON_PHOTO_PATH if person.photo else ""),
         ("Version", str(person.number)),
-        ("Saved (UTC)", iso(person.recorded_at)),
+        ("Saved (UTC)", f"{person.recorded_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}"),
     ]
 
 
