@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -288,3 +289,19 @@ def test_the_api_takes_the_title_and_name_too(owner, api, tmp_path):
     export = Export.objects.get()
     assert (export.title, export.owner_name) == ("API title", "Sam")
     assert "API title" in pdf_text(unzip_to(export, tmp_path / "b"), 1)
+
+
+def test_the_export_command_takes_the_heading_and_name(owner, tmp_path):
+    out = tmp_path / "b.zip"
+    call_command(
+        "export_diary",
+        diary=owner.diary.pk,
+        out=str(out),
+        title="Server title",
+        owner_name="Sam Rivers",
+        stdout=io.StringIO(),
+    )
+    export = Export.objects.get()
+    assert (export.title, export.owner_name) == ("Server title", "Sam Rivers")
+    first = pdf_text(unzip_to(export, tmp_path / "b"), 1)
+    assert "Server title" in first and "Sam Rivers" in first
