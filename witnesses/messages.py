@@ -76,6 +76,11 @@ BRIEF_FILLED = _(
     "until you save."
 )
 BRIEF_FILL_HELP = _(
-    "Copies the name, description, vehicles and addresses into the form below, for you to "
-    "edit. Who they are to you is not copied."
+    "Copies what you tick into the form below, for you to edit. Who they are to you is not copied."
 )
+BRIEF_FILL_PARTS = {
+    "name": _("Their name"),
+    "description": _("Their description"),
+    "vehicles": _("Vehicles"),
+    "addresses": _("Addresses, as places"),
+}

@@ -214,6 +214,16 @@ def test_the_brief_fills_from_about_the_person_only_when_asked(owner, owner_clie
     assert not BriefVersion.objects.exists()  # nothing saved until she saves
 
 
+def test_the_brief_copies_only_the_parts_she_ticks(owner, owner_client):
+    fill(owner_client)
+    page = owner_client.get(reverse("witnesses:brief")).content.decode()
+    assert page.count('name="take"') == 4
+    url = reverse("witnesses:brief") + "?fill=person&take=vehicles"
+    page = owner_client.get(url).content.decode()
+    assert "MARKER-VEH2 white van</textarea>" in page
+    assert "MARKER-NAME" not in page and "MARKER-ADDR" not in page
+
+
 def test_the_brief_offers_no_fill_before_about_the_person_is_filled(owner_client):
     page = owner_client.get(reverse("witnesses:brief") + "?fill=person").content.decode()
     assert "Fill from About the person" not in page and "Copied from" not in page

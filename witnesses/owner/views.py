@@ -35,7 +35,7 @@ from witnesses import messages, selectors
 from witnesses.models import BriefVersion
 from witnesses.owner.forms import BriefForm, InviteForm, KeepAsideForm, SharingForm
 from witnesses.services import submissions
-from witnesses.services.brief import brief_from_person, brief_update
+from witnesses.services.brief import PERSON_PARTS, brief_from_person, brief_update
 from witnesses.services.links import link_extend, link_reissue, link_revoke, witness_invite
 from witnesses.services.sharing import entry_share, entry_unshare, witness_sharing_set
 
@@ -196,7 +196,8 @@ def brief(request: OwnerRequest) -> HttpResponse:
     filled = request.method == "GET" and request.GET.get("fill") == "person" and person is not None
     if filled and person is not None:
         # Only copied into the form: nothing reaches contacts until she edits and saves it.
-        initial = {**initial, **brief_from_person(person)}
+        parts = request.GET.getlist("take") or PERSON_PARTS
+        initial = {**initial, **brief_from_person(person, parts)}
     form = BriefForm(request.POST or None, request.FILES or None, initial=initial)
     if not (current and current.photo):
         del form.fields["remove_photo"]
@@ -224,6 +225,11 @@ def brief(request: OwnerRequest) -> HttpResponse:
             "filled": bool(filled),
             "filled_note": messages.BRIEF_FILLED,
             "fill_help": messages.BRIEF_FILL_HELP,
+            "fill_parts": [
+                (part, messages.BRIEF_FILL_PARTS[part])
+                for part in PERSON_PARTS
+                if person is not None and str(getattr(person, part))
+            ],
         },
     )
 

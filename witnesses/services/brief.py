@@ -2,7 +2,7 @@
 
 import io
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,12 +25,17 @@ from witnesses.models import (
 BRIEF_UPDATE = "brief.update"
 
 
-def brief_from_person(person: PersonVersion) -> dict[str, str]:
-    """What "About the person" offers the brief's form: the name and description as who to
-    look out for, the vehicles, and the known addresses as places. The relationship stays out:
-    contacts need to recognise them, not to know who they are to her."""
-    who = "\n".join(part for part in (str(person.name), str(person.description)) if part)
-    offered = {"person": who, "vehicles": str(person.vehicles), "places": str(person.addresses)}
+PERSON_PARTS = ("name", "description", "vehicles", "addresses")
+
+
+def brief_from_person(person: PersonVersion, parts: Iterable[str] = PERSON_PARTS) -> dict[str, str]:
+    """What "About the person" offers the brief's form, of the parts she chose: the name and
+    description as who to look out for, the vehicles, and the known addresses as places. The
+    relationship stays out: contacts need to recognise them, not to know who they are to her."""
+    chosen = set(parts) & set(PERSON_PARTS)
+    text = {part: str(getattr(person, part)) if part in chosen else "" for part in PERSON_PARTS}
+    who = "\n".join(part for part in (text["name"], text["description"]) if part)
+    offered = {"person": who, "vehicles": text["vehicles"], "places": text["addresses"]}
     return {name: value for name, value in offered.items() if value}
 
 
