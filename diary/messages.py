@@ -205,3 +205,34 @@ ACCESS_THIS_SESSION = _("this session")
 ACCESS_OTHER_SESSION = _("the session signed in")
 ACCESS_WHILE_CONFIRMING = _("while confirming it is you")
 FOLDED_TIMES = _("%(count)s times, last at")
+
+# About the person (diary.person): what the owner knows of the person responsible.
+PERSON_TITLE = _("About the person")
+PERSON_INTRO = _(
+    "Everything here is optional. Write what you know; it goes into the bundle you give the "
+    "police, and you can copy parts of it into what your contacts see. Each save is kept as a "
+    "new version."
+)
+PERSON_SAVED = _("Saved as a new version. Earlier versions are kept.")
+PERSON_PHOTO_LABEL = _("A photo of them (optional)")
+PERSON_PHOTO_HELP = _("Location data is removed. Only you and the bundle have it.")
+PERSON_PHOTO_NOT_IMAGE = _("The photo must be a picture (JPEG, PNG, HEIC or WebP).")
+PERSON_REMOVE_PHOTO = _("Remove the current photo")
+PERSON_OTHER_NEEDED = _("Say who they are to you, in your words.")
+PERSON_VERSION = _("Version %(number)s, saved")
+PERSON_PHOTO_ALT = _("The photo you saved")
+PERSON_HELP_NAME = _("Leave empty if you do not know it.")
+PERSON_HELP_DESCRIPTION = _("Height, build, hair, anything they often wear or carry.")
+PERSON_HELP_VEHICLES = _("One a line: make, colour, registration.")
+PERSON_HELP_ADDRESSES = _("One a line: where they live or work, if you know.")
+PERSON_HELP_OTHER = _("Only if you chose Other.")
+
+# The export form: what heads the bundle's PDF (asked each time, kept for the next).
+EXPORT_TITLE_LABEL = _("Title on the bundle's first page")
+EXPORT_TITLE_HELP = _("Left empty, the bundle is headed “Incident diary”.")
+EXPORT_NAME_LABEL = _("Your name as it should appear on the bundle")
+EXPORT_NAME_HELP = _("Only on the bundle you hand over; shown nowhere else.")
+# The heading of the bundle's PDF when she leaves the title empty (the PDF goes to the police).
+BUNDLE_HEADING = _("Incident diary")
+BUNDLE_HEADING_OF = _("Incident diary of %(name)s")
+BUNDLE_KEPT_BY = _("Kept by")

@@ -4,6 +4,7 @@ from django.urls import path
 
 from diary.bundle import views as bundle
 from diary.evidence import views as evidence
+from diary.person import views as person
 from diary.records import views as records
 from diary.risk import views as risk
 from diary.safety import views as safety
@@ -43,6 +44,9 @@ urlpatterns = [
     # The risk checklist (diary.risk)
     path("risk/", risk.risk_checklist, name="risk"),
     path("risk/<int:risk_id>/", risk.risk_checklist_detail, name="risk_checklist"),
+    # About the person (diary.person)
+    path("person/", person.person, name="person"),
+    path("person/photo", person.person_photo, name="person_photo"),
     # Account safety (diary.safety)
     path("welcome/", safety.welcome, name="welcome"),
     path("sessions/", safety.sessions, name="sessions"),

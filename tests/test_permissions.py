@@ -22,6 +22,7 @@ from diary.bundle.services import export_create
 from diary.core.crypto import stored_key
 from diary.evidence.services import evidence_attach
 from diary.models import AccessEvent, LedgerRecord, OwnerSession
+from diary.person.services import person_update
 from diary.risk.questions import QUESTIONS
 from diary.risk.services import risk_checklist_complete
 from diary.safety.services import access_event_record
@@ -43,6 +44,7 @@ MARKERS = (
     "MARKER-BRIEF",
     "MARKER-SUBMISSION",
     "MARKER-NAME",
+    "MARKER-PERSON",
     "owner-secret@example.com",
 )
 
@@ -91,6 +93,12 @@ def world() -> World:
     item = make_item(owner, description="MARKER-ITEM")
     checklist = risk_checklist_complete(
         diary=owner.diary, actor=owner, answers={q.code: q.choices[-1][0] for q in QUESTIONS}
+    )
+    person_update(
+        diary=owner.diary,
+        actor=owner,
+        content={"name": "MARKER-PERSON", "vehicles": "MARKER-PERSON car"},
+        photo=upload("them.jpg", jpeg_bytes()),
     )
     brief_update(
         diary=owner.diary,
@@ -262,6 +270,8 @@ CASES: dict[str, Case] = {
     "diary:access_log": owner_only(scoped=True),
     "diary:lockout": owner_only(scoped=True),
     "diary:access_notice_seen": owner_only("post", "event_id"),
+    "diary:person": owner_only(scoped=True),
+    "diary:person_photo": owner_only(),
     # Anyone may say they have read the quick exit's note: it changes nothing of anyone's data.
     "quick_exit_seen": public("post"),
     # Anyone may leave: it ends only the caller's own session, and says nothing.

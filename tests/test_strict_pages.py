@@ -111,6 +111,8 @@ def test_every_page_people_reach_renders_strict():
     confirmed(her)
     for url in (
         reverse("account_change_password"),
+        reverse("diary:person"),
+        reverse("witnesses:brief"),
         reverse("mfa_activate_totp"),
         reverse("mfa_add_webauthn"),
     ):

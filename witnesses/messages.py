@@ -71,3 +71,16 @@ ONE_DEVICE_ONLY = _(
 )
 KEPT_ON_PHONE = _("This phone keeps you on this page until the link ends.")
 NOT_KEPT_ON_PHONE = _("This page will ask for the link again once the browser is closed.")
+BRIEF_FILLED = _(
+    "Copied from About the person. Change what you like: nothing is shown to your contacts "
+    "until you save."
+)
+BRIEF_FILL_HELP = _(
+    "Copies what you tick into the form below, for you to edit. Who they are to you is not copied."
+)
+BRIEF_FILL_PARTS = {
+    "name": _("Their name"),
+    "description": _("Their description"),
+    "vehicles": _("Vehicles"),
+    "addresses": _("Addresses, as places"),
+}

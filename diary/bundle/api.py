@@ -59,6 +59,8 @@ class ExportListCreateApi(generics.ListAPIView):
             behaviours=data.get("behaviours", []),
             include_contacts=data["include_contacts"],
             include_reasons=data["include_reasons"],
+            title=data["title"],
+            owner_name=data["owner_name"],
         )
         return Response(ExportSerializer(export).data, status=status.HTTP_201_CREATED)
 

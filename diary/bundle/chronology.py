@@ -9,10 +9,11 @@ read from the database a part at a time. The parts are joined with pypdf, and th
 stamped on afterwards, once the number of pages is known (docs/performance.md).
 """
 
+import base64
 import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -20,7 +21,8 @@ from django.db.models import Max, Min, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from diary.models import Diary, Entry, EntryWithdrawal, Evidence, Item
+from diary import messages
+from diary.models import Diary, Entry, EntryWithdrawal, Evidence, Item, PersonVersion
 from diary.models.choices import Behaviour
 from diary.records.patterns import patterns_for
 from diary.risk.selectors import latest_checklist
@@ -107,6 +109,55 @@ def chronology_context(
     }
 
 
+# Where the photo of "About the person" sits in the bundle.
+PERSON_PHOTO_PATH = "person/photo.jpg"
+
+
+def person_rows(person: PersonVersion | None) -> list[tuple[str, str]]:
+    """(label, value) for each field of "About the person", as the PDF and person.csv show
+    them; nothing when she has not filled it in."""
+    if person is None:
+        return []
+    return [
+        ("Name", str(person.name)),
+        ("Description", str(person.description)),
+        ("Relationship to the owner", person.relationship_label),
+        ("Vehicles", str(person.vehicles)),
+        ("Known addresses", str(person.addresses)),
+        ("Photo", PERSON_PHOTO_PATH if person.photo else ""),
+        ("Version", str(person.number)),
+        ("Saved (UTC)", f"{person.recorded_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}"),
+    ]
+
+
+def cover_heading(cover: dict[str, str] | None) -> tuple[str, str]:
+    """The PDF's heading and the owner's name under it, as she answered at export. The diary's
+    own title ("Notes" by default) is for her screens, not for the police: left empty, the
+    heading is a neutral "Incident diary", "of <name>" when she gave one."""
+    title = (cover or {}).get("title", "").strip()
+    name = (cover or {}).get("owner_name", "").strip()
+    if title:
+        return title, name
+    if name:
+        return str(messages.BUNDLE_HEADING_OF % {"name": name}), name
+    return str(messages.BUNDLE_HEADING), ""
+
+
+def person_context(person: PersonVersion | None) -> dict[str, Any]:
+    """About the person, for the PDF's opening pages: its rows in words, and the photo inline
+    (it is re-encoded and at most 1200 pixels a side when saved, so it is small)."""
+    if person is None:
+        return {"person": None}
+    photo = ""
+    if person.photo:
+        photo = "data:image/jpeg;base64," + base64.b64encode(
+            b"".join(person.photo_file.chunks())
+        ).decode("ascii")
+    shown_apart = ("Photo", "Version", "Saved (UTC)")
+    rows = [(label, value) for label, value in person_rows(person) if label not in shown_apart]
+    return {"person": person, "person_rows": rows, "person_photo": photo}
+
+
 def _day(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -164,7 +215,13 @@ def _table_parts(
 
 
 def chronology_pdf(
-    diary: Diary, entries: QuerySet[Entry], head_hash: str, filters: dict[str, Any]
+    diary: Diary,
+    entries: QuerySet[Entry],
+    head_hash: str,
+    filters: dict[str, Any],
+    *,
+    cover: dict[str, str] | None = None,
+    person: PersonVersion | None = None,
 ) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from weasyprint import CSS, HTML
@@ -180,7 +237,14 @@ def chronology_pdf(
 
     writer = PdfWriter()
     with timezone.override(diary.time_zone):
-        context = chronology_context(diary, entries, head_hash, filters)
+        heading, owner_name = cover_heading(cover)
+        context = {
+            **chronology_context(diary, entries, head_hash, filters),
+            "heading": heading,
+            "owner_name": owner_name,
+            "kept_by": messages.BUNDLE_KEPT_BY,
+            **person_context(person),
+        }
         for part in _parts(diary, entries, context):
             writer.append(pdf_of(part))  # its pages and its bookmarks
         total = len(writer.pages)
@@ -191,7 +255,7 @@ def chronology_pdf(
                 page = writer.pages[number]
                 page.merge_page(footer)
                 page.compress_content_streams()
-    writer.add_metadata({"/Title": f"{diary.title} — chronology"})
+    writer.add_metadata({"/Title": f"{heading} — chronology"})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

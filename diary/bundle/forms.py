@@ -7,10 +7,22 @@ from django.utils.translation import gettext_lazy as _
 
 from diary import messages
 from diary.models.choices import Behaviour
-from diary.web.forms import DayOrTimeField
+from diary.web.forms import DayOrTimeField, NoSilentTruncation
 
 
-class ExportForm(forms.Form):
+class ExportForm(NoSilentTruncation, forms.Form):
+    title = forms.CharField(
+        label=messages.EXPORT_TITLE_LABEL,
+        help_text=messages.EXPORT_TITLE_HELP,
+        max_length=200,
+        required=False,
+    )
+    owner_name = forms.CharField(
+        label=messages.EXPORT_NAME_LABEL,
+        help_text=messages.EXPORT_NAME_HELP,
+        max_length=200,
+        required=False,
+    )
     since = DayOrTimeField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     until = DayOrTimeField(
         label=_("To"), end_of_day=True, widget=forms.DateInput(attrs={"type": "date"})

@@ -19,6 +19,8 @@ class ExportInputSerializer(serializers.Serializer):
     behaviours = BehavioursField()
     include_contacts = serializers.BooleanField(default=False)
     include_reasons = serializers.BooleanField(default=False)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    owner_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         since, until = data.get("since"), data.get("until")

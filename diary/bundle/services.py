@@ -29,6 +29,8 @@ class BundleFilters(TypedDict, total=False):
     behaviours: Iterable[str]
     include_contacts: bool
     include_reasons: bool
+    title: str
+    owner_name: str
 
 
 def export_create(
@@ -40,6 +42,8 @@ def export_create(
     behaviours: Iterable[str] = (),
     include_contacts: bool = False,
     include_reasons: bool = False,
+    title: str = "",
+    owner_name: str = "",
 ) -> Export:
     """Make a bundle, keep it, and record it in the ledger. Witnesses' contact details and the
     reasons for withdrawing or keeping things aside go in only if the owner asks. The diary
@@ -52,6 +56,7 @@ def export_create(
         "include_contacts": include_contacts,
         "include_reasons": include_reasons,
     }
+    cover = {"title": title.strip(), "owner_name": owner_name.strip()}
     stored = ""
     try:
         with transaction.atomic():
@@ -61,7 +66,13 @@ def export_create(
             entries = entries_for_export(diary, since=since, until=until, behaviours=kinds)
             with filestore.create(f"exports/{diary.pk}/{uuid.uuid4().hex}.enc") as out:
                 manifest_sha256 = write_bundle(
-                    out, diary=diary, entries=entries, head=head, earlier=earlier, filters=filters
+                    out,
+                    diary=diary,
+                    entries=entries,
+                    head=head,
+                    earlier=earlier,
+                    filters=filters,
+                    cover=cover,
                 )
             stored = out.stored.name
             number = next_number(Export.objects.filter(diary=diary))
@@ -76,6 +87,7 @@ def export_create(
                 head_hash=head.hash if head else GENESIS_HASH,
                 manifest_sha256=manifest_sha256,
                 size=out.stored.size,
+                **cover,
             )
             export.bundle.name, export.bundle_key = stored, out.stored.key
             export.save()

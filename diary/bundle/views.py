@@ -19,7 +19,11 @@ from diary.web.requests import OwnerRequest
 @login_required
 def exports(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
-    form = ExportForm(request.POST or None)
+    past = export_list(actor=request.user)
+    # What headed the last bundle is offered again; it is shown nowhere but this form.
+    last = past.first()
+    initial = {"title": last.title, "owner_name": last.owner_name} if last else {}
+    form = ExportForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         # Whoever sits at an open session must confirm it is the owner before anything leaves.
         confirm_first(request)
@@ -28,7 +32,6 @@ def exports(request: OwnerRequest) -> HttpResponse:
             request, _("Bundle %(number)s is ready to download.") % {"number": export.number}
         )
         return redirect("diary:exports")
-    past = export_list(actor=request.user)
     return render(request, "diary/exports.html", {"form": form, "exports": past})
 
 

@@ -21,7 +21,13 @@ from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 from django.db.models import Choices, Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from diary.bundle.chronology import batches, chronology_pdf, evidence_of
+from diary.bundle.chronology import (
+    PERSON_PHOTO_PATH,
+    batches,
+    chronology_pdf,
+    evidence_of,
+    person_rows,
+)
 from diary.core.hashing import GENESIS_HASH, canonical_json, iso
 from diary.ledger.services import object_label
 from diary.models import (
@@ -33,8 +39,10 @@ from diary.models import (
     Item,
     ItemVersion,
     LedgerRecord,
+    PersonVersion,
 )
 from diary.models.choices import Behaviour
+from diary.person.selectors import person_latest
 
 FORMAT_VERSION = 1
 
@@ -218,6 +226,15 @@ def evidence_label(evidence: Evidence) -> str:
     return f"{label}: {evidence.description}" if evidence.description else label
 
 
+def person_csv(person: PersonVersion | None) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["Field", "Value"])
+    for label, value in person_rows(person):
+        writer.writerow([label, neutralise(value)])
+    return "\ufeff".encode() + buffer.getvalue().encode()
+
+
 def _written(rows: Iterator[list[str]], titles: list[str]) -> Iterator[bytes]:
     # A byte-order mark first, so spreadsheet programs read the text as UTF-8.
     yield "\ufeff".encode()
@@ -362,8 +379,11 @@ def _object(obj: Any, reference: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _objects(diary: Diary, entries: QuerySet[Entry]) -> Iterator[dict[str, Any]]:
-    """Every version of every entry and each of their files, then every item version."""
+def _objects(
+    diary: Diary, entries: QuerySet[Entry], person: PersonVersion | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every version of every entry and each of their files, then every item version, then
+    "About the person" as the bundle shows it."""
     for entry in each_entry(entries):
         for version in entry.versions.all():
             yield _object(version, f"{entry.reference} v{version.number}")
@@ -377,6 +397,9 @@ def _objects(diary: Diary, entries: QuerySet[Entry]) -> Iterator[dict[str, Any]]
     )
     for item_version in items.iterator(chunk_size=ENTRIES_CHUNK):
         yield _object(item_version, f"{item_version.item.reference} v{item_version.number}")
+    if person is not None:
+        extra = {"photo_path": PERSON_PHOTO_PATH} if person.photo else {}
+        yield _object(person, f"About the person v{person.number}", **extra)
 
 
 def _json(value: Any, indent: int) -> str:
@@ -435,19 +458,25 @@ def write_bundle(
     head: LedgerRecord | None,
     earlier: Iterable[Export],
     filters: dict[str, Any],
+    cover: dict[str, str] | None = None,
 ) -> str:
     """Write the whole bundle as a zip into `out`; return the SHA-256 of its manifest."""
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    person = person_latest(diary)
     with ZipFile(out, "w", compression=ZIP_DEFLATED, allowZip64=True) as archive:
         bundle = _Bundle(archive)
         for evidence in evidence_of(entries).iterator(chunk_size=ENTRIES_CHUNK):
             path = f"evidence/{evidence.download_name}"
             bundle.add_stream(path, evidence.original_file.chunks(), compress=False)
-        bundle.add_bytes("chronology.pdf", chronology_pdf(diary, entries, head_hash, filters))
+        if person is not None and person.photo:
+            bundle.add_stream(PERSON_PHOTO_PATH, person.photo_file.chunks(), compress=False)
+        pdf = chronology_pdf(diary, entries, head_hash, filters, cover=cover, person=person)
+        bundle.add_bytes("chronology.pdf", pdf)
         bundle.add_stream(
             "entries.csv", entries_csv_chunks(each_entry(entries), diary=diary, filters=filters)
         )
         bundle.add_stream("items.csv", items_csv_chunks(diary))
+        bundle.add_bytes("person.csv", person_csv(person))
         bundle.add_stream("ledger.jsonl", ledger_lines(diary, head_seq))
         bundle.add_bytes("verify.py", (BUNDLE_FILES / "verify.py").read_bytes())
         bundle.add_bytes("VERIFY.txt", verify_text(bundle.files))
@@ -468,7 +497,7 @@ def write_bundle(
                 for export in earlier
             ],
             "entries": (entry.reference for entry in references.iterator(chunk_size=2_000)),
-            "objects": _objects(diary, entries),
+            "objects": _objects(diary, entries, person),
             "files": bundle.files,
         }
         return bundle.add_stream("manifest.json", json_chunks(manifest), listed=False)

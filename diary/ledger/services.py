@@ -19,6 +19,7 @@ from diary.models import (
     Export,
     ItemVersion,
     LedgerRecord,
+    PersonVersion,
     RiskChecklist,
 )
 
@@ -55,6 +56,9 @@ EXPORT_CREATE = "export.create"
 RISK_CHECKLIST = "risk.checklist"
 
 
+PERSON_UPDATE = "person.update"
+
+
 # Every model whose rows the ledger must name, with the path from it to its diary's id.
 # Other apps add theirs with `register_ledgered` (diary never imports them).
 LEDGERED: dict[type[models.Model], str] = {
@@ -66,6 +70,7 @@ LEDGERED: dict[type[models.Model], str] = {
     ItemVersion: "item__diary_id",
     Export: "diary_id",
     RiskChecklist: "diary_id",
+    PersonVersion: "diary_id",
 }
 
 

@@ -16,6 +16,7 @@ from diary.models.files import Evidence, KeptFile
 from diary.models.idempotency import IdempotencyKey
 from diary.models.items import Item, ItemVersion
 from diary.models.ledger import LedgerRecord, record_body
+from diary.models.person import PersonVersion, Relationship
 from diary.models.risk import RiskChecklist
 from diary.models.safety import AccessEvent, Notice, OwnerSession
 from diary.models.times import EARLIEST_YEAR, check_occurrence, check_times, json_value, json_values
@@ -38,6 +39,8 @@ __all__ = [
     "LedgerRecord",
     "Notice",
     "OwnerSession",
+    "PersonVersion",
+    "Relationship",
     "RiskChecklist",
     "User",
     "UserManager",

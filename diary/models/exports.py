@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from diary.core import filestore
-from diary.core.fields import ChoiceSetField, WrappedKeyField
+from diary.core.fields import ChoiceSetField, EncryptedTextField, WrappedKeyField
 from diary.core.hashing import iso
 from diary.models.choices import Behaviour
 from diary.models.diaries import Diary
@@ -31,6 +31,10 @@ class Export(models.Model):
     bundle = models.FileField(max_length=200)
     bundle_key = WrappedKeyField()
     size = models.PositiveBigIntegerField()
+    # What heads the bundle's PDF, as the owner answered at export: kept so the next export
+    # can offer the same answers, and shown nowhere else.
+    title = EncryptedTextField(max_length=200, blank=True)
+    owner_name = EncryptedTextField(max_length=200, blank=True)
 
     class Meta:
         constraints = [

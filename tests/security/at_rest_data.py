@@ -110,6 +110,14 @@ def sentinel_story(image: bytes) -> Story:
             "safety": SENTENCE,
         },
         brief_photo=png(image, "him.png"),
+        person={
+            "name": WORD,
+            "description": SENTENCE,
+            "relationship": "other",
+            "relationship_other": OTHER_WORD,
+            "vehicles": SENTENCE,
+            "addresses": SENTENCE,
+        },
         contacts=(
             Contact(
                 key="smith",

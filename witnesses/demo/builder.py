@@ -32,6 +32,7 @@ from diary.core import filestore
 from diary.evidence.services import evidence_attach
 from diary.ledger.services import ledger_head
 from diary.models import Diary, Entry, Evidence, Item, KeptFile, RiskChecklist, User
+from diary.person.services import person_update
 from diary.records import services
 from diary.risk.selectors import risk_suggestions
 from diary.risk.services import risk_checklist_complete
@@ -191,6 +192,8 @@ class _Writer:
 
         if story.brief or story.brief_photo:
             self._brief()
+        if story.person:
+            person_update(diary=self.diary, actor=self.owner, content=story.person)
         invited = self._invite(story.contacts, contacts)
         sent, added = self._story_sends(invited)
         self._more_sends([invited[key] for key in list(invited)[len(story.contacts) :]])

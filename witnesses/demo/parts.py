@@ -105,6 +105,7 @@ class Story:
     incidents: tuple[Incident, ...]
     brief: Mapping[str, str] = field(default_factory=dict)
     brief_photo: Photo | None = None
+    person: Mapping[str, str] = field(default_factory=dict)  # About the person, as she wrote it
     contacts: tuple[Contact, ...] = ()
     sent: tuple[Sent, ...] = ()
     checklist: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

@@ -634,10 +634,23 @@ CHECKLIST = {
     "wellbeing": {"answer": "yes", "note": "Not sleeping well. I check the window at night."},
 }
 
+# About the person, as she filled it in (the brief above is what she chose to show contacts).
+PERSON = {
+    "name": "James Whitford",
+    "description": (
+        "Mid-thirties, about 5'10\", slim, short dark hair, usually a short beard. Often a navy "
+        "puffer jacket, a grey beanie and a black rucksack."
+    ),
+    "relationship": "former_partner",
+    "vehicles": "Grey Ford Focus hatchback, KX19 ABC\nHis brother's white Transit van",
+    "addresses": "Flat 2, 18 Canal Street, Leeds\nWorks at the tyre centre on Kirkstall Road",
+}
+
 STORY = Story(
     time_zone="Europe/London",
     incidents=INCIDENTS,
     brief=BRIEF,
+    person=PERSON,
     contacts=CONTACTS,
     sent=SENT,
     checklist=CHECKLIST,

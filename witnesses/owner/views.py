@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from diary.gate import diary_for
+from diary.person.selectors import person_latest
 from diary.records.selectors import entry_list
 from diary.safety.accounts import confirm_first
 from diary.web.body_size import uploads_at_most
@@ -30,11 +31,11 @@ from diary.web.downloads import (
 )
 from diary.web.forms import apply_errors
 from diary.web.requests import OwnerRequest
-from witnesses import selectors
+from witnesses import messages, selectors
 from witnesses.models import BriefVersion
 from witnesses.owner.forms import BriefForm, InviteForm, KeepAsideForm, SharingForm
 from witnesses.services import submissions
-from witnesses.services.brief import brief_update
+from witnesses.services.brief import PERSON_PARTS, brief_from_person, brief_update
 from witnesses.services.links import link_extend, link_reissue, link_revoke, witness_invite
 from witnesses.services.sharing import entry_share, entry_unshare, witness_sharing_set
 
@@ -191,6 +192,12 @@ def brief(request: OwnerRequest) -> HttpResponse:
     initial = (
         {name: getattr(current, name) for name in BriefVersion.CONTENT_FIELDS} if current else {}
     )
+    person = person_latest(diary)
+    filled = request.method == "GET" and request.GET.get("fill") == "person" and person is not None
+    if filled and person is not None:
+        # Only copied into the form: nothing reaches contacts until she edits and saves it.
+        parts = request.GET.getlist("take") or PERSON_PARTS
+        initial = {**initial, **brief_from_person(person, parts)}
     form = BriefForm(request.POST or None, request.FILES or None, initial=initial)
     if not (current and current.photo):
         del form.fields["remove_photo"]
@@ -208,7 +215,23 @@ def brief(request: OwnerRequest) -> HttpResponse:
         else:
             flash.success(request, _("Saved. Your contacts see this version now."))
             return redirect("witnesses:brief")
-    return render(request, "witnesses/brief_form.html", {"form": form, "brief": current})
+    return render(
+        request,
+        "witnesses/brief_form.html",
+        {
+            "form": form,
+            "brief": current,
+            "person": person,
+            "filled": bool(filled),
+            "filled_note": messages.BRIEF_FILLED,
+            "fill_help": messages.BRIEF_FILL_HELP,
+            "fill_parts": [
+                (part, messages.BRIEF_FILL_PARTS[part])
+                for part in PERSON_PARTS
+                if person is not None and str(getattr(person, part))
+            ],
+        },
+    )
 
 
 @require_GET

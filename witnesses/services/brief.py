@@ -2,7 +2,7 @@
 
 import io
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,7 +15,7 @@ from diary.core.filestore import Stored
 from diary.core.numbering import next_number
 from diary.evidence.intake import STORED_SUFFIX, evidence_check
 from diary.ledger.services import ledger_append, lock_diary
-from diary.models import AccessEvent, Diary, User
+from diary.models import AccessEvent, Diary, PersonVersion, User
 from diary.safety.services import access_event_record
 from witnesses import messages
 from witnesses.models import (
@@ -23,6 +23,20 @@ from witnesses.models import (
 )
 
 BRIEF_UPDATE = "brief.update"
+
+
+PERSON_PARTS = ("name", "description", "vehicles", "addresses")
+
+
+def brief_from_person(person: PersonVersion, parts: Iterable[str] = PERSON_PARTS) -> dict[str, str]:
+    """What "About the person" offers the brief's form, of the parts she chose: the name and
+    description as who to look out for, the vehicles, and the known addresses as places. The
+    relationship stays out: contacts need to recognise them, not to know who they are to her."""
+    chosen = set(parts) & set(PERSON_PARTS)
+    text = {part: str(getattr(person, part)) if part in chosen else "" for part in PERSON_PARTS}
+    who = "\n".join(part for part in (text["name"], text["description"]) if part)
+    offered = {"person": who, "vehicles": text["vehicles"], "places": text["addresses"]}
+    return {name: value for name, value in offered.items() if value}
 
 
 # The brief

@@ -25,6 +25,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--behaviour", action="append", default=[], help="Only this kind (repeatable)."
         )
+        parser.add_argument("--title", default="", help="The heading on the PDF's first page.")
+        parser.add_argument("--owner-name", default="", help="The owner's name on the PDF.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         diary = Diary.objects.filter(pk=options["diary"]).first()
@@ -38,7 +40,13 @@ class Command(BaseCommand):
                 raise CommandError(" ".join(error.messages)) from None
         with transaction.atomic():
             export = export_create(
-                diary=diary, actor=None, since=since, until=until, behaviours=options["behaviour"]
+                diary=diary,
+                actor=None,
+                since=since,
+                until=until,
+                behaviours=options["behaviour"],
+                title=options["title"][:200],
+                owner_name=options["owner_name"][:200],
             )
             # The owner's access log shows this bundle too, made on the server itself.
             access_event_record(
