@@ -21,6 +21,7 @@ from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from diary import messages
 from diary.bundle.chronology import chronology_pdf, evidence_of
 from diary.core.hashing import GENESIS_HASH, canonical_json, iso
 from diary.ledger.services import object_label
@@ -94,7 +95,10 @@ def entries_for_export(
         .select_related("current")
         .prefetch_related(
             Prefetch("versions", queryset=EntryVersion.objects.order_by("number")),
-            Prefetch("evidence", queryset=Evidence.objects.order_by("number")),
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.order_by("number").prefetch_related("kind_changes"),
+            ),
         )
         .order_by("current__occurred_start", "number")
     )
@@ -109,6 +113,15 @@ def entries_for_export(
             match |= Q(current__behaviours__contains=f"|{code}|")
         entries = entries.filter(match)
     return entries
+
+
+def _evidence_cell(evidence: Evidence) -> str:
+    """A file's reference and what it is, saying so when the owner corrected the kind."""
+    change = evidence.kind_change
+    if change is None:
+        return f"{evidence.reference} ({evidence.get_kind_display()})"
+    was = {"was": change.get_was_display()}
+    return f"{evidence.reference} ({change.get_kind_display()}, {messages.FILE_KIND_WAS % was})"
 
 
 def _csv_row(entry: Entry) -> dict[str, str]:
@@ -137,7 +150,7 @@ def _csv_row(entry: Entry) -> dict[str, str]:
         "recorded_by": entry.reported_by or "owner",
         "received_at": iso(entry.received_at),
         "versions": str(len(entry.versions.all())),
-        "evidence": "; ".join(e.reference for e in entry.evidence.all()),
+        "evidence": "; ".join(_evidence_cell(e) for e in entry.evidence.all()),
     }
     return {key: neutralise(value) for key, value in row.items()}
 
@@ -222,6 +235,8 @@ def _objects(diary: Diary, entries: QuerySet[Entry]) -> Iterator[dict[str, Any]]
         for evidence in entry.evidence.all():
             path = f"evidence/{evidence.download_name}"
             yield _object(evidence, evidence.reference, path=path)
+            for change in sorted(evidence.kind_changes.all(), key=lambda c: c.pk):
+                yield _object(change, f"{evidence.reference} kind")
     items = (
         ItemVersion.objects.filter(item__diary=diary)
         .select_related("item")
