@@ -187,4 +187,17 @@ class MultipleFileField(forms.FileField):
         limit = self.max_files if self.max_files is not None else settings.EVIDENCE_MAX_FILES
         if len(chosen) > limit:
             raise ValidationError(messages.TOO_MANY_FILES_AT_ONCE % {"limit": limit})
-        return [single(item, initial) for item in chosen]
+        if len(chosen) == 1:
+            return [single(chosen[0], initial)]
+        cleaned, problems = [], []
+        for item in chosen:
+            try:
+                cleaned.append(single(item, initial))
+            except ValidationError as error:
+                name = getattr(item, "name", "") or "?"
+                problems += [
+                    messages.FILE_NAMED % {"name": name, "problem": m} for m in error.messages
+                ]
+        if problems:
+            raise ValidationError(problems)
+        return cleaned
