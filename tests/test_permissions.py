@@ -127,6 +127,7 @@ def world() -> World:
         uploads=[
             upload("seen.jpg", jpeg_bytes()),
             upload("seen.pdf", pdf_pages("MARKER-SUBMISSION"), "application/pdf"),
+            upload("heard.mp3", mp3_bytes(), "audio/mpeg"),
         ],
     )
     export = export_create(diary=owner.diary, actor=owner)
@@ -169,6 +170,7 @@ def world() -> World:
             "reference": submission.reference,
             "file_id": SubmissionFile.objects.get(submission=submission, extension=".jpg").pk,
             "pdf_file_id": SubmissionFile.objects.get(submission=submission, extension=".pdf").pk,
+            "audio_file_id": SubmissionFile.objects.get(submission=submission, extension=".mp3").pk,
             "pdf_evidence_id": pdf_evidence.pk,
             "audio_evidence_id": audio_evidence.pk,
             "other_entry": other_make.pk,
@@ -297,6 +299,7 @@ CASES: dict[str, Case] = {
     "witnesses:file_original": owner_only("get", "file_id"),
     "witnesses:file_preview": owner_only("get", "file_id"),
     "witnesses:file_safe": owner_only_as(file_id="pdf_file_id"),
+    "witnesses:file_media": owner_only_as(file_id="audio_file_id"),
     "witnesses:file_safe_page": owner_only_as(file_id="pdf_file_id", number=1),
     "witnesses:shared": owner_only(scoped=True),
     "witnesses:share_toggle": owner_only("post", *ENTRY, share="1"),

@@ -1,16 +1,21 @@
 """Players for recordings beside each original's download: the page streams the original,
 inline, of its own type, a range at a time, under the same rules as the download."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from diary.evidence.services import evidence_attach
 from diary.models import AccessEvent
 from tests.conftest import confirmed
 from tests.factories import jpeg_bytes, make_entry, mp3_bytes, mp4_bytes, upload
+from witnesses.selectors import witness_actor
 from witnesses.services.links import link_revoke, witness_invite
 from witnesses.services.sharing import entry_share
+from witnesses.services.submissions import submission_create
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +128,38 @@ def test_a_contact_gets_no_recording_even_a_revoked_one(owner, recordings):
         assert response.status_code in (302, 404)
         assert response.status_code == 404 or response.url.startswith(reverse("account_login"))
         assert mp3_bytes() not in response.content
+
+
+def test_the_owner_plays_what_a_contact_sent_and_the_contact_cannot(
+    owner, owner_client, other_client
+):
+    witness, token = witness_invite(
+        diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"
+    )
+    contact = Client()
+    contact.get(f"/w/{token}")
+    submission = submission_create(
+        device=witness_actor(contact.cookies["w"].value),
+        content={
+            "kind": "saw",
+            "occurred_start": timezone.now() - timedelta(hours=1),
+            "what_happened": "He shouted at the door; I recorded it.",
+        },
+        uploads=[upload("shouting.mp3", mp3_bytes(), "audio/mpeg")],
+    )
+    file = submission.files.get()
+    url = reverse("witnesses:file_media", args=[file.pk])
+    page = owner_client.get(reverse("witnesses:submission", args=[submission.pk])).content.decode()
+    assert f'<audio controls preload="none" src="{url}">' in page
+    response = owner_client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "audio/mpeg"
+    assert response["Content-Disposition"].startswith("inline")
+    assert streamed(response) == mp3_bytes()
+    confirmed(other_client)
+    assert other_client.get(url).status_code == 404
+    refused = contact.get(url)
+    assert refused.status_code == 404 or refused.url.startswith(reverse("account_login"))
+    link_revoke(witness=witness, actor=owner)
+    revoked = contact.get(url)
+    assert revoked.status_code == 404 or revoked.url.startswith(reverse("account_login"))
