@@ -5,12 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from diary import messages
 from diary.models.choices import EvidenceKind
-from diary.web.forms import MultipleFileField
+from diary.web.forms import MultipleFileField, MultipleFileInput
 
 
 class EvidenceForm(forms.Form):
     file = MultipleFileField(
         label=_("Files"),
+        widget=MultipleFileInput,  # documents too, not only what the entry forms suggest
         help_text=_("Choose one or several; they are kept together or not at all."),
     )
     kind = forms.ChoiceField(
