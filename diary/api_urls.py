@@ -46,6 +46,11 @@ urlpatterns = [
         evidence.EvidenceOriginalApi.as_view(),
         name="evidence_original",
     ),
+    path(
+        "evidence/<int:evidence_id>/kind/",
+        evidence.EvidenceKindApi.as_view(),
+        name="evidence_kind",
+    ),
     # Bundles (diary.bundle)
     path("exports/", bundle.ExportListCreateApi.as_view(), name="exports"),
     path(

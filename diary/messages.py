@@ -28,6 +28,17 @@ FILE_KIND_MISMATCH = _(
     "That file is %(actual)s, not %(chosen)s. "
     "Choose another kind, or let it be worked out from the file."
 )
+FILE_NAMED = _("%(name)s: %(problem)s")
+TOO_MANY_FILES_AT_ONCE = _("Send up to %(limit)s files at once.")
+NONE_OF_THE_FILES_KEPT = _("None of the files were kept. Fix that one, then choose them all again.")
+FILE_KIND_UNCHANGED = _("That is what it is shown as already.")
+FILE_KIND_CORRECTED = _("Saved. The file is now shown as %(kind)s; the kind it came in as is kept.")
+FILE_KIND_WAS = _("corrected from %(was)s")
+FILE_KIND_CHANGE = _("What is it really?")
+FILE_KIND_SAVE = _("Correct the kind")
+MEDIA_PLAY = _("Play it here")
+MEDIA_PLAY_CONFIRM = _("Confirm it is you, then play it here")
+MEDIA_NO_PLAYER = _("Your browser cannot play this here. Download the original instead.")
 CHOOSE_FILE_AGAIN = _(
     "Your file was not kept, because something else needs fixing. Choose it again."
 )

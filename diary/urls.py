@@ -32,6 +32,8 @@ urlpatterns = [
         "evidence/<int:evidence_id>/original", evidence.evidence_original, name="evidence_original"
     ),
     path("evidence/<int:evidence_id>/preview", evidence.evidence_preview, name="evidence_preview"),
+    path("evidence/<int:evidence_id>/play", evidence.evidence_media, name="evidence_media"),
+    path("evidence/<int:evidence_id>/kind", evidence.evidence_kind, name="evidence_kind"),
     path("evidence/<int:evidence_id>/safe", evidence.evidence_safe, name="evidence_safe"),
     path(
         "evidence/<int:evidence_id>/safe/<int:number>.png",

@@ -437,6 +437,8 @@ if S3_BUCKET:
     }
 # Evidence files larger than this are refused with a clear message.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, low=1024**2, high=4 * 1024**3)
+# The most files the owner's forms take in one send (the entry forms, "Add files").
+EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10, low=1, high=50)
 # Uploads above 2.5 MB stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -509,6 +511,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
+        # The players on an entry's page stream its recordings from here, and only here.
+        "media-src": ["'self'"],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

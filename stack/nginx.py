@@ -11,6 +11,13 @@ from dataclasses import dataclass
 
 # The paths that take a contact's send with up to MAX_FILES files (the page and the API).
 MANY_FILE_PATHS = ("/w/", "/api/witness/submissions/")
+# The owner's pages that take up to EVIDENCE_MAX_FILES files: nginx locations, and a path of
+# each for the checks.
+OWNER_FILE_LOCATIONS = (
+    ("= /diary/capture/", "/diary/capture/"),
+    ("= /diary/entries/new/", "/diary/entries/new/"),
+    ("~ ^/diary/entries/[0-9]+/evidence/$", "/diary/entries/1/evidence/"),
+)
 MIB = 1024 * 1024
 
 
@@ -18,9 +25,12 @@ MIB = 1024 * 1024
 class BodyLimits:
     one_file: int
     many_files: int
+    owner_files: int = 0
 
 
-def body_limits(*, evidence_max_bytes: int, max_files: int, form_bytes: int) -> BodyLimits:
+def body_limits(
+    *, evidence_max_bytes: int, max_files: int, form_bytes: int, owner_max_files: int = 0
+) -> BodyLimits:
     """The largest request the app accepts, rounded up to whole MiB for nginx."""
     margin = form_bytes + MIB  # the other fields, and multipart's own boundaries and headers
 
@@ -30,6 +40,7 @@ def body_limits(*, evidence_max_bytes: int, max_files: int, form_bytes: int) -> 
     return BodyLimits(
         one_file=whole_mib(evidence_max_bytes + margin),
         many_files=whole_mib(evidence_max_bytes * max_files + margin),
+        owner_files=whole_mib(evidence_max_bytes * (owner_max_files or max_files) + margin),
     )
 
 
@@ -59,6 +70,14 @@ def render(
         }}
 """
         for path in MANY_FILE_PATHS
+    )
+    owners = "\n".join(
+        f"""        location {location} {{
+            client_max_body_size {limits.owner_files // MIB}m;
+{PROXY}
+        }}
+"""
+        for location, _path in OWNER_FILE_LOCATIONS
     )
     user_line = f"user {user};\n" if user else ""
     return f"""\
@@ -111,6 +130,8 @@ http {{
 
         # A contact may send several files at once.
 {many}
+        # The owner may add several files at once (EVIDENCE_MAX_FILES) on her forms.
+{owners}
         location /ws/ {{
             proxy_pass http://sightline;
             proxy_http_version 1.1;

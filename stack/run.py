@@ -265,6 +265,7 @@ def _nginx_config(stack: Stack) -> Path:
         evidence_max_bytes=stack.evidence_max_bytes,
         max_files=MAX_FILES,
         form_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        owner_max_files=settings.EVIDENCE_MAX_FILES,
     )
     temp = STATE_DIR / "nginx"
     user = None

@@ -122,3 +122,24 @@ def upload(
     name: str = "IMG_0001.jpg", content: bytes | None = None, content_type: str = "image/jpeg"
 ) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, jpeg_bytes() if content is None else content, content_type)
+
+
+def screenshot_png(size: tuple[int, int] = (1080, 2340)) -> bytes:
+    """A PNG the shape of a phone's screen, with no camera EXIF: what a screenshot is."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (245, 245, 245)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def mp3_bytes(length: int = 4_000) -> bytes:
+    """An MP3 as filetype sniffs one (an ID3 tag, then frames of silence)."""
+    frame = b"\xff\xfb\x90\x64" + b"\x00" * 413
+    tag = b"ID3\x03\x00\x00\x00\x00\x00\x00"
+    return tag + (frame * (length // len(frame) + 1))[:length]
+
+
+def mp4_bytes(length: int = 4_000) -> bytes:
+    """An MP4 video as filetype sniffs one (an `ftyp` box, then an `mdat` of counting bytes)."""
+    ftyp = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+    payload = bytes(i % 251 for i in range(length - len(ftyp) - 8))
+    return ftyp + (len(payload) + 8).to_bytes(4, "big") + b"mdat" + payload

@@ -52,11 +52,18 @@ def test_the_nginx_limits_in_deploy_md_are_the_apps_own():
         evidence_max_bytes=50 * 1024 * 1024,  # the default, as deploy.md's env says
         max_files=MAX_FILES,
         form_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        owner_max_files=10,  # EVIDENCE_MAX_FILES's default
     )
     sizes = re.findall(r"client_max_body_size (\d+)m;", DEPLOY)
-    assert sizes == [str(limits.one_file // nginx.MIB), *[str(limits.many_files // nginx.MIB)] * 2]
+    assert sizes == [
+        str(limits.one_file // nginx.MIB),
+        *[str(limits.many_files // nginx.MIB)] * 2,
+        *[str(limits.owner_files // nginx.MIB)] * len(nginx.OWNER_FILE_LOCATIONS),
+    ]
     for path in nginx.MANY_FILE_PATHS:
         assert f"location = {path} {{" in DEPLOY
+    for location, _path in nginx.OWNER_FILE_LOCATIONS:
+        assert f"location {location} {{" in DEPLOY
     # One file and everything a form may carry besides fits; so do ten on a contact's paths.
     assert limits.one_file >= 50 * 1024 * 1024 + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     assert limits.many_files >= MAX_FILES * 50 * 1024 * 1024

@@ -27,7 +27,15 @@ from diary.risk.questions import QUESTIONS
 from diary.risk.services import risk_checklist_complete
 from diary.safety.services import access_event_record
 from tests.conftest import confirmed
-from tests.factories import OwnerFactory, jpeg_bytes, make_entry, make_item, pdf_pages, upload
+from tests.factories import (
+    OwnerFactory,
+    jpeg_bytes,
+    make_entry,
+    make_item,
+    mp3_bytes,
+    pdf_pages,
+    upload,
+)
 from witnesses.models import Submission, SubmissionFile, WitnessLink
 from witnesses.selectors import witness_actor
 from witnesses.services.brief import brief_update
@@ -90,6 +98,8 @@ def world() -> World:
     evidence = evidence_attach(entry=private, actor=owner, upload=upload())
     document = upload("note.pdf", pdf_pages("MARKER-PRIVATE-ENTRY"), "application/pdf")
     pdf_evidence = evidence_attach(entry=private, actor=owner, upload=document)
+    recording = upload("voicemail.mp3", mp3_bytes(), "audio/mpeg")
+    audio_evidence = evidence_attach(entry=private, actor=owner, upload=recording)
     item = make_item(owner, description="MARKER-ITEM")
     checklist = risk_checklist_complete(
         diary=owner.diary, actor=owner, answers={q.code: q.choices[-1][0] for q in QUESTIONS}
@@ -125,6 +135,7 @@ def world() -> World:
         uploads=[
             upload("seen.jpg", jpeg_bytes()),
             upload("seen.pdf", pdf_pages("MARKER-SUBMISSION"), "application/pdf"),
+            upload("heard.mp3", mp3_bytes(), "audio/mpeg"),
         ],
     )
     export = export_create(diary=owner.diary, actor=owner)
@@ -167,7 +178,9 @@ def world() -> World:
             "reference": submission.reference,
             "file_id": SubmissionFile.objects.get(submission=submission, extension=".jpg").pk,
             "pdf_file_id": SubmissionFile.objects.get(submission=submission, extension=".pdf").pk,
+            "audio_file_id": SubmissionFile.objects.get(submission=submission, extension=".mp3").pk,
             "pdf_evidence_id": pdf_evidence.pk,
+            "audio_evidence_id": audio_evidence.pk,
             "other_entry": other_make.pk,
             "export_id": export.pk,
             "event_id": notice.pk,
@@ -251,6 +264,8 @@ CASES: dict[str, Case] = {
     "diary:evidence_add": owner_only("get", *ENTRY),
     "diary:evidence_original": owner_only("get", "evidence_id"),
     "diary:evidence_preview": owner_only("get", "evidence_id"),
+    "diary:evidence_media": owner_only_as(evidence_id="audio_evidence_id"),
+    "diary:evidence_kind": owner_only("post", "evidence_id", kind="screenshot"),
     "diary:evidence_safe": owner_only_as(evidence_id="pdf_evidence_id"),
     "diary:evidence_safe_page": owner_only_as(evidence_id="pdf_evidence_id", number=1),
     "diary:items": owner_only(scoped=True),
@@ -294,6 +309,7 @@ CASES: dict[str, Case] = {
     "witnesses:file_original": owner_only("get", "file_id"),
     "witnesses:file_preview": owner_only("get", "file_id"),
     "witnesses:file_safe": owner_only_as(file_id="pdf_file_id"),
+    "witnesses:file_media": owner_only_as(file_id="audio_file_id"),
     "witnesses:file_safe_page": owner_only_as(file_id="pdf_file_id", number=1),
     "witnesses:shared": owner_only(scoped=True),
     "witnesses:share_toggle": owner_only("post", *ENTRY, share="1"),
@@ -313,6 +329,7 @@ CASES: dict[str, Case] = {
     "api:entry_withdraw": owner_only("post", *ENTRY, reason="gone"),
     "api:entry_evidence": owner_only("post", *ENTRY),
     "api:evidence_original": owner_only("get", "evidence_id"),
+    "api:evidence_kind": owner_only("post", "evidence_id", kind="screenshot"),
     "api:items": owner_only(scoped=True),
     "api:item": owner_only("get", "item_id"),
     "api:item_versions": owner_only("post", "item_id", description="changed"),

@@ -31,7 +31,7 @@ SMALL, LARGE = 2, 14
 # with the diary.
 TIMELINE_QUERIES = 7
 API_ENTRIES_QUERIES = 5
-ENTRY_QUERIES = 9
+ENTRY_QUERIES = 10  # one more since its files show the owner's kind corrections
 API_ENTRY_QUERIES = 7  # with what each version changed, worked out from the versions read once
 INBOX_QUERIES = 9
 WITNESS_QUERIES = 7  # with the earlier sends from other devices, named by date

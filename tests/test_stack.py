@@ -262,6 +262,7 @@ def test_nginx_refuses_a_body_larger_than_the_app_takes(stack):
         evidence_max_bytes=stack.evidence_max_bytes,
         max_files=MAX_FILES,
         form_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        owner_max_files=settings.EVIDENCE_MAX_FILES,
     )
     assert " 413 " in declared_body(stack, "/api/entries/1/evidence/", limits.one_file + 1)
     assert " 413 " in declared_body(stack, "/api/witness/submissions/", limits.many_files + 1)

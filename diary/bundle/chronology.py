@@ -63,8 +63,10 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def evidence_of(entries: QuerySet[Entry]) -> QuerySet[Evidence]:
     """The files of the bundle's entries, in the order of the entries, then their numbers."""
-    return Evidence.objects.filter(entry__in=entries.values("pk")).order_by(
-        "entry__current__occurred_start", "entry__number", "number"
+    return (
+        Evidence.objects.filter(entry__in=entries.values("pk"))
+        .order_by("entry__current__occurred_start", "entry__number", "number")
+        .prefetch_related("kind_changes")
     )
 
 

@@ -21,6 +21,7 @@ from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 from django.db.models import Choices, Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from diary import messages
 from diary.bundle.chronology import (
     PERSON_PHOTO_PATH,
     batches,
@@ -161,7 +162,10 @@ def entries_for_export(
         .select_related("current")
         .prefetch_related(
             Prefetch("versions", queryset=EntryVersion.objects.order_by("number")),
-            Prefetch("evidence", queryset=Evidence.objects.order_by("number")),
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.order_by("number").prefetch_related("kind_changes"),
+            ),
         )
         .order_by("current__occurred_start", "number")
     )
@@ -176,6 +180,15 @@ def entries_for_export(
             match |= Q(current__behaviours__contains=f"|{code}|")
         entries = entries.filter(match)
     return entries
+
+
+def _evidence_cell(evidence: Evidence) -> str:
+    """A file's reference and what it is, saying so when the owner corrected the kind."""
+    change = evidence.kind_change
+    if change is None:
+        return f"{evidence.reference} ({evidence.get_kind_display()})"
+    was = {"was": change.get_was_display()}
+    return f"{evidence.reference} ({change.get_kind_display()}, {messages.FILE_KIND_WAS % was})"
 
 
 def _csv_row(entry: Entry, zone: tzinfo) -> dict[str, str]:
@@ -221,8 +234,8 @@ def choice_labels(choices: type[Choices], codes: Iterable[str]) -> list[str]:
 
 
 def evidence_label(evidence: Evidence) -> str:
-    """E001 (Photo): the owner's description of it."""
-    label = f"{evidence.reference} ({evidence.get_kind_display()})"
+    """E001 (Photo): the owner's description of it (the kind as she corrected it, if she did)."""
+    label = _evidence_cell(evidence)
     return f"{label}: {evidence.description}" if evidence.description else label
 
 
@@ -390,6 +403,8 @@ def _objects(
         for evidence in entry.evidence.all():
             path = f"evidence/{evidence.download_name}"
             yield _object(evidence, evidence.reference, path=path)
+            for change in sorted(evidence.kind_changes.all(), key=lambda c: c.pk):
+                yield _object(change, f"{evidence.reference} kind")
     items = (
         ItemVersion.objects.filter(item__diary=diary)
         .select_related("item")

@@ -12,6 +12,7 @@ Every stored byte goes through diary.core.filestore, which encrypts it and flush
 import io
 import logging
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,6 +114,7 @@ STORED_EXTENSION = {
 # What the owner may call a file, given what its content is.
 KINDS_FOR: dict[str, set[str]] = {
     EvidenceKind.PHOTO: {EvidenceKind.PHOTO, EvidenceKind.SCREENSHOT, EvidenceKind.DOCUMENT},
+    EvidenceKind.SCREENSHOT: {EvidenceKind.PHOTO, EvidenceKind.SCREENSHOT, EvidenceKind.DOCUMENT},
     EvidenceKind.VIDEO: {EvidenceKind.VIDEO, EvidenceKind.SCREENSHOT},
     EvidenceKind.AUDIO: {EvidenceKind.AUDIO},
     EvidenceKind.DOCUMENT: {EvidenceKind.DOCUMENT, EvidenceKind.SCREENSHOT},
@@ -174,6 +176,78 @@ def evidence_check(upload: UploadedFile, *, field: str = "file") -> Sniffed:
     if guess.mime.startswith("image/"):
         _check_image(upload, field)
     return Sniffed(mime_type=guess.mime, allowed=allowed)
+
+
+# What a camera writes into a photo and a screenshot never carries: its maker, its model and
+# the exposure (Make, Model in the image's own tags; ExposureTime in the Exif IFD).
+EXIF_MAKE, EXIF_MODEL, EXIF_EXPOSURE_TIME = 0x010F, 0x0110, 0x829A
+
+
+# Screenshots are saved losslessly; cameras write JPEG or HEIC.
+SCREENSHOT_FORMATS = frozenset({"image/png", "image/webp"})
+
+
+# A phone screen stands taller than any camera's frame (4:3 or 16:9 is 1.33 or 1.78 held
+# upright, 19.5:9 is 2.17); 1.7 keeps a 3:2 or 4:3 picture out.
+SCREEN_RATIO = 1.7
+
+
+# Common screen sizes, either way up: laptops and desktops, which are wide, not tall.
+SCREEN_SIZES = frozenset(
+    {
+        (1280, 720),
+        (1280, 800),
+        (1366, 768),
+        (1440, 900),
+        (1536, 864),
+        (1600, 900),
+        (1680, 1050),
+        (1920, 1080),
+        (1920, 1200),
+        (2560, 1440),
+        (2560, 1600),
+        (2880, 1800),
+        (3024, 1964),
+        (3840, 2160),
+    }
+)
+
+
+# How phones and computers name screenshots: "Screenshot_20261203-101500.png",
+# "Screen Shot 2026-12-03 at 10.15.00.png", "Capture d'écran…", and an iPhone's "IMG_1234.PNG"
+# (an iPhone's photos are HEIC or JPEG, its screenshots PNG).
+SCREENSHOT_NAME = re.compile(r"^(screen[ _-]?shot|screen[ _-]?capture|capture|img_\d+\.png$)", re.I)
+
+
+def _camera_exif(image: Image.Image) -> bool:
+    exif = image.getexif()
+    if exif.get(EXIF_MAKE) or exif.get(EXIF_MODEL):
+        return True
+    return bool(exif.get_ifd(EXIF_IFD).get(EXIF_EXPOSURE_TIME))
+
+
+def looks_like_screenshot(upload: UploadedFile, mime_type: str) -> bool:
+    """Whether an image is a screenshot rather than a photo: no camera wrote it (no maker,
+    model or exposure in its EXIF), and it is named like one, or it is a PNG or WebP the shape
+    of a phone's screen or the size of a computer's. A camera's photo stays a photo."""
+    if not mime_type.startswith("image/"):
+        return False
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            if _camera_exif(image):
+                return False
+            width, height = image.size
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return False
+    finally:
+        upload.seek(0)
+    if SCREENSHOT_NAME.match(os.path.basename(upload.name or "")):
+        return True
+    if mime_type not in SCREENSHOT_FORMATS or not width or not height:
+        return False
+    tall = max(width, height) / min(width, height) >= SCREEN_RATIO and height > width
+    return tall or (max(width, height), min(width, height)) in SCREEN_SIZES
 
 
 # The most pixels an image may have. A phone photo at full resolution is at most about 50
@@ -352,7 +426,11 @@ def stored_upload(
         original_name=os.path.basename(upload.name or "")[:255],
         mime_type=sniffed.mime_type,
         extension=sniffed.extension,
-        kind=sniffed.allowed.kind,
+        kind=(
+            EvidenceKind.SCREENSHOT
+            if looks_like_screenshot(upload, sniffed.mime_type)
+            else sniffed.allowed.kind
+        ),
         size=original.size,
         sha256=original.sha256,
         device_time=None,

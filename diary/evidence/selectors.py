@@ -13,6 +13,10 @@ from diary.models import (
 def evidence_get(*, actor: Any, evidence_id: int) -> Evidence:
     diary = diary_for(actor)
     try:
-        return Evidence.objects.select_related("entry").get(diary=diary, pk=evidence_id)
+        return (
+            Evidence.objects.select_related("entry", "diary")
+            .prefetch_related("kind_changes")
+            .get(diary=diary, pk=evidence_id)
+        )
     except (Evidence.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -9,6 +9,7 @@ from diary.models import (
     Evidence,
 )
 from diary.models.choices import EvidenceKind
+from diary.web.downloads import playable
 
 
 class EvidenceInputSerializer(serializers.Serializer):
@@ -17,11 +18,34 @@ class EvidenceInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
+class EvidenceKindInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=EvidenceKind.choices, help_text="What the file is.")
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(
+        source="shown_kind",
+        choices=EvidenceKind.choices,
+        read_only=True,
+        help_text="What the file is: the owner's correction if she made one, else as received.",
+    )
+    kind_received = serializers.ChoiceField(
+        source="kind",
+        choices=EvidenceKind.choices,
+        read_only=True,
+        help_text="The kind the file came in as (worked out from it, or chosen when it was sent).",
+    )
+    kind_corrected_at = serializers.SerializerMethodField(
+        help_text="When the owner last corrected the kind; null if she never did."
+    )
+    media_url = serializers.SerializerMethodField(
+        help_text="The page's player's source for a recording (audio or video), inline; "
+        "null for other files."
+    )
     entry = serializers.IntegerField(source="entry_id", read_only=True)
     kind_label = serializers.CharField(
-        source="get_kind_display",
+        source="get_shown_kind_display",
         read_only=True,
         help_text="The kind in words, as the pages say it.",
     )
@@ -47,6 +71,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "entry",
             "kind",
             "kind_label",
+            "kind_received",
+            "kind_corrected_at",
             "original_name",
             "mime_type",
             "size",
@@ -60,10 +86,22 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "could_call_home",
             "call_home_reasons",
             "safe_view_url",
+            "media_url",
         )
 
     def get_device_time_trusted(self, evidence: Evidence) -> bool:
         return False
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_kind_corrected_at(self, evidence: Evidence) -> str | None:
+        change = evidence.kind_change
+        return serializers.DateTimeField().to_representation(change.changed_at) if change else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_media_url(self, evidence: Evidence) -> str | None:
+        if not playable(evidence):
+            return None
+        return reverse("diary:evidence_media", args=[evidence.pk])
 
     def get_original_url(self, evidence: Evidence) -> str:
         return reverse("api:evidence_original", args=[evidence.pk])

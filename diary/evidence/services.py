@@ -1,10 +1,14 @@
 """Keeping an evidence file on an entry, in one transaction with its ledger record; and reading
 files kept before intake looked for files that call home."""
 
+import os
+from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -15,10 +19,10 @@ from diary import messages
 from diary.core import filestore
 from diary.core.numbering import next_number
 from diary.evidence import callhome
-from diary.evidence.intake import A_KIND, KINDS_FOR, StoredFile, stored_upload
-from diary.ledger.services import EVIDENCE_ATTACH, ledger_append, lock_diary
+from diary.evidence.intake import A_KIND, ALLOWED, KINDS_FOR, StoredFile, stored_upload
+from diary.ledger.services import EVIDENCE_ATTACH, EVIDENCE_KIND, ledger_append, lock_diary
 from diary.live.events import entry_changed
-from diary.models import Entry, Evidence, KeptFile, User
+from diary.models import Entry, Evidence, EvidenceKindChange, KeptFile, User
 from diary.models.choices import EvidenceKind
 
 
@@ -40,9 +44,7 @@ def evidence_attach(
         raise ValidationError({"description": _("Keep the description under 300 characters.")})
     folder = f"evidence/{entry.diary_id}"
     with stored_upload(upload, folder=folder, zone=entry.diary.zone) as stored:
-        if kind and kind not in KINDS_FOR[stored.kind]:
-            mismatch = {"actual": A_KIND[stored.kind], "chosen": A_KIND[kind]}
-            raise ValidationError({"kind": messages.FILE_KIND_MISMATCH % mismatch})
+        _check_kind(stored, kind)
         return evidence_adopt(
             entry=entry,
             actor=actor,
@@ -51,6 +53,100 @@ def evidence_attach(
             description=description,
             ledger_actor=ledger_actor,
         )
+
+
+@dataclass(frozen=True)
+class FileSent:
+    """A file sent to be kept on an entry, with what the owner said it is."""
+
+    upload: UploadedFile
+    kind: str = ""
+    description: str = ""
+
+
+def _naming(error: ValidationError, name: str) -> ValidationError:
+    """A file's error as one of several: each message says which file it is about."""
+    named = {
+        field: [messages.FILE_NAMED % {"name": name, "problem": text} for text in texts]
+        for field, texts in error.message_dict.items()
+    }
+    named.setdefault("file", []).append(str(messages.NONE_OF_THE_FILES_KEPT))
+    return ValidationError(named)
+
+
+def evidence_attach_all(
+    *, entry: Entry, actor: User | None, files: Sequence[FileSent]
+) -> list[Evidence]:
+    """Keep several files on an entry, all or none: each is checked as a single file is; if
+    any is refused (the error names it), none is kept and every stored one is removed again.
+    Call inside the transaction that should hold them all."""
+    if len(files) > settings.EVIDENCE_MAX_FILES:
+        raise ValidationError(
+            {"file": messages.TOO_MANY_FILES_AT_ONCE % {"limit": settings.EVIDENCE_MAX_FILES}}
+        )
+    if len(files) == 1:
+        only = files[0]
+        return [
+            evidence_attach(
+                entry=entry,
+                actor=actor,
+                upload=only.upload,
+                kind=only.kind,
+                description=only.description,
+            )
+        ]
+    folder = f"evidence/{entry.diary_id}"
+    with ExitStack() as stack:
+        stored: list[tuple[StoredFile, FileSent]] = []
+        for sent in files:
+            name = os.path.basename(sent.upload.name or "") or "?"
+            try:
+                kept = stack.enter_context(
+                    stored_upload(sent.upload, folder=folder, zone=entry.diary.zone)
+                )
+                _check_kind(kept, sent.kind)
+            except ValidationError as error:
+                raise _naming(error, name) from None
+            stored.append((kept, sent))
+        return [
+            evidence_adopt(
+                entry=entry,
+                actor=actor,
+                stored=kept,
+                kind=sent.kind,
+                description=sent.description,
+            )
+            for kept, sent in stored
+        ]
+
+
+def _check_kind(stored: StoredFile, kind: str) -> None:
+    if kind and kind not in KINDS_FOR[stored.kind]:
+        mismatch = {"actual": A_KIND[stored.kind], "chosen": A_KIND[kind]}
+        raise ValidationError({"kind": messages.FILE_KIND_MISMATCH % mismatch})
+
+
+@transaction.atomic
+def evidence_kind_correct(*, evidence: Evidence, actor: User, kind: str) -> EvidenceKindChange:
+    """The owner says what a file is, when it was taken for something else. Appends a
+    correction with its ledger record; the file's own row, and its record, stay as received."""
+    if kind not in EvidenceKind.values:
+        raise ValidationError({"kind": messages.UNKNOWN_CHOICE}, code="invalid_choice")
+    allowed = ALLOWED.get(evidence.mime_type)
+    content_kind = allowed.kind if allowed else evidence.kind
+    if kind not in KINDS_FOR[content_kind]:
+        mismatch = {"actual": A_KIND[content_kind], "chosen": A_KIND[kind]}
+        raise ValidationError({"kind": messages.FILE_KIND_MISMATCH % mismatch})
+    lock_diary(evidence.diary)
+    was = evidence.shown_kind
+    if kind == was:
+        raise ValidationError({"kind": messages.FILE_KIND_UNCHANGED}, code="unchanged")
+    change = EvidenceKindChange.objects.create(
+        diary_id=evidence.diary_id, evidence=evidence, kind=kind, was=was, changed_by=actor
+    )
+    ledger_append(diary=evidence.diary, kind=EVIDENCE_KIND, obj=change, actor=actor)
+    entry_changed(evidence.entry, "files")
+    return change
 
 
 @transaction.atomic

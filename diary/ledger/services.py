@@ -16,6 +16,7 @@ from diary.models import (
     EntryVersion,
     EntryWithdrawal,
     Evidence,
+    EvidenceKindChange,
     Export,
     ItemVersion,
     LedgerRecord,
@@ -44,6 +45,9 @@ ENTRY_WITHDRAW = "entry.withdraw"
 EVIDENCE_ATTACH = "evidence.attach"
 
 
+EVIDENCE_KIND = "evidence.kind"
+
+
 ITEM_CREATE = "item.create"
 
 
@@ -67,6 +71,7 @@ LEDGERED: dict[type[models.Model], str] = {
     EntryVersion: "entry__diary_id",
     EntryWithdrawal: "entry__diary_id",
     Evidence: "diary_id",
+    EvidenceKindChange: "diary_id",
     ItemVersion: "item__diary_id",
     Export: "diary_id",
     RiskChecklist: "diary_id",

@@ -12,7 +12,7 @@ from diary.models.accounts import User, UserManager
 from diary.models.diaries import Diary, DiarySettingsChange, default_time_zone, validate_time_zone
 from diary.models.entries import Account, Entry, EntryVersion, EntryWithdrawal
 from diary.models.exports import Export
-from diary.models.files import Evidence, KeptFile
+from diary.models.files import Evidence, EvidenceKindChange, KeptFile
 from diary.models.idempotency import IdempotencyKey
 from diary.models.items import Item, ItemVersion
 from diary.models.ledger import LedgerRecord, record_body
@@ -31,6 +31,7 @@ __all__ = [
     "EntryVersion",
     "EntryWithdrawal",
     "Evidence",
+    "EvidenceKindChange",
     "Export",
     "IdempotencyKey",
     "Item",

@@ -97,6 +97,22 @@ class Evidence(KeptFile):
         return f"evidence {self.reference}"
 
     @property
+    def kind_change(self) -> "EvidenceKindChange | None":
+        """The owner's latest correction of what the file is, if she made one. Read from
+        `kind_changes` (prefetch it for a list of files)."""
+        changes = sorted(self.kind_changes.all(), key=lambda change: change.pk)
+        return changes[-1] if changes else None
+
+    @property
+    def shown_kind(self) -> str:
+        """What the file is: the owner's correction, else the kind it was received as."""
+        change = self.kind_change
+        return change.kind if change else self.kind
+
+    def get_shown_kind_display(self) -> str:
+        return str(EvidenceKind(self.shown_kind).label)
+
+    @property
     def reference(self) -> str:
         return f"E{self.number:03d}"
 
@@ -111,4 +127,31 @@ class Evidence(KeptFile):
             **self.file_content(),
             "uploaded_by": self.uploaded_by_id,
             "description": self.description,
+        }
+
+
+class EvidenceKindChange(models.Model):
+    """The owner says a file is another kind than it was received as (a screenshot taken for a
+    photo). The file's own row keeps the kind it came in as; each correction is a row of its
+    own, with its ledger record, and the latest one is what the file is shown as."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="+")
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="kind_changes")
+    kind = models.CharField(_("kind"), max_length=16, choices=EvidenceKind.choices)
+    was = models.CharField(max_length=16, choices=EvidenceKind.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"kind of evidence {self.evidence_id}: {self.was} -> {self.kind}"
+
+    def ledger_content(self) -> dict[str, Any]:
+        return {
+            "evidence": f"E{self.evidence.number:03d}",
+            "was": self.was,
+            "kind": self.kind,
+            "changed_by": self.changed_by_id,
+            "changed_at": iso(self.changed_at),
         }

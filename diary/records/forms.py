@@ -17,6 +17,7 @@ from diary.web.forms import (
     DayOrTimeField,
     KeyedForm,
     LocalDateTimeField,
+    MultipleFileField,
     NoSilentTruncation,
     form_field,
     now_for_input,
@@ -98,10 +99,10 @@ class QuickCaptureForm(KeyedForm, NoSilentTruncation, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    file = forms.FileField(
-        label=_("Photo, video, recording or screenshot"),
+    file = MultipleFileField(
+        label=_("Photos, videos, recordings or screenshots"),
+        help_text=_("Choose one or several."),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*,video/*,audio/*,.pdf"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -105,7 +105,10 @@ def entry_get(*, actor: Any, entry_id: int) -> Entry:
             Entry.objects.select_related("current", "withdrawal", "diary")
             .prefetch_related(
                 Prefetch("versions", queryset=EntryVersion.objects.order_by("number")),
-                Prefetch("evidence", queryset=Evidence.objects.order_by("number")),
+                Prefetch(
+                    "evidence",
+                    queryset=Evidence.objects.order_by("number").prefetch_related("kind_changes"),
+                ),
             )
             .get(diary=diary, pk=entry_id)
         )

@@ -5,6 +5,7 @@ through selectors, write through services, render.
 from typing import Any
 
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,9 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from diary import messages
 from diary.evidence.forms import EvidenceForm
 from diary.gate import diary_for
 from diary.ledger.services import actor_label
+from diary.models.choices import EvidenceKind
 from diary.records import services
 from diary.records.actions import FileSent, entry_record
 from diary.records.forms import (
@@ -86,13 +89,13 @@ def _record(request: OwnerRequest, form: Any) -> str | None:
         data=request.POST,
         files=request.FILES,
     )
-    upload = form.cleaned_data.get("file")
+    uploads = form.cleaned_data.get("file") or []
     try:
         answer = entry_record(
             diary=diary,
             actor=request.user,
             content=form.content(),
-            file=FileSent(upload, form.cleaned_data.get("kind") or "") if upload else None,
+            files=[FileSent(upload) for upload in uploads],
             idempotency=idempotency,
             answer=lambda entry: (302, {"location": reverse("diary:entry", args=[entry.pk])}),
         )
@@ -108,7 +111,7 @@ def _record(request: OwnerRequest, form: Any) -> str | None:
     return location
 
 
-@uploads_at_most(1)
+@uploads_at_most(settings.EVIDENCE_MAX_FILES)
 @require_http_methods(["GET", "POST"])
 @login_required
 def capture(request: OwnerRequest) -> HttpResponse:
@@ -126,7 +129,7 @@ class EntryWithFileForm(KeyedForm, EntryForm):
     file = QuickCaptureForm.base_fields["file"]
 
 
-@uploads_at_most(1)
+@uploads_at_most(settings.EVIDENCE_MAX_FILES)
 @require_http_methods(["GET", "POST"])
 @login_required
 def entry_new(request: OwnerRequest) -> HttpResponse:
@@ -154,6 +157,8 @@ def entry_detail(request: OwnerRequest, entry_id: int) -> HttpResponse:
             "versions": list(entry.versions.all()),
             "evidence_form": EvidenceForm(),
             "withdraw_form": WithdrawForm(),
+            "kind_choices": EvidenceKind.choices,
+            "m": messages,
         },
     )
 

@@ -81,3 +81,30 @@ def amendments(versions: Any) -> list[Any]:
     from diary.records.differences import amendments as of
 
     return of(versions)
+
+
+@register.inclusion_tag("diary/_media_player.html", takes_context=True)
+def media_player(context: Any, kept: Any, url: str) -> dict[str, Any]:
+    """A player for a recording, streamed from `url`: the original's bytes, so only once she
+    has confirmed it is her recently, as a download asks; until then, a link to confirm."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from diary import messages
+    from diary.safety.accounts import recently_confirmed
+    from diary.web.downloads import playable
+
+    request = context["request"]
+    if not playable(kept):
+        return {"shown": False}
+    return {
+        "shown": True,
+        "audio": kept.mime_type.startswith("audio/"),
+        "media_url": url,
+        "confirmed": recently_confirmed(request),
+        "confirm_url": reverse("account_reauthenticate")
+        + "?"
+        + urlencode({"next": request.get_full_path()}),
+        "m": messages,
+    }

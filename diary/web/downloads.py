@@ -1,8 +1,11 @@
 """Stored files sent to the browser, decrypted as they stream (diary.core.filestore)."""
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from typing import IO
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from diary import messages
@@ -16,15 +19,21 @@ SAFE_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 def stored_file_response(
-    stored: Ref, *, content_type: str, filename: str = "", size: int | None = None
+    stored: Ref,
+    *,
+    content_type: str,
+    filename: str = "",
+    size: int | None = None,
+    inline_name: str = "",
 ) -> FileResponse:
-    """A file's plaintext: as a download when it has a `filename`, else inline. The length is
-    sent when the caller knows the plaintext's size (the stored file is longer). No browser or
-    proxy may keep a copy: phones are shared and borrowed."""
+    """A file's plaintext: as a download when it has a `filename`, else inline (named
+    `inline_name`, if given). The length is sent when the caller knows the plaintext's size
+    (the stored file is longer). No browser or proxy may keep a copy: phones are shared and
+    borrowed."""
     response = FileResponse(
         stored.open(),
         as_attachment=bool(filename),
-        filename=filename,
+        filename=filename or inline_name,
         content_type=content_type,
     )
     if size is not None:
@@ -39,6 +48,74 @@ def kept_file_response(kept: KeptFile, *, filename: str) -> FileResponse:
     return stored_file_response(
         kept.original_file, filename=filename, content_type=kept.mime_type, size=kept.size
     )
+
+
+# One range of bytes, as players ask for them ("bytes=0-", "bytes=1000-1999", "bytes=-500").
+ONE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+READ_CHUNK = 64 * 1024
+
+
+def playable(kept: KeptFile) -> bool:
+    """A recording a page may play: audio or video, and nothing that could call home."""
+    return kept.mime_type.startswith(("audio/", "video/")) and not kept.could_call_home
+
+
+def _skip_then(source: IO[bytes], start: int, length: int) -> Iterator[bytes]:
+    """The plaintext from `start`, `length` bytes of it. The stream is sealed in segments and
+    cannot seek, so what comes before is read and dropped."""
+    try:
+        while start > 0:
+            dropped = source.read(min(READ_CHUNK, start))
+            if not dropped:
+                return
+            start -= len(dropped)
+        while length > 0:
+            chunk = source.read(min(READ_CHUNK, length))
+            if not chunk:
+                return
+            length -= len(chunk)
+            yield chunk
+    finally:
+        source.close()
+
+
+def media_response(request: HttpRequest, kept: KeptFile, *, filename: str) -> HttpResponseBase:
+    """A recording's original bytes to play in the page: inline, of its own type, never kept
+    by the browser, and one range of it when the player asks (seeking, and Safari, which plays
+    nothing without ranges). In the access log as an original sent, as a download is."""
+    if not playable(kept):
+        raise Http404
+    original_downloaded(kept=kept, reference=filename)
+    size = kept.size
+    asked = ONE_RANGE.match(request.headers.get("Range", "").strip())
+    if not asked or asked.groups() == ("", ""):
+        response: HttpResponseBase = stored_file_response(
+            kept.original_file, content_type=kept.mime_type, size=size, inline_name=filename
+        )
+        response["Accept-Ranges"] = "bytes"
+        return response
+    first, last = asked.groups()
+    if first == "":
+        start, end = max(size - int(last), 0), size - 1
+    else:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    if start >= size or end < start:
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{size}"
+        refused["Cache-Control"] = "private, no-store"
+        return refused
+    length = end - start + 1
+    response = StreamingHttpResponse(
+        _skip_then(kept.original_file.open(), start, length),
+        status=206,
+        content_type=kept.mime_type,
+    )
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def preview_response(kept: KeptFile) -> FileResponse:

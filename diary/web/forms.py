@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import RegexValidator
 from django.forms.fields import BaseTemporalField
@@ -159,3 +160,44 @@ class DayOrTimeField(forms.Field):
             return in_utc(parsed)
         except YearOutOfRange:
             raise ValidationError(messages.YEAR_OUT_OF_RANGE, code="range") from None
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field: each cleaned as one file would be, up to `max_files`
+    (EVIDENCE_MAX_FILES by default). Cleans to a list, empty when none were chosen."""
+
+    def __init__(self, *args: Any, max_files: int | None = None, **kwargs: Any) -> None:
+        self.max_files = max_files
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/*,video/*,audio/*,.pdf"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        chosen = [item for item in data if item] if isinstance(data, list | tuple) else [data]
+        chosen = [item for item in chosen if item]
+        if not chosen:
+            single(None, initial)  # "This field is required." when it is
+            return []
+        limit = self.max_files if self.max_files is not None else settings.EVIDENCE_MAX_FILES
+        if len(chosen) > limit:
+            raise ValidationError(messages.TOO_MANY_FILES_AT_ONCE % {"limit": limit})
+        if len(chosen) == 1:
+            return [single(chosen[0], initial)]
+        cleaned, problems = [], []
+        for item in chosen:
+            try:
+                cleaned.append(single(item, initial))
+            except ValidationError as error:
+                name = getattr(item, "name", "") or "?"
+                problems += [
+                    messages.FILE_NAMED % {"name": name, "problem": m} for m in error.messages
+                ]
+        if problems:
+            raise ValidationError(problems)
+        return cleaned

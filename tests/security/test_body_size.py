@@ -67,7 +67,9 @@ def test_an_upload_over_the_pages_cap_is_refused_before_it_is_written(owner, sma
     her.force_login(owner)
     entry = make_entry(owner)
     log_before = AccessEvent.objects.count()
-    big = upload("IMG_0002.jpg", b"\xff\xd8\xff" + b"\0" * (4 * MIB))
+    # Over what the page takes: as many files as it takes at most, each as large as allowed.
+    over = (small_files.EVIDENCE_MAX_FILES + 3) * MIB
+    big = upload("IMG_0002.jpg", b"\xff\xd8\xff" + b"\0" * over)
     response = her.post(reverse("diary:evidence_add", args=[entry.pk]), {"file": big})
     assert response.status_code == 413
     assert response["Content-Type"] == "text/plain; charset=utf-8"
@@ -129,11 +131,15 @@ def test_nginx_lets_through_whatever_the_app_takes(settings):
         evidence_max_bytes=settings.EVIDENCE_MAX_BYTES,
         max_files=MAX_FILES,
         form_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        owner_max_files=settings.EVIDENCE_MAX_FILES,
     )
     for path in nginx.MANY_FILE_PATHS:
         assert body_size.body_cap(path) <= limits.many_files
         assert limits.many_files - body_size.body_cap(path) < MIB  # and not much more
-    for path in ("/diary/entries/1/evidence/", "/api/entries/1/evidence/", "/diary/brief/"):
+    for _location, path in nginx.OWNER_FILE_LOCATIONS:
+        assert body_size.body_cap(path) <= limits.owner_files
+        assert limits.owner_files - body_size.body_cap(path) < MIB
+    for path in ("/api/entries/1/evidence/", "/diary/brief/"):
         assert body_size.body_cap(path) <= limits.one_file
         assert limits.one_file - body_size.body_cap(path) < MIB
 

@@ -33,6 +33,12 @@ urlpatterns = [
         {"which": "preview"},
         name="file_preview",
     ),
+    path(
+        "inbox/files/<int:file_id>/play",
+        views.submission_file,
+        {"which": "media"},
+        name="file_media",
+    ),
     path("inbox/files/<int:file_id>/safe", views.submission_file_safe, name="file_safe"),
     path(
         "inbox/files/<int:file_id>/safe/<int:number>.png",

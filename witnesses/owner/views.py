@@ -24,6 +24,7 @@ from diary.safety.accounts import confirm_first
 from diary.web.body_size import uploads_at_most
 from diary.web.downloads import (
     kept_file_response,
+    media_response,
     preview_response,
     safe_page_response,
     safe_view_response,
@@ -313,6 +314,10 @@ def submission_file(request: OwnerRequest, file_id: int, which: str) -> HttpResp
     file = selectors.submission_file_get(actor=request.user, file_id=file_id)
     if which == "preview":
         return preview_response(file)
+    if which == "media":
+        # A recording played in the page is its original's bytes: the download's rules.
+        confirm_first(request)
+        return media_response(request, file, filename=f"{file.pk}{file.extension}")
     if file.could_call_home and request.method != "POST":
         # The safe view first, which says what the file could do; "Download anyway" posts here.
         return redirect("witnesses:file_safe", file_id=file.pk)
