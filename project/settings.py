@@ -315,9 +315,13 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
+# Mandatory by default: a sign-up that signed in at once could not look the same as one with an
+# address that already has an account, so anyone could learn that she uses the site. Both now go
+# to "check your e-mail"; the link signs the new owner in, in the browser that signed up.
 ACCOUNT_EMAIL_VERIFICATION = env_choice(
-    "ACCOUNT_EMAIL_VERIFICATION", "optional", ("none", "optional", "mandatory")
+    "ACCOUNT_EMAIL_VERIFICATION", "mandatory", ("none", "optional", "mandatory")
 )
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # Neutral subjects: whoever else reads this inbox learns nothing from them.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False

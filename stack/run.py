@@ -29,6 +29,7 @@ from stack import nginx
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".stack"
+MAIL_DIR = STATE_DIR / "mail"
 STATE_FILE = STATE_DIR / "state.json"
 PYTHON = sys.executable
 BUCKET = "sightline-stack"
@@ -107,6 +108,9 @@ class Stack:
             # nginx appends the client's address to X-Forwarded-For; one proxy to believe.
             "TRUSTED_PROXY_COUNT": "1",
             "MEDIA_ROOT": str(STATE_DIR / "no-local-files"),
+            # No mail server here: mail is written to files (three slashes before an absolute
+            # path, for django-environ), where the checks read a sign-up's confirmation link.
+            "EMAIL_URL": f"filemail:///{MAIL_DIR}",
         }
 
     def save(self) -> None:

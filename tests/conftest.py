@@ -1,5 +1,6 @@
 import base64
 import os
+import re
 import time
 import uuid
 from typing import Any
@@ -150,3 +151,15 @@ def confirmed(client: Any) -> Any:
     session["account_authentication_methods_user"] = session["_auth_user_id"]
     session.save()
     return client
+
+
+def confirm_from_mail(client: Any, address: str) -> Any:
+    """Open the link in the newest mail to `address` and confirm it, as she would from her
+    inbox; in the browser that signed up, that signs her in. Returns the confirmation's answer."""
+    from django.core import mail
+
+    [*_, message] = [m for m in mail.outbox if address in m.to]
+    found = re.search(r"https?://testserver(/accounts/confirm-email/\S+)", message.body)
+    assert found is not None, message.body
+    assert client.get(found.group(1)).status_code == 200
+    return client.post(found.group(1))

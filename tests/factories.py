@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import factory
+from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -28,6 +29,12 @@ class OwnerFactory(factory.django.DjangoModelFactory):
     def diary(user: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             services.diary_create(owner=user, time_zone=kwargs.get("time_zone"))
+
+    @factory.post_generation
+    def address(user: User, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """Her address, confirmed when she signed up (sign-in needs a confirmed one)."""
+        if create:
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
 
     @factory.post_generation
     def notices_seen(user: User, create: bool, extracted: Any, **kwargs: Any) -> None:

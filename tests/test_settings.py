@@ -126,7 +126,7 @@ def test_the_defaults_are_the_ones_the_table_gives(monkeypatch):
     built = build(monkeypatch)
     assert built["DEBUG"] is False
     assert built["HTTPS"] is False
-    assert built["ACCOUNT_EMAIL_VERIFICATION"] == "optional"
+    assert built["ACCOUNT_EMAIL_VERIFICATION"] == "mandatory"
     assert built["LOGGING"]["root"]["level"] == "INFO"
     assert built["OWNER_DEFAULT_TIME_ZONE"] == "Europe/London"
     assert built["REDIS_PREFIX"] == "sightline"

@@ -22,7 +22,8 @@ from PIL import Image
 from websockets.sync.client import ClientConnection, connect
 
 from stack import nginx
-from stack.run import BUCKET, ROOT, STATE_DIR, Stack, running, s3_client
+from stack.run import BUCKET, MAIL_DIR, ROOT, STATE_DIR, Stack, running, s3_client
+from tests.mailfiles import confirm_path
 
 STACK = running()
 pytestmark = [
@@ -128,7 +129,12 @@ def owner(stack) -> Browser:
         {"email": email, "password1": PASSWORD, "password2": PASSWORD, "time_zone": "UTC"},
     )
     assert signed_up.status_code == 302, signed_up.text[:2000]
-    assert signed_up.headers["location"] == "/diary/welcome/"
+    assert signed_up.headers["location"] == "/accounts/confirm-email/"
+    # The link in her mail, opened in the same browser, confirms the address and signs her in.
+    link = confirm_path(MAIL_DIR, email)
+    confirmed = browser.form(link, {})
+    assert confirmed.status_code == 302, confirmed.text[:2000]
+    assert confirmed.headers["location"] == "/diary/welcome/"
     confirm(browser)  # inviting a contact (the witness fixture) needs it
     return browser
 

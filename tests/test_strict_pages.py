@@ -66,7 +66,7 @@ def test_no_template_of_ours_has_inline_script_or_style():
 @pytest.mark.django_db
 def test_every_page_people_reach_renders_strict():
     owner = OwnerFactory(notices_seen=False)  # the notes show too
-    EmailAddress.objects.create(user=owner, email=owner.email, verified=True, primary=True)
+    EmailAddress.objects.get(user=owner, email=owner.email, verified=True, primary=True)
     entry = make_entry(owner)
     witness, token = witness_invite(
         diary=owner.diary, actor=owner, name="Pat", relationship="neighbour"

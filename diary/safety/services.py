@@ -70,6 +70,7 @@ def access_event_record(
     detail: str = "",
     device: str = "",
     same: str | None = None,
+    notice: bool | None = None,
 ) -> AccessEvent | None:
     """One line of the owner's access log, or one more on the line of the same event.
 
@@ -78,7 +79,7 @@ def access_event_record(
     `device` names a contact's link or device, which has no session: with the browser, it
     stands in for session and address in deciding what is a repeat. `same` names what the
     event is about when that is not `detail` (all downloads in a session are one line; the
-    detail is the last).
+    detail is the last). `notice` overrides whether the kind is shown to her at once.
     Returns the new line, or None when the event was folded into an earlier one."""
     if request is None:
         acting = acting_request()
@@ -96,7 +97,7 @@ def access_event_record(
     who = f"{device}|{browser}" if device else f"{session_id or ''}|{browser}|{ip or ''}"
     key = _fold_key(user_id, kind, who, detail if same is None else same)
     now = timezone.now()
-    notice = kind in NOTICE_KINDS
+    notice = kind in NOTICE_KINDS if notice is None else notice
     # One statement, so two repeats at once both count: the row is found and added to in the
     # same UPDATE (PostgreSQL re-reads the row if another UPDATE got there first).
     latest = (

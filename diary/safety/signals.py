@@ -103,11 +103,15 @@ def on_email_added(sender: Any, request: Any, user: Any, email_address: Any, **k
 
 @receiver(account_signals.email_confirmed)
 def on_email_confirmed(sender: Any, request: Any, email_address: Any, **kw: Any) -> None:
+    # Confirming the address she signs in with (as every sign-up does) is logged but is no
+    # news to her; any other address confirmed could receive a reset link, so she is told.
+    own = email_address.email.lower() == (email_address.user.email or "").lower()
     access_event_record(
         user_id=email_address.user_id,
         kind=AccessEvent.Kind.EMAIL_CONFIRMED,
         request=request,
         detail=email_address.email,
+        notice=False if own else None,
     )
 
 

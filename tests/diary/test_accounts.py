@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from diary.models import Diary, LedgerRecord
-from tests.conftest import confirmed
+from tests.conftest import confirm_from_mail, confirmed
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,11 @@ def sign_up(client, **extra):
 def test_signing_up_creates_the_owners_one_diary(client):
     response = sign_up(client, time_zone="Europe/Dublin")
     assert response.status_code == 302
+    # Not signed in until the address is confirmed: the same page whether or not it had an
+    # account (tests/security/test_signup_reveals.py).
+    assert response.url == reverse("account_email_verification_sent")
+    assert client.get(reverse("diary:timeline")).status_code == 302
+    assert confirm_from_mail(client, "sam@example.com").url == reverse("diary:welcome")
     user = get_user_model().objects.get(email="sam@example.com")
     diary = Diary.objects.get(owner=user)
     assert diary.time_zone == "Europe/Dublin"

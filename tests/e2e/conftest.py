@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from tests.e2e import a11y
+from tests.e2e import a11y, helpers
 from tests.e2e.server import QUICK_EXIT_URL, ROOT, LiveServer
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
@@ -41,6 +41,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
     a11y.axe_source_exists()
     server = LiveServer(tmp_path_factory.mktemp("live"))
     server.start()
+    helpers.MAIL_DIR = server.mail
     try:
         yield server
     finally:

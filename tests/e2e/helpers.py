@@ -10,8 +10,11 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.e2e import a11y
 from tests.e2e.server import QUICK_EXIT_URL
+from tests.mailfiles import confirm_path
 
 PASSWORD = "Quiet-harbour-lantern-42"
+# Where the live server writes its mail (set by the app_server fixture).
+MAIL_DIR: Path | None = None
 # Each kind of page is checked once a run: the journeys visit many pages more than once.
 AUDITED: set[str] = set()
 # Browser contexts with JavaScript switched off. axe-core cannot run there (its timers never
@@ -62,8 +65,23 @@ def sign_up(page: Page, email: str, password: str = PASSWORD) -> None:
     form.locator("[name=password1]").fill(password)
     form.locator("[name=password2]").fill(password)
     press(page, re.compile(r"sign up", re.I))
+    confirm_address(page, email)
     skip_2fa_offer_if_shown(page)
     expect(main(page).get_by_role("heading", level=1)).to_have_text("Timeline")
+
+
+def confirm_address(page: Page, email: str, *, keyboard: bool = False) -> None:
+    """After sign-up, "check your e-mail"; open the link from her inbox in the same browser
+    and confirm, which signs her in."""
+    expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
+    assert MAIL_DIR is not None
+    go(page, confirm_path(MAIL_DIR, email))
+    if keyboard:
+        tab_to(page, "main button[type=submit]")
+        enter(page)
+        arrive(page)
+    else:
+        press(page, re.compile(r"confirm", re.I))
 
 
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:

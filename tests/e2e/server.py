@@ -37,6 +37,8 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "server.log"
+        # Mail goes to files here, so a journey can open the link in it as she would.
+        self.mail = folder / "mail"
         self.env = {
             key: value
             for key, value in os.environ.items()
@@ -54,6 +56,9 @@ class LiveServer:
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "LOG_LEVEL": "WARNING",
                 "QUICK_EXIT_URL": QUICK_EXIT_URL,
+                # django-environ drops one slash after the scheme's two: three before an
+                # absolute path.
+                "EMAIL_URL": f"filemail:///{self.mail}",
             }
         )
         self.process: subprocess.Popen | None = None

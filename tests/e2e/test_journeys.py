@@ -19,6 +19,7 @@ from tests.e2e.helpers import (
     PASSWORD,
     SCRIPTLESS,
     arrive,
+    confirm_address,
     dismiss_quick_exit_note_if_shown,
     enter,
     follow,
@@ -350,6 +351,7 @@ def test_keyboard_only_a_new_owner_records_an_incident_with_a_photo(phone: Page,
     tab_and_type(page, "main [name=password2]", PASSWORD)
     tab_to(page, "main button[type=submit]")
     enter(page)
+    confirm_address(page, email, keyboard=True)
     skip_2fa_offer_if_shown(page, keyboard=True)
     expect(main(page).get_by_role("heading", level=1)).to_have_text("Timeline")
 

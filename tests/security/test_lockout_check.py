@@ -67,7 +67,7 @@ def card(page: str, link: WitnessLink) -> str:
 
 @pytest.fixture
 def her_address(owner: Any) -> EmailAddress:
-    return EmailAddress.objects.create(user=owner, email=owner.email, primary=True, verified=True)
+    return EmailAddress.objects.get(user=owner, email=owner.email, primary=True, verified=True)
 
 
 def he_leaves_a_way_back(owner: Any) -> dict[str, Any]:
@@ -178,7 +178,7 @@ def test_a_link_she_ticks_stops_too_and_an_address_she_chooses_is_the_one_kept(o
     her = browser(agent=HER_PHONE)
     sign_in(her, owner.email)
     confirm(her)
-    first = EmailAddress.objects.create(user=owner, email=owner.email, primary=True, verified=True)
+    first = EmailAddress.objects.get(user=owner, email=owner.email, primary=True, verified=True)
     second = EmailAddress.objects.create(user=owner, email="sam.new@example.org", verified=True)
     kept_link, _ = invite(her, "Pat")
     ticked_link, ticked_token = invite(her, "Jo")
@@ -247,7 +247,7 @@ def test_an_outsider_and_another_owner_reach_nothing_of_hers(owner, her_address)
         assert response.url.startswith(reverse("account_login"))
 
     other = OwnerFactory()
-    theirs = EmailAddress.objects.create(user=other, email=other.email, primary=True, verified=True)
+    theirs = EmailAddress.objects.get(user=other, email=other.email, primary=True, verified=True)
     them = browser()
     sign_in(them, other.email)
     confirm(them)
