@@ -172,7 +172,7 @@ def quick_capture(
     if photo or where or words or kinds:
         form.get_by_text("Add more (optional)").click()
         if photo:
-            form.get_by_label("Photo, video, recording or screenshot").set_input_files(photo)
+            form.get_by_label("Photos, videos, recordings or screenshots").set_input_files(photo)
         if where:
             form.get_by_label("Where?").fill(where)
         if words:
