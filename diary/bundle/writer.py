@@ -239,11 +239,15 @@ def evidence_label(evidence: Evidence) -> str:
     return f"{label}: {evidence.description}" if evidence.description else label
 
 
-def person_csv(person: PersonVersion | None) -> bytes:
+def person_csv(person: PersonVersion | None, zone: tzinfo) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["Field", "Value"])
     for label, value in person_rows(person):
+        if label == "Saved (UTC)" and person is not None:
+            # As entries.csv gives every time: in the diary's zone with its offset, then UTC.
+            writer.writerow(["Saved (local)", local_text(person.recorded_at, zone)])
+            value = utc_text(person.recorded_at)
         writer.writerow([label, neutralise(value)])
     return "\ufeff".encode() + buffer.getvalue().encode()
 
@@ -491,7 +495,7 @@ def write_bundle(
             "entries.csv", entries_csv_chunks(each_entry(entries), diary=diary, filters=filters)
         )
         bundle.add_stream("items.csv", items_csv_chunks(diary))
-        bundle.add_bytes("person.csv", person_csv(person))
+        bundle.add_bytes("person.csv", person_csv(person, diary.zone))
         bundle.add_stream("ledger.jsonl", ledger_lines(diary, head_seq))
         bundle.add_bytes("verify.py", (BUNDLE_FILES / "verify.py").read_bytes())
         bundle.add_bytes("VERIFY.txt", verify_text(bundle.files))

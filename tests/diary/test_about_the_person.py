@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,12 @@ def test_the_bundle_holds_every_field_in_the_pdf_and_person_csv_and_the_photo(
     assert rows["Vehicles"] == FIELDS["vehicles"]
     assert rows["Known addresses"] == FIELDS["addresses"]
     assert rows["Photo"] == "person/photo.jpg"
+    # When it was saved: in the diary's zone with its offset, and in UTC, to the second.
+    saved = version.recorded_at
+    local = saved.astimezone(owner.diary.zone)
+    offset = local.strftime("%z")
+    assert rows["Saved (local)"] == f"{local:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"
+    assert rows["Saved (UTC)"] == saved.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     photo = (folder / "person" / "photo.jpg").read_bytes()
     digest = hashlib.sha256(photo).hexdigest()
     assert digest == version.photo_sha256
@@ -218,6 +225,9 @@ def test_the_brief_copies_only_the_parts_she_ticks(owner, owner_client):
     fill(owner_client)
     page = owner_client.get(reverse("witnesses:brief")).content.decode()
     assert page.count('name="take"') == 4
+    # Known addresses are offered, but not ticked: every contact sees the brief.
+    assert page.count('name="take" value="addresses" checked') == 0
+    assert page.count('" checked>') == 3
     url = reverse("witnesses:brief") + "?fill=person&take=vehicles"
     page = owner_client.get(url).content.decode()
     assert "MARKER-VEH2 white van</textarea>" in page

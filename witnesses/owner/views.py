@@ -226,8 +226,10 @@ def brief(request: OwnerRequest) -> HttpResponse:
             "filled": bool(filled),
             "filled_note": messages.BRIEF_FILLED,
             "fill_help": messages.BRIEF_FILL_HELP,
+            # Known addresses are offered unticked: every contact sees the brief's places, and
+            # an address she knows of may be one she would rather they did not.
             "fill_parts": [
-                (part, messages.BRIEF_FILL_PARTS[part])
+                (part, messages.BRIEF_FILL_PARTS[part], part != "addresses")
                 for part in PERSON_PARTS
                 if person is not None and str(getattr(person, part))
             ],
