@@ -447,3 +447,21 @@ def stored_upload(
     except BaseException:
         stored.discard()
         raise
+
+
+def photo_reencoded(upload: UploadedFile, *, folder: str, not_image: Promise | str) -> Stored:
+    """A photo she gives of someone (the brief's, About the person's), kept only as a re-encoded
+    JPEG at most 1200 pixels a side: no EXIF, no location. `not_image` is the field's error."""
+    sniffed = evidence_check(upload, field="photo")
+    if not sniffed.mime_type.startswith("image/"):
+        raise ValidationError({"photo": not_image})
+    try:
+        with Image.open(upload) as image:
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail((1200, 1200))
+            buffer = io.BytesIO()
+            upright.convert("RGB").save(buffer, format="JPEG", quality=85)
+    except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError({"photo": not_image}) from None
+    buffer.seek(0)
+    return filestore.save(f"{folder}/{uuid.uuid4().hex}{STORED_SUFFIX}", buffer)

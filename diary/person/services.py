@@ -1,39 +1,19 @@
 """Saving "About the person": each save a new version, with its ledger record."""
 
-import io
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from PIL import Image, ImageOps
 
 from diary import messages
 from diary.core import filestore
 from diary.core.filestore import Stored
 from diary.core.numbering import next_number
-from diary.evidence.intake import STORED_SUFFIX, evidence_check
+from diary.evidence.intake import photo_reencoded
 from diary.ledger.services import PERSON_UPDATE, ledger_append, lock_diary
 from diary.models import Diary, PersonVersion, Relationship, User
-
-
-def _person_photo(upload: UploadedFile, diary: Diary) -> Stored:
-    """A re-encoded copy of the photo (no EXIF, no location): the only one ever stored."""
-    sniffed = evidence_check(upload, field="photo")
-    if not sniffed.mime_type.startswith("image/"):
-        raise ValidationError({"photo": messages.PERSON_PHOTO_NOT_IMAGE})
-    try:
-        with Image.open(upload) as image:
-            upright = ImageOps.exif_transpose(image)
-            upright.thumbnail((1200, 1200))
-            buffer = io.BytesIO()
-            upright.convert("RGB").save(buffer, format="JPEG", quality=85)
-    except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError({"photo": messages.PERSON_PHOTO_NOT_IMAGE}) from None
-    buffer.seek(0)
-    return filestore.save(f"person/{diary.pk}/{secrets.token_hex(16)}{STORED_SUFFIX}", buffer)
 
 
 def person_update(
@@ -68,7 +48,9 @@ def person_update(
                 version.photo_sha256 = previous.photo_sha256
             version.full_clean(exclude=["diary", "photo", "relationship"])
             if photo is not None:
-                stored = _person_photo(photo, diary)
+                stored = photo_reencoded(
+                    photo, folder=f"person/{diary.pk}", not_image=messages.PERSON_PHOTO_NOT_IMAGE
+                )
                 version.photo.name, version.photo_key = stored.name, stored.key
                 version.photo_sha256 = stored.sha256
             elif remove_photo:

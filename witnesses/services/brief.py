@@ -1,19 +1,15 @@
 """The brief: what the owner chooses to show contacts, in versions."""
 
-import io
-import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from PIL import Image, ImageOps
 
 from diary.core import filestore
 from diary.core.filestore import Stored
 from diary.core.numbering import next_number
-from diary.evidence.intake import STORED_SUFFIX, evidence_check
+from diary.evidence.intake import photo_reencoded
 from diary.ledger.services import ledger_append, lock_diary
 from diary.models import AccessEvent, Diary, PersonVersion, User
 from diary.safety.services import access_event_record
@@ -40,23 +36,6 @@ def brief_from_person(person: PersonVersion, parts: Iterable[str] = PERSON_PARTS
 
 
 # The brief
-def _brief_photo(upload: UploadedFile, diary: Diary) -> Stored:
-    """A re-encoded copy of the photo (no EXIF, no location): the only one ever stored."""
-    sniffed = evidence_check(upload, field="photo")
-    if not sniffed.mime_type.startswith("image/"):
-        raise ValidationError({"photo": messages.BRIEF_PHOTO_NOT_IMAGE})
-    try:
-        with Image.open(upload) as image:
-            upright = ImageOps.exif_transpose(image)
-            upright.thumbnail((1200, 1200))
-            buffer = io.BytesIO()
-            upright.convert("RGB").save(buffer, format="JPEG", quality=85)
-    except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError({"photo": messages.BRIEF_PHOTO_NOT_IMAGE}) from None
-    buffer.seek(0)
-    return filestore.save(f"brief/{diary.pk}/{secrets.token_hex(16)}{STORED_SUFFIX}", buffer)
-
-
 def brief_update(
     *,
     diary: Diary,
@@ -78,7 +57,9 @@ def brief_update(
                 version.photo_key = previous.photo_key
             version.full_clean(exclude=["diary", "photo"])
             if photo is not None:
-                stored = _brief_photo(photo, diary)
+                stored = photo_reencoded(
+                    photo, folder=f"brief/{diary.pk}", not_image=messages.BRIEF_PHOTO_NOT_IMAGE
+                )
                 version.photo.name, version.photo_key = stored.name, stored.key
                 version.photo_sha256 = stored.sha256
             elif remove_photo:
