@@ -106,6 +106,11 @@ keys: .env
 		echo "SEARCH_INDEX_KEY=$$($(NEW_KEY))" >> .env; \
 		echo "Wrote SEARCH_INDEX_KEY into .env."; \
 	fi
+	@if ! grep -q '^SIGNING_KEYS=' .env; then \
+		[ -z "$$(tail -c 1 .env)" ] || echo >> .env; \
+		echo "SIGNING_KEYS=s1:$$($(NEW_KEY))" >> .env; \
+		echo "Wrote SIGNING_KEYS into .env: the key that signs bundles (README, Keys)."; \
+	fi
 	@chmod 600 .env  # the keys: readable by this user alone, an older .env too
 
 run: install keys staticfiles/staticfiles.json

@@ -154,6 +154,11 @@ ENCRYPTION_KEYS = env_keys("ENCRYPTION_KEYS")
 SEARCH_INDEX_KEY = env_key("SEARCH_INDEX_KEY")
 if SEARCH_INDEX_KEY in ENCRYPTION_KEYS.values():
     raise ImproperlyConfigured("SEARCH_INDEX_KEY must differ from every key in ENCRYPTION_KEYS.")
+# The Ed25519 key that signs bundles, shared heads and receipts (diary.core.signing): a 32-byte
+# seed each, the first one signing, the others earlier keys still published for checking.
+SIGNING_KEYS = env_keys("SIGNING_KEYS")
+if set(SIGNING_KEYS.values()) & ({SEARCH_INDEX_KEY} | set(ENCRYPTION_KEYS.values())):
+    raise ImproperlyConfigured("SIGNING_KEYS must differ from every other key.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

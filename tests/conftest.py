@@ -17,6 +17,8 @@ from tests.witnesses.factories import make_witness, witness_api_client
 TEST_KEY_ID = "test1"
 TEST_KEY = bytes(range(32))
 TEST_INDEX_KEY = bytes(range(32, 64))
+TEST_SIGNING_KEY_ID = "s-test"
+TEST_SIGNING_KEY = bytes(range(64, 96))
 
 
 def key_text(raw: bytes) -> str:
@@ -28,6 +30,8 @@ def pytest_configure(config: Any) -> None:
 
     os.environ["ENCRYPTION_KEYS"] = f"{TEST_KEY_ID}:{key_text(TEST_KEY)}"
     os.environ["SEARCH_INDEX_KEY"] = key_text(TEST_INDEX_KEY)
+    os.environ["SIGNING_KEYS"] = f"{TEST_SIGNING_KEY_ID}:{key_text(TEST_SIGNING_KEY)}"
+    settings.SIGNING_KEYS = {TEST_SIGNING_KEY_ID: TEST_SIGNING_KEY}
     settings.ENCRYPTION_KEYS = {TEST_KEY_ID: TEST_KEY}
     settings.SEARCH_INDEX_KEY = TEST_INDEX_KEY
     keep_workers_apart_on_redis(settings, os.environ.get("PYTEST_XDIST_WORKER", ""))
@@ -56,7 +60,7 @@ def keep_workers_apart_on_redis(settings: Any, worker: str) -> None:
 # pytest-playwright.
 BROWSER_RUN = os.environ.get("E2E") == "1"
 collect_ignore = [] if BROWSER_RUN else ["e2e"]
-pytest_plugins = ["pytest_playwright.pytest_playwright"] if BROWSER_RUN else []
+pytest_plugins = ["tests.tsa"] + (["pytest_playwright.pytest_playwright"] if BROWSER_RUN else [])
 
 
 @pytest.fixture(autouse=True)
