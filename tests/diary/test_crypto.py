@@ -309,6 +309,9 @@ def test_the_app_starts_with_well_formed_keys():
         ({"ENCRYPTION_KEYS": f"{GOOD},{GOOD}"}, "the id 'k1' is used twice"),
         ({"SEARCH_INDEX_KEY": "short"}, "SEARCH_INDEX_KEY: the key must be 32 random bytes"),
         ({"SEARCH_INDEX_KEY": GOOD.partition(":")[2]}, "must differ from every key"),
+        ({"SIGNING_KEYS": ""}, "SIGNING_KEYS is not set"),
+        ({"SIGNING_KEYS": "s1:short"}, "SIGNING_KEYS: the key 's1' must be 32 random bytes"),
+        ({"SIGNING_KEYS": GOOD}, "SIGNING_KEYS must differ from every other key"),
     ],
 )
 def test_missing_or_malformed_keys_stop_the_app_with_a_clear_error(env, message):
