@@ -17,6 +17,8 @@ from tests.conftest import (
     TEST_INDEX_KEY,
     TEST_KEY,
     TEST_KEY_ID,
+    TEST_SIGNING_KEY,
+    TEST_SIGNING_KEY_ID,
     keep_workers_apart_on_redis,
     key_text,
 )
@@ -80,6 +82,7 @@ def build(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
         "SECRET_KEY": "x",
         "ENCRYPTION_KEYS": f"{TEST_KEY_ID}:{key_text(TEST_KEY)}",
         "SEARCH_INDEX_KEY": key_text(TEST_INDEX_KEY),
+        "SIGNING_KEYS": f"{TEST_SIGNING_KEY_ID}:{key_text(TEST_SIGNING_KEY)}",
     }
     for name, value in {**base, **env}.items():
         monkeypatch.setenv(name, value)
@@ -218,6 +221,11 @@ SECRETS: dict[str, tuple[str, Any, Any]] = {
         key_text(TEST_INDEX_KEY),
         lambda built: built["SEARCH_INDEX_KEY"],
         TEST_INDEX_KEY,
+    ),
+    "SIGNING_KEYS": (
+        f"{TEST_SIGNING_KEY_ID}:{key_text(TEST_SIGNING_KEY)}",
+        lambda built: built["SIGNING_KEYS"],
+        {TEST_SIGNING_KEY_ID: TEST_SIGNING_KEY},
     ),
     "BACKUP_KEY": ("ab" * 32, lambda built: built["BACKUP_KEY"], "ab" * 32),
     "S3_SECRET_ACCESS_KEY": (

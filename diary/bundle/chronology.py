@@ -10,11 +10,14 @@ stamped on afterwards, once the number of pages is known (docs/performance.md).
 """
 
 import base64
+import functools
+import hashlib
 import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.db.models import Max, Min, QuerySet
@@ -22,10 +25,20 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from diary import messages
+from diary.core import signing
 from diary.models import Diary, Entry, EntryWithdrawal, Evidence, Item, PersonVersion
 from diary.models.choices import Behaviour
 from diary.records.patterns import patterns_for
 from diary.risk.selectors import latest_checklist
+
+OFFLINE_VERIFIER = Path(__file__).resolve().parent / "offline" / "verify.py"
+
+
+@functools.cache
+def verifier_sha256() -> str:
+    """The SHA-256 of verify.py, on the cover: an examiner compares the copy they hold."""
+    return hashlib.sha256(OFFLINE_VERIFIER.read_bytes()).hexdigest()
+
 
 # Other apps add pages (the witnesses, what was kept aside) without diary importing them:
 # each returns HTML for the bundle's diary, given the bundle's filters and choices.
@@ -104,6 +117,8 @@ def chronology_context(
         "until": _day(filters.get("until")),
         "cover_counts": [count(diary) for count in COVER_COUNTS],
         "head_hash": head_hash,
+        "signing_fingerprint": signing.grouped(signing.current_key().fingerprint),
+        "verifier_sha256": verifier_sha256(),
         "filters": filters,
         "generated_at": now,
         "risk": latest_checklist(diary),

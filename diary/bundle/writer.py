@@ -29,6 +29,7 @@ from diary.bundle.chronology import (
     evidence_of,
     person_rows,
 )
+from diary.core import signing
 from diary.core.hashing import GENESIS_HASH, canonical_json, iso
 from diary.ledger.services import object_label
 from diary.models import (
@@ -45,7 +46,10 @@ from diary.models import (
 from diary.models.choices import Behaviour
 from diary.person.selectors import person_latest
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+
+SIGNATURE_FORMAT = "sightline-signature/1"
 
 
 BUNDLE_FILES = Path(__file__).resolve().parent / "offline"
@@ -502,6 +506,7 @@ def write_bundle(
         references = entries.prefetch_related(None).select_related(None).only("pk", "number")
         manifest = {
             "format_version": FORMAT_VERSION,
+            "signing_key": signing.current_key().described(),
             "diary": {"id": diary.pk, "title": diary.title, "time_zone": diary.time_zone},
             "generated_at": iso(timezone.now()),
             "filters": filters,
@@ -519,4 +524,22 @@ def write_bundle(
             "objects": _objects(diary, entries, person),
             "files": bundle.files,
         }
-        return bundle.add_stream("manifest.json", json_chunks(manifest), listed=False)
+        manifest_sha256 = bundle.add_stream("manifest.json", json_chunks(manifest), listed=False)
+        archive.writestr(
+            "signature.json", signature_json(manifest_sha256), compress_type=ZIP_DEFLATED
+        )
+        return manifest_sha256
+
+
+def signature_json(manifest_sha256: str) -> bytes:
+    """signature.json: the instance's Ed25519 signature over a statement naming the manifest by
+    its SHA-256, so it covers every byte of manifest.json (and through its hashes every other
+    member) while the manifest is still written as a stream, never whole in memory."""
+    key = signing.current_key()
+    statement = {"format": SIGNATURE_FORMAT, "manifest_sha256": manifest_sha256}
+    document = {
+        **key.described(),
+        **statement,
+        "signature": signing.b64(key.sign(canonical_json(statement))),
+    }
+    return json.dumps(document, indent=2, sort_keys=True).encode() + b"\n"

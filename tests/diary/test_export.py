@@ -17,7 +17,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from diary.bundle.services import export_create, unzip_to
-from diary.bundle.writer import neutralise
+from diary.bundle.writer import neutralise, signature_json
 from diary.evidence.services import evidence_attach
 from diary.ledger.verify import ledger_verify
 from diary.models import Export, LedgerRecord
@@ -78,6 +78,13 @@ def test_the_original_file_is_byte_exact(bundle):
     )
 
 
+def resign(folder: Path) -> None:
+    """Sign the edited manifest again with the instance's key, as only someone holding the
+    keys could: the checks behind the signature must still catch what was changed."""
+    digest = hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
+    (folder / "signature.json").write_bytes(signature_json(digest))
+
+
 def flip_byte(path: Path, offset: int = 10) -> None:
     data = bytearray(path.read_bytes())
     data[offset] ^= 1
@@ -98,6 +105,8 @@ def test_changing_an_entry_in_the_manifest_fails_naming_it(bundle):
     version = next(o for o in manifest["objects"] if o["reference"] == "#1 v1")
     version["content"]["what_happened"] = "Nothing happened"
     path.write_text(json.dumps(manifest))
+    assert "manifest.json has changed since it was signed" in run_verify(bundle).stdout
+    resign(bundle)
     result = run_verify(bundle)
     assert result.returncode == 1
     assert "#1 v1" in result.stdout
@@ -116,6 +125,8 @@ def test_a_rewritten_ledger_line_fails_even_with_matching_file_hashes(bundle):
         if item["path"] == "ledger.jsonl":
             item["sha256"] = hashlib.sha256(ledger.read_bytes()).hexdigest()
     manifest_path.write_text(json.dumps(manifest))
+    assert "manifest.json has changed since it was signed" in run_verify(bundle).stdout
+    resign(bundle)
     result = run_verify(bundle)
     assert result.returncode == 1
     assert "ledger record 2" in result.stdout
@@ -138,6 +149,8 @@ def test_a_later_export_proves_it_extends_the_earlier_one(owner, bundle, tmp_pat
     # A chain that no longer holds the earlier head is caught.
     manifest["earlier_exports"][0]["head_hash"] = "f" * 64
     (second / "manifest.json").write_text(json.dumps(manifest))
+    assert "manifest.json has changed since it was signed" in run_verify(second).stdout
+    resign(second)
     result = run_verify(second)
     assert result.returncode == 1
     assert "export 1" in result.stdout

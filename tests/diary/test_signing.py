@@ -43,3 +43,14 @@ def test_after_rotation_the_new_key_signs_and_the_old_one_still_checks():
 
 def test_fingerprints_read_in_groups_of_four():
     assert signing.grouped("ab12cd34ef56") == "ab12 cd34 ef56"
+
+
+def test_the_command_prints_each_keys_fingerprint():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("signing_key", stdout=out)
+    key = signing.current_key()
+    assert out.getvalue() == f"s-test: {signing.grouped(key.fingerprint)}  (signs now)\n"

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Check a Sightline bundle offline, with nothing but Python's standard library.
 
-    python3 verify.py [BUNDLE_FOLDER]      (default: the folder this file is in)
+    python3 verify.py [BUNDLE_FOLDER] [--key FINGERPRINT]    (default: the folder this file is in)
 
 It checks, and stops at the first problem, naming it:
+  0. signature.json is the instance's Ed25519 signature over manifest.json's SHA-256, by the key
+     the manifest names (compare its fingerprint with the PDF's cover, or pass --key);
   1. every file listed in manifest.json has the SHA-256 the manifest gives;
   2. ledger.jsonl is one unbroken chain: sequence numbers 1, 2, 3 ... and each record's hash
      is the SHA-256 of its own canonical JSON and is the next record's prev_hash;
@@ -17,6 +19,7 @@ Exit 0 and a one-line summary when all hold; exit 1 naming the first failure.
 # Annotations stay unevaluated, so this runs on whatever Python 3 the reader has.
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import sys
@@ -30,9 +33,13 @@ GENESIS = "0" * 64
 BODY = ("seq", "kind", "object", "actor", "at", "content_sha256", "prev_hash")
 
 
-def canonical_sha256(value: object) -> str:
+def canonical_json(value: object) -> bytes:
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return text.encode("utf-8")
+
+
+def canonical_sha256(value: object) -> str:
+    return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
 def file_sha256(path: Path) -> str:
@@ -45,6 +52,109 @@ def file_sha256(path: Path) -> str:
 
 class Failed(Exception):
     pass
+
+
+# Ed25519 verification (RFC 8032, section 5.1.7), in extended coordinates, so this file needs
+# nothing beyond the standard library. It only checks; it holds no secret.
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+D = -121665 * pow(121666, P - 2, P) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+Point = tuple[int, int, int, int]
+
+
+def _add(a: Point, b: Point) -> Point:
+    x1, y1, z1, t1 = a
+    x2, y2, z2, t2 = b
+    e = (y1 - x1) * (y2 - x2) % P
+    f = (y1 + x1) * (y2 + x2) % P
+    c = 2 * t1 * t2 * D % P
+    dd = 2 * z1 * z2 % P
+    e, f, g, h = f - e, dd - c, dd + c, f + e
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
+
+
+def _mul(scalar: int, point: Point) -> Point:
+    result: Point = (0, 1, 1, 0)
+    while scalar:
+        if scalar & 1:
+            result = _add(result, point)
+        point = _add(point, point)
+        scalar >>= 1
+    return result
+
+
+def _x_of(y: int, sign: int) -> int | None:
+    if y >= P:
+        return None
+    x2 = (y * y - 1) * pow(D * y * y + 1, P - 2, P) % P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P:
+        x = x * SQRT_M1 % P
+    if (x * x - x2) % P:
+        return None
+    return P - x if (x & 1) != sign else x
+
+
+def _point(raw: bytes) -> Point | None:
+    y = int.from_bytes(raw, "little")
+    sign, y = y >> 255, y & ((1 << 255) - 1)
+    x = _x_of(y, sign)
+    return None if x is None else (x, y, 1, x * y % P)
+
+
+_GY = 4 * pow(5, P - 2, P) % P
+BASE: Point = (_x_of(_GY, 0) or 0, _GY, 1, (_x_of(_GY, 0) or 0) * _GY % P)
+
+
+def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
+    a, r = _point(public_key), _point(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if a is None or r is None or s >= L:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little")
+    left, right = _mul(s, BASE), _add(r, _mul(h % L, a))
+    return (left[0] * right[2] - right[0] * left[2]) % P == 0 and (
+        left[1] * right[2] - right[1] * left[2]
+    ) % P == 0
+
+
+def grouped(fingerprint: str) -> str:
+    return " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))
+
+
+def check_signature(folder: Path, manifest: Json, want_key: str | None) -> str:
+    """The fingerprint of the key that signed this bundle, once its signature holds."""
+    if manifest.get("format_version", 1) < 2:
+        if want_key:
+            raise Failed("this bundle (format 1) is not signed")
+        return ""
+    try:
+        signature = json.loads((folder / "signature.json").read_text(encoding="utf-8"))
+        public_key = base64.b64decode(signature["public_key"], validate=True)
+        raw_signature = base64.b64decode(signature["signature"], validate=True)
+    except (OSError, ValueError, KeyError, TypeError):
+        raise Failed("signature.json is missing or cannot be read") from None
+    fingerprint = hashlib.sha256(public_key).hexdigest()
+    if signature.get("algorithm") != "Ed25519" or signature.get("fingerprint") != fingerprint:
+        raise Failed("signature.json does not name its key correctly")
+    if manifest.get("signing_key", {}).get("fingerprint") != fingerprint:
+        raise Failed("manifest.json names a different signing key from signature.json's")
+    statement = {
+        "format": signature.get("format"),
+        "manifest_sha256": signature.get("manifest_sha256"),
+    }
+    if statement["manifest_sha256"] != file_sha256(folder / "manifest.json"):
+        raise Failed("manifest.json has changed since it was signed")
+    if not ed25519_verify(public_key, canonical_json(statement), raw_signature):
+        raise Failed("the signature in signature.json is not valid")
+    if want_key and fingerprint != want_key.replace(" ", "").lower():
+        raise Failed(f"signed by key {grouped(fingerprint)}, not the key given with --key")
+    return fingerprint
 
 
 def check_files(folder: Path, manifest: Json) -> int:
@@ -110,11 +220,12 @@ def check_earlier_exports(manifest: Json, records: list[Json]) -> None:
             )
 
 
-def verify(folder: Path) -> str:
+def verify(folder: Path, want_key: str | None = None) -> str:
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise Failed(f"manifest.json cannot be read: {error}") from None
+    fingerprint = check_signature(folder, manifest, want_key)
     files = check_files(folder, manifest)
     records = read_ledger(folder)
     head = check_chain(records)
@@ -124,16 +235,26 @@ def verify(folder: Path) -> str:
     objects = check_objects(folder, manifest, records)
     check_earlier_exports(manifest, records)
     earlier = len(manifest.get("earlier_exports", []))
+    signed = f"signed by key {grouped(fingerprint)}" if fingerprint else "not signed (format 1)"
     return (
         f"OK: {files} files, {len(records)} ledger records, {objects} entries and items "
-        f"checked, {earlier} earlier exports extended; head {head}"
+        f"checked, {earlier} earlier exports extended; head {head}; {signed}"
     )
 
 
 def main(argv: list[str]) -> int:
-    folder = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent
+    args = argv[1:]
+    want_key = None
+    if "--key" in args:
+        at = args.index("--key")
+        if at + 1 >= len(args):
+            print("FAILED: --key needs the key's fingerprint")
+            return 1
+        want_key = args[at + 1]
+        del args[at : at + 2]
+    folder = Path(args[0]) if args else Path(__file__).resolve().parent
     try:
-        print(verify(folder))
+        print(verify(folder, want_key))
     except (Failed, KeyError, TypeError) as problem:
         print(f"FAILED: {problem}")
         return 1
