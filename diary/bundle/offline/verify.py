@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Check a Sightline bundle offline, with nothing but Python's standard library.
 
-    python3 verify.py [BUNDLE_FOLDER] [--key FINGERPRINT]    (default: the folder this file is in)
+    python3 verify.py [BUNDLE] [--key FINGERPRINT]
 
-It checks, and stops at the first problem, naming it:
+BUNDLE is the bundle's .zip or the folder it was unzipped into (default: the folder this file
+is in). It checks, and stops at the first problem, naming it:
+  -. the bundle holds exactly manifest.json, signature.json and the files the manifest lists,
+     under safe names, and its JSON is strict (no repeated keys, only whole numbers);
   0. signature.json is the instance's Ed25519 signature over manifest.json's SHA-256, by the key
      the manifest names (compare its fingerprint with the PDF's cover, or pass --key);
   1. every file listed in manifest.json has the SHA-256 the manifest gives;
@@ -22,9 +25,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import sys
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 # Parsed JSON, as json.loads gives it: what this checks is exactly what it cannot assume.
 Json = dict[str, Any]
@@ -42,16 +48,102 @@ def canonical_sha256(value: object) -> str:
     return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class Failed(Exception):
     pass
+
+
+# What an examiner's own computer adds to a folder it has shown: never part of the bundle.
+DESKTOP_LITTER = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
+def safe_name(name: str) -> bool:
+    parts = name.split("/")
+    return (
+        bool(name)
+        and "\\" not in name
+        and not name.startswith("/")
+        and (all(part not in ("", ".", "..") for part in parts) and ":" not in parts[0])
+    )
+
+
+class Bundle:
+    """A bundle's members by name, read from its zip or from the folder it was unzipped into."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.zip: zipfile.ZipFile | None = None
+        if path.is_dir():
+            self.members = set(self._walk(path))
+            return
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except (OSError, zipfile.BadZipFile) as error:
+            raise Failed(f"{path.name} is not a bundle's folder or zip: {error}") from None
+        names = [info.filename for info in self.zip.infolist() if not info.is_dir()]
+        for name in names:
+            if not safe_name(name) or names.count(name) > 1:
+                raise Failed(f"the zip has an unsafe or repeated name: {name}")
+        self.members = set(names)
+
+    @staticmethod
+    def _walk(root: Path) -> Iterator[str]:
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [name for name in dirs if name != "__pycache__"]
+            for name in files:
+                if name not in DESKTOP_LITTER:
+                    yield (Path(folder) / name).relative_to(root).as_posix()
+
+    def has(self, name: str) -> bool:
+        return name in self.members
+
+    def open(self, name: str) -> IO[bytes]:
+        if name not in self.members:
+            raise Failed(f"{name} is missing")
+        if self.zip is not None:
+            return self.zip.open(name)
+        return open(self.path / name, "rb")
+
+    def read(self, name: str) -> bytes:
+        with self.open(name) as handle:
+            return handle.read()
+
+    def sha256(self, name: str) -> str:
+        digest = hashlib.sha256()
+        with self.open(name) as handle:
+            for block in iter(lambda: handle.read(1024 * 1024), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> Json:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise Failed("a key is repeated")
+    return document
+
+
+def _no_fraction(text: str) -> Any:
+    raise Failed("a number is not a whole number")
+
+
+def strict_json(data: bytes, what: str) -> Any:
+    """JSON as the writer makes it, and nothing looser: a repeated key could show one reader
+    one value and another reader the other, and a fraction or NaN has no canonical spelling."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Failed(f"{what} is not strict JSON: it is not UTF-8") from None
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_no_repeats,
+            parse_float=_no_fraction,
+            parse_constant=_no_fraction,
+        )
+    except Failed as problem:
+        raise Failed(f"{what} is not strict JSON: {problem}") from None
+    except ValueError:
+        raise Failed(f"{what} is not strict JSON: it is not valid JSON") from None
 
 
 # Ed25519 verification (RFC 8032, section 5.1.7), in extended coordinates, so this file needs
@@ -127,17 +219,19 @@ def grouped(fingerprint: str) -> str:
     return " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))
 
 
-def check_signature(folder: Path, manifest: Json, want_key: str | None) -> str:
+def check_signature(bundle: Bundle, manifest: Json, want_key: str | None) -> str:
     """The fingerprint of the key that signed this bundle, once its signature holds."""
     if manifest.get("format_version", 1) < 2:
         if want_key:
             raise Failed("this bundle (format 1) is not signed")
         return ""
+    if not bundle.has("signature.json"):
+        raise Failed("signature.json is missing or cannot be read")
+    signature = strict_json(bundle.read("signature.json"), "signature.json")
     try:
-        signature = json.loads((folder / "signature.json").read_text(encoding="utf-8"))
         public_key = base64.b64decode(signature["public_key"], validate=True)
         raw_signature = base64.b64decode(signature["signature"], validate=True)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         raise Failed("signature.json is missing or cannot be read") from None
     fingerprint = hashlib.sha256(public_key).hexdigest()
     if signature.get("algorithm") != "Ed25519" or signature.get("fingerprint") != fingerprint:
@@ -148,7 +242,7 @@ def check_signature(folder: Path, manifest: Json, want_key: str | None) -> str:
         "format": signature.get("format"),
         "manifest_sha256": signature.get("manifest_sha256"),
     }
-    if statement["manifest_sha256"] != file_sha256(folder / "manifest.json"):
+    if statement["manifest_sha256"] != bundle.sha256("manifest.json"):
         raise Failed("manifest.json has changed since it was signed")
     if not ed25519_verify(public_key, canonical_json(statement), raw_signature):
         raise Failed("the signature in signature.json is not valid")
@@ -157,24 +251,38 @@ def check_signature(folder: Path, manifest: Json, want_key: str | None) -> str:
     return fingerprint
 
 
-def check_files(folder: Path, manifest: Json) -> int:
+def check_members(bundle: Bundle, manifest: Json) -> None:
+    """Nothing in the bundle that the signed manifest does not name: a planted file, or one
+    renamed, is refused rather than passed over."""
+    listed = {item["path"] for item in manifest["files"]}
+    expected = listed | {"manifest.json"}
+    if manifest.get("format_version", 1) >= 2:
+        expected.add("signature.json")
+    unexpected, missing = sorted(bundle.members - expected), sorted(listed - bundle.members)
+    if unexpected:
+        raise Failed(f"{unexpected[0]} is in the bundle but not in manifest.json")
+    if missing:
+        raise Failed(f"{missing[0]} is missing")
+
+
+def check_files(bundle: Bundle, manifest: Json) -> dict[str, str]:
+    """Each listed file's SHA-256, once every one is the manifest's."""
+    hashes: dict[str, str] = {}
     for item in manifest["files"]:
-        path = folder / item["path"]
-        if not path.is_file():
-            raise Failed(f"{item['path']} is missing")
-        if file_sha256(path) != item["sha256"]:
+        hashes[item["path"]] = bundle.sha256(item["path"])
+        if hashes[item["path"]] != item["sha256"]:
             raise Failed(f"{item['path']} has changed: its SHA-256 is not the manifest's")
-    return len(manifest["files"])
+    return hashes
 
 
-def read_ledger(folder: Path) -> list[Json]:
+def read_ledger(bundle: Bundle) -> list[Json]:
     records: list[Json] = []
-    with open(folder / "ledger.jsonl", encoding="utf-8") as handle:
+    with bundle.open("ledger.jsonl") as handle:
         for number, line in enumerate(handle, start=1):
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                raise Failed(f"ledger.jsonl line {number} is not valid JSON") from None
+            record = strict_json(line, f"ledger.jsonl line {number}")
+            if not isinstance(record, dict):
+                raise Failed(f"ledger.jsonl line {number} is not a record")
+            records.append(record)
     return records
 
 
@@ -194,7 +302,7 @@ def check_chain(records: list[Json]) -> str:
     return prev
 
 
-def check_objects(folder: Path, manifest: Json, records: list[Json]) -> int:
+def check_objects(manifest: Json, records: list[Json], hashes: dict[str, str]) -> int:
     named: dict[str, set[str]] = {}
     for record in records:
         named.setdefault(record["object"], set()).add(record["content_sha256"])
@@ -205,7 +313,7 @@ def check_objects(folder: Path, manifest: Json, records: list[Json]) -> int:
             raise Failed(f"{item.get('reference') or label}: its content does not match its hash")
         if item["content_sha256"] not in named.get(label, set()):
             raise Failed(f"{item.get('reference') or label}: no ledger record holds its hash")
-        if "path" in item and file_sha256(folder / item["path"]) != item["content"]["sha256"]:
+        if "path" in item and hashes.get(item["path"]) != item["content"]["sha256"]:
             raise Failed(f"{item['path']} is not the file that was received")
         count += 1
     return count
@@ -220,24 +328,32 @@ def check_earlier_exports(manifest: Json, records: list[Json]) -> None:
             )
 
 
-def verify(folder: Path, want_key: str | None = None) -> str:
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise Failed(f"manifest.json cannot be read: {error}") from None
-    fingerprint = check_signature(folder, manifest, want_key)
-    files = check_files(folder, manifest)
-    records = read_ledger(folder)
+def read_manifest(bundle: Bundle) -> Json:
+    if not bundle.has("manifest.json"):
+        raise Failed("manifest.json is missing: is this a Sightline bundle?")
+    manifest = strict_json(bundle.read("manifest.json"), "manifest.json")
+    if not isinstance(manifest, dict):
+        raise Failed("manifest.json is not a bundle's manifest")
+    return manifest
+
+
+def verify(path: Path, want_key: str | None = None) -> str:
+    bundle = Bundle(path)
+    manifest = read_manifest(bundle)
+    fingerprint = check_signature(bundle, manifest, want_key)
+    check_members(bundle, manifest)
+    hashes = check_files(bundle, manifest)
+    records = read_ledger(bundle)
     head = check_chain(records)
     claimed = manifest["ledger_head"]
     if claimed["seq"] != len(records) or claimed["hash"] != head:
         raise Failed("manifest.json's ledger head is not the last record of ledger.jsonl")
-    objects = check_objects(folder, manifest, records)
+    objects = check_objects(manifest, records, hashes)
     check_earlier_exports(manifest, records)
     earlier = len(manifest.get("earlier_exports", []))
     signed = f"signed by key {grouped(fingerprint)}" if fingerprint else "not signed (format 1)"
     return (
-        f"OK: {files} files, {len(records)} ledger records, {objects} entries and items "
+        f"OK: {len(hashes)} files, {len(records)} ledger records, {objects} entries and items "
         f"checked, {earlier} earlier exports extended; head {head}; {signed}"
     )
 
@@ -252,9 +368,9 @@ def main(argv: list[str]) -> int:
             return 1
         want_key = args[at + 1]
         del args[at : at + 2]
-    folder = Path(args[0]) if args else Path(__file__).resolve().parent
+    path = Path(args[0]) if args else Path(__file__).resolve().parent
     try:
-        print(verify(folder, want_key))
+        print(verify(path, want_key))
     except (Failed, KeyError, TypeError) as problem:
         print(f"FAILED: {problem}")
         return 1
