@@ -5,10 +5,13 @@ workers (stack/), the benchmarks' servers (bench/) and the tests' own (tests/ser
 """
 
 import argparse
-import os
+import subprocess
 import sys
+from pathlib import Path
 
 from project.umask import owner_only
+
+MANAGE = Path(__file__).resolve().parent.parent / "manage.py"
 
 
 def uvicorn_command(
@@ -51,7 +54,19 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     command = uvicorn_command(host=options.host, port=options.port, log_level=None, access_log=True)
     owner_only()  # uvicorn inherits it, and so everything it creates
-    os.execv(command[0], command)  # noqa: S606 (our own interpreter, with a fixed command)
+    # Beside the server, the loop that has each moved ledger head timestamped: Ctrl+C reaches
+    # both (one terminal, one process group), and the loop ends with the server either way.
+    anchoring = subprocess.Popen(  # noqa: S603 (our own interpreter, with a fixed command)
+        [sys.executable, str(MANAGE), "anchor_heads", "--loop"]
+    )
+    try:
+        code = subprocess.call(command)  # noqa: S603
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        anchoring.terminate()
+        anchoring.wait()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

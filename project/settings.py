@@ -160,6 +160,31 @@ SIGNING_KEYS = env_keys("SIGNING_KEYS")
 if set(SIGNING_KEYS.values()) & ({SEARCH_INDEX_KEY} | set(ENCRYPTION_KEYS.values())):
     raise ImproperlyConfigured("SIGNING_KEYS must differ from every other key.")
 
+# RFC 3161 timestamp authorities that vouch for each diary's ledger head (diary.ledger.anchoring):
+# their URLs, comma-separated, and each one's root certificate (a PEM file), in the same order,
+# which goes into every bundle so its tokens can be checked offline. None by default: the owner's
+# status line then says her records are not yet independently timestamped.
+TIMESTAMP_URLS = env_list("TIMESTAMP_URLS", [])
+TIMESTAMP_CA_CERTS = env_list("TIMESTAMP_CA_CERTS", [])
+if len(TIMESTAMP_CA_CERTS) != len(TIMESTAMP_URLS):
+    raise ImproperlyConfigured(
+        f"TIMESTAMP_CA_CERTS must name one root certificate (a PEM file) for each of the "
+        f"{len(TIMESTAMP_URLS)} TIMESTAMP_URLS, in the same order; it names "
+        f"{len(TIMESTAMP_CA_CERTS)}."
+    )
+for _url in TIMESTAMP_URLS:
+    if not _url.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"TIMESTAMP_URLS: {_url!r} is not an http(s) URL.")
+for _path in TIMESTAMP_CA_CERTS:
+    try:
+        _pem = Path(_path).read_text()
+    except (OSError, UnicodeDecodeError) as _error:
+        raise ImproperlyConfigured(f"TIMESTAMP_CA_CERTS: cannot read {_path}: {_error}") from None
+    if "-----BEGIN CERTIFICATE-----" not in _pem:
+        raise ImproperlyConfigured(f"TIMESTAMP_CA_CERTS: {_path} holds no PEM certificate.")
+# The least time between two timestamps of one diary's head while records keep arriving.
+TIMESTAMP_EVERY = env_int("TIMESTAMP_EVERY", 300, low=10, high=86_400)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Behind TLS (production) cookies are Secure, HSTS is sent and http redirects to https.

@@ -334,3 +334,31 @@ def test_this_worker_runs_under_a_prefix_of_its_own():
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     assert django_settings.REDIS_PREFIX.endswith(f"-{worker}" if worker else "")
     assert os.environ.get("REDIS_PREFIX", "sightline") == django_settings.REDIS_PREFIX
+
+
+def test_timestamp_authorities_need_one_root_certificate_each(monkeypatch, tmp_path):
+    root = tmp_path / "root.pem"
+    root.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    built = build(monkeypatch, TIMESTAMP_URLS="https://a.example/tsr", TIMESTAMP_CA_CERTS=str(root))
+    assert built["TIMESTAMP_URLS"] == ["https://a.example/tsr"]
+    assert built["TIMESTAMP_CA_CERTS"] == [str(root)]
+    assert build(monkeypatch)["TIMESTAMP_URLS"] == []
+    assert refusal(
+        monkeypatch, TIMESTAMP_URLS="https://a.example/tsr,https://b.example/tsr"
+    ).startswith("TIMESTAMP_CA_CERTS must name one root certificate (a PEM file) for each of the 2")
+    assert (
+        refusal(monkeypatch, TIMESTAMP_URLS="ftp://a.example/tsr", TIMESTAMP_CA_CERTS=str(root))
+        == "TIMESTAMP_URLS: 'ftp://a.example/tsr' is not an http(s) URL."
+    )
+    missing = tmp_path / "nowhere.pem"
+    assert refusal(
+        monkeypatch, TIMESTAMP_URLS="https://a.example/tsr", TIMESTAMP_CA_CERTS=str(missing)
+    ).startswith(f"TIMESTAMP_CA_CERTS: cannot read {missing}")
+    not_pem = tmp_path / "key.txt"
+    not_pem.write_text("hello")
+    assert (
+        refusal(
+            monkeypatch, TIMESTAMP_URLS="https://a.example/tsr", TIMESTAMP_CA_CERTS=str(not_pem)
+        )
+        == f"TIMESTAMP_CA_CERTS: {not_pem} holds no PEM certificate."
+    )

@@ -11,18 +11,21 @@ from django.db import transaction
 from django.http import FileResponse, HttpRequest
 
 from diary.bundle.services import BundleFilters, export_create
+from diary.ledger.anchoring import anchor
 from diary.models import Diary, Export, User
 from diary.safety.services import export_recorded
 from diary.web.downloads import stored_file_response
 
 
-@transaction.atomic
 def bundle_make(
     *, request: HttpRequest, diary: Diary, actor: User, **filters: Unpack[BundleFilters]
 ) -> Export:
-    """Make a bundle and note it in the access log, both or neither."""
-    export = export_create(diary=diary, actor=actor, **filters)
-    export_recorded(request=request, export=export)
+    """Make a bundle and note it in the access log, both or neither. Its head is timestamped
+    first, outside the transaction, so no authority's answer is waited for holding a lock."""
+    anchor(diary)
+    with transaction.atomic():
+        export = export_create(diary=diary, actor=actor, **filters)
+        export_recorded(request=request, export=export)
     return export
 
 

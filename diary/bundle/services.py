@@ -13,6 +13,7 @@ from diary.bundle.writer import entries_for_export, write_bundle
 from diary.core import filestore
 from diary.core.hashing import GENESIS_HASH, iso
 from diary.core.numbering import next_number
+from diary.ledger.anchoring import anchor
 from diary.ledger.services import EXPORT_CREATE, ledger_append, ledger_head, lock_diary
 from diary.models import (
     Diary,
@@ -57,6 +58,8 @@ def export_create(
         "include_reasons": include_reasons,
     }
     cover = {"title": title.strip(), "owner_name": owner_name.strip()}
+    if not transaction.get_connection().in_atomic_block:
+        anchor(diary)  # the head, timestamped before the bundle that ends with it
     stored = ""
     try:
         with transaction.atomic():

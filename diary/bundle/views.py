@@ -11,6 +11,7 @@ from diary.bundle.actions import bundle_download, bundle_make
 from diary.bundle.forms import ExportForm
 from diary.bundle.selectors import export_get, export_list
 from diary.gate import diary_for
+from diary.ledger.selectors import timestamp_status
 from diary.safety.accounts import confirm_first
 from diary.web.requests import OwnerRequest
 
@@ -32,7 +33,8 @@ def exports(request: OwnerRequest) -> HttpResponse:
             request, _("Bundle %(number)s is ready to download.") % {"number": export.number}
         )
         return redirect("diary:exports")
-    return render(request, "diary/exports.html", {"form": form, "exports": past})
+    stamps = timestamp_status(actor=request.user)
+    return render(request, "diary/exports.html", {"form": form, "exports": past, "stamps": stamps})
 
 
 @require_GET

@@ -38,6 +38,7 @@ from diary.models import (
     EntryVersion,
     Evidence,
     Export,
+    HeadTimestamp,
     Item,
     ItemVersion,
     LedgerRecord,
@@ -389,6 +390,32 @@ class _Bundle:
         return digest.hexdigest()
 
 
+def add_timestamps(bundle: _Bundle, diary: Diary, head_seq: int) -> list[dict[str, Any]]:
+    """Every authority's token for a head this bundle holds, each authority's root
+    certificate once, and the list of them for the manifest."""
+    listed: list[dict[str, Any]] = []
+    authorities: dict[str, str] = {}
+    tokens = HeadTimestamp.objects.filter(diary=diary, seq__lte=head_seq).order_by("seq", "pk")
+    for number, stamp in enumerate(tokens.iterator(chunk_size=ENTRIES_CHUNK), start=1):
+        ca = stamp.ca_pem.encode()
+        ca_path = f"timestamps/authorities/{hashlib.sha256(ca).hexdigest()[:16]}.pem"
+        if ca_path not in authorities.values():
+            bundle.add_bytes(ca_path, ca)
+        authorities[stamp.authority] = ca_path
+        path = f"timestamps/{stamp.seq}-{number}.tst"
+        bundle.add_bytes(path, bytes(stamp.token))
+        listed.append(
+            {
+                "seq": stamp.seq,
+                "hash": stamp.hash,
+                "authority": stamp.authority,
+                "path": path,
+                "ca_path": ca_path,
+            }
+        )
+    return listed
+
+
 def _object(obj: Any, reference: str, **extra: Any) -> dict[str, Any]:
     content = obj.ledger_content()
     return {
@@ -501,6 +528,7 @@ def write_bundle(
         bundle.add_stream("items.csv", items_csv_chunks(diary))
         bundle.add_bytes("person.csv", person_csv(person, diary.zone))
         bundle.add_stream("ledger.jsonl", ledger_lines(diary, head_seq))
+        timestamps = add_timestamps(bundle, diary, head_seq)
         bundle.add_bytes("verify.py", (BUNDLE_FILES / "verify.py").read_bytes())
         bundle.add_bytes("VERIFY.txt", verify_text(bundle.files))
         references = entries.prefetch_related(None).select_related(None).only("pk", "number")
@@ -520,6 +548,7 @@ def write_bundle(
                 }
                 for export in earlier
             ],
+            "timestamps": timestamps,
             "entries": (entry.reference for entry in references.iterator(chunk_size=2_000)),
             "objects": _objects(diary, entries, person),
             "files": bundle.files,

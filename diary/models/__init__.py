@@ -15,7 +15,7 @@ from diary.models.exports import Export
 from diary.models.files import Evidence, EvidenceKindChange, KeptFile
 from diary.models.idempotency import IdempotencyKey
 from diary.models.items import Item, ItemVersion
-from diary.models.ledger import LedgerRecord, record_body
+from diary.models.ledger import HeadTimestamp, LedgerRecord, TimestampFailure, record_body
 from diary.models.person import PersonVersion, Relationship
 from diary.models.risk import RiskChecklist
 from diary.models.safety import AccessEvent, Notice, OwnerSession
@@ -33,6 +33,7 @@ __all__ = [
     "Evidence",
     "EvidenceKindChange",
     "Export",
+    "HeadTimestamp",
     "IdempotencyKey",
     "Item",
     "ItemVersion",
@@ -43,6 +44,7 @@ __all__ = [
     "PersonVersion",
     "Relationship",
     "RiskChecklist",
+    "TimestampFailure",
     "User",
     "UserManager",
     "check_occurrence",

@@ -49,3 +49,48 @@ def record_body(record: Any) -> dict[str, Any]:
         "content_sha256": record.content_sha256,
         "prev_hash": record.prev_hash,
     }
+
+
+class HeadTimestamp(models.Model):
+    """An RFC 3161 token in which an outside authority says a ledger head existed by its time.
+
+    Kept as the authority sent it and never changed. It is not itself a ledger record: a record
+    of it would be a new head, waiting for a token of its own, and the token needs no word of
+    the server's to be believed: its signature is the authority's."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="timestamps")
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    authority = models.CharField(max_length=300)
+    token = models.BinaryField()
+    gen_time = models.DateTimeField()
+    ca_pem = models.TextField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["diary_id", "seq", "authority"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["diary", "seq", "authority"], name="head_timestamp_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"timestamp of record {self.seq} of diary {self.diary_id} by {self.authority}"
+
+
+class TimestampFailure(models.Model):
+    """A try at a timestamp that did not come back: shown to the owner until one succeeds."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    authority = models.CharField(max_length=300)
+    at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["diary_id", "at"]
+        indexes = [models.Index(fields=["diary", "at"], name="timestamp_failure_recent")]
+
+    def __str__(self) -> str:
+        return f"timestamp of record {self.seq} of diary {self.diary_id} failed: {self.reason}"

@@ -23,10 +23,12 @@ Exit 0 and a one-line summary when all hold; exit 1 naming the first failure.
 from __future__ import annotations
 
 import base64
+import calendar
 import hashlib
 import json
 import os
 import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -328,6 +330,397 @@ def check_earlier_exports(manifest: Json, records: list[Json]) -> None:
             )
 
 
+# RFC 3161 timestamp tokens, checked with the standard library alone: a small DER reader, the
+# parts of X.509 and CMS a token uses, and RSA (PKCS #1 v1.5) and ECDSA (P-256, P-384).
+class Der:
+    """One DER element: its tag, its value's bytes, and all of its bytes."""
+
+    def __init__(self, data: bytes, at: int = 0) -> None:
+        try:
+            start = at
+            self.tag = data[at]
+            length = data[at + 1]
+            at += 2
+            if length & 0x80:
+                count = length & 0x7F
+                if not 1 <= count <= 4:
+                    raise IndexError
+                length = int.from_bytes(data[at : at + count], "big")
+                at += count
+        except IndexError:
+            raise Failed("a timestamp is not valid DER") from None
+        if self.tag & 0x1F == 0x1F or at + length > len(data):
+            raise Failed("a timestamp is not valid DER")
+        self.value = data[at : at + length]
+        self.raw = data[start : at + length]
+        self.end = at + length
+
+    def children(self) -> list[Der]:
+        found, at = [], 0
+        while at < len(self.value):
+            child = Der(self.value, at)
+            found.append(child)
+            at = child.end
+        return found
+
+    def only(self) -> Der:
+        """What an EXPLICIT tag wraps."""
+        inside = self.children()
+        if len(inside) != 1:
+            raise Failed("a timestamp is not valid DER")
+        return inside[0]
+
+    def integer(self) -> int:
+        return int.from_bytes(self.value, "big", signed=True)
+
+    def oid(self) -> str:
+        if self.tag != 0x06 or not self.value:
+            raise Failed("a timestamp is not valid DER")
+        parts, number = [], 0
+        for byte in self.value:
+            number = (number << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                parts.append(number)
+                number = 0
+        first = min(parts[0] // 40, 2)
+        return ".".join(str(n) for n in [first, parts[0] - 40 * first, *parts[1:]])
+
+    def time(self) -> str:
+        """A UTCTime or GeneralizedTime as ISO 8601 in UTC, to the second or finer."""
+        text = self.value.decode("ascii", "replace")
+        if self.tag == 0x17:
+            text = ("19" if int(text[:2]) >= 50 else "20") + text
+        if self.tag not in (0x17, 0x18) or not text.endswith("Z") or len(text) < 15:
+            raise Failed("a timestamp has a time this checker cannot read")
+        fraction = text[14:-1]
+        iso = f"{text[:4]}-{text[4:6]}-{text[6:8]}T{text[8:10]}:{text[10:12]}:{text[12:14]}"
+        return iso + (fraction if fraction.startswith(".") else "") + "Z"
+
+
+OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
+OID_TST_INFO = "1.2.840.113549.1.9.16.1.4"
+OID_CONTENT_TYPE = "1.2.840.113549.1.9.3"
+OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
+OID_COMMON_NAME = "2.5.4.3"
+OID_EXTENDED_KEY_USAGE = "2.5.29.37"
+OID_TIME_STAMPING = "1.3.6.1.5.5.7.3.8"
+OID_RSA = "1.2.840.113549.1.1.1"
+OID_EC = "1.2.840.10045.2.1"
+DIGESTS = {
+    "2.16.840.1.101.3.4.2.1": "sha256",
+    "2.16.840.1.101.3.4.2.2": "sha384",
+    "2.16.840.1.101.3.4.2.3": "sha512",
+}
+SIGNATURES = {  # a signature algorithm: (the key it needs, its digest or None for the signer's)
+    OID_RSA: ("rsa", None),
+    "1.2.840.113549.1.1.11": ("rsa", "sha256"),
+    "1.2.840.113549.1.1.12": ("rsa", "sha384"),
+    "1.2.840.113549.1.1.13": ("rsa", "sha512"),
+    "1.2.840.10045.4.3.2": ("ec", "sha256"),
+    "1.2.840.10045.4.3.3": ("ec", "sha384"),
+    "1.2.840.10045.4.3.4": ("ec", "sha512"),
+}
+DIGEST_INFO = {  # what PKCS #1 v1.5 puts before each digest (RFC 8017, section 9.2)
+    "sha256": bytes.fromhex("3031300d060960864801650304020105000420"),
+    "sha384": bytes.fromhex("3041300d060960864801650304020205000430"),
+    "sha512": bytes.fromhex("3051300d060960864801650304020305000440"),
+}
+# Short-Weierstrass curves y^2 = x^3 - 3x + b: (p, b, n, Gx, Gy), from SEC 2.
+CURVES = {
+    "1.2.840.10045.3.1.7": (
+        2**256 - 2**224 + 2**192 + 2**96 - 1,
+        0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B,
+        0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
+        0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
+        0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5,
+    ),
+    "1.3.132.0.34": (
+        2**384 - 2**128 - 2**96 + 2**32 - 1,
+        0xB3312FA7E23EE7E4988E056BE3F82D19181D9C6EFE8141120314088F5013875AC656398D8A2ED19D2A85C8EDD3EC2AEF,
+        0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973,
+        0xAA87CA22BE8B05378EB1C71EF320AD746E1D3B628BA79B9859F741E082542A385502F25DBF55296C3A545E3872760AB7,
+        0x3617DE4A96262C6F5D9E98BF9292DC29F8F41DBD289A147CE9DA3113B5F0B8C00A60B1CE1D7E819D7A431D7C90EA0E5F,
+    ),
+}
+
+
+def _ec_add(a: tuple[int, int] | None, b: tuple[int, int] | None, p: int) -> tuple[int, int] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    (x1, y1), (x2, y2) = a, b
+    if x1 == x2:
+        if (y1 + y2) % p == 0:
+            return None
+        slope = (3 * x1 * x1 - 3) * pow(2 * y1, -1, p) % p
+    else:
+        slope = (y2 - y1) * pow(x2 - x1, -1, p) % p
+    x3 = (slope * slope - x1 - x2) % p
+    return (x3, (slope * (x1 - x3) - y1) % p)
+
+
+def _ec_mul(scalar: int, point: tuple[int, int] | None, p: int) -> tuple[int, int] | None:
+    result: tuple[int, int] | None = None
+    while scalar:
+        if scalar & 1:
+            result = _ec_add(result, point, p)
+        point = _ec_add(point, point, p)
+        scalar >>= 1
+    return result
+
+
+class PublicKey:
+    """A certificate's key: RSA (n, e) or an EC point on a named curve."""
+
+    def __init__(self, spki: Der) -> None:
+        algorithm, bits = spki.children()
+        parts = algorithm.children()
+        self.kind = {OID_RSA: "rsa", OID_EC: "ec"}.get(parts[0].oid(), "")
+        if bits.tag != 0x03 or not self.kind:
+            raise Failed("a timestamp's certificate has a key this checker does not know")
+        key = bits.value[1:]
+        if self.kind == "rsa":
+            n, e = Der(key).children()
+            self.n, self.e = n.integer(), e.integer()
+        else:
+            curve = CURVES.get(parts[1].oid())
+            size = (len(key) - 1) // 2
+            if curve is None or key[:1] != b"\x04":
+                raise Failed("a timestamp's certificate has a curve this checker does not know")
+            self.curve = curve
+            self.point = (
+                int.from_bytes(key[1 : 1 + size], "big"),
+                int.from_bytes(key[1 + size :], "big"),
+            )
+
+    def verifies(self, algorithm: str, digest_name: str | None, message: bytes, sig: bytes) -> bool:
+        kind, named = SIGNATURES.get(algorithm, ("", None))
+        digest_name = named or digest_name
+        if kind != self.kind or digest_name not in DIGEST_INFO:
+            return False
+        digest = hashlib.new(digest_name, message).digest()
+        if self.kind == "rsa":
+            size = (self.n.bit_length() + 7) // 8
+            decoded = pow(int.from_bytes(sig, "big"), self.e, self.n).to_bytes(size, "big")
+            info = DIGEST_INFO[digest_name] + digest
+            return decoded == b"\x00\x01" + b"\xff" * (size - len(info) - 3) + b"\x00" + info
+        p, _b, n, gx, gy = self.curve
+        try:
+            r, s = (part.integer() for part in Der(sig).children())
+        except (Failed, ValueError):
+            return False
+        if not (0 < r < n and 0 < s < n):
+            return False
+        e = int.from_bytes(digest, "big") >> max(0, len(digest) * 8 - n.bit_length())
+        w = pow(s, -1, n)
+        total = _ec_add(_ec_mul(e * w % n, (gx, gy), p), _ec_mul(r * w % n, self.point, p), p)
+        return total is not None and total[0] % n == r
+
+
+class Certificate:
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        tbs, algorithm, signature = Der(raw).children()
+        self.tbs, self.algorithm = tbs.raw, algorithm.children()[0].oid()
+        self.signature = signature.value[1:]
+        fields = tbs.children()
+        if fields[0].tag == 0xA0:
+            fields = fields[1:]
+        self.serial = fields[0].integer()
+        self.issuer, self.subject = fields[2].raw, fields[4].raw
+        self.not_before, self.not_after = (t.time() for t in fields[3].children())
+        self.key = PublicKey(fields[5])
+        self.fingerprint = hashlib.sha256(raw).hexdigest()
+        self.usages: list[str] = []
+        for extra in fields[6:]:
+            if extra.tag != 0xA3:
+                continue
+            for extension in extra.only().children():
+                parts = extension.children()
+                if parts[0].oid() == OID_EXTENDED_KEY_USAGE:
+                    self.usages = [usage.oid() for usage in Der(parts[-1].value).children()]
+
+    @property
+    def name(self) -> str:
+        for relative in Der(self.subject).children():
+            for attribute in relative.children():
+                kind, value = attribute.children()
+                if kind.oid() == OID_COMMON_NAME:
+                    return value.value.decode("utf-8", "replace")
+        return "an unnamed authority"
+
+    def signed_by(self, issuer: Certificate) -> bool:
+        return self.issuer == issuer.subject and issuer.key.verifies(
+            self.algorithm, None, self.tbs, self.signature
+        )
+
+
+def pem_certificate(data: bytes) -> Certificate:
+    text = data.decode("ascii", "replace")
+    begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
+    if begin not in text or end not in text:
+        raise Failed("a timestamp authority's certificate is not a PEM certificate")
+    body = text.split(begin, 1)[1].split(end, 1)[0]
+    try:
+        return Certificate(base64.b64decode("".join(body.split()), validate=True))
+    except (ValueError, IndexError):
+        raise Failed("a timestamp authority's certificate cannot be read") from None
+
+
+class Token:
+    """A timestamp token (RFC 3161: CMS SignedData over a TSTInfo), once its signature holds
+    and its signer's certificate was issued by `root`, the authority's own certificate."""
+
+    def __init__(self, raw: bytes, root: Certificate) -> None:
+        content_type, signed = Der(raw).children()
+        if content_type.oid() != OID_SIGNED_DATA:
+            raise Failed("it is not a signed token")
+        parts = signed.only().children()
+        encapsulated = parts[2].children()
+        if encapsulated[0].oid() != OID_TST_INFO:
+            raise Failed("it does not hold a timestamp")
+        self.tst_info = encapsulated[1].only().value
+        certificates = (
+            [Certificate(c.raw) for c in parts[3].children()] if parts[3].tag == 0xA0 else []
+        )
+        signer_info = parts[-1].children()
+        if len(signer_info) != 1:
+            raise Failed("it does not have exactly one signer")
+        self._check_signer(signer_info[0].children(), certificates, root)
+        info = Der(self.tst_info).children()
+        algorithm, hashed = info[2].children()
+        self.digest_algorithm = DIGESTS.get(algorithm.children()[0].oid(), "")
+        self.hashed = hashed.value
+        self.gen_time = info[4].time()
+
+    def _check_signer(
+        self, parts: list[Der], certificates: list[Certificate], root: Certificate
+    ) -> None:
+        sid, digest_algorithm, attributes, algorithm, signature = parts[1:6]
+        digest_name = DIGESTS.get(digest_algorithm.children()[0].oid())
+        if attributes.tag != 0xA0 or digest_name is None:
+            raise Failed("its signer's details cannot be read")
+        found: dict[str, Der] = {}
+        for attribute in attributes.children():
+            kind, values = attribute.children()
+            found[kind.oid()] = values.only()
+        content_type = found.get(OID_CONTENT_TYPE)
+        if content_type is None or content_type.oid() != OID_TST_INFO:
+            raise Failed("its signature is not over a timestamp")
+        digest = hashlib.new(digest_name, self.tst_info).digest()
+        claimed = found.get(OID_MESSAGE_DIGEST)
+        if claimed is None or claimed.tag != 0x04 or claimed.value != digest:
+            raise Failed("its content has changed since the authority signed it")
+        signer = self._signer(sid, certificates)
+        signed_bytes = b"\x31" + attributes.raw[1:]
+        if not signer.key.verifies(
+            algorithm.children()[0].oid(), digest_name, signed_bytes, signature.value
+        ):
+            raise Failed("the authority's signature on it is not valid")
+        if OID_TIME_STAMPING not in signer.usages:
+            raise Failed("its signer's certificate is not one for timestamps")
+        self.signer = signer
+        self._check_chain(signer, certificates, root)
+
+    @staticmethod
+    def _signer(sid: Der, certificates: list[Certificate]) -> Certificate:
+        if sid.tag == 0x30:
+            issuer, serial = sid.children()
+            for certificate in certificates:
+                if certificate.issuer == issuer.raw and certificate.serial == serial.integer():
+                    return certificate
+        raise Failed("it does not carry its signer's certificate")
+
+    @staticmethod
+    def _check_chain(
+        signer: Certificate, certificates: list[Certificate], root: Certificate
+    ) -> None:
+        current = signer
+        for _step in range(5):
+            if current.raw == root.raw or current.signed_by(root):
+                return
+            issuer = next(
+                (c for c in certificates if c.subject == current.issuer and c.raw != current.raw),
+                None,
+            )
+            if issuer is None or not current.signed_by(issuer):
+                break
+            current = issuer
+        raise Failed("its signer's certificate was not issued by the authority's certificate")
+
+
+# A record may say it was written a little after an authority saw the head holding it: two
+# clocks never agree exactly. More than this, and the record claims a time it cannot have had.
+CLOCK_SLACK_SECONDS = 120
+
+
+def _seconds(iso_time: str) -> int:
+    """Seconds since 1970 of an ISO 8601 UTC time (the ledger's or a token's)."""
+    return calendar.timegm(time.strptime(iso_time[:19], "%Y-%m-%dT%H:%M:%S"))
+
+
+def check_timestamps(bundle: Bundle, manifest: Json, records: list[Json]) -> list[str]:
+    """Each timestamp token is an authority's signed word that a head existed by its time:
+    check every one, and say for every record how early an authority vouches for it."""
+    roots: dict[str, Certificate] = {}
+    stamps: dict[str, list[tuple[int, str]]] = {}
+    for listed in manifest.get("timestamps", []):
+        seq, path = listed["seq"], listed["path"]
+        if not 1 <= seq <= len(records) or records[seq - 1]["hash"] != listed["hash"]:
+            raise Failed(f"{path}: the ledger has no record {seq} with the hash it vouches for")
+        ca_path = listed["ca_path"]
+        if ca_path not in roots:
+            roots[ca_path] = pem_certificate(bundle.read(ca_path))
+        root = roots[ca_path]
+        try:
+            token = Token(bundle.read(path), root)
+        except Failed as problem:
+            raise Failed(f"{path}: {problem}") from None
+        except (ValueError, IndexError):
+            raise Failed(f"{path}: it is not a timestamp token") from None
+        if token.digest_algorithm != "sha256" or token.hashed != bytes.fromhex(listed["hash"]):
+            raise Failed(f"{path}: the token is for another hash than record {seq}'s")
+        signer = token.signer
+        if not signer.not_before[:19] <= token.gen_time[:19] <= signer.not_after[:19]:
+            raise Failed(f"{path}: the authority's certificate was not valid at {token.gen_time}")
+        authority = f"{signer.name} (root {grouped(root.fingerprint[:16])})"
+        stamps.setdefault(authority, []).append((seq, token.gen_time))
+    lines = []
+    for authority, found in sorted(stamps.items()):
+        lines += _vouched(authority, found, records)
+    covered = max((seq for found in stamps.values() for seq, _t in found), default=0)
+    if covered < len(records):
+        first = covered + 1
+        lines.append(
+            f"records {first} to {len(records)}: not yet anchored (no authority vouches for them)"
+        )
+    return lines
+
+
+def _vouched(authority: str, found: list[tuple[int, str]], records: list[Json]) -> list[str]:
+    """For each stretch of records, the earliest time this authority saw a head holding it,
+    once no record in it claims to be later than that."""
+    earliest: list[tuple[int, str]] = []  # (last seq, time), the times rising with the seqs
+    for seq, gen_time in sorted(found, key=lambda stamp: (-stamp[0], stamp[1])):
+        if not earliest or gen_time < earliest[0][1]:
+            earliest.insert(0, (seq, gen_time))
+    lines, first = [], 1
+    for last, gen_time in earliest:
+        limit = _seconds(gen_time) + CLOCK_SLACK_SECONDS
+        for record in records[first - 1 : last]:
+            if _seconds(record["at"]) > limit:
+                raise Failed(
+                    f"ledger record {record['seq']} says it was written at {record['at']}, "
+                    f"after {authority} saw it at {gen_time}"
+                )
+        lines.append(
+            f"records {first} to {last}: recorded no later than {gen_time}, per {authority}"
+        )
+        first = last + 1
+    return lines
+
+
 def read_manifest(bundle: Bundle) -> Json:
     if not bundle.has("manifest.json"):
         raise Failed("manifest.json is missing: is this a Sightline bundle?")
@@ -350,12 +743,16 @@ def verify(path: Path, want_key: str | None = None) -> str:
         raise Failed("manifest.json's ledger head is not the last record of ledger.jsonl")
     objects = check_objects(manifest, records, hashes)
     check_earlier_exports(manifest, records)
+    times = check_timestamps(bundle, manifest, records)
     earlier = len(manifest.get("earlier_exports", []))
     signed = f"signed by key {grouped(fingerprint)}" if fingerprint else "not signed (format 1)"
-    return (
+    stamped = len(manifest.get("timestamps", []))
+    verdict = (
         f"OK: {len(hashes)} files, {len(records)} ledger records, {objects} entries and items "
-        f"checked, {earlier} earlier exports extended; head {head}; {signed}"
+        f"checked, {earlier} earlier exports extended, {stamped} timestamps checked; "
+        f"head {head}; {signed}"
     )
+    return "\n".join([verdict, *times])
 
 
 def main(argv: list[str]) -> int:
