@@ -19,6 +19,7 @@ from diary.core.hashing import GENESIS_HASH, canonical_sha256
 from diary.ledger.services import LEDGERED
 from diary.models import (
     Diary,
+    HeadTimestamp,
     LedgerRecord,
     record_body,
 )
@@ -178,18 +179,27 @@ def _verify(diary: Diary | None, check_files: bool) -> Verification:
     for each in diaries:
         expected_seq, prev_hash = 1, GENESIS_HASH
         covered: set[str] = set()
+        vouched = _vouched_hashes(each)
         for chunk in _chunks(_rows(each)):
             objects = _load_objects(chunk)
             for record in chunk:
                 reason = _check(
                     record, objects.get(record.object), expected_seq, prev_hash, check_files
-                )
+                ) or _untrue_to_its_timestamp(record, vouched)
                 if reason:
                     result.problem = Problem(diary_id=each.pk, seq=record.seq, reason=reason)
                     return result
                 result.records += 1
                 covered.add(record.object)
                 expected_seq, prev_hash = record.seq + 1, record.hash
+        gone = [seq for seq in vouched if seq >= expected_seq]
+        if gone:
+            result.problem = Problem(
+                diary_id=each.pk,
+                seq=min(gone),
+                reason="an authority vouched for this record, and it is missing",
+            )
+            return result
         missing = _first_unrecorded(each, covered)
         if missing:
             result.problem = Problem(
@@ -198,6 +208,21 @@ def _verify(diary: Diary | None, check_files: bool) -> Verification:
             return result
         result.heads[each.pk] = prev_hash
     return result
+
+
+def _vouched_hashes(diary: Diary) -> dict[int, set[str]]:
+    """The hash each timestamped record had when an outside authority signed it."""
+    vouched: dict[int, set[str]] = defaultdict(set)
+    for seq, hash_ in HeadTimestamp.objects.filter(diary=diary).values_list("seq", "hash"):
+        vouched[seq].add(hash_)
+    return vouched
+
+
+def _untrue_to_its_timestamp(record: Row, vouched: dict[int, set[str]]) -> str | None:
+    hashes = vouched.get(record.seq)
+    if hashes and hashes != {record.hash}:
+        return "it is not the record an authority vouched for: it was rewritten after that"
+    return None
 
 
 def _first_unrecorded(diary: Diary, covered: set[str]) -> str | None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from diary.bundle.services import export_create, unzip_to
 from diary.ledger import anchoring
 from diary.ledger.selectors import timestamp_status
+from diary.ledger.verify import ledger_verify
 from diary.models import HeadTimestamp, LedgerRecord, TimestampFailure
 from tests.diary.test_export import resign
 from tests.factories import make_entry
@@ -310,3 +311,34 @@ def test_a_dropped_token_is_caught_as_an_unlisted_or_missing_member(stamped_bund
     token.unlink()
     result = run_verify(verifier, stamped_bundle)
     assert result.stdout == f"FAILED: {stamp['path']} is missing\n"
+
+
+def test_verify_ledger_finds_a_record_rewritten_or_cut_after_an_authority_vouched_for_it(
+    owner, one_authority
+):
+    make_entry(owner)
+    make_entry(owner)
+    anchoring.anchor(owner.diary)
+    head = LedgerRecord.objects.filter(diary=owner.diary).order_by("-seq").first()
+    assert ledger_verify(diary=owner.diary).ok
+    # Re-hashed consistently from a changed time, as someone with the database would:
+    # the chain holds, but not the authority's word.
+    records = list(LedgerRecord.objects.filter(diary=owner.diary).order_by("seq"))
+    prev = records[0].prev_hash
+    for record in records:
+        record.at -= timedelta(days=30)
+        record.prev_hash = prev
+        record.hash = record.computed_hash()
+        prev = record.hash
+        record.save()
+    problem = ledger_verify(diary=owner.diary).problem
+    assert problem is not None
+    assert problem.seq == head.seq
+    assert problem.reason.startswith("it is not the record an authority vouched for")
+    # And cut off: the authority still vouches for a record that is no longer there.
+    LedgerRecord.objects.filter(diary=owner.diary, seq=head.seq).delete()
+    problem = ledger_verify(diary=owner.diary, check_files=False).problem
+    assert (problem.seq, problem.reason) == (
+        head.seq,
+        "an authority vouched for this record, and it is missing",
+    )
