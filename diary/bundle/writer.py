@@ -390,12 +390,14 @@ class _Bundle:
         return digest.hexdigest()
 
 
-def add_timestamps(bundle: _Bundle, diary: Diary, head_seq: int) -> list[dict[str, Any]]:
-    """Every authority's token for a head this bundle holds, each authority's root
-    certificate once, and the list of them for the manifest."""
+def add_timestamps(bundle: _Bundle, diary: Diary) -> list[dict[str, Any]]:
+    """Every authority's token for the diary, each authority's root certificate once, and the
+    list of them for the manifest. Every one, not only those up to the head: none can be newer
+    than the head, which the diary's lock holds still, unless records were cut from the end,
+    and then the tokens of the missing records say so."""
     listed: list[dict[str, Any]] = []
     authorities: dict[str, str] = {}
-    tokens = HeadTimestamp.objects.filter(diary=diary, seq__lte=head_seq).order_by("seq", "pk")
+    tokens = HeadTimestamp.objects.filter(diary=diary).order_by("seq", "pk")
     for number, stamp in enumerate(tokens.iterator(chunk_size=ENTRIES_CHUNK), start=1):
         ca = stamp.ca_pem.encode()
         ca_path = f"timestamps/authorities/{hashlib.sha256(ca).hexdigest()[:16]}.pem"
@@ -528,7 +530,7 @@ def write_bundle(
         bundle.add_stream("items.csv", items_csv_chunks(diary))
         bundle.add_bytes("person.csv", person_csv(person, diary.zone))
         bundle.add_stream("ledger.jsonl", ledger_lines(diary, head_seq))
-        timestamps = add_timestamps(bundle, diary, head_seq)
+        timestamps = add_timestamps(bundle, diary)
         bundle.add_bytes("verify.py", (BUNDLE_FILES / "verify.py").read_bytes())
         bundle.add_bytes("VERIFY.txt", verify_text(bundle.files))
         references = entries.prefetch_related(None).select_related(None).only("pk", "number")
