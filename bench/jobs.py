@@ -11,7 +11,9 @@ Jobs:
 - zip: the whole bundle (export_create: files, CSV, ledger, manifest, its ledger record) with
   the PDF step replaced by a placeholder, since the PDF is measured on its own;
 - verify: verify_ledger's check of one diary;
-- verify-all: verify_ledger's check of every diary, files included (the data's sanity check).
+- verify-all: verify_ledger's check of every diary, files included (the data's sanity check);
+- offline: the bundle's own verify.py (`python3 -I`, the standard library alone) over a bundle
+  of the diary (made first, its PDF a placeholder; only the check is timed, in its own process).
 """
 
 import json
@@ -80,7 +82,48 @@ def verify_all(diary: Any) -> dict[str, Any]:
     return {"records": result.records, "diaries": len(result.heads)}
 
 
-JOBS = {"pdf": pdf, "csv": csv, "zip": zip_bundle, "verify": verify, "verify-all": verify_all}
+def offline(diary: Any) -> dict[str, Any]:
+    """Times the check itself, not the bundle's making: seconds and CPU are the verifier's."""
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+    from unittest import mock
+
+    from diary.bundle.services import export_create, unzip_to
+
+    placeholder = b"%PDF-1.4\n% measured on its own\n%%EOF\n"
+    with tempfile.TemporaryDirectory() as folder:
+        with mock.patch("diary.bundle.writer.chronology_pdf", return_value=placeholder):
+            export = export_create(diary=diary, actor=diary.owner)
+        bundle = unzip_to(export, Path(folder) / "bundle")
+        started = time.perf_counter()
+        process = subprocess.Popen(  # noqa: S603 (our interpreter, the bundle's own verify.py)
+            [sys.executable, "-I", str(bundle / "verify.py"), str(bundle)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None
+        said = process.stdout.read()
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0 or not said.startswith("OK: "):
+        raise SystemExit(f"verify.py did not pass: {said}")
+    return {
+        "verifier_seconds": seconds,
+        "verifier_cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "records": export.head_seq,
+    }
+
+
+JOBS = {
+    "pdf": pdf,
+    "csv": csv,
+    "zip": zip_bundle,
+    "verify": verify,
+    "verify-all": verify_all,
+    "offline": offline,
+}
 
 
 def main(job: str, diary_id: int) -> None:

@@ -124,6 +124,7 @@ def _job_rows(results: dict[str, Any], bare_ms: float | None) -> list[list[str]]
         ("zip", "bundle zip, 10,000 entries and their files (PDF left out)", None),
         ("verify", "verify_ledger, 100,000 records", "verify"),
         ("verify_all", "verify_ledger, whole bench database, files too", None),
+        ("offline", "the bundle's verify.py, standard library only", "verify"),
     )
     rows = []
     for key, label, goal_key in labels:
@@ -131,7 +132,11 @@ def _job_rows(results: dict[str, Any], bare_ms: float | None) -> list[list[str]]
         if job is None:
             continue
         # Goals are judged on CPU time: on a shared machine the wall clock also counts the
-        # time other processes had the CPU. Both are shown.
+        # time other processes had the CPU. Both are shown. The offline job's figures are its
+        # verifier's, not the making of the bundle it checks.
+        if key == "offline":
+            job = {**job, "seconds": job["verifier_seconds"]}
+            job["cpu_seconds"] = job["verifier_cpu_seconds"]
         cpu = job.get("cpu_seconds", job["seconds"])
         ratio = _x(cpu * 1000 / bare_ms) if bare_ms else ""
         extra = f" ({job['records']:,} records)" if "records" in job else ""

@@ -439,6 +439,7 @@ class Bench:
             ("zip", "zip", meta["large"]["diary"]),
             ("verify", "verify", meta["ledger"]["diary"]),
             ("verify_all", "verify-all", meta["ledger"]["diary"]),
+            ("offline", "offline", meta["ledger"]["diary"]),
         ):
             jobs[key] = run_job(job, diary, env)
             say(f"  {key}: {jobs[key]['seconds']:.2f} s, peak {jobs[key]['peak_mb']:.0f} MB")

@@ -82,3 +82,16 @@ def test_a_measured_diary_gives_the_entry_and_the_contacts_the_benchmark_uses(cl
     client.cookies[settings.WITNESS_COOKIE_NAME] = meta["witness_all_key"]
     timeline = client.get("/api/witness/timeline/").json()
     assert timeline["count"] == meta["counts"]["entries"] - meta["counts"]["withdrawn"]
+
+
+@pytest.mark.django_db
+def test_the_offline_job_times_the_bundles_own_verify_py_over_a_whole_bundle(owner):
+    from bench.jobs import offline
+    from tests.factories import make_entry
+
+    make_entry(owner)
+    make_entry(owner)
+    records = owner.diary.ledger.count()
+    figures = offline(owner.diary)
+    assert figures["records"] == records
+    assert 0 < figures["verifier_cpu_seconds"] <= figures["verifier_seconds"] + 1
