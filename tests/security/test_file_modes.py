@@ -135,6 +135,27 @@ def test_the_uvicorn_command_sets_it_before_uvicorn_starts(monkeypatch, lax_umas
     from project import servers
 
     inherited = []
-    monkeypatch.setattr(os, "execv", lambda path, argv: inherited.append(os.umask(0o022)))
-    servers.main(["--port", "8106"])
-    assert inherited == [0o077]
+
+    class Loop:
+        """The anchoring loop `make run` starts beside the server: it inherits the mask too."""
+
+        def __init__(self, argv: list[str]) -> None:
+            inherited.append(("anchor_heads", os.umask(0o077)))
+            self.stopped = False
+
+        def terminate(self) -> None:
+            self.stopped = True
+
+        def wait(self) -> int:
+            return 0
+
+    def serve(argv: list[str]) -> int:
+        inherited.append(("uvicorn", os.umask(0o077)))
+        return 0
+
+    monkeypatch.setattr(servers.subprocess, "Popen", Loop)
+    monkeypatch.setattr(servers.subprocess, "call", serve)
+    with pytest.raises(SystemExit) as ended:
+        servers.main(["--port", "8106"])
+    assert ended.value.code == 0
+    assert inherited == [("anchor_heads", 0o077), ("uvicorn", 0o077)]
