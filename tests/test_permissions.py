@@ -254,6 +254,9 @@ def witnesses_only(
 ENTRY = ("entry_id",)
 CASES: dict[str, Case] = {
     "home": public(),
+    "signing_keys": public(),
+    "verify": public(),
+    "verifier": public(kwargs=lambda world: {"name": "verify.py"}),
     "diary:timeline": owner_only(scoped=True),
     "diary:capture": owner_only(scoped=True),
     "diary:withdrawn": owner_only(scoped=True),
