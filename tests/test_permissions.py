@@ -258,6 +258,8 @@ CASES: dict[str, Case] = {
     "verify": public(),
     "verifier": public(kwargs=lambda world: {"name": "verify.py"}),
     "diary:timeline": owner_only(scoped=True),
+    "diary:head": owner_only(scoped=True),
+    "diary:head_download": owner_only(scoped=True),
     "diary:capture": owner_only(scoped=True),
     "diary:withdrawn": owner_only(scoped=True),
     "diary:entry_new": owner_only(scoped=True),

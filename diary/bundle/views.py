@@ -10,14 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from diary.bundle.actions import bundle_download, bundle_make
+from diary.bundle.actions import bundle_download, bundle_make, head_download
 from diary.bundle.forms import ExportForm
 from diary.bundle.selectors import export_get, export_list
 from diary.bundle.writer import verifier_files
 from diary.core.signing import grouped, published_keys
 from diary.gate import diary_for
 from diary.ledger.keys import signing_keys_document
-from diary.ledger.selectors import timestamp_status
+from diary.ledger.selectors import ledger_head_of, timestamp_status
 from diary.safety.accounts import confirm_first
 from diary.web.requests import OwnerRequest
 
@@ -49,6 +49,22 @@ def export_download(request: OwnerRequest, export_id: int) -> FileResponse:
     export = export_get(actor=request.user, export_id=export_id)
     confirm_first(request)
     return bundle_download(request=request, export=export)
+
+
+@require_GET
+@login_required
+def head(request: OwnerRequest) -> HttpResponse:
+    """A copy for someone she trusts: what it is, who to send it to, and the file."""
+    record = ledger_head_of(actor=request.user)
+    return render(request, "diary/head.html", {"record": record})
+
+
+@require_GET
+@login_required
+def head_file(request: OwnerRequest) -> HttpResponse:
+    response = head_download(request=request)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # Published for anyone, with no sign-in: what a stranger needs to check a bundle without
