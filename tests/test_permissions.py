@@ -322,6 +322,9 @@ CASES: dict[str, Case] = {
     "witness:receipt": witnesses_only(
         "get", {W_ALL}, kwargs=lambda world: {"reference": world.ids["reference"]}
     ),
+    "witness:receipt_file": witnesses_only(
+        "get", {W_ALL}, kwargs=lambda world: {"reference": world.ids["reference"]}
+    ),
     "witness:brief_photo": witnesses_only("get", {W_MARKED}),
     "witness:keep": witnesses_only("post", keep="on"),
     # An unknown token: the same neutral page for everyone.

@@ -36,13 +36,25 @@ def rotation_statement(rotation: KeyRotation) -> dict[str, Any]:
     }
 
 
+# The key lists this process has seen on record: every signature checks, and a list of
+# receipts signs many, so the database is asked once a process, not once a signature.
+_on_record: set[tuple[str, ...]] = set()
+
+
+def forget_on_record() -> None:
+    """For tests, whose database is rolled back under the process."""
+    _on_record.clear()
+
+
 def key_rotations_record() -> None:
     """Store the record of every key in SIGNING_KEYS that follows the one listed after it and
-    has none yet, oldest first. Call before signing anything; one query when nothing is new."""
+    has none yet, oldest first. Call before signing anything: once a process it is one query
+    when nothing is new, and after that none."""
     keys = signing.published_keys()
-    pairs = list(zip(keys[1:], keys[:-1], strict=True))  # (older, newer), newest pair first
-    if not pairs:
+    listed = tuple(key.fingerprint for key in keys)
+    if len(keys) < 2 or listed in _on_record:
         return
+    pairs = list(zip(keys[1:], keys[:-1], strict=True))  # (older, newer), newest pair first
     known = set(KeyRotation.objects.values_list("old_fingerprint", "new_fingerprint"))
     for older, newer in reversed(pairs):
         if (older.fingerprint, newer.fingerprint) in known:
@@ -62,6 +74,7 @@ def key_rotations_record() -> None:
                 rotation.save(force_insert=True)
         except IntegrityError:
             pass  # another request recorded the same rotation a moment ago
+    _on_record.add(listed)
 
 
 def signed(document: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from diary.bundle.services import export_create
 from diary.core import filestore, signing
 from diary.core.hashing import canonical_json
-from diary.ledger.keys import signed
+from diary.ledger.keys import forget_on_record, signed
 from diary.models import KeyRotation
 from tests.conftest import TEST_SIGNING_KEY
 from tests.factories import make_entry
@@ -26,6 +26,13 @@ pytestmark = pytest.mark.django_db
 
 NEW_SEED = bytes(range(100, 132))
 ROTATED = {"s2": NEW_SEED, "s-test": TEST_SIGNING_KEY}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process():
+    forget_on_record()  # each test's database starts without the rotations of the last
+    yield
+    forget_on_record()
 
 
 def checks(public_key_b64: str, message: bytes, signature_b64: str) -> bool:
