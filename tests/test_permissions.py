@@ -345,6 +345,7 @@ CASES: dict[str, Case] = {
     "api:export_download": owner_only("get", "export_id"),
     "api:ledger": owner_only(scoped=True),
     "api:ledger_verify": owner_only(scoped=True),
+    "api:ledger_head": owner_only(scoped=True),
     "witnesses_api:witnesses": owner_only(scoped=True),
     "witnesses_api:witness": owner_only("get", "witness_id"),
     "witnesses_api:witness_revoke": owner_only("post", "witness_id"),

@@ -85,3 +85,22 @@ def test_nobody_but_an_owner_gets_a_head(owner, other_owner, who):
         assert response.status_code == 302
         assert response.url.startswith(reverse("account_login"))
     assert not AccessEvent.objects.filter(kind=AccessEvent.Kind.HEAD_DOWNLOAD).exists()
+
+
+def test_the_api_gives_the_same_signed_head(owner, api):
+    last = LedgerRecord.objects.filter(diary=owner.diary).order_by("-seq").first()
+    response = api.get(reverse("api:ledger_head"))
+    assert response.status_code == 200
+    head = json.loads(response.content)
+    assert (head["seq"], head["hash"]) == (last.seq, last.hash)
+    assert signing.verify_signed(head)
+    name = f"head-{owner.diary.pk}-{last.seq}.json"
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert AccessEvent.objects.filter(user=owner, kind=AccessEvent.Kind.HEAD_DOWNLOAD).exists()
+
+
+def test_the_api_refuses_anyone_but_an_owner(owner, pat_api):
+    from rest_framework.test import APIClient
+
+    assert APIClient().get(reverse("api:ledger_head")).status_code == 403
+    assert pat_api.get(reverse("api:ledger_head")).status_code == 403
