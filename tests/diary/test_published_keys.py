@@ -130,6 +130,7 @@ def test_the_verify_page_offers_the_checker_the_bundle_carries(owner, anon_clien
     key = signing.current_key()
     assert signing.grouped(key.fingerprint) in html
     assert re.search(r"data-key>((?:[0-9a-f]{4} ){15}[0-9a-f]{4})<", html)
+    assert "--earlier" in html and "--receipt" in html
 
 
 def test_the_verify_page_offers_verify_html_only_when_there_is_one(anon_client):
@@ -149,3 +150,12 @@ def test_the_export_page_links_to_the_verify_page(owner_client):
 def test_the_keys_document_is_json_anyone_can_parse_again(anon_client):
     body = anon_client.get(reverse("signing_keys")).content
     assert json.loads(body)["keys"][0]["algorithm"] == "Ed25519"
+
+
+def test_once_a_rotation_is_on_record_signing_asks_the_database_nothing(django_assert_num_queries):
+    with override_settings(SIGNING_KEYS=ROTATED):
+        signed({"seq": 1})
+        with django_assert_num_queries(0):
+            signed({"seq": 2})
+            signed({"seq": 3})
+    assert KeyRotation.objects.count() == 1
