@@ -61,4 +61,5 @@ urlpatterns = [
     # The ledger (diary.ledger)
     path("ledger/", ledger.LedgerListApi.as_view(), name="ledger"),
     path("ledger/verify", ledger.LedgerVerifyApi.as_view(), name="ledger_verify"),
+    path("ledger/head", ledger.LedgerHeadApi.as_view(), name="ledger_head"),
 ]

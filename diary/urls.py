@@ -43,6 +43,8 @@ urlpatterns = [
     # Bundles for the police (diary.bundle)
     path("export/", bundle.exports, name="exports"),
     path("export/<int:export_id>/download", bundle.export_download, name="export_download"),
+    path("export/head/", bundle.head, name="head"),
+    path("export/head/download", bundle.head_file, name="head_download"),
     # The risk checklist (diary.risk)
     path("risk/", risk.risk_checklist, name="risk"),
     path("risk/<int:risk_id>/", risk.risk_checklist_detail, name="risk_checklist"),

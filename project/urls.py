@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from diary.bundle.views import signing_keys, verifier_download, verify_page
 from diary.safety.views import leave, quick_exit_seen
 from diary.web.pages import home
 
@@ -8,6 +9,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("seen/quick-exit/", quick_exit_seen, name="quick_exit_seen"),
     path("leave/", leave, name="leave"),
+    # For anyone checking a bundle: the instance's keys and the checker, with no sign-in.
+    path(".well-known/sightline/signing-keys.json", signing_keys, name="signing_keys"),
+    path("verify/", verify_page, name="verify"),
+    path("verify/<str:name>", verifier_download, name="verifier"),
     path("diary/", include("diary.urls")),
     path("diary/", include("witnesses.owner.urls")),
     path("w/", include("witnesses.contact.urls")),

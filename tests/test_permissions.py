@@ -254,7 +254,12 @@ def witnesses_only(
 ENTRY = ("entry_id",)
 CASES: dict[str, Case] = {
     "home": public(),
+    "signing_keys": public(),
+    "verify": public(),
+    "verifier": public(kwargs=lambda world: {"name": "verify.py"}),
     "diary:timeline": owner_only(scoped=True),
+    "diary:head": owner_only(scoped=True),
+    "diary:head_download": owner_only(scoped=True),
     "diary:capture": owner_only(scoped=True),
     "diary:withdrawn": owner_only(scoped=True),
     "diary:entry_new": owner_only(scoped=True),
@@ -317,6 +322,9 @@ CASES: dict[str, Case] = {
     "witness:receipt": witnesses_only(
         "get", {W_ALL}, kwargs=lambda world: {"reference": world.ids["reference"]}
     ),
+    "witness:receipt_file": witnesses_only(
+        "get", {W_ALL}, kwargs=lambda world: {"reference": world.ids["reference"]}
+    ),
     "witness:brief_photo": witnesses_only("get", {W_MARKED}),
     "witness:keep": witnesses_only("post", keep="on"),
     # An unknown token: the same neutral page for everyone.
@@ -337,6 +345,7 @@ CASES: dict[str, Case] = {
     "api:export_download": owner_only("get", "export_id"),
     "api:ledger": owner_only(scoped=True),
     "api:ledger_verify": owner_only(scoped=True),
+    "api:ledger_head": owner_only(scoped=True),
     "witnesses_api:witnesses": owner_only(scoped=True),
     "witnesses_api:witness": owner_only("get", "witness_id"),
     "witnesses_api:witness_revoke": owner_only("post", "witness_id"),

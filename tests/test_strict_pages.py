@@ -15,10 +15,13 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import confirmed
 from tests.factories import OwnerFactory, make_entry
+from witnesses.selectors import witness_actor
 from witnesses.services.links import witness_invite
+from witnesses.services.submissions import submission_create
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [ROOT / "project/templates", ROOT / "diary/templates", ROOT / "witnesses/templates"]
@@ -78,11 +81,16 @@ def test_every_page_people_reach_renders_strict():
             reverse("account_signup"),
             reverse("account_reset_password"),
             f"/w/{'x' * 43}",
+            reverse("verify"),
         ],
     }
     contact = Client()
     contact.get(f"/w/{token}")
-    pages[contact] = [reverse("witness:home")]
+    sent = submission_create(
+        device=witness_actor(contact.cookies[settings.WITNESS_COOKIE_NAME].value),
+        content={"kind": "saw", "occurred_start": timezone.now(), "what_happened": "Seen"},
+    )
+    pages[contact] = [reverse("witness:home"), reverse("witness:receipt", args=[sent.reference])]
     her = Client()
     her.force_login(owner)
     pages[her] = [
@@ -96,6 +104,7 @@ def test_every_page_people_reach_renders_strict():
         reverse("diary:lockout"),
         reverse("diary:access_log"),
         reverse("diary:exports"),
+        reverse("diary:head"),
         reverse("witnesses:contacts"),
         reverse("witnesses:contact", args=[witness.pk]),
         reverse("witnesses:inbox"),

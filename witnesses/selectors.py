@@ -10,12 +10,24 @@ submissions, and the entries that diary's owner shares with them.
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.utils import timezone
 
 from diary.gate import diary_for
-from diary.models import Entry
+from diary.ledger.heads import head_signed
+from diary.models import Entry, LedgerRecord
 from witnesses.models import (
     BriefVersion,
     Decision,
@@ -28,6 +40,9 @@ from witnesses.models import (
     WitnessLink,
 )
 from witnesses.services.links import token_sha256
+from witnesses.services.submissions import SUBMISSION_SUBMIT
+
+RECEIPT_FORMAT = "sightline-receipt/1"
 
 
 def witness_actor(key: str | None) -> WitnessDevice | None:
@@ -182,10 +197,28 @@ def witness_brief(*, device: Any) -> BriefVersion | None:
     return brief_latest(_require(device).link.witness.diary_id)
 
 
+def _with_ledger_record(submissions: QuerySet[Submission]) -> QuerySet[Submission]:
+    """Each send with its ledger record's `ledger_seq`, `ledger_hash` and `ledger_at`: what its
+    receipt names (by the index on the object a record names, in the same query)."""
+    record = LedgerRecord.objects.filter(
+        diary_id=OuterRef("diary_id"),
+        kind=SUBMISSION_SUBMIT,
+        object=Concat(
+            Value(f"{Submission._meta.label_lower}:"),
+            Cast(OuterRef("pk"), output_field=CharField()),
+        ),
+    )
+    return submissions.annotate(
+        ledger_seq=Subquery(record.values("seq")[:1]),
+        ledger_hash=Subquery(record.values("hash")[:1]),
+        ledger_at=Subquery(record.values("at")[:1]),
+    )
+
+
 def witness_submissions(*, device: Any) -> QuerySet[Submission]:
     """What was sent from this device. A link forwarded to someone else, or opened on a
     borrowed phone, shows nothing sent before from the contact's other devices."""
-    return (
+    return _with_ledger_record(
         Submission.objects.filter(device=_require(device))
         .select_related("decision")
         .prefetch_related("files", "follow_ups")
@@ -210,6 +243,29 @@ def witness_submission_get(*, device: Any, reference: str) -> Submission:
         return witness_submissions(device=device).get(reference=reference)
     except Submission.DoesNotExist:
         raise Http404 from None
+
+
+def receipt_document(submission: Submission) -> dict[str, Any] | None:
+    """A send's receipt as a file (docs/export-format.md, "Receipts"): its reference and the
+    hash of what was sent, the ledger record of the send, and the head at that record signed
+    by the instance's key. `submission` comes from witness_submissions (its ledger record)."""
+    seq = getattr(submission, "ledger_seq", None)
+    if seq is None:
+        return None
+    record = LedgerRecord(
+        diary_id=submission.diary_id,
+        seq=seq,
+        hash=submission.ledger_hash,  # type: ignore[attr-defined]  # annotated
+        at=submission.ledger_at,  # type: ignore[attr-defined]  # annotated
+    )
+    return {
+        "format": RECEIPT_FORMAT,
+        "reference": submission.reference,
+        "content_sha256": submission.content_sha256,
+        "seq": seq,
+        "hash": record.hash,
+        "head": head_signed(record=record),
+    }
 
 
 def witness_timeline(*, device: Any) -> QuerySet[Entry]:

@@ -1,19 +1,22 @@
 """What a request to make or download a bundle does, the same for the page and the API: the
-bundle and its line in the owner's access log together, and every download logged.
+bundle and its line in the owner's access log together, and every download logged (a signed
+head's too).
 
 Both ask the owner to confirm it is them first; each does that its own way (the page sends
 them to confirm and back, the API answers 403 with where to go), before calling these.
 """
 
+import json
 from typing import Unpack
 
 from django.db import transaction
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 
 from diary.bundle.services import BundleFilters, export_create
 from diary.ledger.anchoring import anchor
+from diary.ledger.heads import head_file_name, head_for_owner
 from diary.models import Diary, Export, User
-from diary.safety.services import export_recorded
+from diary.safety.services import export_recorded, head_recorded
 from diary.web.downloads import stored_file_response
 
 
@@ -38,3 +41,15 @@ def bundle_download(*, request: HttpRequest, export: Export) -> FileResponse:
         content_type="application/zip",
         size=export.size,
     )
+
+
+def head_download(*, request: HttpRequest) -> HttpResponse:
+    """The diary's head, signed now, as a small file to send to someone she trusts; the
+    download is in the access log."""
+    head = head_for_owner(actor=request.user)
+    head_recorded(request=request, seq=head["seq"])
+    response = HttpResponse(
+        json.dumps(head, indent=2, sort_keys=True) + "\n", content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{head_file_name(head)}"'
+    return response

@@ -14,6 +14,7 @@ from diary.core import filestore
 from diary.core.hashing import GENESIS_HASH, iso
 from diary.core.numbering import next_number
 from diary.ledger.anchoring import anchor
+from diary.ledger.keys import key_rotations_record
 from diary.ledger.services import EXPORT_CREATE, ledger_append, ledger_head, lock_diary
 from diary.models import (
     Diary,
@@ -61,6 +62,7 @@ def export_create(
     if not transaction.get_connection().in_atomic_block:
         anchor(diary)  # the head, timestamped before the bundle that ends with it
     stored = ""
+    key_rotations_record()  # the bundle is signed by the current key: its rotation on record
     try:
         with transaction.atomic():
             lock_diary(diary)

@@ -56,6 +56,19 @@ SIGNATURE_FORMAT = "sightline-signature/1"
 BUNDLE_FILES = Path(__file__).resolve().parent / "offline"
 
 
+# The checkers a bundle carries, and /verify/ offers on their own (verify.html when it is built).
+VERIFIERS = ("verify.py", "verify.html")
+
+
+def verifier_files() -> list[tuple[str, bytes]]:
+    """Each checker there is, by name, with the very bytes a bundle carries."""
+    return [
+        (name, (BUNDLE_FILES / name).read_bytes())
+        for name in VERIFIERS
+        if (BUNDLE_FILES / name).is_file()
+    ]
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

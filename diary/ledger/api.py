@@ -1,13 +1,16 @@
-"""The API of the ledger: its records, and the whole check."""
+"""The API of the ledger: its records, the whole check, and a signed head to give away."""
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from diary.bundle.actions import head_download
 from diary.gate import diary_for
 from diary.ledger.selectors import ledger_list
 from diary.ledger.serializers import LedgerRecordSerializer, VerificationSerializer
@@ -52,3 +55,18 @@ class LedgerVerifyApi(APIView):
                 }
             ).data
         )
+
+
+class LedgerHeadApi(APIView):
+    @extend_schema(
+        summary="A signed head: the ledger's last record, signed, to send to someone you trust",
+        description="`head-<diary>-<seq>.json` (`sightline-head/1`, docs/export-format.md): no "
+        "words of the diary. `python3 verify.py BUNDLE --earlier FILE` checks a later bundle "
+        "against it. Each download is in the access log.",
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+            **ERRORS(403),
+        },
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return head_download(request=request._request)

@@ -57,3 +57,8 @@ def timestamp_status(*, actor: Any) -> TimestampStatus:
         authority=urlsplit(latest.authority).hostname or "" if latest else "",
         failure=failures.first(),
     )
+
+
+def ledger_head_of(*, actor: Any) -> LedgerRecord | None:
+    """The last record of the actor's diary."""
+    return LedgerRecord.objects.filter(diary=diary_for(actor)).order_by("-seq").first()

@@ -19,6 +19,7 @@ from diary.models.ledger import HeadTimestamp, LedgerRecord, TimestampFailure, r
 from diary.models.person import PersonVersion, Relationship
 from diary.models.risk import RiskChecklist
 from diary.models.safety import AccessEvent, Notice, OwnerSession
+from diary.models.signing import KeyRotation
 from diary.models.times import EARLIEST_YEAR, check_occurrence, check_times, json_value, json_values
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "Item",
     "ItemVersion",
     "KeptFile",
+    "KeyRotation",
     "LedgerRecord",
     "Notice",
     "OwnerSession",

@@ -26,6 +26,8 @@ class LedgerRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["diary", "seq"], name="ledger_seq_unique"),
         ]
+        # A contact's receipt finds the record of their send by the object it names.
+        indexes = [models.Index(fields=["diary", "object"], name="ledger_object")]
 
     def __str__(self) -> str:
         return f"ledger record {self.seq} of diary {self.diary_id}"

@@ -89,6 +89,7 @@ class AccessEvent(models.Model):
         ORIGINAL_DOWNLOADED = "original_downloaded", _("Original file downloaded")
         EXPORT = "export", _("Bundle made")
         EXPORT_DOWNLOAD = "export_download", _("Bundle downloaded")
+        HEAD_DOWNLOAD = "head_download", _("A signed copy of the diary's head downloaded")
         WITNESS_DEVICE = "witness_device", _("A contact's link opened on a new device")
         WITNESS_VISIT = "witness_visit", _("A contact's device visited")
         WITNESS_REFUSED = "witness_refused", _("A contact's link was refused on another device")

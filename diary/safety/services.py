@@ -178,6 +178,14 @@ def export_recorded(*, request: HttpRequest, export: Any, downloaded: bool = Fal
     access_event_record(user_id=owner.pk, kind=kind, request=request, detail=f"#{export.number}")
 
 
+def head_recorded(*, request: HttpRequest, seq: int) -> None:
+    owner = request.user
+    assert owner.is_authenticated  # heads are fetched only signed in
+    access_event_record(
+        user_id=owner.pk, kind=AccessEvent.Kind.HEAD_DOWNLOAD, request=request, detail=f"{seq}"
+    )
+
+
 @transaction.atomic
 def session_start(*, request: HttpRequest, user: User, signed_in: bool = True) -> OwnerSession:
     """A browser has just signed in: note it, and remember in its session which one it is."""

@@ -5,7 +5,10 @@ never carries the owner's name, another witness's name, the owner's reasons, ent
 from the diary.
 """
 
+from typing import Any
+
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,6 +27,7 @@ from witnesses.models import (
     WitnessDevice,
     WitnessLink,
 )
+from witnesses.selectors import receipt_document
 
 # What the owner's inbox says of a submission, and what the witness who sent it is told.
 INBOX_STATUS = (
@@ -346,6 +350,11 @@ class ReceiptSerializer(serializers.ModelSerializer):
     status = serializers.SerializerMethodField()
     files = ReceiptFileSerializer(many=True, read_only=True)
     follow_ups = FollowUpSerializer(many=True, read_only=True)
+    receipt = serializers.SerializerMethodField(
+        help_text="The receipt to keep (`sightline-receipt/1`): the ledger record of this send "
+        "(`seq`, `hash`) and the head at that record signed by the instance's key. "
+        "`python3 verify.py BUNDLE --receipt FILE` checks it against a bundle."
+    )
 
     class Meta:
         model = Submission
@@ -357,7 +366,12 @@ class ReceiptSerializer(serializers.ModelSerializer):
             "status",
             "files",
             "follow_ups",
+            "receipt",
         )
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_receipt(self, submission: Submission) -> dict[str, Any] | None:
+        return receipt_document(submission)
 
     @extend_schema_field(serializers.ChoiceField(choices=RECEIPT_STATUS))
     def get_status(self, submission: Submission) -> str:

@@ -5,6 +5,7 @@ cookie while its link is active. An unknown, expired or revoked link (or session
 neutral page, the same for all three, that says nothing about whose link it was.
 """
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Concatenate, ParamSpec, TypeVar, cast
@@ -35,6 +36,7 @@ from diary.web.idempotency import (
     idempotency_of,
 )
 from diary.web.pages import left_site, posted_from_elsewhere
+from diary.web.qr import qr_svg
 from witnesses import messages, selectors
 from witnesses.contact.actions import TooManySends, follow_up_send, submission_send
 from witnesses.contact.forms import FollowUpForm, SubmissionForm
@@ -268,12 +270,36 @@ def receipt(request: WitnessRequest, reference: str) -> HttpResponse:
         else:
             flash.success(request, _("Note added. What you sent before is unchanged."))
             return redirect("witness:receipt", reference=submission.reference)
+    document = selectors.receipt_document(submission)
     return render(
         request,
         "witnesses/receipt.html",
-        {"submission": submission, "form": form},
+        {
+            "submission": submission,
+            "form": form,
+            "receipt": document,
+            # What they can photograph or print: the same JSON as the file, without spaces.
+            "qr": qr_svg(json.dumps(document, sort_keys=True, separators=(",", ":")))
+            if document
+            else None,
+        },
         status=400 if form.errors else 200,
     )
+
+
+@require_GET
+@witness_required
+def receipt_file(request: WitnessRequest, reference: str) -> HttpResponse:
+    """receipt-<reference>.json: the receipt to keep, which `verify.py --receipt` checks."""
+    submission = selectors.witness_submission_get(device=request.witness, reference=reference)
+    document = selectors.receipt_document(submission)
+    if document is None:
+        raise Http404
+    response = HttpResponse(
+        json.dumps(document, indent=2, sort_keys=True) + "\n", content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="receipt-{submission.reference}.json"'
+    return response
 
 
 @require_GET

@@ -2,6 +2,7 @@
 """Check a Sightline bundle offline, with nothing but Python's standard library.
 
     python3 verify.py [BUNDLE] [--key FINGERPRINT]
+        [--earlier OLDER]... [--receipt FILE]... [--trust-key FINGERPRINT]...
 
 BUNDLE is the bundle's .zip or the folder it was unzipped into (default: the folder this file
 is in). It checks, and stops at the first problem, naming it:
@@ -15,7 +16,15 @@ is in). It checks, and stops at the first problem, naming it:
   3. the manifest's ledger head is the chain's last record;
   4. every entry, file and item in the manifest hashes to its content_sha256, and the ledger
      has a record naming it with that same hash;
-  5. the chain still holds the head of every earlier export at its sequence number.
+  5. the chain still holds the head of every earlier export at its sequence number;
+  6. with --earlier OLDER (as often as you like): OLDER is a bundle (zip or folder) someone
+     kept, which verifies on its own and whose every ledger record is this one's at the same
+     sequence number, or a signed head file (head-<diary>-<seq>.json) whose signature holds and
+     whose record this chain holds with the same hash;
+  7. with --receipt FILE (as often as you like): a contact's receipt, whose signed head is in
+     this chain, and whose record has the receipt's hash and the hash of what they sent.
+Heads and receipts must be signed by this bundle's key, or by one given with --trust-key (an
+earlier key of the same server: see its /.well-known/sightline/signing-keys.json).
 Exit 0 and a one-line summary when all hold; exit 1 naming the first failure.
 """
 
@@ -730,7 +739,28 @@ def read_manifest(bundle: Bundle) -> Json:
     return manifest
 
 
-def verify(path: Path, want_key: str | None = None) -> str:
+def verify(
+    path: Path,
+    want_key: str | None = None,
+    earlier: list[Path] | None = None,
+    receipts: list[Path] | None = None,
+    trusted: list[str] | None = None,
+) -> str:
+    """The bundle at `path` checked on its own, then against each earlier copy and receipt
+    someone else kept (check_copies): its OK line, or Failed."""
+    summary, manifest, records, fingerprint = verify_bundle(path, want_key)
+    if not earlier and not receipts:
+        return summary
+    keys = {fingerprint, *(key.replace(" ", "").lower() for key in trusted or [])}
+    copies, found = check_copies(manifest, records, earlier or [], receipts or [], keys)
+    verdict, *times = summary.split("\n")
+    verdict = f"{verdict}; extends {copies} earlier copies; {found} receipts found"
+    return "\n".join([verdict, *times])
+
+
+def verify_bundle(path: Path, want_key: str | None = None) -> tuple[str, Json, list[Json], str]:
+    """The bundle checked on its own: its verdict, its manifest, its ledger and the fingerprint
+    of the key that signed it."""
     bundle = Bundle(path)
     manifest = read_manifest(bundle)
     fingerprint = check_signature(bundle, manifest, want_key)
@@ -752,7 +782,136 @@ def verify(path: Path, want_key: str | None = None) -> str:
         f"checked, {earlier} earlier exports extended, {stamped} timestamps checked; "
         f"head {head}; {signed}"
     )
-    return "\n".join([verdict, *times])
+    return "\n".join([verdict, *times]), manifest, records, fingerprint
+
+
+# Copies held by other people (docs/export-format.md, "Checking against copies others hold"):
+# an earlier bundle or a signed head (--earlier), a contact's receipt (--receipt). The server's
+# own word cannot vouch for them; each was kept by someone else since it was made.
+
+HEAD_FORMAT = "sightline-head/1"
+RECEIPT_FORMAT = "sightline-receipt/1"
+
+
+def signed_by(document: Any, what: str, keys: set[str]) -> None:
+    """`document` (a signed head) carries a valid Ed25519 signature, over the canonical JSON of
+    everything but `signature`, by the key it names, and that key is one trusted here: the
+    bundle's own, or one given with --trust-key."""
+    if not isinstance(document, dict) or document.get("format") != HEAD_FORMAT:
+        raise Failed(f"{what} is not a signed head")
+    body = {name: value for name, value in document.items() if name != "signature"}
+    key = document.get("key")
+    if not isinstance(key, dict):
+        raise Failed(f"{what}: it names no key")
+    try:
+        public_key = base64.b64decode(key["public_key"], validate=True)
+        signature = base64.b64decode(document["signature"], validate=True)
+    except (ValueError, KeyError, TypeError):
+        raise Failed(f"{what}: its signature cannot be read") from None
+    fingerprint = hashlib.sha256(public_key).hexdigest()
+    if key.get("algorithm") != "Ed25519" or key.get("fingerprint") != fingerprint:
+        raise Failed(f"{what}: it does not name its key correctly")
+    if not ed25519_verify(public_key, canonical_json(body), signature):
+        raise Failed(f"{what}: its signature is not valid")
+    if fingerprint not in keys:
+        raise Failed(
+            f"{what} is signed by key {grouped(fingerprint)}, not this bundle's; if that is an "
+            "earlier key of the same server, give it with --trust-key"
+        )
+
+
+def in_chain(records: list[Json], seq: Any, hash_: Any) -> bool:
+    return (
+        isinstance(seq, int) and 1 <= seq <= len(records) and records[seq - 1].get("hash") == hash_
+    )
+
+
+def check_head(manifest: Json, records: list[Json], head: Any, what: str, keys: set[str]) -> int:
+    """A signed head someone kept: by a trusted key, of this diary, and its record is in this
+    bundle's chain with the same hash (so, the chain being hashed, is every record before it).
+    Returns its sequence number."""
+    signed_by(head, what, keys)
+    if head.get("diary") != manifest.get("diary", {}).get("id"):
+        raise Failed(f"{what} is of another diary")
+    seq = head.get("seq")
+    if not isinstance(seq, int) or seq < 1:
+        raise Failed(f"{what} names no record")
+    if seq > len(records):
+        raise Failed(f"{what} holds records this bundle lacks (it ends at record {seq})")
+    if not in_chain(records, seq, head.get("hash")):
+        raise Failed(f"the history differs from {what} at or before record {seq}")
+    return seq
+
+
+def check_earlier_bundle(manifest: Json, records: list[Json], path: Path, keys: set[str]) -> None:
+    """An earlier bundle: it verifies on its own, and its whole ledger is this one's start."""
+    try:
+        _, older_manifest, older, fingerprint = verify_bundle(path)
+    except (Failed, KeyError, TypeError) as problem:
+        raise Failed(
+            f"the earlier bundle {path.name} does not verify on its own: {problem}"
+        ) from None
+    if fingerprint and fingerprint not in keys:
+        raise Failed(
+            f"the earlier bundle {path.name} is signed by key {grouped(fingerprint)}, not this "
+            "bundle's; if that is an earlier key of the same server, give it with --trust-key"
+        )
+    if older_manifest.get("diary", {}).get("id") != manifest.get("diary", {}).get("id"):
+        raise Failed(f"the earlier bundle {path.name} is of another diary")
+    for index in range(min(len(records), len(older))):
+        if records[index] != older[index]:
+            raise Failed(f"the history differs from the earlier bundle from record {index + 1}")
+    if len(older) > len(records):
+        raise Failed("the history differs: the earlier bundle has records this one lacks")
+
+
+def check_receipt(
+    manifest: Json, records: list[Json], receipt: Any, path: Path, keys: set[str]
+) -> None:
+    """A contact's receipt: its signed head is in the chain, and the record of the send, at or
+    before that head, has the receipt's hash and the hash of what was sent."""
+    if not isinstance(receipt, dict) or receipt.get("format") != RECEIPT_FORMAT:
+        raise Failed(f"{path.name} is not a receipt")
+    what = f"the receipt {receipt.get('reference')}"
+    head_seq = check_head(manifest, records, receipt.get("head"), what, keys)
+    seq = receipt.get("seq")
+    if not isinstance(seq, int) or not in_chain(records, seq, receipt.get("hash")):
+        raise Failed(f"{what}: the bundle's ledger has no record {seq} with its hash")
+    if seq > head_seq:
+        raise Failed(f"{what}: its signed head does not include its record {seq}")
+    if records[seq - 1].get("content_sha256") != receipt.get("content_sha256"):
+        raise Failed(f"{what}: record {seq} does not hold what was sent")
+
+
+def check_copies(
+    manifest: Json, records: list[Json], earlier: list[Path], receipts: list[Path], keys: set[str]
+) -> tuple[int, int]:
+    """Each earlier copy and receipt checked against this bundle's ledger, in the order given."""
+    for path in earlier:
+        if path.is_file() and path.suffix == ".json":
+            head = strict_json(path.read_bytes(), path.name)
+            check_head(manifest, records, head, f"the earlier copy {path.name}", keys)
+        else:
+            check_earlier_bundle(manifest, records, path, keys)
+    for path in receipts:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise Failed(f"{path.name} cannot be read: {error}") from None
+        check_receipt(manifest, records, strict_json(data, path.name), path, keys)
+    return len(earlier), len(receipts)
+
+
+def take_all(args: list[str], option: str) -> list[str]:
+    """Every value given with a repeatable `option`, taken out of `args`."""
+    values = []
+    while option in args:
+        at = args.index(option)
+        if at + 1 >= len(args):
+            raise Failed(f"{option} needs a value")
+        values.append(args[at + 1])
+        del args[at : at + 2]
+    return values
 
 
 def main(argv: list[str]) -> int:
@@ -765,9 +924,16 @@ def main(argv: list[str]) -> int:
             return 1
         want_key = args[at + 1]
         del args[at : at + 2]
+    try:
+        earlier = [Path(value) for value in take_all(args, "--earlier")]
+        receipts = [Path(value) for value in take_all(args, "--receipt")]
+        trusted = take_all(args, "--trust-key")
+    except Failed as problem:
+        print(f"FAILED: {problem}")
+        return 1
     path = Path(args[0]) if args else Path(__file__).resolve().parent
     try:
-        print(verify(path, want_key))
+        print(verify(path, want_key, earlier, receipts, trusted))
     except (Failed, KeyError, TypeError) as problem:
         print(f"FAILED: {problem}")
         return 1
