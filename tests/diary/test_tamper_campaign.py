@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from diary.bundle.offline import verify as offline
 from diary.bundle.services import export_create, unzip_to
@@ -20,7 +21,7 @@ from diary.core.hashing import GENESIS_HASH
 from diary.evidence.services import evidence_attach
 from diary.ledger import anchoring
 from diary.ledger.verify import ledger_verify
-from diary.models import Diary, Entry, EntryVersion, HeadTimestamp, LedgerRecord
+from diary.models import Diary, Entry, EntryVersion, Export, HeadTimestamp, LedgerRecord
 from diary.person.services import person_update
 from diary.records import services as records
 from tests.diary import tamper
@@ -176,3 +177,83 @@ def test_a_rewrite_that_also_drops_the_tokens_leaves_its_records_unanchored(
 
 def read_lines(folder: Path) -> list[str]:
     return (folder / "ledger.jsonl").read_text().splitlines()
+
+
+def _forgetting(labels: set[str]) -> Callable[[list[LedgerRecord]], list[LedgerRecord]]:
+    return lambda rows: [row for row in rows if row.object not in labels]
+
+
+@pytest.fixture
+def copies_held_outside(anchored_diary, owner_client, tmp_path):
+    """Before any rewrite: the police hold a bundle, a friend a signed head, and a contact the
+    receipt of what they sent last."""
+    diary, _entries = anchored_diary
+    _witness, token = make_witness(diary.owner)
+    contact = witness_api_client(token)
+    sent = make_submission(device_of(contact))
+    held = tmp_path / "held"
+    held.mkdir()
+    police = unzip_to(export_create(diary=diary, actor=diary.owner), held / "police-bundle")
+    head = owner_client.get(reverse("diary:head_download"))
+    (held / "head.json").write_bytes(head.content)
+    receipt = contact.get(reverse("witness:receipt_file", args=[sent.reference]))
+    assert receipt.status_code == 200
+    (held / "receipt.json").write_bytes(receipt.content)
+    return {
+        "police": police,
+        "head": held / "head.json",
+        "receipt": held / "receipt.json",
+    }
+
+
+@pytest.mark.parametrize(
+    "which",
+    [
+        pytest.param(None, id="every time moved back 30 days"),
+        pytest.param(1, id="an entry deleted, the rest renumbered"),
+        pytest.param(3, id="the last entry deleted"),
+    ],
+)
+def test_a_rewrite_that_also_drops_the_tokens_is_caught_by_each_copy_held_outside(
+    anchored_diary, copies_held_outside, tmp_path, which
+):
+    diary, entries = anchored_diary
+    # A thorough rewriter leaves nothing of the old history on the server: not the tokens,
+    # and not the bundle the police were given (its row and its record).
+    exports = list(Export.objects.filter(diary=diary).values_list("pk", flat=True))
+    Export.objects.filter(pk__in=exports)._raw_delete(connection.alias)
+    labels = {f"diary.export:{pk}" for pk in exports}
+    forget = _forgetting(labels)
+    if which is None:
+        _rechain_in_place(diary, lambda rows: _backdated(forget(rows)))
+    else:
+        keep = _without(entries[which])
+        _erase(entries[which])
+        _rechain_in_place(diary, lambda rows: keep(forget(rows)))
+    HeadTimestamp.objects.filter(diary=diary).delete()
+    folder = unzip_to(export_create(diary=diary, actor=diary.owner), tmp_path / "after")
+    # On its own, the rewritten bundle holds together ...
+    assert offline.verify(folder).startswith("OK: ")
+    # ... but not against what other people kept.
+    police, head, receipt = (copies_held_outside[k] for k in ("police", "head", "receipt"))
+    for copy, says in (
+        ({"earlier": [police]}, "the history differs"),
+        ({"earlier": [head]}, "the earlier copy head.json"),
+        ({"receipts": [receipt]}, "the receipt "),
+    ):
+        with pytest.raises(offline.Failed, match=says):
+            offline.verify(folder, **copy)
+
+
+def test_the_copies_held_outside_agree_with_a_bundle_nobody_rewrote(
+    anchored_diary, copies_held_outside, tmp_path
+):
+    diary, _entries = anchored_diary
+    make_entry(diary.owner, what_happened="Seen again at the station")
+    folder = unzip_to(export_create(diary=diary, actor=diary.owner), tmp_path / "later")
+    held = copies_held_outside
+    said = offline.verify(
+        folder, earlier=[held["police"], held["head"]], receipts=[held["receipt"]]
+    ).splitlines()
+    assert said[0].startswith("OK: ")
+    assert said[0].endswith("; extends 2 earlier copies; 1 receipts found")
