@@ -95,3 +95,4 @@ def test_the_offline_job_times_the_bundles_own_verify_py_over_a_whole_bundle(own
     figures = offline(owner.diary)
     assert figures["records"] == records
     assert 0 < figures["verifier_cpu_seconds"] <= figures["verifier_seconds"] + 1
+    assert 0 <= figures["copy_seconds"] < figures["verifier_cpu_seconds"]
