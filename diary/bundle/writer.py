@@ -1,5 +1,5 @@
 """The bundle handed to the police: entries.csv, the original files, manifest.json, ledger.jsonl,
-and verify.py to check it all offline (see docs/export-format.md).
+and verify.py and verify.html to check it all offline (see docs/export-format.md).
 
 The zip is encrypted as it is written (diary.core.filestore), one member at a time, and each
 evidence file is decrypted into it in chunks, so neither a large diary's files nor the bundle
@@ -545,6 +545,8 @@ def write_bundle(
         bundle.add_stream("ledger.jsonl", ledger_lines(diary, head_seq))
         timestamps = add_timestamps(bundle, diary)
         bundle.add_bytes("verify.py", (BUNDLE_FILES / "verify.py").read_bytes())
+        # The same checks in a browser, for an officer whose computer has no Python.
+        bundle.add_bytes("verify.html", (BUNDLE_FILES / "verify.html").read_bytes())
         bundle.add_bytes("VERIFY.txt", verify_text(bundle.files))
         references = entries.prefetch_related(None).select_related(None).only("pk", "number")
         manifest = {

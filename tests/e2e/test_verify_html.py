@@ -1,0 +1,721 @@
+"""verify.html, the bundle's second verifier, gives verify.py's verdict, line for line.
+
+Real bundles are made with the app, unzipped, changed the ways a tamperer or an accident would
+change them, zipped again as the writer zips (stored and deflated members with ZIP64 local
+headers and data descriptors), and checked twice: by verify.py in a subprocess, and by
+verify.html opened from file:// in Debian's Chromium, one page for every bundle.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.test import override_settings
+from playwright.sync_api import Browser, Page, Route
+
+from diary.bundle.offline import verify as offline
+from diary.core import filestore, signing
+from diary.core.hashing import canonical_json
+from tests.diary.test_export import flip_byte, resign
+from tests.factories import OwnerFactory, jpeg_bytes, make_entry, make_item, upload
+
+ROOT = Path(__file__).resolve().parents[2]
+OFFLINE = ROOT / "diary" / "bundle" / "offline"
+PAGE = (OFFLINE / "verify.html").as_uri()
+# The examiner's own copy of verify.py, not the one inside the bundle being checked.
+VERIFY_PY = OFFLINE / "verify.py"
+
+
+def verify_py(target: Path, key: str | None = None) -> str:
+    args = ["--key", key] if key is not None else []
+    result = subprocess.run(
+        [sys.executable, "-I", str(VERIFY_PY), str(target), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stderr == "", result.stderr
+    return result.stdout.rstrip("\n")
+
+
+def zipped(folder: Path, out: Path, extra: dict[str, bytes] | None = None) -> Path:
+    """The folder as the writer zips a bundle: files streamed in with ZIP64 local headers and
+    data descriptors (originals stored, the rest deflated), the small ones written whole."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        for number, path in enumerate(sorted(folder.rglob("*"))):
+            if not path.is_file():
+                continue
+            name = path.relative_to(folder).as_posix()
+            if number % 2:
+                archive.writestr(name, path.read_bytes())
+                continue
+            info = zipfile.ZipInfo(name, date_time=(2026, 11, 23, 21, 10, 0))
+            stored = name.startswith(("evidence/", "person/"))
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as member:
+                data = path.read_bytes()
+                for at in range(0, len(data), 4096):
+                    member.write(data[at : at + 4096])
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return out
+
+
+def manifest_of(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+
+
+def fix_up(folder: Path, *names: str) -> None:
+    """Give the manifest the new SHA-256 of each changed file, as a tamperer would."""
+    manifest = manifest_of(folder)
+    for item in manifest["files"]:
+        if item["path"] in names:
+            data = (folder / item["path"]).read_bytes()
+            item["sha256"], item["size"] = hashlib.sha256(data).hexdigest(), len(data)
+    write_manifest(folder, manifest)
+
+
+def ledger_lines(folder: Path) -> list[bytes]:
+    return (folder / "ledger.jsonl").read_bytes().splitlines(keepends=True)
+
+
+def rehash(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A consistent chain again: every seq, prev_hash and hash recomputed from the first."""
+    prev = offline.GENESIS
+    for seq, record in enumerate(records, start=1):
+        record["seq"], record["prev_hash"] = seq, prev
+        body = {name: record.get(name) for name in offline.BODY}
+        record["hash"] = prev = hashlib.sha256(canonical_json(body)).hexdigest()
+    return records
+
+
+def write_ledger(folder: Path, records: list[dict[str, Any]]) -> None:
+    (folder / "ledger.jsonl").write_bytes(
+        b"".join(canonical_json(record) + b"\n" for record in records)
+    )
+    fix_up(folder, "ledger.jsonl")
+    manifest = manifest_of(folder)
+    manifest["ledger_head"] = {"seq": len(records), "hash": records[-1]["hash"]}
+    write_manifest(folder, manifest)
+
+
+def sign_with_another_key(folder: Path) -> None:
+    other = Ed25519PrivateKey.generate()
+    public = other.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    described = {
+        "algorithm": "Ed25519",
+        "public_key": base64.b64encode(public).decode(),
+        "fingerprint": hashlib.sha256(public).hexdigest(),
+    }
+    manifest = manifest_of(folder)
+    manifest["signing_key"] = described
+    write_manifest(folder, manifest)
+    statement = {
+        "format": "sightline-signature/1",
+        "manifest_sha256": hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest(),
+    }
+    signature = base64.b64encode(other.sign(canonical_json(statement))).decode()
+    document = {**described, **statement, "signature": signature}
+    (folder / "signature.json").write_text(json.dumps(document, indent=2, sort_keys=True))
+
+
+# Each mutation changes an unzipped copy of the bundle; what it returns (if anything) is put
+# into the zip as well, beside the folder's files.
+Mutation = Callable[[Path], dict[str, bytes] | None]
+MUTATIONS: dict[str, Mutation] = {"rezipped as it is": lambda folder: None}
+
+MEMBERS = [
+    "manifest.json",
+    "signature.json",
+    "ledger.jsonl",
+    "entries.csv",
+    "items.csv",
+    "person.csv",
+    "chronology.pdf",
+    "evidence/E001.jpg",
+    "verify.py",
+    "verify.html",
+    "VERIFY.txt",
+]
+
+
+def flip(name: str, where: float) -> Mutation:
+    def mutate(folder: Path) -> None:
+        size = (folder / name).stat().st_size
+        flip_byte(folder / name, min(size - 1, int(size * where)))
+
+    return mutate
+
+
+for _name in MEMBERS:
+    for _where in (0.0, 0.5, 0.999):
+        MUTATIONS[f"one byte of {_name} at {_where:.0%}"] = flip(_name, _where)
+
+
+def mutation(name: str) -> Callable[[Mutation], Mutation]:
+    def register(function: Mutation) -> Mutation:
+        MUTATIONS[name] = function
+        return function
+
+    return register
+
+
+def _csv_edited(folder: Path) -> None:
+    csv = folder / "entries.csv"
+    csv.write_bytes(csv.read_bytes().replace(b"21:03", b"23:03"))
+    fix_up(folder, "entries.csv")
+
+
+@mutation("entries.csv edited, the manifest fixed up")
+def _(folder: Path) -> None:
+    _csv_edited(folder)
+
+
+@mutation("entries.csv edited, the manifest fixed up and named in signature.json")
+def _(folder: Path) -> None:
+    _csv_edited(folder)
+    path = folder / "signature.json"
+    signature = json.loads(path.read_text())
+    signature["manifest_sha256"] = hashlib.sha256((folder / "manifest.json").read_bytes())
+    signature["manifest_sha256"] = signature["manifest_sha256"].hexdigest()
+    path.write_text(json.dumps(signature, indent=2, sort_keys=True))
+
+
+@mutation("entries.csv edited and re-signed with the instance's key")
+def _(folder: Path) -> None:
+    _csv_edited(folder)
+    resign(folder)
+
+
+@mutation("re-signed with another key")
+def _(folder: Path) -> None:
+    _csv_edited(folder)
+    sign_with_another_key(folder)
+
+
+@mutation("a member added to the zip")
+def _(folder: Path) -> dict[str, bytes]:
+    return {"evidence/E009.jpg": jpeg_bytes()}
+
+
+@mutation("a member added to the zip under a folder of its own")
+def _(folder: Path) -> dict[str, bytes]:
+    return {"notes/": b"", "notes/read me.txt": b"Nothing to see"}
+
+
+@mutation("a member missing")
+def _(folder: Path) -> None:
+    (folder / "items.csv").unlink()
+
+
+@mutation("the evidence file missing")
+def _(folder: Path) -> None:
+    (folder / "evidence" / "E001.jpg").unlink()
+
+
+@mutation("signature.json missing")
+def _(folder: Path) -> None:
+    (folder / "signature.json").unlink()
+
+
+@mutation("manifest.json missing")
+def _(folder: Path) -> None:
+    (folder / "manifest.json").unlink()
+
+
+for _unsafe in ("../escape.txt", "/etc/passwd", "evidence\\E001.jpg", "a//b", "./entries.csv"):
+    MUTATIONS[f"an unsafe name in the zip: {_unsafe}"] = lambda folder, name=_unsafe: {name: b"x"}
+
+
+@mutation("a repeated name in the zip")
+def _(folder: Path) -> dict[str, bytes]:
+    return {"entries.csv": b"Reference\r\n#9\r\n"}
+
+
+@mutation("a repeated key in the manifest, re-signed")
+def _(folder: Path) -> None:
+    path = folder / "manifest.json"
+    text = path.read_text()
+    path.write_text(text.replace('"title": ', '"title": "Another title",\n    "title": ', 1))
+    resign(folder)
+
+
+@mutation("a fraction in the manifest, re-signed")
+def _(folder: Path) -> None:
+    path = folder / "manifest.json"
+    path.write_text(path.read_text().replace('"format_version": 2', '"format_version": 2.0'))
+    resign(folder)
+
+
+@mutation("NaN in the manifest, re-signed")
+def _(folder: Path) -> None:
+    path = folder / "manifest.json"
+    path.write_text(path.read_text().replace('"id": ', '"id": NaN, "x": ', 1))
+    resign(folder)
+
+
+@mutation("manifest.json not UTF-8")
+def _(folder: Path) -> None:
+    path = folder / "manifest.json"
+    path.write_bytes(path.read_bytes().replace(b"{", b"{\xff", 1))
+
+
+@mutation("manifest.json with a byte-order mark, re-signed")
+def _(folder: Path) -> None:
+    path = folder / "manifest.json"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    resign(folder)
+
+
+@mutation("manifest.json a list, re-signed")
+def _(folder: Path) -> None:
+    (folder / "manifest.json").write_text("[]")
+    resign(folder)
+
+
+@mutation("signature.json not JSON")
+def _(folder: Path) -> None:
+    (folder / "signature.json").write_text('{"algorithm": "Ed25519",')
+
+
+@mutation("signature.json's signature not base64")
+def _(folder: Path) -> None:
+    path = folder / "signature.json"
+    signature = json.loads(path.read_text())
+    signature["signature"] = signature["signature"][:-4] + "!!=="
+    path.write_text(json.dumps(signature))
+
+
+@mutation("signature.json names another fingerprint")
+def _(folder: Path) -> None:
+    path = folder / "signature.json"
+    signature = json.loads(path.read_text())
+    signature["fingerprint"] = "0" * 64
+    path.write_text(json.dumps(signature))
+
+
+@mutation("a format 1 manifest, re-signed")
+def _(folder: Path) -> None:
+    manifest = manifest_of(folder)
+    manifest["format_version"] = 1
+    write_manifest(folder, manifest)
+    resign(folder)
+
+
+@mutation("a format 1 bundle without signature.json")
+def _(folder: Path) -> None:
+    manifest = manifest_of(folder)
+    manifest["format_version"] = 1
+    write_manifest(folder, manifest)
+    (folder / "signature.json").unlink()
+
+
+@mutation("the ledger's tail cut")
+def _(folder: Path) -> None:
+    (folder / "ledger.jsonl").write_bytes(b"".join(ledger_lines(folder)[:-1]))
+    fix_up(folder, "ledger.jsonl")
+
+
+@mutation("the ledger's tail cut, re-signed")
+def _(folder: Path) -> None:
+    (folder / "ledger.jsonl").write_bytes(b"".join(ledger_lines(folder)[:-1]))
+    fix_up(folder, "ledger.jsonl")
+    resign(folder)
+
+
+@mutation("the ledger's tail cut with the head moved back, re-signed")
+def _(folder: Path) -> None:
+    records = [json.loads(line) for line in ledger_lines(folder)][:-1]
+    write_ledger(folder, records)
+    resign(folder)
+
+
+@mutation("a middle record deleted and the rest renumbered, re-signed")
+def _(folder: Path) -> None:
+    records = [json.loads(line) for line in ledger_lines(folder)]
+    middle = len(records) // 2
+    write_ledger(folder, rehash(records[:middle] + records[middle + 1 :]))
+    resign(folder)
+
+
+@mutation("a ledger record changed, re-signed")
+def _(folder: Path) -> None:
+    records = [json.loads(line) for line in ledger_lines(folder)]
+    records[1]["at"] = "2026-01-01T00:00:00.000000Z"
+    write_ledger(folder, records)
+    resign(folder)
+
+
+@mutation("a ledger record renumbered, re-signed")
+def _(folder: Path) -> None:
+    records = [json.loads(line) for line in ledger_lines(folder)]
+    records[2]["seq"] = "3"
+    write_ledger(folder, records)
+    resign(folder)
+
+
+@mutation("every time moved back, the chain rehashed, not re-signed")
+def _(folder: Path) -> None:
+    records = [json.loads(line) for line in ledger_lines(folder)]
+    for record in records:
+        record["at"] = "2025" + record["at"][4:]
+    write_ledger(folder, rehash(records))
+
+
+for _line, _why in {
+    b'{"seq": 1, "seq": 1}': "repeated",
+    b'{"seq": NaN}': "NaN",
+    b'{"seq": 2e0}': "exponent",
+    b'{"seq": 1': "cut",
+    b'{"seq": "\xff"}': "not UTF-8",
+    b"[1, 2]": "not a record",
+    b"": "empty",
+}.items():
+
+    def _loose(folder: Path, line: bytes = _line) -> None:
+        lines = ledger_lines(folder)
+        (folder / "ledger.jsonl").write_bytes(b"".join([lines[0], line + b"\n", *lines[2:]]))
+        fix_up(folder, "ledger.jsonl")
+        resign(folder)
+
+    MUTATIONS[f"a loose ledger line ({_why}), re-signed"] = _loose
+
+
+@mutation("an entry's content changed in the manifest, re-signed")
+def _(folder: Path) -> None:
+    manifest = manifest_of(folder)
+    manifest["objects"][0]["content"]["what_happened"] = "Nothing happened"
+    write_manifest(folder, manifest)
+    resign(folder)
+
+
+@mutation("an entry's content and hash changed in the manifest, re-signed")
+def _(folder: Path) -> None:
+    manifest = manifest_of(folder)
+    item = manifest["objects"][0]
+    item["content"]["what_happened"] = "Nothing happened"
+    item["content_sha256"] = hashlib.sha256(canonical_json(item["content"])).hexdigest()
+    write_manifest(folder, manifest)
+    resign(folder)
+
+
+@mutation("the evidence file swapped, its hashes fixed up, re-signed")
+def _(folder: Path) -> None:
+    (folder / "evidence" / "E001.jpg").write_bytes(jpeg_bytes(size=(65, 48)))
+    fix_up(folder, "evidence/E001.jpg")
+    resign(folder)
+
+
+@mutation("an earlier export's head changed, re-signed")
+def _(folder: Path) -> None:
+    manifest = manifest_of(folder)
+    manifest["earlier_exports"][0]["head_hash"] = "f" * 64
+    write_manifest(folder, manifest)
+    resign(folder)
+
+
+@mutation("an earlier export past the chain's end, re-signed")
+def _(folder: Path) -> None:
+    manifest = manifest_of(folder)
+    manifest["earlier_exports"][0]["head_seq"] = 10_000
+    write_manifest(folder, manifest)
+    resign(folder)
+
+
+@mutation("a file listed twice, re-signed")
+def _(folder: Path) -> None:
+    manifest = manifest_of(folder)
+    manifest["files"].append(dict(manifest["files"][0]))
+    write_manifest(folder, manifest)
+    resign(folder)
+
+
+@mutation("the manifest without its files, re-signed")
+def _(folder: Path) -> None:
+    manifest = manifest_of(folder)
+    del manifest["files"]
+    write_manifest(folder, manifest)
+    resign(folder)
+
+
+@mutation("the manifest without its ledger head, re-signed")
+def _(folder: Path) -> None:
+    manifest = manifest_of(folder)
+    del manifest["ledger_head"]
+    write_manifest(folder, manifest)
+    resign(folder)
+
+
+@mutation("the format version a string, re-signed")
+def _(folder: Path) -> None:
+    manifest = manifest_of(folder)
+    manifest["format_version"] = "2"
+    write_manifest(folder, manifest)
+    resign(folder)
+
+
+KEYS = {
+    "no key": None,
+    "the instance's key": "instance",
+    "the instance's key in capitals, grouped": "INSTANCE",
+    "another key": "ab12 " * 16,
+}
+
+
+def make_bundle(folder: Path) -> Path:
+    """A real bundle from the app, with an entry amended, a file, an item and one earlier
+    export: its zip as the owner downloads it."""
+    from diary.bundle.services import export_create
+    from diary.evidence.services import evidence_attach
+    from diary.records.services import entry_amend
+
+    with override_settings(
+        MEDIA_ROOT=folder / "media",
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        owner = OwnerFactory()
+        first = make_entry(owner, what_happened="Car outside the house at 21:03")
+        evidence_attach(entry=first, actor=owner, upload=upload("car.jpg", jpeg_bytes()))
+        make_item(owner)
+        export_create(diary=owner.diary, actor=owner)
+        second = make_entry(owner, what_happened="Message from a new number: «je sais où»")
+        entry_amend(
+            entry=second,
+            actor=owner,
+            content={**second.current.content_values(), "what_happened": "Two messages"},
+        )
+        export = export_create(diary=owner.diary, actor=owner)
+        download = folder / "bundle.zip"
+        with filestore.decrypted_copy(export.bundle_file.name, export.bundle_key) as handle:
+            download.write_bytes(handle.read())
+    return download
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API keeps an event loop in the test's thread, and Django refuses to
+    touch the database beside one; nothing here runs concurrently, so these tests may."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+# Made once, by the first test that needs it, and read by every other.
+MADE: dict[str, Path] = {}
+
+
+@pytest.fixture
+def made(db: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The bundle's zip, and the folder it unzips into."""
+    if not MADE:
+        folder = tmp_path_factory.mktemp("made")
+        download = make_bundle(folder)
+        with zipfile.ZipFile(download) as archive:
+            archive.extractall(folder / "bundle")
+        MADE.update(zip=download, folder=folder / "bundle")
+    return MADE
+
+
+@pytest.fixture(scope="module")
+def checker(browser: Browser) -> Iterator[Page]:
+    """verify.html from file://, in a phone-sized window; any request it made would fail."""
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    asked: list[str] = []
+    errors: list[str] = []
+
+    def only_the_page(route: Route) -> None:
+        if route.request.url == PAGE:
+            route.continue_()
+        else:
+            asked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_the_page)
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda note: errors.append(note.text) if note.type == "error" else None)
+    page.goto(PAGE)
+    yield page
+    assert asked == [], "verify.html asked for something"
+    assert errors == [], errors
+    context.close()
+
+
+def verify_html(page: Page, target: Path, key: str | None = None) -> str:
+    page.fill("#key", key or "")
+    # The verdict on the bundle before goes first, so the one waited for is this bundle's.
+    page.locator("#result").evaluate("result => result.replaceChildren()")
+    page.set_input_files("#bundle", str(target))
+    line = page.locator(f'#verdict[data-file="{target.name}"]')
+    line.wait_for(timeout=30_000)
+    return line.inner_text()
+
+
+def instance_key(wanted: str | None) -> str | None:
+    fingerprint = signing.current_key().fingerprint
+    if wanted == "instance":
+        return fingerprint
+    if wanted == "INSTANCE":
+        return signing.grouped(fingerprint).upper()
+    return wanted
+
+
+_names = iter(range(1_000_000))
+
+
+def fresh_zip(made: dict[str, Path], tmp_path: Path, mutate: Mutation) -> Path:
+    number = next(_names)
+    folder = tmp_path / f"bundle-{number}"
+    shutil.copytree(made["folder"], folder)
+    extra = mutate(folder)
+    return zipped(folder, tmp_path / f"bundle-{number}.zip", extra)
+
+
+@pytest.mark.parametrize("wanted", list(KEYS.values()), ids=list(KEYS))
+def test_the_bundle_as_downloaded_gets_the_same_verdict(made, checker, wanted):
+    key = instance_key(wanted)
+    expected = verify_py(made["zip"], key)
+    assert verify_html(checker, made["zip"], key) == expected
+    if wanted in (None, "instance", "INSTANCE"):
+        assert expected.startswith("OK: 9 files, ")
+        assert "1 earlier exports extended" in expected
+    else:
+        assert expected.startswith("FAILED: signed by key ")
+
+
+@pytest.mark.parametrize("name", list(MUTATIONS))
+def test_a_changed_bundle_gets_the_same_verdict(made, checker, tmp_path, name):
+    target = fresh_zip(made, tmp_path, MUTATIONS[name])
+    expected = verify_py(target)
+    assert verify_html(checker, target) == expected
+    if name != "rezipped as it is" and "re-signed with the instance" not in name:
+        assert expected.startswith(("FAILED: ", "OK: ")), expected
+    if name.startswith("one byte of"):
+        assert expected.startswith("FAILED: "), expected
+
+
+def test_another_signer_is_refused_with_the_instances_key(made, checker, tmp_path):
+    target = fresh_zip(made, tmp_path, MUTATIONS["re-signed with another key"])
+    key = signing.current_key().fingerprint
+    assert verify_py(target).startswith("OK: ")
+    assert verify_html(checker, target).startswith("OK: ")
+    expected = verify_py(target, key)
+    assert expected.endswith(", not the key given with --key")
+    assert verify_html(checker, target, key) == expected
+
+
+def test_a_format_1_bundle_with_a_key_is_not_signed(made, checker, tmp_path):
+    target = fresh_zip(made, tmp_path, MUTATIONS["a format 1 bundle without signature.json"])
+    expected = verify_py(target, "ab12")
+    assert expected == "FAILED: this bundle (format 1) is not signed"
+    assert verify_html(checker, target, "ab12") == expected
+
+
+def test_not_a_zip_is_named(checker, tmp_path):
+    for number, data in enumerate([b"PK\3\4 not really", b"", b"x" * 70_000]):
+        junk = tmp_path / f"junk-{number}.zip"
+        junk.write_bytes(data)
+        expected = verify_py(junk)
+        assert expected.startswith(f"FAILED: {junk.name} is not a bundle's folder or zip")
+        assert verify_html(checker, junk) == expected
+
+
+def test_a_zip_written_by_info_zip_with_zip64_everywhere(made, checker, tmp_path):
+    info_zip = shutil.which("zip")
+    if info_zip is None:
+        pytest.skip("Info-ZIP's zip is not installed")
+    target = tmp_path / "info-zip.zip"
+    subprocess.run([info_zip, "-q", "-r", "-fz", str(target), "."], cwd=made["folder"], check=True)
+    # Its central directory gives the sizes in ZIP64 extra fields.
+    with zipfile.ZipFile(target) as archive:
+        assert all(1 in extra_fields(info.extra) for info in archive.infolist())
+    expected = verify_py(target)
+    assert expected.startswith("OK: ")
+    assert verify_html(checker, target) == expected
+
+
+def extra_fields(extra: bytes) -> list[int]:
+    kinds, at = [], 0
+    while at + 4 <= len(extra):
+        kinds.append(int.from_bytes(extra[at : at + 2], "little"))
+        at += 4 + int.from_bytes(extra[at + 2 : at + 4], "little")
+    return kinds
+
+
+def test_a_zip_that_ends_in_zip64_records(made, checker, tmp_path, monkeypatch):
+    # zipfile writes the ZIP64 end of central directory past 65,535 members; so it writes
+    # one for a bundle's few when told the limit is lower.
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)
+    target = fresh_zip(made, tmp_path, MUTATIONS["rezipped as it is"])
+    assert b"PK\x06\x06" in target.read_bytes()[-200:]
+    expected = verify_py(target)
+    assert expected.startswith("OK: ")
+    assert verify_html(checker, target) == expected
+    planted = fresh_zip(made, tmp_path, MUTATIONS["a member added to the zip"])
+    expected = verify_py(planted)
+    assert expected == "FAILED: evidence/E009.jpg is in the bundle but not in manifest.json"
+    assert verify_html(checker, planted) == expected
+
+
+def test_an_unzipped_folder_gets_the_same_verdict(made, checker, tmp_path):
+    folder = tmp_path / "unzipped"
+    shutil.copytree(made["folder"], folder)
+    (folder / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    checker.fill("#key", "")
+    checker.set_input_files("#folder", str(folder))
+    line = checker.locator('#verdict[data-file="unzipped"]')
+    line.wait_for(timeout=30_000)
+    assert line.inner_text() == verify_py(folder)
+    assert line.inner_text().startswith("OK: ")
+
+    (folder / "notes.txt").write_text("planted")
+    checker.locator("#result").evaluate("result => result.replaceChildren()")
+    checker.set_input_files("#folder", str(folder))
+    expected = verify_py(folder)
+    assert expected == "FAILED: notes.txt is in the bundle but not in manifest.json"
+    line.wait_for(timeout=30_000)
+    assert line.inner_text() == expected
+
+
+def test_the_page_explains_the_verdict_in_plain_words(made, checker, tmp_path):
+    verify_html(checker, made["zip"])
+    assert "This bundle is intact" in checker.locator("#result").inner_text()
+    target = fresh_zip(made, tmp_path, MUTATIONS["a member missing"])
+    verify_html(checker, target)
+    words = checker.locator("#result").inner_text()
+    assert "This bundle did not pass" in words
+    assert "a file was added, removed or renamed" in words
+    assert words.rstrip().endswith("FAILED: items.csv is missing")
+    # Nothing on a phone-wide page is wider than the page.
+    width = checker.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
+
+
+def test_large_member_is_hashed_as_a_stream(made, checker, tmp_path):
+    """An original of 24 MB, stored, as a phone's video would be: hashed in slices."""
+    big = os.urandom(24 * 1024 * 1024)
+
+    def mutate(folder: Path) -> None:
+        (folder / "evidence" / "E001.jpg").write_bytes(big)
+        fix_up(folder, "evidence/E001.jpg")
+        resign(folder)
+
+    target = fresh_zip(made, tmp_path, mutate)
+    expected = verify_py(target)
+    assert expected == "FAILED: evidence/E001.jpg is not the file that was received"
+    assert verify_html(checker, target) == expected
