@@ -15,19 +15,25 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.test import override_settings
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, Route
 
 from diary.bundle.offline import verify as offline
+from diary.bundle.services import export_create
 from diary.core import filestore, signing
 from diary.core.hashing import canonical_json
+from tests.diary import tamper
 from tests.diary.test_export import flip_byte, resign
+from tests.diary.test_tamper_campaign import diary_with_history  # noqa: F401 (a fixture)
 from tests.factories import OwnerFactory, jpeg_bytes, make_entry, make_item, upload
 from tests.tsa import Authority
 
@@ -596,7 +602,6 @@ def make_bundle(folder: Path, authorities: list[Authority]) -> Path:
     """A real bundle from the app, with an entry amended, a file, an item, one earlier export
     and its head's tokens from two authorities (RSA and ECDSA P-256), and the tokens of this
     bundle's own head: its zip as the owner downloads it."""
-    from diary.bundle.services import export_create
     from diary.evidence.services import evidence_attach
     from diary.ledger.anchoring import anchor
     from diary.records.services import entry_amend
@@ -842,4 +847,59 @@ def test_large_member_is_hashed_as_a_stream(made, checker, tmp_path):
     target = fresh_zip(made, tmp_path, mutate)
     expected = verify_py(target)
     assert expected == "FAILED: evidence/E001.jpg is not the file that was received"
+    assert verify_html(checker, target) == expected
+
+
+def test_the_mutation_campaign_gets_the_same_verdicts(
+    diary_with_history,  # noqa: F811 (the campaign's own diary)
+    checker,
+    tmp_path,
+):
+    """Every change of tests/diary/tamper.py, to the campaign's own bundle: the two verifiers
+    agree on each, word for word."""
+    diary, _earlier = diary_with_history
+    export = export_create(diary=diary, actor=diary.owner)
+    download = tmp_path / "campaign.zip"
+    with filestore.decrypted_copy(export.bundle_file.name, export.bundle_key) as handle:
+        download.write_bytes(handle.read())
+    assert verify_html(checker, download) == verify_py(download)
+    original = tmp_path / "campaign"
+    with zipfile.ZipFile(download) as archive:
+        archive.extractall(original)
+    differ = []
+    mutations = tamper.bundle_mutations(original)
+    for number, change in enumerate(mutations):
+        folder = tmp_path / f"changed-{number}"
+        shutil.copytree(original, folder)
+        change.apply(folder)
+        target = zipped(folder, tmp_path / f"changed-{number}.zip")
+        expected, got = verify_py(target), verify_html(checker, target)
+        if got != expected:
+            differ.append(f"{change.name}:\n  verify.py:   {expected}\n  verify.html: {got}")
+    assert differ == [], "\n".join(differ)
+    assert len(mutations) > 20
+
+
+def test_a_record_dated_after_its_token_gets_the_same_verdict(db, tsa, checker, tmp_path):
+    """A record the authority saw a day before the time it claims: the server's clock was
+    ahead, or the record was dated forward."""
+    from diary.ledger.anchoring import anchor
+
+    with override_settings(
+        MEDIA_ROOT=tmp_path / "media",
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        TIMESTAMP_URLS=[tsa.url],
+        TIMESTAMP_CA_CERTS=[str(tsa.ca_pem)],
+    ):
+        owner = OwnerFactory()
+        make_entry(owner, what_happened="Written today")
+        with time_machine.travel(timezone.now() + timedelta(days=1), tick=False):
+            make_entry(owner, what_happened="Said to be written tomorrow")
+        anchor(owner.diary)  # the authority's own clock: today
+        export = export_create(diary=owner.diary, actor=owner)
+        target = tmp_path / "forward.zip"
+        with filestore.decrypted_copy(export.bundle_file.name, export.bundle_key) as handle:
+            target.write_bytes(handle.read())
+    expected = verify_py(target)
+    assert expected.startswith("FAILED: ledger record 3 says it was written at ")
     assert verify_html(checker, target) == expected
