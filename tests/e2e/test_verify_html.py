@@ -34,6 +34,7 @@ from diary.core.hashing import canonical_json
 from tests.diary import tamper
 from tests.diary.test_export import flip_byte, resign
 from tests.diary.test_tamper_campaign import diary_with_history  # noqa: F401 (a fixture)
+from tests.e2e import a11y
 from tests.factories import OwnerFactory, jpeg_bytes, make_entry, make_item, upload
 from tests.tsa import Authority
 
@@ -833,6 +834,8 @@ def test_the_page_explains_the_verdict_in_plain_words(made, checker, tmp_path):
     # Nothing on a phone-wide page is wider than the page.
     width = checker.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
+    # Labels, focus rings and (where `make e2e` installed it) axe-core's checks.
+    assert a11y.check_page(checker, axe=a11y.AXE.exists()) == []
 
 
 def test_large_member_is_hashed_as_a_stream(made, checker, tmp_path):
