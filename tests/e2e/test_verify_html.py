@@ -825,6 +825,7 @@ def test_an_unzipped_folder_gets_the_same_verdict(made, checker, tmp_path):
 def test_the_page_explains_the_verdict_in_plain_words(made, checker, tmp_path):
     verify_html(checker, made["zip"])
     assert "This bundle is intact" in checker.locator("#result").inner_text()
+    assert checker.locator("#too-old").is_hidden()  # the warning for browsers it cannot run in
     target = fresh_zip(made, tmp_path, MUTATIONS["a member missing"])
     verify_html(checker, target)
     words = checker.locator("#result").inner_text()
