@@ -24,6 +24,7 @@ import time_machine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, Route
 
@@ -45,8 +46,12 @@ PAGE = (OFFLINE / "verify.html").as_uri()
 VERIFY_PY = OFFLINE / "verify.py"
 
 
-def verify_py(target: Path, key: str | None = None) -> str:
+def verify_py(
+    target: Path, key: str | None = None, copies: dict[str, list[Any]] | None = None
+) -> str:
     args = ["--key", key] if key is not None else []
+    for option, values in (copies or {}).items():
+        args += [arg for value in values for arg in (f"--{option}", str(value))]
     result = subprocess.run(
         [sys.executable, "-I", str(VERIFY_PY), str(target), *args],
         capture_output=True,
@@ -605,7 +610,15 @@ def make_bundle(folder: Path, authorities: list[Authority]) -> Path:
     bundle's own head: its zip as the owner downloads it."""
     from diary.evidence.services import evidence_attach
     from diary.ledger.anchoring import anchor
+    from diary.ledger.heads import head_signed
+    from diary.models import LedgerRecord
     from diary.records.services import entry_amend
+    from tests.witnesses.factories import (
+        device_of,
+        make_submission,
+        make_witness,
+        witness_api_client,
+    )
 
     with override_settings(
         MEDIA_ROOT=folder / "media",
@@ -619,7 +632,17 @@ def make_bundle(folder: Path, authorities: list[Authority]) -> Path:
         make_item(owner)
         # (A test's transaction keeps export_create from asking for tokens itself.)
         anchor(owner.diary)
-        export_create(diary=owner.diary, actor=owner)
+        earlier = export_create(diary=owner.diary, actor=owner)
+        with filestore.decrypted_copy(earlier.bundle_file.name, earlier.bundle_key) as handle:
+            (folder / "earlier.zip").write_bytes(handle.read())
+        # What other people keep: a friend a signed head, a contact the receipt of a report.
+        record = LedgerRecord.objects.filter(diary=owner.diary).order_by("-seq").first()
+        assert record is not None
+        (folder / "head.json").write_text(json.dumps(head_signed(record=record), indent=2))
+        contact = witness_api_client(make_witness(owner)[1])
+        sent = make_submission(device_of(contact))
+        receipt = contact.get(reverse("witness:receipt_file", args=[sent.reference]))
+        (folder / "receipt.json").write_bytes(receipt.content)
         second = make_entry(owner, what_happened="Message from a new number: «je sais où»")
         anchor(owner.diary)
         entry_amend(
@@ -657,7 +680,13 @@ def made(
         download = make_bundle(folder, [tsa, tsa_ec])
         with zipfile.ZipFile(download) as archive:
             archive.extractall(folder / "bundle")
-        MADE.update(zip=download, folder=folder / "bundle")
+        MADE.update(
+            zip=download,
+            folder=folder / "bundle",
+            earlier=folder / "earlier.zip",
+            head=folder / "head.json",
+            receipt=folder / "receipt.json",
+        )
     return MADE
 
 
@@ -725,7 +754,7 @@ def test_the_bundle_as_downloaded_gets_the_same_verdict(made, checker, wanted):
         assert expected.startswith("OK: 15 files, ")
         assert "1 earlier exports extended, 4 timestamps checked" in expected
         assert "recorded no later than" in expected
-        assert expected.endswith("records 7 to 7: not yet anchored (no authority vouches for them)")
+        assert expected.endswith("records 9 to 9: not yet anchored (no authority vouches for them)")
     else:
         assert expected.startswith("FAILED: signed by key ")
 
@@ -907,3 +936,118 @@ def test_a_record_dated_after_its_token_gets_the_same_verdict(db, tsa, checker, 
     expected = verify_py(target)
     assert expected.startswith("FAILED: ledger record 3 says it was written at ")
     assert verify_html(checker, target) == expected
+
+
+def verify_html_with_copies(page: Page, target: Path, copies: dict[str, list[Any]]) -> str:
+    page.locator("#copies").evaluate("details => { details.open = true; }")
+    page.set_input_files("#earlier", [str(path) for path in copies.get("earlier", [])])
+    page.set_input_files("#receipts", [str(path) for path in copies.get("receipt", [])])
+    page.fill("#trusted", ", ".join(copies.get("trust-key", [])))
+    try:
+        return verify_html(page, target)
+    finally:
+        page.set_input_files("#earlier", [])
+        page.set_input_files("#receipts", [])
+        page.fill("#trusted", "")
+
+
+def edited(path: Path, out: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    document = json.loads(path.read_text())
+    change(document)
+    out.write_text(json.dumps(document, indent=2))
+    return out
+
+
+def signed_by_another_key(path: Path, out: Path) -> tuple[Path, str]:
+    other = Ed25519PrivateKey.generate()
+    public = other.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    document = json.loads(path.read_text())
+    document["key"] = {
+        "algorithm": "Ed25519",
+        "public_key": base64.b64encode(public).decode(),
+        "fingerprint": hashlib.sha256(public).hexdigest(),
+    }
+    body = {name: value for name, value in document.items() if name != "signature"}
+    document["signature"] = base64.b64encode(other.sign(canonical_json(body))).decode()
+    out.write_text(json.dumps(document))
+    return out, signing.grouped(document["key"]["fingerprint"])
+
+
+COPIES = [
+    "an earlier bundle",
+    "a signed head",
+    "a contact's receipt",
+    "all three",
+    "a signed head changed",
+    "a signed head by another key",
+    "a signed head by another key, trusted",
+    "a signed head with a repeated key",
+    "a receipt whose content was changed",
+    "a signed head given as a receipt",
+    "a later bundle given as the earlier one",
+    "an earlier bundle that is not a zip",
+    "a rewritten history, against an earlier bundle",
+    "a rewritten history, against a signed head",
+    "a rewritten history, against a receipt",
+]
+
+
+@pytest.mark.parametrize("case", COPIES)
+def test_copies_held_by_others_get_the_same_verdict(made, checker, tmp_path, case):
+    target = tmp_path / f"checked-{next(_names)}.zip"
+    shutil.copy(made["zip"], target)
+    earlier, head, receipt = made["earlier"], made["head"], made["receipt"]
+    copies: dict[str, list[Any]] = {
+        "an earlier bundle": {"earlier": [earlier]},
+        "a signed head": {"earlier": [head]},
+        "a contact's receipt": {"receipt": [receipt]},
+        "all three": {"earlier": [earlier, head], "receipt": [receipt]},
+    }.get(case, {})
+    if case == "a signed head changed":
+        changed = edited(head, tmp_path / "head-changed.json", lambda h: h.update(seq=1))
+        copies = {"earlier": [changed]}
+    elif case.startswith("a signed head by another key"):
+        other, fingerprint = signed_by_another_key(head, tmp_path / "head-other.json")
+        copies = {"earlier": [other]}
+        if case.endswith("trusted"):
+            copies["trust-key"] = [fingerprint]
+    elif case == "a signed head with a repeated key":
+        repeated = tmp_path / "head-repeated.json"
+        repeated.write_text(head.read_text().replace('"seq": ', '"seq": 1, "seq": ', 1))
+        copies = {"earlier": [repeated]}
+    elif case == "a receipt whose content was changed":
+        changed = edited(
+            receipt, tmp_path / "receipt-changed.json", lambda r: r.update(content_sha256="0" * 64)
+        )
+        copies = {"receipt": [changed]}
+    elif case == "a signed head given as a receipt":
+        copies = {"receipt": [head]}
+    elif case == "a later bundle given as the earlier one":
+        shutil.copy(earlier, target)
+        later = tmp_path / "later.zip"
+        shutil.copy(made["zip"], later)
+        copies = {"earlier": [later]}
+    elif case == "an earlier bundle that is not a zip":
+        junk = tmp_path / "old.zip"
+        junk.write_bytes(b"PK not really")
+        copies = {"earlier": [junk]}
+    elif case.startswith("a rewritten history"):
+
+        def rewrite(folder: Path) -> None:
+            records = tamper._backdated(tamper.read_ledger(folder))
+            tamper.rewritten(folder, records, keys=True, drop_timestamps=True)
+
+        target = fresh_zip(made, tmp_path, rewrite)
+        assert verify_py(target).startswith("OK: ")  # on its own, it holds together
+        copies = {
+            "a rewritten history, against an earlier bundle": {"earlier": [earlier]},
+            "a rewritten history, against a signed head": {"earlier": [head]},
+            "a rewritten history, against a receipt": {"receipt": [receipt]},
+        }[case]
+    expected = verify_py(target, copies=copies)
+    assert verify_html_with_copies(checker, target, copies) == expected
+    if case in ("an earlier bundle", "a signed head", "a contact's receipt", "all three"):
+        assert expected.startswith("OK: ")
+        assert "earlier copies;" in expected.splitlines()[0]
+    elif case != "a signed head by another key, trusted":
+        assert expected.startswith("FAILED: ")
