@@ -56,7 +56,7 @@ SIGNATURE_FORMAT = "sightline-signature/1"
 BUNDLE_FILES = Path(__file__).resolve().parent / "offline"
 
 
-# The checkers a bundle carries, and /verify/ offers on their own (verify.html when it is built).
+# The checkers a bundle carries, and /verify/ offers on their own.
 VERIFIERS = ("verify.py", "verify.html")
 
 
@@ -544,9 +544,9 @@ def write_bundle(
         bundle.add_bytes("person.csv", person_csv(person, diary.zone))
         bundle.add_stream("ledger.jsonl", ledger_lines(diary, head_seq))
         timestamps = add_timestamps(bundle, diary)
-        bundle.add_bytes("verify.py", (BUNDLE_FILES / "verify.py").read_bytes())
-        # The same checks in a browser, for an officer whose computer has no Python.
-        bundle.add_bytes("verify.html", (BUNDLE_FILES / "verify.html").read_bytes())
+        # verify.py, and verify.html: the same checks in a browser, for a computer without Python.
+        for name, data in verifier_files():
+            bundle.add_bytes(name, data)
         bundle.add_bytes("VERIFY.txt", verify_text(bundle.files))
         references = entries.prefetch_related(None).select_related(None).only("pk", "number")
         manifest = {
