@@ -1051,3 +1051,21 @@ def test_copies_held_by_others_get_the_same_verdict(made, checker, tmp_path, cas
         assert "earlier copies;" in expected.splitlines()[0]
     elif case != "a signed head by another key, trusted":
         assert expected.startswith("FAILED: ")
+
+
+def test_a_zip_dropped_on_the_page_is_checked(made, checker):
+    data = base64.b64encode(made["zip"].read_bytes()).decode()
+    checker.locator("#result").evaluate("result => result.replaceChildren()")
+    checker.evaluate(
+        """(data) => {
+            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], "dropped.zip", { type: "application/zip" }));
+            const drop = new DragEvent("drop", { dataTransfer: transfer, bubbles: true });
+            document.getElementById("drop").dispatchEvent(drop);
+        }""",
+        data,
+    )
+    line = checker.locator('#verdict[data-file="dropped.zip"]')
+    line.wait_for(timeout=30_000)
+    assert line.inner_text() == verify_py(made["zip"])
