@@ -173,8 +173,35 @@ def bundle_mutations(folder: Path) -> list[Mutation]:
             "timestamps",
             ("the ledger has no record",),
         ),
+        Mutation(
+            "a file listed twice in the manifest, with the keys",
+            lambda f: _manifest_edited(f, lambda m: m["files"].append(dict(m["files"][0]))),
+            "members",
+            ("is listed twice in manifest.json",),
+        ),
     ]
+    if read_manifest(folder).get("timestamps"):
+        found.append(
+            Mutation(
+                "a token's outer structure changed, with the keys",
+                _retagged_token,
+                "timestamps",
+                ("a timestamp is not valid DER",),
+            )
+        )
     return found
+
+
+def _retagged_token(folder: Path) -> None:
+    """The token's first byte, SEQUENCE, made SET: every other byte as the authority signed."""
+    path = folder / read_manifest(folder)["timestamps"][0]["path"]
+    data = bytearray(path.read_bytes())
+    data[0] = 0x31
+    path.write_bytes(bytes(data))
+    manifest = read_manifest(folder)
+    fix_hashes(folder, manifest)
+    write_manifest(folder, manifest)
+    resign(folder)
 
 
 def _fixed_up(folder: Path, name: str) -> None:

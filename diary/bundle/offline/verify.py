@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import collections
 import gc
 import hashlib
 import json
@@ -95,8 +96,9 @@ class Bundle:
         except (OSError, zipfile.BadZipFile) as error:
             raise Failed(f"{path.name} is not a bundle's folder or zip: {error}") from None
         names = [info.filename for info in self.zip.infolist() if not info.is_dir()]
+        seen = collections.Counter(names)
         for name in names:
-            if not safe_name(name) or names.count(name) > 1:
+            if not safe_name(name) or seen[name] > 1:
                 raise Failed(f"the zip has an unsafe or repeated name: {name}")
         self.members = set(names)
 
@@ -269,7 +271,11 @@ def check_signature(bundle: Bundle, manifest: Json, want_key: str | None) -> str
 def check_members(bundle: Bundle, manifest: Json) -> None:
     """Nothing in the bundle that the signed manifest does not name: a planted file, or one
     renamed, is refused rather than passed over."""
-    listed = {item["path"] for item in manifest["files"]}
+    paths = [item["path"] for item in manifest["files"]]
+    listed = set(paths)
+    if len(listed) != len(paths):
+        twice = next(path for path in paths if paths.count(path) > 1)
+        raise Failed(f"{twice} is listed twice in manifest.json")
     expected = listed | {"manifest.json"}
     if manifest.get("format_version", 1) >= 2:
         expected.add("signature.json")
@@ -375,6 +381,12 @@ class Der:
             found.append(child)
             at = child.end
         return found
+
+    def tagged(self, tag: int) -> Der:
+        """This element, once it is the kind the structure puts here."""
+        if self.tag != tag:
+            raise Failed("a timestamp is not valid DER")
+        return self
 
     def only(self) -> Der:
         """What an EXPLICIT tag wraps."""
@@ -534,10 +546,10 @@ class PublicKey:
 class Certificate:
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
-        tbs, algorithm, signature = Der(raw).children()
+        tbs, algorithm, signature = Der(raw).tagged(0x30).children()
         self.tbs, self.algorithm = tbs.raw, algorithm.children()[0].oid()
         self.signature = signature.value[1:]
-        fields = tbs.children()
+        fields = tbs.tagged(0x30).children()
         if fields[0].tag == 0xA0:
             fields = fields[1:]
         self.serial = fields[0].integer()
@@ -586,22 +598,22 @@ class Token:
     and its signer's certificate was issued by `root`, the authority's own certificate."""
 
     def __init__(self, raw: bytes, root: Certificate) -> None:
-        content_type, signed = Der(raw).children()
+        content_type, signed = Der(raw).tagged(0x30).children()
         if content_type.oid() != OID_SIGNED_DATA:
             raise Failed("it is not a signed token")
-        parts = signed.only().children()
-        encapsulated = parts[2].children()
+        parts = signed.tagged(0xA0).only().tagged(0x30).children()
+        encapsulated = parts[2].tagged(0x30).children()
         if encapsulated[0].oid() != OID_TST_INFO:
             raise Failed("it does not hold a timestamp")
-        self.tst_info = encapsulated[1].only().value
+        self.tst_info = encapsulated[1].tagged(0xA0).only().tagged(0x04).value
         certificates = (
             [Certificate(c.raw) for c in parts[3].children()] if parts[3].tag == 0xA0 else []
         )
-        signer_info = parts[-1].children()
+        signer_info = parts[-1].tagged(0x31).children()
         if len(signer_info) != 1:
             raise Failed("it does not have exactly one signer")
-        self._check_signer(signer_info[0].children(), certificates, root)
-        info = Der(self.tst_info).children()
+        self._check_signer(signer_info[0].tagged(0x30).children(), certificates, root)
+        info = Der(self.tst_info).tagged(0x30).children()
         algorithm, hashed = info[2].children()
         self.digest_algorithm = DIGESTS.get(algorithm.children()[0].oid(), "")
         self.hashed = hashed.value
