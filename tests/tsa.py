@@ -7,6 +7,7 @@ Nothing about the protocol is imitated: requests are answered by OpenSSL's own a
 token that verifies here verifies with `openssl ts -verify` and with any other client.
 """
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
@@ -161,7 +162,7 @@ class Authority:
                 )
 
 
-def serve(authority: Authority) -> ThreadingHTTPServer:
+def serve(authority: Authority, port: int = 0) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -185,7 +186,7 @@ def serve(authority: Authority) -> ThreadingHTTPServer:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     authority.url = f"http://127.0.0.1:{server.server_address[1]}/tsr"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -216,3 +217,27 @@ def tsa_ec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Authority]:
     server = serve(authority)
     yield authority
     server.shutdown()
+
+
+def main() -> None:
+    """`python -m tests.tsa [--port 8460] [--folder .tsa]`: the same authority, on its own, to
+    try timestamps by hand (README, Timestamps): it prints the two settings that name it."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A timestamp authority on loopback.")
+    parser.add_argument("--port", type=int, default=8460)
+    parser.add_argument("--folder", type=Path, default=Path(".tsa"))
+    options = parser.parse_args()
+    folder = options.folder.resolve()
+    if not (folder / "tsa.pem").exists():
+        make_authority(folder)
+    authority = Authority(folder)
+    serve(authority, options.port)
+    print(f"TIMESTAMP_URLS={authority.url}", flush=True)
+    print(f"TIMESTAMP_CA_CERTS={authority.ca_pem}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
