@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from diary.bundle.writer import entries_for_export, local_text
+from diary.bundle.writer import entries_for_export, local_text, utc_text
 from diary.models import Diary, Entry
 from witnesses.models import Decision, FollowUp, Submission, Witness
 
@@ -39,9 +39,12 @@ def _in_bundle(diary: Diary, filters: dict[str, Any]) -> QuerySet[Entry]:
 
 
 def _notes(submission: Submission) -> str:
+    """Each later note after its time, as entries.csv gives every time: in the diary's zone
+    with its offset, then UTC, to the second."""
     zone = submission.diary.zone
     return "\n".join(
-        f"{local_text(note.received_at, zone)}: {note.text}" for note in submission.follow_ups.all()
+        f"{local_text(note.received_at, zone)} ({utc_text(note.received_at)}): {note.text}"
+        for note in submission.follow_ups.all()
     )
 
 

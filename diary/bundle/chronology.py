@@ -30,6 +30,7 @@ from diary.models import Diary, Entry, EntryWithdrawal, Evidence, Item, PersonVe
 from diary.models.choices import Behaviour
 from diary.records.patterns import patterns_for
 from diary.risk.selectors import latest_checklist
+from diary.templatetags.diary_tags import offsets_shown
 
 OFFLINE_VERIFIER = Path(__file__).resolve().parent / "offline" / "verify.py"
 
@@ -253,7 +254,8 @@ def chronology_pdf(
         return PdfReader(io.BytesIO(data))
 
     writer = PdfWriter()
-    with timezone.override(diary.time_zone):
+    # Every time with its UTC offset: the two 01:30s of the night the clocks go back differ.
+    with timezone.override(diary.time_zone), offsets_shown():
         heading, owner_name = cover_heading(cover)
         context = {
             **chronology_context(diary, entries, head_hash, filters),

@@ -1,3 +1,7 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
@@ -13,19 +17,46 @@ register = template.Library()
 DAY_AND_TIME = "D j M Y, H:i"
 
 
-def _local(value: Any) -> str:
-    return date_filter(timezone.localtime(value), DAY_AND_TIME)
+def _local(value: Any, offset: bool = False) -> str:
+    local = timezone.localtime(value)
+    return date_filter(local, DAY_AND_TIME) + (_offset(local) if offset else "")
+
+
+def _offset(local: datetime) -> str:
+    """ " +01:00": the UTC offset a local time was read with, which tells apart the two 01:30s
+    of the night the clocks go back."""
+    sign = "-" if (local.utcoffset() or timedelta()) < timedelta() else "+"
+    minutes = abs(int((local.utcoffset() or timedelta()).total_seconds())) // 60
+    return f" {sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+# Inside `offsets_shown()` (the chronology PDF), every time `when` writes says its UTC offset.
+_OFFSETS_SHOWN: ContextVar[bool] = ContextVar("offsets_shown", default=False)
+
+
+@contextmanager
+def offsets_shown() -> Iterator[None]:
+    token = _OFFSETS_SHOWN.set(True)
+    try:
+        yield
+    finally:
+        _OFFSETS_SHOWN.reset(token)
 
 
 @register.simple_tag
 def when(version: Any) -> str:
-    """When it happened, in the owner's zone, with its precision in words."""
-    start = _local(version.occurred_start)
+    """When it happened, in the owner's zone, with its precision in words (and each time's UTC
+    offset, inside `offsets_shown()`)."""
+    offset = _OFFSETS_SHOWN.get()
+    start = _local(version.occurred_start, offset)
     if version.precision == Precision.RANGE and version.occurred_end:
         first = timezone.localtime(version.occurred_start)
         last = timezone.localtime(version.occurred_end)
         # On one day, the date is said once: "between Fri 20 Nov 2026, 12:00 and 15:00".
-        end = date_filter(last, "H:i") if first.date() == last.date() else _local(last)
+        if first.date() == last.date():
+            end = date_filter(last, "H:i") + (_offset(last) if offset else "")
+        else:
+            end = _local(last, offset)
         return _("between %(start)s and %(end)s") % {"start": start, "end": end}
     if version.precision == Precision.APPROXIMATE:
         return _("around %(start)s") % {"start": start}
@@ -38,6 +69,16 @@ def moment(value: Any) -> str:
     if value is None:
         return ""
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), _local(value))
+
+
+@register.filter
+def stamp(value: Any, day_format: str = "j M Y") -> str:
+    """A time in the active zone with its UTC offset, as the chronology PDF prints every time:
+    "25 Oct 2026, 01:30 +01:00"."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return f"{date_filter(local, day_format)}, {date_filter(local, 'H:i')}{_offset(local)}"
 
 
 @register.filter

@@ -5,6 +5,7 @@ read from the models, so a field added later fails here until the bundle prints 
 
 import csv
 import io
+import re
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -202,14 +203,14 @@ def test_every_field_written_reaches_the_pdf_in_words(every_field):
     ]
     assert missing == []
     # The precision and kinds of the entry, as the PDF says them.
-    assert squashed("between Sat 24 Oct 2026, 21:15 and 22:45") in text
+    assert squashed("between Sat 24 Oct 2026, 21:15 +01:00 and 22:45 +01:00") in text
     reported = report.occurred_start.astimezone(report.diary.zone)
-    assert squashed(f"around {reported:%a %d %b %Y, %H:%M}") in text
+    assert squashed(f"around {reported:%a %d %b %Y, %H:%M} +01:00") in text
     assert squashed("Loitering, Threats") in text
     assert squashed("Police: reported; reference EMARKpolicereference") in text
     assert squashed("Map: 51.512345, -0.123456") in text
     assert squashed("Entry #1") in text  # the item's linked entry
-    assert squashed("24 Oct 2026 16:20") in text  # handed to the police
+    assert squashed("24 Oct 2026, 16:20 +01:00") in text  # handed to the police
     assert "loitering" not in text
     assert "in_person" not in text
 
@@ -242,7 +243,9 @@ def test_every_field_written_reaches_the_csv_in_words(every_field):
     assert contacts["Contact's kind of report"] == "They approached me or spoke to me"
     assert contacts["Contact would give a statement"] == "Maybe"
     assert contacts["How the police can reach the contact"] == "CMARKstatementcontact"
-    assert contacts["Contact's later notes"] == "2026-10-25 09:00:00 +00:00: NMARKtext"
+    assert contacts["Contact's later notes"] == (
+        "2026-10-25 09:00:00 +00:00 (2026-10-25T09:00:00Z): NMARKtext"
+    )
     [item] = items
     assert item["Linked entry"] == "#1"
     assert item["What kind"] == "Letter or card"
@@ -275,6 +278,76 @@ def test_the_csv_gives_local_time_with_its_offset_beside_utc_to_the_second(owner
     assert first["First received (local)"] == "2026-10-25 03:00:00 +00:00"
     assert first["First received (UTC)"] == "2026-10-25T03:00:00Z"
     assert "." not in first["First received (UTC)"]
+
+
+# The night the clocks go back in London: 01:30 comes twice, an hour apart (00:30 and 01:30 UTC).
+FIRST_0130 = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+SECOND_0130 = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def clocks_go_back(owner, tmp_path):
+    """Everything with a time, written once at each 01:30 of that night."""
+    from diary.bundle.services import export_create
+    from diary.person.services import person_update
+    from diary.records.services import entry_amend
+    from tests.factories import make_item
+    from tests.witnesses.factories import device_of, make_submission, witness_api_client
+    from witnesses.services.submissions import follow_up_add, submission_accept
+
+    with time_machine.travel(FIRST_0130, tick=False):
+        _witness, token = make_witness(owner, name="Pat", relationship="neighbour")
+        device = device_of(witness_api_client(token))
+        first = make_entry(owner, occurred_start=FIRST_0130, what_happened="The first")
+        make_item(owner, found_at=FIRST_0130, police_handed_at=FIRST_0130)
+        person_update(diary=owner.diary, actor=owner, content={"name": "R"})
+        report = make_submission(device, occurred_start=FIRST_0130)
+    with time_machine.travel(SECOND_0130, tick=False):
+        make_entry(owner, occurred_start=SECOND_0130, what_happened="The second")
+        amended = {**first.current.content_values(), "what_happened": "Amended"}
+        entry_amend(entry=first, actor=owner, content=amended)
+        follow_up_add(device=device, submission=report, text="Later note")
+        submission_accept(submission=report, actor=owner)
+        export = export_create(diary=owner.diary, actor=owner, include_reasons=True)
+    return unzip_to(export, tmp_path / "b")
+
+
+def test_every_time_in_the_pdf_gives_its_offset_on_the_night_the_clocks_go_back(clocks_go_back):
+    text = pdf_text(clocks_go_back)
+    flat = squashed(text)
+    # When each happened, and when each was first received: the same 01:30 twice, told apart.
+    assert squashed("Sun 25 Oct 2026, 01:30 +01:00") in flat
+    assert squashed("Sun 25 Oct 2026, 01:30 +00:00") in flat
+    assert squashed("25 Oct 2026, 01:30 +01:00") in flat
+    assert squashed("25 Oct 2026, 01:30 +00:00") in flat
+    # No time is printed without one: every hh:mm is followed by its offset, but for the hours
+    # of the day on the patterns chart's axis, which are not moments.
+    bare = re.findall(r"(?<![+\-\d])\d\d:\d\d\b(?!\s*[+-]\d\d:\d\d)", text)
+    assert set(bare) <= {"00:00", "06:00", "12:00", "18:00"}, bare
+
+
+def test_every_time_column_in_the_csvs_gives_local_with_offset_beside_utc(clocks_go_back):
+    rows = {row["What happened"]: row for row in rows_of(clocks_go_back / "entries.csv")}
+    first, second = rows["Amended"], rows["The second"]
+    assert first["Occurred (local)"] == "2026-10-25 01:30:00 +01:00"
+    assert first["Occurred (UTC)"] == "2026-10-25T00:30:00Z"
+    assert first["First received (local)"] == "2026-10-25 01:30:00 +01:00"
+    assert first["First received (UTC)"] == "2026-10-25T00:30:00Z"
+    assert second["Occurred (local)"] == "2026-10-25 01:30:00 +00:00"
+    assert second["First received (local)"] == "2026-10-25 01:30:00 +00:00"
+    assert second["First received (UTC)"] == "2026-10-25T01:30:00Z"
+    [contacts] = [row for row in rows.values() if row["Contact's receipt"]]
+    assert contacts["Contact's later notes"] == (
+        "2026-10-25 01:30:00 +00:00 (2026-10-25T01:30:00Z): Later note"
+    )
+    [item] = rows_of(clocks_go_back / "items.csv")
+    assert item["Found or received (local)"] == "2026-10-25 01:30:00 +01:00"
+    assert item["Found or received (UTC)"] == "2026-10-25T00:30:00Z"
+    assert item["Handed to the police (local)"] == "2026-10-25 01:30:00 +01:00"
+    assert item["Handed to the police (UTC)"] == "2026-10-25T00:30:00Z"
+    person = dict((row["Field"], row["Value"]) for row in rows_of(clocks_go_back / "person.csv"))
+    assert person["Saved (local)"] == "2026-10-25 01:30:00 +01:00"
+    assert person["Saved (UTC)"] == "2026-10-25T00:30:00Z"
 
 
 def test_verify_txt_names_a_file_that_is_in_the_bundle(owner, owner_client, tmp_path):
