@@ -4,6 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 WHEN_IN_FUTURE = _("That time is in the future. Check the date and time.")
 WHEN_TOO_EARLY = _("That date is too far in the past. Check the year.")
+# The device's own clock, sent by the page or an app: only ever the device's claim.
+DEVICE_TIME_BAD = _(
+    "The time from this device could not be read. Give it in ISO 8601 with its UTC offset, "
+    "like 2026-10-25T01:30:00+01:00, or leave it out."
+)
 RANGE_NEEDS_END = _("Add the end time, or choose another option for how exact the time is.")
 END_BEFORE_START = _("The end time is before the start time.")
 END_ONLY_FOR_RANGE = _("An end time only goes with “Between two times”.")

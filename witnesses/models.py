@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from diary.core import filestore
 from diary.core.fields import EncryptedCharField, EncryptedTextField, WrappedKeyField
-from diary.core.hashing import canonical_sha256, iso
-from diary.models import Account, Diary, Entry, KeptFile, OwnerSession, json_values
+from diary.core.hashing import canonical_sha256, iso, text_sha256
+from diary.models import Account, Diary, Entry, KeptFile, Ledgered, OwnerSession, json_values
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -113,7 +113,7 @@ class WitnessDevice(models.Model):
         return f"device {self.pk}"
 
 
-class WitnessEvent(models.Model):
+class WitnessEvent(Ledgered):
     """Something the owner did to a witness or their link: invite, extend, revoke, reissue,
     change what they can see. Append-only; these are what the ledger records."""
 
@@ -141,7 +141,7 @@ class WitnessEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} of witness {self.witness_id}"
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "witness": self.witness_id,
             "link": self.link_id,
@@ -149,6 +149,16 @@ class WitnessEvent(models.Model):
             "detail": self.detail,
             "at": iso(self.at),
             "by": self.by_id,
+        }
+
+    LEDGER_RELATED = ("witness",)
+
+    def ledger_content_v2(self) -> dict[str, Any]:
+        """Who the contact is, as the bundle names them: the hash of the name (never the name)
+        and the relationship."""
+        return {
+            "name_sha256": text_sha256(self.witness.name),
+            "relationship": self.witness.relationship,
         }
 
 
@@ -160,7 +170,7 @@ DEFAULT_SAFETY = _(
 )
 
 
-class BriefVersion(models.Model):
+class BriefVersion(Ledgered):
     """What the owner shows their witnesses. Editing adds a version; the latest is shown."""
 
     diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="brief_versions")
@@ -192,7 +202,7 @@ class BriefVersion(models.Model):
     def photo_file(self) -> filestore.Ref:
         return filestore.Ref.of(self.photo, self.photo_key)
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "version": self.number,
             "recorded_at": iso(self.recorded_at),
@@ -226,7 +236,7 @@ class Statement(models.TextChoices):
     NO = "no", _("No")
 
 
-class Submission(Account):
+class Submission(Account, Ledgered):
     """What a witness sent, exactly as sent. The owner's decision is kept beside it."""
 
     diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="submissions")
@@ -283,7 +293,7 @@ class Submission(Account):
     def content(self) -> dict[str, Any]:
         return json_values(self, self.CONTENT_FIELDS)
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "reference": self.reference,
             "witness": self.witness_id,
@@ -292,13 +302,16 @@ class Submission(Account):
             **self.content(),
         }
 
+    def ledger_content_v2(self) -> dict[str, Any]:
+        return {"device_time": iso(self.device_time) if self.device_time else None}
+
     @property
     def content_sha256(self) -> str:
         """The hash on the witness's receipt: of exactly what they sent."""
         return canonical_sha256(self.ledger_content())
 
 
-class SubmissionFile(KeptFile):
+class SubmissionFile(KeptFile, Ledgered):
     """A file a witness sent, byte-exact. Accepting the submission makes it diary evidence."""
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="files")
@@ -309,11 +322,11 @@ class SubmissionFile(KeptFile):
     def __str__(self) -> str:
         return f"file {self.pk} of submission {self.submission_id}"
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {"submission": self.submission_id, **self.file_content()}
 
 
-class FollowUp(models.Model):
+class FollowUp(Ledgered):
     """A note a witness adds to something they sent. The original stays untouched."""
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="follow_ups")
@@ -326,7 +339,7 @@ class FollowUp(models.Model):
     def __str__(self) -> str:
         return f"follow-up {self.pk}"
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "submission": self.submission_id,
             "text": self.text,
@@ -334,7 +347,7 @@ class FollowUp(models.Model):
         }
 
 
-class Decision(models.Model):
+class Decision(Ledgered):
     """The owner's answer to a submission: into the timeline, or kept aside with a reason."""
 
     class Outcome(models.TextChoices):
@@ -356,7 +369,7 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"{self.outcome} for submission {self.submission_id}"
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "submission": self.submission_id,
             "outcome": self.outcome,
@@ -367,7 +380,7 @@ class Decision(models.Model):
         }
 
 
-class SharedEntry(models.Model):
+class SharedEntry(Ledgered):
     """An entry the owner marked as shared, for witnesses who see marked entries.
 
     Unsharing sets `unshared_at` (the row is kept); sharing again adds a new row."""
@@ -391,5 +404,5 @@ class SharedEntry(models.Model):
     def __str__(self) -> str:
         return f"share of entry {self.entry_id}"
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {"entry": self.entry_id, "shared_at": iso(self.shared_at), "by": self.shared_by_id}

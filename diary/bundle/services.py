@@ -92,6 +92,7 @@ def export_create(
                 head_hash=head.hash if head else GENESIS_HASH,
                 manifest_sha256=manifest_sha256,
                 size=out.stored.size,
+                bundle_sha256=out.stored.sha256,
                 **cover,
             )
             export.bundle.name, export.bundle_key = stored, out.stored.key

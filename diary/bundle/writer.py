@@ -107,6 +107,9 @@ CSV_COLUMNS = (
     ("recorded_by", "Recorded by"),
     ("received_at_local", "First received (local)"),
     ("received_at", "First received (UTC)"),
+    # What the writer's device said its clock read: its claim, which the server does not check.
+    ("device_time_local", "Device clock said (the device's claim, local)"),
+    ("device_time", "Device clock said (the device's claim, UTC)"),
     ("versions", "Versions"),
     ("evidence", "Evidence"),
 )
@@ -240,6 +243,8 @@ def _csv_row(entry: Entry, zone: tzinfo) -> dict[str, str]:
         "recorded_by": entry.reported_by or "The owner",
         "received_at_local": local_text(entry.received_at, zone),
         "received_at": utc_text(entry.received_at),
+        "device_time_local": local_text(v.device_time, zone),
+        "device_time": utc_text(v.device_time),
         "versions": str(len(entry.versions.all())),
         "evidence": "; ".join(evidence_label(e) for e in entry.evidence.all()),
     }

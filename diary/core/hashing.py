@@ -25,6 +25,12 @@ def iso(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+def text_sha256(text: str) -> str:
+    """The SHA-256 of a text's UTF-8 bytes: how ledger content names what it must not hold
+    (a contact's name), so a changed name is noticed and the name itself never leaves."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def canonical_json(value: Any) -> bytes:
     return _ENCODER.encode(value).encode()
 

@@ -369,6 +369,7 @@ class StoredFile:
     device_time: datetime | None
     call_home: str = ""
     call_home_checked_at: datetime | None = None
+    preview_sha256: str = ""
 
     FIELDS = (
         "original_name",
@@ -380,6 +381,7 @@ class StoredFile:
         "device_time",
         "call_home",
         "call_home_checked_at",
+        "preview_sha256",
     )
 
     @classmethod
@@ -443,6 +445,7 @@ def stored_upload(
             preview, stored.device_time = _preview(upload, folder, zone)
             if preview is not None:
                 stored.preview, stored.preview_key = preview.name, preview.key
+                stored.preview_sha256 = preview.sha256
         yield stored
     except BaseException:
         stored.discard()

@@ -16,6 +16,7 @@ from django.db import models
 from diary.core import filestore
 from diary.core.crypto import DecryptionError, UnknownKeyError
 from diary.core.hashing import GENESIS_HASH, canonical_sha256
+from diary.ledger.coverage import first_inconsistency
 from diary.ledger.services import LEDGERED
 from diary.models import (
     Diary,
@@ -107,7 +108,7 @@ def _load_objects(chunk: list[Row]) -> dict[str, Any]:
         except (LookupError, ValueError):
             continue
         try:
-            rows = model._default_manager.in_bulk(pks)
+            rows = _related(model._default_manager.all(), model).in_bulk(pks)
         except UnknownKeyError:
             raise
         except DecryptionError:
@@ -115,6 +116,12 @@ def _load_objects(chunk: list[Row]) -> dict[str, Any]:
         for pk, obj in rows.items():
             found[f"{label}:{pk}"] = obj
     return found
+
+
+def _related(rows: models.QuerySet[Any], model: type[models.Model]) -> models.QuerySet[Any]:
+    """With the related rows a model's ledger content reads (Ledgered.LEDGER_RELATED)."""
+    related = getattr(model, "LEDGER_RELATED", ())
+    return rows.select_related(*related) if related else rows
 
 
 # A row whose encrypted fields no longer open: someone changed its ciphertext.
@@ -126,7 +133,7 @@ def _load_one_by_one(model: type[models.Model], pks: list[int]) -> dict[int, Any
     rows: dict[int, Any] = {}
     for pk in pks:
         try:
-            rows[pk] = model._default_manager.get(pk=pk)
+            rows[pk] = _related(model._default_manager.all(), model).get(pk=pk)
         except ObjectDoesNotExist:
             continue
         except UnknownKeyError:
@@ -178,7 +185,7 @@ def _verify(diary: Diary | None, check_files: bool) -> Verification:
     diaries = [diary] if diary is not None else Diary.objects.order_by("pk")
     for each in diaries:
         expected_seq, prev_hash = 1, GENESIS_HASH
-        covered: set[str] = set()
+        covered: dict[str, int] = {}
         vouched = _vouched_hashes(each)
         for chunk in _chunks(_rows(each)):
             objects = _load_objects(chunk)
@@ -190,7 +197,7 @@ def _verify(diary: Diary | None, check_files: bool) -> Verification:
                     result.problem = Problem(diary_id=each.pk, seq=record.seq, reason=reason)
                     return result
                 result.records += 1
-                covered.add(record.object)
+                covered[record.object] = record.seq
                 expected_seq, prev_hash = record.seq + 1, record.hash
         gone = [seq for seq in vouched if seq >= expected_seq]
         if gone:
@@ -205,6 +212,11 @@ def _verify(diary: Diary | None, check_files: bool) -> Verification:
             result.problem = Problem(
                 diary_id=each.pk, seq=expected_seq, reason=f"{missing} is not in the ledger"
             )
+            return result
+        inconsistent = first_inconsistency(each, covered)
+        if inconsistent:
+            seq, reason = inconsistent
+            result.problem = Problem(diary_id=each.pk, seq=seq, reason=reason)
             return result
         result.heads[each.pk] = prev_hash
     return result
@@ -225,7 +237,7 @@ def _untrue_to_its_timestamp(record: Row, vouched: dict[int, set[str]]) -> str |
     return None
 
 
-def _first_unrecorded(diary: Diary, covered: set[str]) -> str | None:
+def _first_unrecorded(diary: Diary, covered: dict[str, int]) -> str | None:
     """A row with no record means a record was removed (or a write skipped the ledger)."""
     for model, diary_path in LEDGERED.items():
         label = model._meta.label_lower

@@ -16,6 +16,7 @@ from diary.models.files import Evidence, EvidenceKindChange, KeptFile
 from diary.models.idempotency import IdempotencyKey
 from diary.models.items import Item, ItemVersion
 from diary.models.ledger import HeadTimestamp, LedgerRecord, TimestampFailure, record_body
+from diary.models.ledgered import LEDGER_V, Ledgered
 from diary.models.person import PersonVersion, Relationship
 from diary.models.risk import RiskChecklist
 from diary.models.safety import AccessEvent, Notice, OwnerSession
@@ -24,6 +25,7 @@ from diary.models.times import EARLIEST_YEAR, check_occurrence, check_times, jso
 
 __all__ = [
     "EARLIEST_YEAR",
+    "LEDGER_V",
     "AccessEvent",
     "Account",
     "Diary",
@@ -41,6 +43,7 @@ __all__ = [
     "KeptFile",
     "KeyRotation",
     "LedgerRecord",
+    "Ledgered",
     "Notice",
     "OwnerSession",
     "PersonVersion",

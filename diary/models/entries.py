@@ -18,10 +18,11 @@ from diary.core.fields import (
     EncryptedTextField,
     SearchIndexField,
 )
-from diary.core.hashing import canonical_sha256, iso
+from diary.core.hashing import canonical_sha256, iso, text_sha256
 from diary.models.choices import Behaviour, Channel, Precision
 from diary.models.diaries import Diary
-from diary.models.times import check_occurrence, json_values
+from diary.models.ledgered import Ledgered
+from diary.models.times import check_device_time, check_occurrence, json_values
 
 if TYPE_CHECKING:
     from diary.models.items import Item
@@ -90,6 +91,10 @@ class Account(models.Model):
     vehicle_colour = EncryptedCharField(_("vehicle colour"), max_length=40, blank=True)
     clothing = EncryptedTextField(_("what they wore"), max_length=1_000, blank=True)
     others_present = EncryptedTextField(_("who else was there"), max_length=1_000, blank=True)
+    # What the writer's own device said the time was as they sent it (ISO 8601 with its offset,
+    # kept in UTC). Anyone can set a device's clock: it is shown as the device's claim and used
+    # for nothing else. Null when the device said nothing (no JavaScript, an older client).
+    device_time = models.DateTimeField(_("the device's clock"), null=True, blank=True)
 
     ACCOUNT_FIELDS = (
         "precision",
@@ -109,12 +114,12 @@ class Account(models.Model):
         abstract = True
 
     def clean(self) -> None:
-        errors = check_occurrence(self)
+        errors = {**check_device_time(self), **check_occurrence(self)}
         if errors:
             raise ValidationError(errors)
 
 
-class EntryVersion(Account):
+class EntryVersion(Account, Ledgered):
     """What an entry said at one moment. Never changed; an amendment adds the next version."""
 
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="versions")
@@ -206,7 +211,7 @@ class EntryVersion(Account):
         return f"version {self.number} of entry {self.entry_id}"
 
     def clean(self) -> None:
-        errors = check_occurrence(self)
+        errors = {**check_device_time(self), **check_occurrence(self)}
         if (self.latitude is None) != (self.longitude is None):
             errors.setdefault("longitude", messages.LAT_LONG_TOGETHER)
         if errors:
@@ -220,7 +225,7 @@ class EntryVersion(Account):
         """What the owner wrote, as JSON-ready values."""
         return json_values(self, self.CONTENT_FIELDS)
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "entry": self.entry_id,
             "version": self.number,
@@ -229,12 +234,28 @@ class EntryVersion(Account):
             **self.content(),
         }
 
+    LEDGER_RELATED = ("entry",)
+
+    def ledger_content_v2(self) -> dict[str, Any]:
+        """What version 1 left to the entry's row: its reference, when the server first received
+        it, where it came from and who it is credited to (a contact's name by its hash); and
+        the device's claimed clock."""
+        entry = self.entry
+        return {
+            "device_time": iso(self.device_time) if self.device_time else None,
+            "entry_number": entry.number,
+            "entry_received_at": iso(entry.received_at),
+            "source": entry.source,
+            "origin": entry.origin,
+            "reported_by_sha256": text_sha256(entry.reported_by) if entry.reported_by else None,
+        }
+
     @property
     def content_sha256(self) -> str:
         return canonical_sha256(self.ledger_content())
 
 
-class EntryWithdrawal(models.Model):
+class EntryWithdrawal(Ledgered):
     """Hides an entry from the timeline. The entry and every version stay, listed as withdrawn."""
 
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="withdrawal")
@@ -247,7 +268,7 @@ class EntryWithdrawal(models.Model):
     def __str__(self) -> str:
         return f"withdrawal of entry {self.entry_id}"
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "entry": self.entry_id,
             "reason": self.reason,

@@ -11,9 +11,10 @@ from diary.core.fields import ChoiceSetField, EncryptedTextField, WrappedKeyFiel
 from diary.core.hashing import iso
 from diary.models.choices import Behaviour
 from diary.models.diaries import Diary
+from diary.models.ledgered import Ledgered
 
 
-class Export(models.Model):
+class Export(Ledgered):
     """A bundle handed over: what it covered, and the ledger head it was made at."""
 
     diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="exports")
@@ -31,6 +32,9 @@ class Export(models.Model):
     bundle = models.FileField(max_length=200)
     bundle_key = WrappedKeyField()
     size = models.PositiveBigIntegerField()
+    # The SHA-256 of the zip as stored (its plaintext: the file the owner downloads); "" for a
+    # bundle made before it was kept.
+    bundle_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
     # What heads the bundle's PDF, as the owner answered at export: kept so the next export
     # can offer the same answers, and shown nowhere else.
     title = EncryptedTextField(max_length=200, blank=True)
@@ -52,7 +56,7 @@ class Export(models.Model):
     def download_name(self) -> str:
         return f"bundle-{self.number:03d}-{self.created_at:%Y%m%d-%H%M}.zip"
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "export": self.number,
             "created_at": iso(self.created_at),
@@ -64,3 +68,15 @@ class Export(models.Model):
             "head_hash": self.head_hash,
             "manifest_sha256": self.manifest_sha256,
         }
+
+    def ledger_content_v2(self) -> dict[str, Any]:
+        return {"bundle_sha256": self.bundle_sha256}
+
+    @property
+    def ledger_file(self) -> filestore.Ref | None:
+        """The stored zip, which verify_ledger re-hashes against `bundle_sha256` (when kept)."""
+        return self.bundle_file if self.bundle_sha256 else None
+
+    @property
+    def sha256(self) -> str:
+        return self.bundle_sha256

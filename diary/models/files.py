@@ -13,6 +13,7 @@ from diary.core.hashing import iso
 from diary.models.choices import EvidenceKind
 from diary.models.diaries import Diary
 from diary.models.entries import Entry
+from diary.models.ledgered import Ledgered
 
 
 class KeptFile(models.Model):
@@ -29,6 +30,8 @@ class KeptFile(models.Model):
     sha256 = models.CharField(max_length=64)
     preview = models.FileField(max_length=200, blank=True)
     preview_key = WrappedKeyField()
+    # The preview's own SHA-256 (of its JPEG bytes), taken as it was made; "" without one.
+    preview_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
     # What the file itself claims (EXIF). Anyone can set it, so it is never trusted.
     device_time = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -75,8 +78,12 @@ class KeptFile(models.Model):
             "received_at": iso(self.received_at),
         }
 
+    def ledger_content_v2(self) -> dict[str, Any]:
+        """Which preview was made from this original: its stored name and its hash."""
+        return {"preview": self.preview.name or None, "preview_sha256": self.preview_sha256 or None}
 
-class Evidence(KeptFile):
+
+class Evidence(KeptFile, Ledgered):
     """One original file on an entry, with the hash taken the moment it arrived."""
 
     diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="evidence")
@@ -120,7 +127,7 @@ class Evidence(KeptFile):
     def download_name(self) -> str:
         return f"{self.reference}{self.extension}"
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "evidence": self.reference,
             "entry": self.entry_id,
@@ -130,7 +137,7 @@ class Evidence(KeptFile):
         }
 
 
-class EvidenceKindChange(models.Model):
+class EvidenceKindChange(Ledgered):
     """The owner says a file is another kind than it was received as (a screenshot taken for a
     photo). The file's own row keeps the kind it came in as; each correction is a row of its
     own, with its ledger record, and the latest one is what the file is shown as."""
@@ -147,7 +154,7 @@ class EvidenceKindChange(models.Model):
     def __str__(self) -> str:
         return f"kind of evidence {self.evidence_id}: {self.was} -> {self.kind}"
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "evidence": f"E{self.evidence.number:03d}",
             "was": self.was,

@@ -14,6 +14,7 @@ from diary.core.hashing import iso
 from diary.models.choices import ItemKind, Storage
 from diary.models.diaries import Diary
 from diary.models.entries import Entry
+from diary.models.ledgered import Ledgered
 from diary.models.times import check_times, json_values
 
 
@@ -40,7 +41,7 @@ class Item(models.Model):
         return f"I{self.number:03d}"
 
 
-class ItemVersion(models.Model):
+class ItemVersion(Ledgered):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -107,7 +108,7 @@ class ItemVersion(models.Model):
     def content(self) -> dict[str, Any]:
         return {"entry": self.entry_id, **json_values(self, self.CONTENT_FIELDS[1:])}
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "item": self.item_id,
             "version": self.number,

@@ -11,6 +11,7 @@ from diary.core import filestore
 from diary.core.fields import EncryptedTextField, WrappedKeyField
 from diary.core.hashing import iso
 from diary.models.diaries import Diary
+from diary.models.ledgered import Ledgered
 
 
 class Relationship(models.TextChoices):
@@ -26,7 +27,7 @@ class Relationship(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class PersonVersion(models.Model):
+class PersonVersion(Ledgered):
     """One version of "About the person". Saving adds a version; earlier ones are kept."""
 
     diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="person_versions")
@@ -75,7 +76,7 @@ class PersonVersion(models.Model):
             return ""
         return str(dict(Relationship.choices).get(str(self.relationship), self.relationship))
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "version": self.number,
             "recorded_at": iso(self.recorded_at),

@@ -9,9 +9,10 @@ from django.utils import timezone
 from diary.core.fields import EncryptedJSONField
 from diary.core.hashing import iso
 from diary.models.diaries import Diary
+from diary.models.ledgered import Ledgered
 
 
-class RiskChecklist(models.Model):
+class RiskChecklist(Ledgered):
     """One completed risk checklist: the owner's answers as they gave them, dated and kept.
     A new checklist never replaces an earlier one. There is no score."""
 
@@ -36,7 +37,7 @@ class RiskChecklist(models.Model):
     def __str__(self) -> str:
         return f"risk checklist {self.number} of diary {self.diary_id}"
 
-    def ledger_content(self) -> dict[str, Any]:
+    def ledger_content_v1(self) -> dict[str, Any]:
         return {
             "risk_checklist": self.number,
             "completed_at": iso(self.completed_at),

@@ -42,6 +42,18 @@ def in_utc(moment: datetime) -> datetime:
         raise YearOutOfRange(too_early=moment.year <= EARLIEST_YEAR) from None
 
 
+def device_clock(value: str | datetime) -> datetime:
+    """What a device said its clock read, in UTC: ISO 8601 with its UTC offset (a time without
+    one could be in any zone), in a year a diary holds. ValueError for anything else."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("no UTC offset")
+    try:
+        return in_utc(moment)
+    except YearOutOfRange:
+        raise ValueError("year out of range") from None
+
+
 def check_times(instance: models.Model, names: tuple[str, ...]) -> dict[str, Any]:
     """Errors for times in the future (beyond a little clock drift) or absurdly long ago;
     good times are converted to UTC on the instance."""
@@ -60,6 +72,18 @@ def check_times(instance: models.Model, names: tuple[str, ...]) -> dict[str, Any
         except YearOutOfRange:
             errors[name] = messages.WHEN_TOO_EARLY
     return errors
+
+
+def check_device_time(instance: Any) -> dict[str, Any]:
+    """The device's claimed clock: any time a diary could hold, kept in UTC. Never compared
+    with the server's clock: a device's clock is only ever its claim."""
+    if instance.device_time is None:
+        return {}
+    try:
+        instance.device_time = in_utc(instance.device_time)
+    except YearOutOfRange:
+        return {"device_time": messages.DEVICE_TIME_BAD}
+    return {}
 
 
 def check_occurrence(instance: Any) -> dict[str, Any]:

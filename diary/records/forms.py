@@ -15,6 +15,7 @@ from diary.safety.accounts import time_zone_choices
 from diary.web.forms import (
     DateTimeLocalInput,
     DayOrTimeField,
+    DeviceClockField,
     KeyedForm,
     LocalDateTimeField,
     MultipleFileField,
@@ -26,6 +27,8 @@ from diary.web.forms import (
 
 class EntryForm(NoSilentTruncation, forms.ModelForm):
     """Every field a police diary asks for. Only "what happened" and "when" are required."""
+
+    device_time = DeviceClockField()
 
     class Meta:
         model = EntryVersion
@@ -65,7 +68,7 @@ class EntryForm(NoSilentTruncation, forms.ModelForm):
         pass
 
     def content(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return {name: self.cleaned_data[name] for name in (*self.Meta.fields, "device_time")}
 
 
 class QuickCaptureForm(KeyedForm, NoSilentTruncation, forms.Form):
@@ -104,6 +107,7 @@ class QuickCaptureForm(KeyedForm, NoSilentTruncation, forms.Form):
         help_text=_("Choose one or several."),
         required=False,
     )
+    device_time = DeviceClockField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -121,6 +125,7 @@ class QuickCaptureForm(KeyedForm, NoSilentTruncation, forms.Form):
                 "behaviours",
                 "location",
                 "words_used",
+                "device_time",
             )
         }
 

@@ -17,7 +17,12 @@ from diary.models import (
 )
 from diary.models.choices import Behaviour
 from diary.records.differences import FieldChange, amendments, version_differences
-from diary.web.serializers import BehavioursField, BoundedDateTimeField, InputModelSerializer
+from diary.web.serializers import (
+    BehavioursField,
+    BoundedDateTimeField,
+    DeviceClockField,
+    InputModelSerializer,
+)
 
 
 class EntryInputSerializer(InputModelSerializer):
@@ -25,10 +30,11 @@ class EntryInputSerializer(InputModelSerializer):
         required=False, help_text="When it happened. Defaults to now."
     )
     behaviours = BehavioursField()
+    device_time = DeviceClockField()
 
     class Meta:
         model = EntryVersion
-        fields = EntryVersion.CONTENT_FIELDS
+        fields = (*EntryVersion.CONTENT_FIELDS, "device_time")
 
 
 class WithdrawInputSerializer(serializers.Serializer):
@@ -56,7 +62,12 @@ class VersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EntryVersion
-        fields: tuple[str, ...] = ("number", "recorded_at", *EntryVersion.CONTENT_FIELDS)
+        fields: tuple[str, ...] = (
+            "number",
+            "recorded_at",
+            "device_time",
+            *EntryVersion.CONTENT_FIELDS,
+        )
 
 
 class WordsSerializer(serializers.Serializer):

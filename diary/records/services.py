@@ -47,6 +47,8 @@ def diary_create(*, owner: User, time_zone: str | None = None) -> Diary:
     diary = Diary(owner=owner)
     if time_zone:
         diary.time_zone = time_zone
+    # Kept in its ledger content: the ledger then holds every title and zone it has had.
+    diary.created_title, diary.created_time_zone = diary.title, diary.time_zone
     diary.full_clean(exclude=["owner"])
     diary.save()
     ledger_append(diary=diary, kind=DIARY_CREATE, obj=diary, actor=owner)
@@ -71,7 +73,9 @@ def _new_version(
         entry=entry,
         number=number,
         recorded_by=actor,
-        **_only(content, EntryVersion.CONTENT_FIELDS),
+        # The device's claimed clock comes with what was written, but is not part of it: an
+        # amendment does not carry the earlier version's over.
+        **_only(content, (*EntryVersion.CONTENT_FIELDS, "device_time")),
     )
     version.full_clean(exclude=["entry"], validate_constraints=False)
     return version

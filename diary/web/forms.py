@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diary import messages
-from diary.models.times import YearOutOfRange, in_utc
+from diary.models.times import YearOutOfRange, device_clock, in_utc
 from diary.web.idempotency import FIELD as IDEMPOTENCY_FIELD
 from diary.web.idempotency import KEY_PATTERN
 
@@ -58,6 +58,31 @@ class LocalDateTimeField(forms.DateTimeField):
             return naive
         zone = timezone.get_current_timezone()
         return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+class DeviceClockField(forms.Field):
+    """The device's own clock at the moment of sending: a hidden input the page's script
+    (diary/device-clock.js) fills as the form is sent. Empty without JavaScript. What it holds
+    is only the device's claim, shown as such and never trusted."""
+
+    widget = forms.HiddenInput
+    # Longer than any ISO 8601 time with an offset: refused unread.
+    MAX_LENGTH = 40
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> datetime | None:
+        text = "" if value is None else str(value).strip()
+        if not text:
+            return None
+        try:
+            if len(text) > self.MAX_LENGTH:
+                raise ValueError("too long")
+            return device_clock(text)
+        except ValueError:
+            raise ValidationError(messages.DEVICE_TIME_BAD, code="device_time") from None
 
 
 FieldT = TypeVar("FieldT", bound=forms.Field)

@@ -216,8 +216,9 @@ def test_the_schedule_of_amendments_says_field_by_field_what_changed(owner, tmp_
     schedule = text[text.index("Schedule of amendments") :]
     schedule = schedule[: schedule.index("Withdrawn entries")]
     assert "Words taken out are shown [-like this-] and words put in {+like this+}." in schedule
-    assert "As first written: Fri 20 Nov 2026, 19:00: A grey car parked" in schedule
-    assert "22 Nov 2026 09:05" in schedule
+    # Every time with its UTC offset (London is on GMT in November).
+    assert "As first written: Fri 20 Nov 2026, 19:00 +00:00: A grey car parked" in schedule
+    assert "22 Nov 2026, 09:05 +00:00" in schedule
     assert "Vehicle registration: AB12 CDE → AB12 CDF" in schedule
     assert "What happened: A [-grey-] {+blue+} car parked across the road" in schedule
     # The place was left alike: not listed as a change.

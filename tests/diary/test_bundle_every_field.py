@@ -32,8 +32,16 @@ pytestmark = [
 # Fields that are not anyone's words: ids, links between rows, numbers and times the server
 # sets, hashes and what the server reads off a file. Everything else is filled and looked for.
 NOT_WRITTEN = {
-    EntryVersion: {"id", "entry", "number", "recorded_at", "recorded_by", "search_index"},
-    ItemVersion: {"id", "item", "number", "recorded_at", "recorded_by"},
+    EntryVersion: {
+        "id",
+        "entry",
+        "number",
+        "recorded_at",
+        "recorded_by",
+        "search_index",
+        "ledger_v",
+    },
+    ItemVersion: {"id", "item", "number", "recorded_at", "recorded_by", "ledger_v"},
     Evidence: {
         "id",
         "diary",
@@ -55,6 +63,8 @@ NOT_WRITTEN = {
         "device_time",
         "call_home",
         "call_home_checked_at",
+        "preview_sha256",
+        "ledger_v",
     },
     Submission: {
         "id",
@@ -64,8 +74,9 @@ NOT_WRITTEN = {
         "device",
         "reference",
         "received_at",
+        "ledger_v",
     },
-    FollowUp: {"id", "submission", "received_at"},
+    FollowUp: {"id", "submission", "received_at", "ledger_v"},
 }
 
 # What a choice is set to, and the words the form shows for it, which the bundle must use.
@@ -91,6 +102,9 @@ TYPED = {
     (ItemVersion, "found_at"): "2026-10-24T07:05",
     (ItemVersion, "police_handed_at"): "2026-10-24T16:20",
     (Submission, "occurred_start"): "2026-10-24T19:40",
+    # The hidden input the page's script fills from the device's clock, as the device sends it.
+    (EntryVersion, "device_time"): "2026-10-25T10:59:58+02:00",
+    (Submission, "device_time"): "2026-10-25T09:58:30+00:00",
 }
 
 NOW = datetime(2026, 10, 25, 9, 0, tzinfo=UTC)
@@ -211,6 +225,8 @@ def test_every_field_written_reaches_the_pdf_in_words(every_field):
     assert squashed("Map: 51.512345, -0.123456") in text
     assert squashed("Entry #1") in text  # the item's linked entry
     assert squashed("24 Oct 2026, 16:20 +01:00") in text  # handed to the police
+    claim = "Device clock said 25 Oct 2026, 08:59 +00:00 (the device\u2019s claim)"
+    assert squashed(claim) in text
     assert "loitering" not in text
     assert "in_person" not in text
 
@@ -237,6 +253,11 @@ def test_every_field_written_reaches_the_csv_in_words(every_field):
     assert owners["Occurred (local)"] == "2026-10-24 21:15:00 +01:00"
     assert owners["Occurred (UTC)"] == "2026-10-24T20:15:00Z"
     assert owners["Until (local)"] == "2026-10-24 22:45:00 +01:00"
+    # The device's clock as its claim: given in the diary's zone and in UTC, to the second.
+    assert owners["Device clock said (the device's claim, local)"] == "2026-10-25 08:59:58 +00:00"
+    assert owners["Device clock said (the device's claim, UTC)"] == "2026-10-25T08:59:58Z"
+    # A contact's device's clock goes with their report onto the entry made from it.
+    assert contacts["Device clock said (the device's claim, UTC)"] == "2026-10-25T09:58:30Z"
     assert owners["Evidence"] == "E001 (Screenshot): FMARKdescription"
     assert contacts["Recorded by"] == "Pat (neighbour)"
     assert contacts["Contact's receipt"] == report.reference

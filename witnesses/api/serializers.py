@@ -15,7 +15,7 @@ from rest_framework import serializers
 from diary.evidence import safeview
 from diary.models import Entry, EntryVersion
 from diary.models.choices import Behaviour
-from diary.web.serializers import BoundedDateTimeField, InputModelSerializer
+from diary.web.serializers import BoundedDateTimeField, DeviceClockField, InputModelSerializer
 from witnesses.models import (
     BriefVersion,
     Decision,
@@ -108,10 +108,11 @@ class SubmissionInputSerializer(InputModelSerializer):
         required=False,
         help_text="Photos, videos, recordings or documents (multipart only).",
     )
+    device_time = DeviceClockField()
 
     class Meta:
         model = Submission
-        fields = (*Submission.CONTENT_FIELDS, "files")
+        fields = (*Submission.CONTENT_FIELDS, "device_time", "files")
 
 
 class FollowUpInputSerializer(serializers.Serializer):

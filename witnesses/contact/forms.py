@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from diary.models.choices import Precision
 from diary.web.forms import (
     DateTimeLocalInput,
+    DeviceClockField,
     KeyedForm,
     LocalDateTimeField,
     NoSilentTruncation,
@@ -43,6 +44,7 @@ class MultipleFileField(forms.FileField):
 class SubmissionForm(KeyedForm, NoSilentTruncation, forms.ModelForm):
     # A field, not BaseForm.files: the form's metaclass takes it off the class.
     files = MultipleFileField(label=_("Photos, videos, recordings or files"))  # type: ignore[assignment]  # a field
+    device_time = DeviceClockField()
 
     class Meta:
         model = Submission
@@ -80,7 +82,8 @@ class SubmissionForm(KeyedForm, NoSilentTruncation, forms.ModelForm):
         pass
 
     def content(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in Submission.CONTENT_FIELDS}
+        fields = (*Submission.CONTENT_FIELDS, "device_time")
+        return {name: self.cleaned_data[name] for name in fields}
 
 
 class FollowUpForm(NoSilentTruncation, forms.Form):

@@ -68,7 +68,7 @@ def ledger_pad(
     actor = actor_label(owner)
     added = []
     stored = EntryVersion.objects.filter(entry__diary=diary, entry__number__gte=first)
-    stored = stored.order_by("entry_id", "number")
+    stored = stored.select_related("entry").order_by("entry_id", "number")
     for version in stored.iterator(chunk_size=BATCH):
         seq += 1
         record = LedgerRecord(

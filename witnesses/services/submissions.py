@@ -150,7 +150,8 @@ def submission_accept(*, submission: Submission, actor: User) -> Entry:
     _undecided(submission)
     behaviours, channel = KIND_TO_ENTRY[submission.kind]
     content = {name: getattr(submission, name) for name in CARRIED_OVER}
-    content.update(behaviours=behaviours, channel=channel)
+    # The contact's device's claimed clock goes with their words onto the entry's version.
+    content.update(behaviours=behaviours, channel=channel, device_time=submission.device_time)
     entry = entry_create(
         diary=diary,
         actor=actor,
