@@ -34,6 +34,7 @@ from diary.core.hashing import GENESIS_HASH, canonical_json, iso
 from diary.ledger.services import object_label
 from diary.models import (
     Diary,
+    DiarySettingsChange,
     Entry,
     EntryVersion,
     Evidence,
@@ -452,9 +453,16 @@ def _objects(
 ) -> Iterator[dict[str, Any]]:
     """Every version of every entry and each of their files, then every item version, then
     "About the person" as the bundle shows it."""
+    # The diary as made, and each change to its title and time zone: verify.py checks the zone
+    # every local time is printed in against the last of them.
+    yield _object(diary, "The diary")
+    changes = DiarySettingsChange.objects.filter(diary=diary).order_by("pk")
+    for number, setting in enumerate(changes, start=1):
+        yield _object(setting, f"Settings change {number}")
     for entry in each_entry(entries):
         for version in entry.versions.all():
-            yield _object(version, f"{entry.reference} v{version.number}")
+            current = {"current": True} if version.pk == entry.current_id else {}
+            yield _object(version, f"{entry.reference} v{version.number}", **current)
         for evidence in entry.evidence.all():
             path = f"evidence/{evidence.download_name}"
             yield _object(evidence, evidence.reference, path=path)

@@ -171,6 +171,14 @@ def _check(
     stored = getattr(obj, "ledger_file", None)
     if check_files and stored is not None and _file_sha256(stored) != obj.sha256:
         return f"the file of {record.object} is missing or has changed"
+    return _preview_problem(record, obj) if check_files else None
+
+
+def _preview_problem(record: Row, obj: Any) -> str | None:
+    """A preview is the one made from its original (ledger content version 2)."""
+    preview = getattr(obj, "ledger_preview", None)
+    if preview is not None and _file_sha256(preview) != obj.preview_sha256:
+        return f"the preview of {record.object} is missing or is not the one made from it"
     return None
 
 

@@ -79,8 +79,15 @@ class KeptFile(models.Model):
         }
 
     def ledger_content_v2(self) -> dict[str, Any]:
-        """Which preview was made from this original: its stored name and its hash."""
-        return {"preview": self.preview.name or None, "preview_sha256": self.preview_sha256 or None}
+        """Which preview was made from this original: the hash of its bytes, which
+        verify_ledger checks the stored preview against (its stored name is not kept: moving
+        or re-encrypting a file changes the name, never the bytes)."""
+        return {"preview_sha256": self.preview_sha256 or None}
+
+    @property
+    def ledger_preview(self) -> filestore.Ref | None:
+        """The stored preview verify_ledger re-hashes against `preview_sha256` (when kept)."""
+        return self.preview_file if self.preview_sha256 and self.preview else None
 
 
 class Evidence(KeptFile, Ledgered):

@@ -162,7 +162,7 @@ def test_the_manifest_lists_objects_and_entries_in_the_order_of_the_chronology(
     ordered = list(entries_for_export(owner.diary))
     assert manifest["entries"] == [entry.reference for entry in ordered]
     labels = [obj["object"] for obj in manifest["objects"]]
-    expected = []
+    expected = [f"diary.diary:{owner.diary.pk}"]  # the diary as made, then the entries
     for entry in ordered:
         expected += [f"diary.entryversion:{v.pk}" for v in entry.versions.all()]
         expected += [f"diary.evidence:{e.pk}" for e in entry.evidence.all()]

@@ -49,7 +49,7 @@ def diary(owner):
     evidence_attach(entry=own, actor=owner, upload=upload("car.jpg", jpeg_bytes()))
     _witness, token = make_witness(owner, name="Pat Smith", relationship="neighbour")
     sent = make_submission(
-        device_of(witness_api_client(token)), uploads=[upload("van.jpg", jpeg_bytes())]
+        device_of(witness_api_client(token)), uploads=[upload("van.jpg", jpeg_bytes(size=(80, 60)))]
     )
     submission_accept(submission=sent, actor=owner)
     export_create(diary=owner.diary, actor=owner)
@@ -163,8 +163,16 @@ def test_giving_a_file_another_files_preview_is_named(diary, model):
     sent = SubmissionFile.objects.get()
     first, other = (own, sent) if model is Evidence else (sent, own)
     assert first.preview.name and other.preview.name != first.preview.name
-    model.objects.filter(pk=first.pk).update(preview=other.preview.name)
-    named(first, "has changed")
+    model.objects.filter(pk=first.pk).update(
+        preview=other.preview.name, preview_key=other.preview_key
+    )
+    named(first, "preview")
+
+
+def test_a_changed_preview_file_is_named(diary):
+    evidence = Evidence.objects.get(entry=own_entry(diary))
+    default_storage.delete(evidence.preview.name)
+    named(evidence, "preview")
 
 
 def test_changing_a_previews_hash_is_named(diary):
@@ -209,6 +217,28 @@ def test_a_bundle_made_after_a_change_fails_verify_py(diary, owner, tmp_path):
     Entry.objects.filter(pk=entry.pk).update(received_at=entry.received_at - timedelta(days=20))
     folder = unzip_to(export_create(diary=diary, actor=owner), tmp_path / "b")
     with pytest.raises(offline.Failed, match="no ledger record holds its hash"):
+        offline.verify(folder)
+
+
+def test_a_bundle_showing_an_entry_at_an_earlier_version_fails_verify_py(diary, owner, tmp_path):
+    entry = own_entry(diary)
+    Entry.objects.filter(pk=entry.pk).update(current=first_version(entry))
+    folder = unzip_to(export_create(diary=diary, actor=owner), tmp_path / "b")
+    with pytest.raises(offline.Failed, match="#1 v1: shown as the entry's wording"):
+        offline.verify(folder)
+
+
+@pytest.mark.parametrize("settings_changed", [False, True])
+def test_a_bundle_in_another_time_zone_than_the_ledgers_fails_verify_py(
+    diary, owner, tmp_path, settings_changed
+):
+    if settings_changed:
+        diary_settings_change(diary=diary, actor=owner, title="Notes", time_zone="Europe/Paris")
+    assert offline.verify(unzip_to(export_create(diary=diary, actor=owner), tmp_path / "a"))
+    Diary.objects.filter(pk=diary.pk).update(time_zone="America/New_York")
+    diary.refresh_from_db()
+    folder = unzip_to(export_create(diary=diary, actor=owner), tmp_path / "b")
+    with pytest.raises(offline.Failed, match="title or time zone"):
         offline.verify(folder)
 
 

@@ -197,6 +197,7 @@ def test_the_timeline_opens_each_value_once_and_unwraps_no_file_key(owner, owner
         page = owner_client.get(reverse("diary:timeline"))
     assert page.status_code == 200
     # what_happened and location of each current version: blank fields cost nothing.
-    # And the session's own sealed data and the diary's title, once each.
-    assert opened.call_count == 12 * 2 + 2
+    # And the session's own sealed data, the diary's title and the title it was made with
+    # (which its ledger content holds), once each.
+    assert opened.call_count == 12 * 2 + 3
     assert unwrapped.call_count == 0

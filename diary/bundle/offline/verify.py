@@ -15,7 +15,8 @@ is in). It checks, and stops at the first problem, naming it:
      is the SHA-256 of its own canonical JSON and is the next record's prev_hash;
   3. the manifest's ledger head is the chain's last record;
   4. every entry, file and item in the manifest hashes to its content_sha256, and the ledger
-     has a record naming it with that same hash;
+     has a record naming it with that same hash; each entry is shown at its latest version, and
+     the diary's title and time zone are the ones its ledger last recorded;
   5. the chain still holds the head of every earlier export at its sequence number;
   6. with --earlier OLDER (as often as you like): OLDER is a bundle (zip or folder) someone
      kept, which verifies on its own and whose every ledger record is this one's at the same
@@ -338,6 +339,36 @@ def check_objects(manifest: Json, records: list[Json], hashes: dict[str, str]) -
             raise Failed(f"{item['path']} is not the file that was received")
         count += 1
     return count
+
+
+def check_summary(manifest: Json) -> None:
+    """What the pages say that no single object holds: each entry is shown at its latest version
+    (the object marked "current" is the highest version of its entry), and the diary's title and
+    time zone (every local time is printed in it) are the ones its ledger last recorded (its
+    latest settings change, else the diary as made, for content version 2)."""
+    latest: dict[Any, int] = {}
+    shown: dict[Any, tuple[int, str]] = {}
+    settings = None
+    for item in manifest["objects"]:
+        label, content = item["object"].partition(":")[0], item["content"]
+        if label == "diary.entryversion":
+            entry, version = content["entry"], content["version"]
+            latest[entry] = max(latest.get(entry, 0), version)
+            if item.get("current") is True:
+                shown[entry] = (version, item.get("reference") or item["object"])
+        elif label == "diary.diarysettingschange" or (
+            label == "diary.diary" and content.get("v", 1) >= 2
+        ):
+            settings = content  # in the order they were made: the last one holds
+    for entry, (version, reference) in shown.items():
+        if version != latest[entry]:
+            raise Failed(f"{reference}: shown as the entry's wording, but it has a later version")
+    diary = manifest.get("diary", {})
+    if settings is not None and (diary.get("title"), diary.get("time_zone")) != (
+        settings["title"],
+        settings["time_zone"],
+    ):
+        raise Failed("the diary's title or time zone is not the one its ledger last recorded")
 
 
 def check_earlier_exports(manifest: Json, records: list[Json]) -> None:
@@ -801,6 +832,7 @@ def verify_bundle(path: Path, want_key: str | None = None) -> tuple[str, Json, l
     if claimed["seq"] != len(records) or claimed["hash"] != head:
         raise Failed("manifest.json's ledger head is not the last record of ledger.jsonl")
     objects = check_objects(manifest, records, hashes)
+    check_summary(manifest)
     check_earlier_exports(manifest, records)
     times = check_timestamps(bundle, manifest, records)
     earlier = len(manifest.get("earlier_exports", []))
