@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0019_head_timestamps'),
+        ('diary', '0020_key_rotations_signed_heads_receipts'),
     ]
 
     operations = [
