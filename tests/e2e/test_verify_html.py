@@ -1069,3 +1069,35 @@ def test_a_zip_dropped_on_the_page_is_checked(made, checker):
     line = checker.locator('#verdict[data-file="dropped.zip"]')
     line.wait_for(timeout=30_000)
     assert line.inner_text() == verify_py(made["zip"])
+
+
+@pytest.mark.parametrize("case", ["an entry shown at an earlier version", "another time zone"])
+def test_a_bundle_made_after_the_database_changed_gets_the_same_verdict(
+    db, checker, tmp_path, case
+):
+    """What no one object holds (each entry's current version, the diary's time zone), changed
+    in the database before a bundle is made: both verifiers refuse it, in the same words."""
+    from diary.models import Diary, Entry, EntryVersion
+    from diary.records.services import entry_amend
+
+    with override_settings(
+        MEDIA_ROOT=tmp_path / "media",
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        owner = OwnerFactory()
+        entry = make_entry(owner, what_happened="Car outside the house")
+        amended = {**entry.current.content_values(), "location": "Elm Road"}
+        entry_amend(entry=entry, actor=owner, content=amended)
+        if case == "another time zone":
+            Diary.objects.filter(pk=owner.diary.pk).update(time_zone="America/New_York")
+        else:
+            first = EntryVersion.objects.get(entry=entry, number=1)
+            Entry.objects.filter(pk=entry.pk).update(current=first)
+        diary = Diary.objects.get(pk=owner.diary.pk)
+        export = export_create(diary=diary, actor=owner)
+        target = tmp_path / "bundle.zip"
+        with filestore.decrypted_copy(export.bundle_file.name, export.bundle_key) as handle:
+            target.write_bytes(handle.read())
+    expected = verify_py(target)
+    assert expected.startswith("FAILED: "), expected
+    assert verify_html(checker, target) == expected
