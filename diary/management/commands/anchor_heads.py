@@ -1,6 +1,7 @@
 """Ask the timestamp authorities (TIMESTAMP_URLS) to vouch for every diary whose ledger head
 has moved: once, or with --loop in the background, as `make run` does."""
 
+import contextlib
 import time
 from typing import Any
 
@@ -27,10 +28,12 @@ class Command(BaseCommand):
             )
             if not options["loop"]:
                 return
-        while True:
-            made = anchor_due()
-            if made or not options["loop"]:
-                self.stdout.write(f"{made} timestamps received.")
-            if not options["loop"]:
-                return
-            time.sleep(options["every"])
+        # Ctrl+C stops `make run`'s server and this loop together: that is the way out, quietly.
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                made = anchor_due()
+                if made or not options["loop"]:
+                    self.stdout.write(f"{made} timestamps received.")
+                if not options["loop"]:
+                    return
+                time.sleep(options["every"])
