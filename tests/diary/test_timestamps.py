@@ -342,3 +342,26 @@ def test_verify_ledger_finds_a_record_rewritten_or_cut_after_an_authority_vouche
         head.seq,
         "an authority vouched for this record, and it is missing",
     )
+
+
+def test_the_loop_keeps_going_until_ctrl_c_and_then_ends_quietly(
+    owner, one_authority, monkeypatch, capsys
+):
+    from diary.management.commands import anchor_heads
+
+    rounds = []
+
+    def pause(seconds):
+        rounds.append(seconds)
+        if len(rounds) == 1:
+            make_entry(owner)  # a new record between two rounds
+            HeadTimestamp.objects.update(received_at=timezone.now() - timedelta(hours=1))
+            return
+        raise KeyboardInterrupt
+
+    make_entry(owner)
+    monkeypatch.setattr(anchor_heads.time, "sleep", pause)
+    call_command("anchor_heads", "--loop", "--every", "30")
+    assert rounds == [30, 30]
+    assert capsys.readouterr().out == "1 timestamps received.\n1 timestamps received.\n"
+    assert HeadTimestamp.objects.filter(diary=owner.diary).count() == 2
