@@ -23,6 +23,7 @@ import pytest
 import time_machine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.db import connections
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -664,6 +665,9 @@ def _orm_beside_playwright() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         yield
+        # The tests ran in Playwright's context, where the ORM opened a connection of its own:
+        # closed here (still beside the loop), or PostgreSQL could not drop the test database.
+        connections.close_all()
 
 
 # Made once, by the first test that needs it, and read by every other.
