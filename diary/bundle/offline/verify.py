@@ -80,7 +80,8 @@ def safe_name(name: str) -> bool:
         bool(name)
         and "\\" not in name
         and not name.startswith("/")
-        and (all(part not in ("", ".", "..") for part in parts) and ":" not in parts[0])
+        and ":" not in parts[0]
+        and all(part not in ("", ".", "..") for part in parts)
     )
 
 
@@ -90,6 +91,7 @@ class Bundle:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.zip: zipfile.ZipFile | None = None
+        self.digests: dict[str, str] = {}
         if path.is_dir():
             self.members = set(self._walk(path))
             return
@@ -123,15 +125,22 @@ class Bundle:
         return open(self.path / name, "rb")
 
     def read(self, name: str) -> bytes:
+        """A member whole; its SHA-256 is kept, so checking it needs no second read (the
+        manifest of a large diary is a hundred megabytes and more)."""
         with self.open(name) as handle:
-            return handle.read()
+            data = handle.read()
+        self.digests[name] = hashlib.sha256(data).hexdigest()
+        return data
 
     def sha256(self, name: str) -> str:
+        if name in self.digests:
+            return self.digests[name]
         digest = hashlib.sha256()
         with self.open(name) as handle:
             for block in iter(lambda: handle.read(1024 * 1024), b""):
                 digest.update(block)
-        return digest.hexdigest()
+        self.digests[name] = digest.hexdigest()
+        return self.digests[name]
 
 
 def _no_repeats(pairs: list[tuple[str, Any]]) -> Json:
@@ -612,9 +621,17 @@ class Certificate:
         return "an unnamed authority"
 
     def signed_by(self, issuer: Certificate) -> bool:
-        return self.issuer == issuer.subject and issuer.key.verifies(
-            self.algorithm, None, self.tbs, self.signature
-        )
+        # Every token of an authority carries the same certificates: each pair is checked once.
+        pair = (self.raw, issuer.raw)
+        if pair not in ISSUED:
+            ISSUED[pair] = self.issuer == issuer.subject and issuer.key.verifies(
+                self.algorithm, None, self.tbs, self.signature
+            )
+        return ISSUED[pair]
+
+
+# Whether a certificate (its bytes) was issued by another, for every pair checked so far.
+ISSUED: dict[tuple[bytes, bytes], bool] = {}
 
 
 def pem_certificate(data: bytes) -> Certificate:
@@ -762,12 +779,12 @@ def check_timestamps(bundle: Bundle, manifest: Json, records: list[Json]) -> lis
 def _vouched(authority: str, found: list[tuple[int, str]], records: list[Json]) -> list[str]:
     """For each stretch of records, the earliest time this authority saw a head holding it,
     once no record in it claims to be later than that."""
-    earliest: list[tuple[int, str]] = []  # (last seq, time), the times rising with the seqs
+    latest_first: list[tuple[int, str]] = []  # (last seq, time), the times falling
     for seq, gen_time in sorted(found, key=lambda stamp: (-stamp[0], stamp[1])):
-        if not earliest or gen_time < earliest[0][1]:
-            earliest.insert(0, (seq, gen_time))
+        if not latest_first or gen_time < latest_first[-1][1]:
+            latest_first.append((seq, gen_time))
     lines, first = [], 1
-    for last, gen_time in earliest:
+    for last, gen_time in reversed(latest_first):
         limit = _seconds(gen_time) + CLOCK_SLACK_SECONDS
         for record in records[first - 1 : last]:
             if _seconds(record["at"]) > limit:
