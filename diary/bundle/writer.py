@@ -415,14 +415,14 @@ def add_timestamps(bundle: _Bundle, diary: Diary) -> list[dict[str, Any]]:
     than the head, which the diary's lock holds still, unless records were cut from the end,
     and then the tokens of the missing records say so."""
     listed: list[dict[str, Any]] = []
-    authorities: dict[str, str] = {}
+    roots_written: set[str] = set()
     tokens = HeadTimestamp.objects.filter(diary=diary).order_by("seq", "pk")
     for number, stamp in enumerate(tokens.iterator(chunk_size=ENTRIES_CHUNK), start=1):
         ca = stamp.ca_pem.encode()
         ca_path = f"timestamps/authorities/{hashlib.sha256(ca).hexdigest()[:16]}.pem"
-        if ca_path not in authorities.values():
+        if ca_path not in roots_written:
             bundle.add_bytes(ca_path, ca)
-        authorities[stamp.authority] = ca_path
+            roots_written.add(ca_path)
         path = f"timestamps/{stamp.seq}-{number}.tst"
         bundle.add_bytes(path, bytes(stamp.token))
         listed.append(

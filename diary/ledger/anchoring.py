@@ -22,7 +22,7 @@ from pathlib import Path
 from asn1crypto import tsp
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from diary.ledger.services import ledger_head
@@ -176,12 +176,7 @@ def due(now: datetime | None = None) -> QuerySet[Diary]:
         Diary.objects.annotate(
             head_seq=Subquery(heads.values("seq")[:1]),
             anchored_seq=Subquery(tokens.values("seq")[:1]),
-            anchored_at=Subquery(
-                HeadTimestamp.objects.filter(diary=OuterRef("pk"))
-                .values("diary")
-                .annotate(last=Max("received_at"))
-                .values("last")
-            ),
+            anchored_at=Subquery(tokens.order_by("-received_at").values("received_at")[:1]),
         )
         .filter(head_seq__isnull=False)
         .filter(Q(anchored_seq__isnull=True) | Q(anchored_seq__lt=F("head_seq")))

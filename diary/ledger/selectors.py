@@ -54,7 +54,7 @@ def timestamp_status(*, actor: Any) -> TimestampStatus:
         head_seq=head.seq if head else 0,
         anchored_seq=latest.seq if latest else 0,
         anchored_at=latest.gen_time if latest else None,
-        authority=urlsplit(latest.authority).hostname or "" if latest else "",
+        authority=(urlsplit(latest.authority).hostname or "") if latest else "",
         failure=failures.first(),
     )
 
