@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from diary.bundle.offline import verify as offline
-from diary.bundle.writer import signature_json
+from tests.diary.test_export import resign
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,14 @@ def fix_hashes(folder: Path, manifest: dict[str, Any]) -> None:
         item["sha256"], item["size"] = hashlib.sha256(data).hexdigest(), len(data)
 
 
-def resign(folder: Path) -> None:
-    digest = hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
-    (folder / "signature.json").write_bytes(signature_json(digest))
+def refreshed(folder: Path, manifest: dict[str, Any] | None = None, *, keys: bool) -> None:
+    """The manifest (as given, or as it is) with every listed file's hash as it is now,
+    written back as anyone could, and signed again if `keys`."""
+    manifest = read_manifest(folder) if manifest is None else manifest
+    fix_hashes(folder, manifest)
+    write_manifest(folder, manifest)
+    if keys:
+        resign(folder)
 
 
 def flip(path: Path) -> None:
@@ -100,10 +105,7 @@ def rewritten(
         for path in stamped:
             if isinstance(path, str) and (folder / path).is_file():
                 (folder / path).unlink()
-    fix_hashes(folder, manifest)
-    write_manifest(folder, manifest)
-    if keys:
-        resign(folder)
+    refreshed(folder, manifest, keys=keys)
 
 
 def _back(at: str, days: int) -> str:
@@ -198,17 +200,12 @@ def _retagged_token(folder: Path) -> None:
     data = bytearray(path.read_bytes())
     data[0] = 0x31
     path.write_bytes(bytes(data))
-    manifest = read_manifest(folder)
-    fix_hashes(folder, manifest)
-    write_manifest(folder, manifest)
-    resign(folder)
+    refreshed(folder, keys=True)
 
 
 def _fixed_up(folder: Path, name: str) -> None:
     flip(folder / name)
-    manifest = read_manifest(folder)
-    fix_hashes(folder, manifest)
-    write_manifest(folder, manifest)
+    refreshed(folder, keys=False)
 
 
 def _manifest_edited(folder: Path, change: Callable[[dict[str, Any]], None]) -> None:
