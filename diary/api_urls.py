@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from diary.bundle import api as bundle
 from diary.evidence import api as evidence
+from diary.jobs import api as jobs
 from diary.ledger import api as ledger
 from diary.records import api as records
 
@@ -58,6 +59,8 @@ urlpatterns = [
         bundle.ExportDownloadApi.as_view(),
         name="export_download",
     ),
+    # Work in the background (diary.jobs)
+    path("jobs/<uuid:job_id>", jobs.JobApi.as_view(), name="job"),
     # The ledger (diary.ledger)
     path("ledger/", ledger.LedgerListApi.as_view(), name="ledger"),
     path("ledger/verify", ledger.LedgerVerifyApi.as_view(), name="ledger_verify"),

@@ -252,3 +252,9 @@ EXPORT_NAME_HELP = _("Only on the bundle you hand over; shown nowhere else.")
 BUNDLE_HEADING = _("Incident diary")
 BUNDLE_HEADING_OF = _("Incident diary of %(name)s")
 BUNDLE_KEPT_BY = _("Kept by")
+
+# Work in the background (diary.jobs)
+BUNDLE_ALREADY_UNDER_WAY = _(
+    "A bundle is being made already. This is how it is going: one at a time, so nothing is "
+    "made twice."
+)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from diary.bundle import views as bundle
 from diary.evidence import views as evidence
+from diary.jobs import views as jobs
 from diary.person import views as person
 from diary.records import views as records
 from diary.risk import views as risk
@@ -45,6 +46,8 @@ urlpatterns = [
     path("export/<int:export_id>/download", bundle.export_download, name="export_download"),
     path("export/head/", bundle.head, name="head"),
     path("export/head/download", bundle.head_file, name="head_download"),
+    # Work in the background (diary.jobs)
+    path("jobs/<uuid:job_id>/", jobs.job_page, name="job"),
     # The risk checklist (diary.risk)
     path("risk/", risk.risk_checklist, name="risk"),
     path("risk/<int:risk_id>/", risk.risk_checklist_detail, name="risk_checklist"),

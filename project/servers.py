@@ -5,6 +5,7 @@ workers (stack/), the benchmarks' servers (bench/) and the tests' own (tests/ser
 """
 
 import argparse
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,19 @@ def uvicorn_command(
     return command
 
 
+def worker_command(*, worker_id: str | None = None) -> list[str]:
+    """A background worker: `manage.py db_worker`, the tasks framework's own (diary/jobs/)."""
+    command = [sys.executable, str(MANAGE), "db_worker", "--no-reload", "--interval", "0.5"]
+    if worker_id:
+        command += ["--worker-id", worker_id]
+    return command
+
+
+def tend_command() -> list[str]:
+    """Hands on jobs whose worker stopped, and asks for timestamps (tend_jobs)."""
+    return [sys.executable, str(MANAGE), "tend_jobs", "--loop"]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve Sightline with uvicorn.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -54,18 +68,23 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     command = uvicorn_command(host=options.host, port=options.port, log_level=None, access_log=True)
     owner_only()  # uvicorn inherits it, and so everything it creates
-    # Beside the server, the loop that has each moved ledger head timestamped: Ctrl+C reaches
-    # both (one terminal, one process group), and the loop ends with the server either way.
-    anchoring = subprocess.Popen(  # noqa: S603 (our own interpreter, with a fixed command)
-        [sys.executable, str(MANAGE), "anchor_heads", "--loop"]
-    )
+    # Beside the server, the worker that makes bundles (and the other long work) and the loop
+    # that tends the jobs: Ctrl+C reaches all three (one terminal, one process group), and the
+    # other two end with the server either way.
+    beside = [
+        subprocess.Popen(make())  # noqa: S603 (our own interpreter, fixed commands)
+        for make in (worker_command, tend_command)
+    ]
     try:
         code = subprocess.call(command)  # noqa: S603
     except KeyboardInterrupt:
         code = 0
     finally:
-        anchoring.terminate()
-        anchoring.wait()
+        for process in beside:
+            process.terminate()
+        for process in beside:
+            with contextlib.suppress(KeyboardInterrupt):
+                process.wait()
     sys.exit(code)
 
 

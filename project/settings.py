@@ -185,6 +185,15 @@ for _path in TIMESTAMP_CA_CERTS:
 # The least time between two timestamps of one diary's head while records keep arriving.
 TIMESTAMP_EVERY = env_int("TIMESTAMP_EVERY", 300, low=10, high=86_400)
 
+# Long work in the background (diary/jobs/): Django's tasks framework, its database backend,
+# and `manage.py db_worker` to run them (README, "Background work"; docs/deploy.md, Workers).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A running job writes a heartbeat this often; one silent for JOB_LEASE_SECONDS has lost its
+# worker and is tried again, JOB_ATTEMPTS times in all before it is given up on.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5, low=1, high=300)
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60, low=2, high=3600)
+JOB_ATTEMPTS = env_int("JOB_ATTEMPTS", 3, low=1, high=10)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Behind TLS (production) cookies are Secure, HSTS is sent and http redirects to https.
@@ -206,6 +215,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "diary",
     "witnesses",
 ]

@@ -78,6 +78,9 @@ def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
         "default": {**default, "KEY_PREFIX": f"{default.get('KEY_PREFIX', '')}-{uuid.uuid4().hex}"},
     }
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Background work runs in the test's own process, at once (the framework's immediate
+    # backend); the server tests run a real db_worker (tests/test_jobs_worker.py).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,6 +1,6 @@
-"""What a request to make or download a bundle does, the same for the page and the API: the
-bundle and its line in the owner's access log together, and every download logged (a signed
-head's too).
+"""What a request to make or download a bundle does, the same for the page and the API: a
+bundle is asked of a worker (a job, joined if one is already under way), and logged when it is
+complete; every download is logged (a signed head's too).
 
 Both ask the owner to confirm it is them first; each does that its own way (the page sends
 them to confirm and back, the API answers 403 with where to go), before calling these.
@@ -9,27 +9,33 @@ them to confirm and back, the API answers 403 with where to go), before calling 
 import json
 from typing import Unpack
 
-from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 
-from diary.bundle.services import BundleFilters, export_create
-from diary.ledger.anchoring import anchor
+from diary.bundle.jobs import bundle_params
+from diary.bundle.services import BundleFilters
+from diary.jobs.services import Asked, job_request
 from diary.ledger.heads import head_file_name, head_for_owner
-from diary.models import Diary, Export, User
+from diary.models import Diary, Export, Job, User
 from diary.safety.services import export_recorded, head_recorded
+from diary.safety.sessions import SESSION_ID
+from diary.web.client import browser_of, client_ip
 from diary.web.downloads import stored_file_response
 
 
-def bundle_make(
+def bundle_request(
     *, request: HttpRequest, diary: Diary, actor: User, **filters: Unpack[BundleFilters]
-) -> Export:
-    """Make a bundle and note it in the access log, both or neither. Its head is timestamped
-    first, outside the transaction, so no authority's answer is waited for holding a lock."""
-    anchor(diary)
-    with transaction.atomic():
-        export = export_create(diary=diary, actor=actor, **filters)
-        export_recorded(request=request, export=export)
-    return export
+) -> Asked:
+    """Ask a worker for a bundle, or join the one it is making already. The request returns at
+    once; the job's page (and every open page, live) says when it is ready."""
+    return job_request(
+        kind=Job.Kind.BUNDLE,
+        diary=diary,
+        actor=actor,
+        params=bundle_params(**filters),
+        session_id=request.session.get(SESSION_ID),
+        address=client_ip(request),
+        browser=browser_of(request),
+    )
 
 
 def bundle_download(*, request: HttpRequest, export: Export) -> FileResponse:

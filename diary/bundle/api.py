@@ -11,10 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from diary.bundle.actions import bundle_download, bundle_make
+from diary.bundle.actions import bundle_download, bundle_request
 from diary.bundle.selectors import export_get, export_list
 from diary.bundle.serializers import ExportInputSerializer, ExportSerializer
 from diary.gate import diary_for
+from diary.jobs.serializers import JobSerializer
 from diary.models import Export
 from diary.web.api_errors import (
     ERRORS,
@@ -40,17 +41,22 @@ class ExportListCreateApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        summary="Make a bundle: every entry, file and record, to hand on",
-        description="Covers entries in the period and of the kinds given (default: all).",
+        summary="Ask for a bundle: every entry, file and record, to hand on",
+        description=(
+            "Covers entries in the period and of the kinds given (default: all). The bundle "
+            "is made in the background: the answer is 202 with the job (its `url`, also in "
+            "the Location header), which says how far it has got and, once done, which "
+            "bundle it made. While one is being made, asking again joins it (the same job)."
+        ),
         request=ExportInputSerializer,
-        responses={201: ExportSerializer, **ERRORS(400, 403)},
+        responses={202: JobSerializer, **ERRORS(400, 403)},
     )
     def post(self, request: Request) -> Response:
         diary = diary_for(request.user)
         data = validated(ExportInputSerializer, request.data)
         require_confirmed(request._request, then=reverse("diary:exports"))
-        export = call(
-            bundle_make,
+        asked = call(
+            bundle_request,
             request=request._request,
             diary=diary,
             actor=request.user,
@@ -62,7 +68,8 @@ class ExportListCreateApi(generics.ListAPIView):
             title=data["title"],
             owner_name=data["owner_name"],
         )
-        return Response(ExportSerializer(export).data, status=status.HTTP_201_CREATED)
+        body = JobSerializer(asked.job).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
 class ExportDownloadApi(APIView):

@@ -1,7 +1,9 @@
 """Making a bundle: written, kept encrypted, and recorded in the ledger."""
 
+import shutil
+import tempfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TypedDict
@@ -9,10 +11,13 @@ from zipfile import ZipFile
 
 from django.db import transaction
 
+from diary.bundle.offline import verify as offline
 from diary.bundle.writer import entries_for_export, write_bundle
 from diary.core import filestore
 from diary.core.hashing import GENESIS_HASH, iso
 from diary.core.numbering import next_number
+from diary.core.snapshot import read_snapshot
+from diary.jobs.progress import NoProgress, Reports
 from diary.ledger.anchoring import anchor
 from diary.ledger.keys import key_rotations_record
 from diary.ledger.services import EXPORT_CREATE, ledger_append, ledger_head, lock_diary
@@ -46,10 +51,21 @@ def export_create(
     include_reasons: bool = False,
     title: str = "",
     owner_name: str = "",
+    progress: Reports | None = None,
+    writing: Callable[[str], None] | None = None,
+    then: Callable[[Export], None] | None = None,
 ) -> Export:
-    """Make a bundle, keep it, and record it in the ledger. Witnesses' contact details and the
-    reasons for withdrawing or keeping things aside go in only if the owner asks. The diary
-    stays locked while the bundle is built, so its ledger head cannot move underneath it."""
+    """Make a bundle, check it, keep it, and record it in the ledger. Witnesses' contact
+    details and the reasons for withdrawing or keeping things aside go in only if the owner
+    asks.
+
+    The bundle is read from one snapshot of the database, at the ledger head it names, with no
+    lock held: contacts' sends and the owner's own writes go on while it is made (they land
+    after that head, and in the next bundle). Only recording it takes the diary's lock, for a
+    moment. `writing(name)` hears where the bundle is being stored before a byte is written
+    (so a job killed half-way can remove it); `then(export)` runs inside the transaction that
+    records it (a job's access log line and its end: all of them, or none)."""
+    progress = progress or NoProgress()
     kinds = sorted({code for code in behaviours if code})
     filters = {
         "since": iso(since) if since else None,
@@ -60,16 +76,19 @@ def export_create(
     }
     cover = {"title": title.strip(), "owner_name": owner_name.strip()}
     if not transaction.get_connection().in_atomic_block:
+        progress.stage("timestamp", 1)
         anchor(diary)  # the head, timestamped before the bundle that ends with it
-    stored = ""
     key_rotations_record()  # the bundle is signed by the current key: its rotation on record
+    name = f"exports/{diary.pk}/{uuid.uuid4().hex}.enc"
+    if writing is not None:
+        writing(name)
+    stored = ""
     try:
-        with transaction.atomic():
-            lock_diary(diary)
+        with read_snapshot():
             head = ledger_head(diary)
             earlier = list(Export.objects.filter(diary=diary).order_by("number"))
             entries = entries_for_export(diary, since=since, until=until, behaviours=kinds)
-            with filestore.create(f"exports/{diary.pk}/{uuid.uuid4().hex}.enc") as out:
+            with filestore.create(name) as out:
                 manifest_sha256 = write_bundle(
                     out,
                     diary=diary,
@@ -78,12 +97,16 @@ def export_create(
                     earlier=earlier,
                     filters=filters,
                     cover=cover,
+                    progress=progress,
                 )
-            stored = out.stored.name
-            number = next_number(Export.objects.filter(diary=diary))
+        stored = out.stored.name
+        progress.stage("checking", 1)
+        bundle_check(out.stored)
+        with transaction.atomic():
+            lock_diary(diary)
             export = Export(
                 diary=diary,
-                number=number,
+                number=next_number(Export.objects.filter(diary=diary)),
                 created_by=actor,
                 since=since,
                 until=until,
@@ -97,11 +120,36 @@ def export_create(
             )
             export.bundle.name, export.bundle_key = stored, out.stored.key
             export.save()
-            ledger_append(diary=diary, kind=EXPORT_CREATE, obj=export, actor=actor)
+            ledger_append(
+                diary=diary, kind=EXPORT_CREATE, obj=export, actor=actor, diary_locked=True
+            )
+            if then is not None:
+                then(export)
     except BaseException:
-        filestore.delete(stored)
+        filestore.delete(stored or name)
         raise
     return export
+
+
+class BundleFailedCheck(Exception):
+    """The bundle just written does not pass the checker shipped inside it: a bug, never the
+    owner's doing, and never handed to her."""
+
+
+def bundle_check(stored: filestore.Stored) -> None:
+    """Check the bundle as written, with the same verify.py it carries, before anyone is told
+    it is ready: a bundle that fails the police's check is worse than none."""
+    with (
+        tempfile.TemporaryDirectory(prefix="sightline-check-") as folder,
+        filestore.open(stored.name, stored.key) as plaintext,
+    ):
+        path = Path(folder) / "bundle.zip"
+        with path.open("wb") as copy:
+            shutil.copyfileobj(plaintext, copy, filestore.COPY_CHUNK)
+        try:
+            offline.verify(path)
+        except offline.Failed as failure:
+            raise BundleFailedCheck(str(failure)) from None
 
 
 def unzip_to(export: Export, folder: Path) -> Path:

@@ -7,17 +7,19 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from diary.bundle.actions import bundle_download, bundle_make, head_download
+from diary import messages
+from diary.bundle.actions import bundle_download, bundle_request, head_download
 from diary.bundle.forms import ExportForm
 from diary.bundle.selectors import export_get, export_list
 from diary.bundle.writer import verifier_files
 from diary.core.signing import grouped, published_keys
 from diary.gate import diary_for
+from diary.jobs.selectors import job_latest
 from diary.ledger.keys import signing_keys_document
 from diary.ledger.selectors import ledger_head_of, timestamp_status
+from diary.models import Job
 from diary.safety.accounts import confirm_first
 from diary.web.requests import OwnerRequest
 
@@ -34,13 +36,16 @@ def exports(request: OwnerRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # Whoever sits at an open session must confirm it is the owner before anything leaves.
         confirm_first(request)
-        export = bundle_make(request=request, diary=diary, actor=request.user, **form.cleaned_data)
-        flash.success(
-            request, _("Bundle %(number)s is ready to download.") % {"number": export.number}
+        asked = bundle_request(
+            request=request, diary=diary, actor=request.user, **form.cleaned_data
         )
-        return redirect("diary:exports")
+        if asked.joined:
+            flash.info(request, messages.BUNDLE_ALREADY_UNDER_WAY)
+        return redirect("diary:job", job_id=asked.job.pk)
     stamps = timestamp_status(actor=request.user)
-    return render(request, "diary/exports.html", {"form": form, "exports": past, "stamps": stamps})
+    job = job_latest(actor=request.user, kind=Job.Kind.BUNDLE)
+    context = {"form": form, "exports": past, "stamps": stamps, "job": job}
+    return render(request, "diary/exports.html", context)
 
 
 @require_GET

@@ -31,6 +31,7 @@ from diary.bundle.chronology import (
 )
 from diary.core import signing
 from diary.core.hashing import GENESIS_HASH, canonical_json, iso
+from diary.jobs.progress import NoProgress, Reports
 from diary.ledger.services import object_label
 from diary.models import (
     Diary,
@@ -373,10 +374,19 @@ def each_entry(entries: QuerySet[Entry]) -> Iterator[Entry]:
     return entries.iterator(chunk_size=ENTRIES_CHUNK)
 
 
-def ledger_lines(diary: Diary, head_seq: int) -> Iterator[bytes]:
+def ledger_lines(diary: Diary, head_seq: int, progress: Reports | None = None) -> Iterator[bytes]:
     records = LedgerRecord.objects.filter(diary=diary, seq__lte=head_seq).order_by("seq")
     for record in records.iterator(2_000):
         yield canonical_json({**record.body(), "hash": record.hash}) + b"\n"
+        if progress is not None:
+            progress.step()
+
+
+def counted(things: Iterable[Any], progress: Reports) -> Iterator[Any]:
+    """`things`, one at a time, each counted as a step of the stage under way."""
+    for thing in things:
+        yield thing
+        progress.step()
 
 
 class _Bundle:
@@ -537,25 +547,32 @@ def write_bundle(
     earlier: Iterable[Export],
     filters: dict[str, Any],
     cover: dict[str, str] | None = None,
+    progress: Reports | None = None,
 ) -> str:
-    """Write the whole bundle as a zip into `out`; return the SHA-256 of its manifest."""
+    """Write the whole bundle as a zip into `out`; return the SHA-256 of its manifest.
+    `progress` hears of each stage (files, chronology, entries, ledger) and each step in it."""
+    progress = progress or NoProgress()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     person = person_latest(diary)
     with ZipFile(out, "w", compression=ZIP_DEFLATED, allowZip64=True) as archive:
         bundle = _Bundle(archive)
-        for evidence in evidence_of(entries).iterator(chunk_size=ENTRIES_CHUNK):
+        files = evidence_of(entries)
+        progress.stage("files", files.count())
+        for evidence in counted(files.iterator(chunk_size=ENTRIES_CHUNK), progress):
             path = f"evidence/{evidence.download_name}"
             bundle.add_stream(path, evidence.original_file.chunks(), compress=False)
         if person is not None and person.photo:
             bundle.add_stream(PERSON_PHOTO_PATH, person.photo_file.chunks(), compress=False)
+        progress.stage("chronology", 1)
         pdf = chronology_pdf(diary, entries, head_hash, filters, cover=cover, person=person)
         bundle.add_bytes("chronology.pdf", pdf)
-        bundle.add_stream(
-            "entries.csv", entries_csv_chunks(each_entry(entries), diary=diary, filters=filters)
-        )
+        progress.stage("entries", entries.count())
+        rows = counted(each_entry(entries), progress)
+        bundle.add_stream("entries.csv", entries_csv_chunks(rows, diary=diary, filters=filters))
         bundle.add_stream("items.csv", items_csv_chunks(diary))
         bundle.add_bytes("person.csv", person_csv(person, diary.zone))
-        bundle.add_stream("ledger.jsonl", ledger_lines(diary, head_seq))
+        progress.stage("ledger", head_seq)
+        bundle.add_stream("ledger.jsonl", ledger_lines(diary, head_seq, progress))
         timestamps = add_timestamps(bundle, diary)
         # verify.py, and verify.html: the same checks in a browser, for a computer without Python.
         for name, data in verifier_files():

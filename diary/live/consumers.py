@@ -8,7 +8,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from diary.gate import diary_for
-from diary.live.events import diary_group, render_for, rendered
+from diary.live import jobs_watch
+from diary.live.events import crosses_processes, diary_group, render_for, rendered
 from diary.safety.selectors import access_notice_get
 from diary.safety.sessions import (
     SEEN,
@@ -71,6 +72,7 @@ def _session_limits(session: Any) -> tuple[int | None, float]:
 class DiaryConsumer(GroupConsumer):
     session_group: str | None = None
     deadline: float = 0.0
+    watching = False
 
     async def connect(self) -> None:
         # The same gate as every page: the signed-in owner's own diary, or nothing.
@@ -86,8 +88,14 @@ class DiaryConsumer(GroupConsumer):
             self.session_group = owner_session_group(session_id)
             await self.channel_layer.group_add(self.session_group, self.channel_name)
         await self.join(diary_group(diary_id))
+        if not crosses_processes():
+            self.watching = True
+            jobs_watch.socket_opened()
 
     async def disconnect(self, code: int) -> None:
+        if self.watching:
+            self.watching = False
+            jobs_watch.socket_closed()
         if self.session_group:
             await self.channel_layer.group_discard(self.session_group, self.channel_name)
         await super().disconnect(code)
@@ -113,6 +121,9 @@ class DiaryConsumer(GroupConsumer):
 
     async def inbox_changed(self, event: dict[str, Any]) -> None:
         await self._send("inbox", event)
+
+    async def job_changed(self, event: dict[str, Any]) -> None:
+        await self._send("job", event)
 
     async def access_notice(self, event: dict[str, Any]) -> None:
         """A reset or a new address: the event names the access log line only; its words are

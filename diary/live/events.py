@@ -17,7 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from diary.models import Diary, Entry
+from diary.models import Diary, Entry, Job
 
 
 def diary_group(diary_id: int) -> str:
@@ -95,3 +95,40 @@ def entry_card(event: dict[str, Any], actor: Any) -> dict[str, Any]:
 
 
 register_renderer(ENTRY_CARD, entry_card)
+
+
+JOB_STATUS = "diary.job_status"
+
+
+def crosses_processes() -> bool:
+    """Whether events sent here reach sockets held by other processes (Redis), or only this
+    process's own (the in-memory layer of `make run`, where the worker is another process and
+    the web process reads jobs' changes from the database instead: diary.live.jobs_watch)."""
+    from channels.layers import InMemoryChannelLayer
+
+    return not isinstance(get_channel_layer(), InMemoryChannelLayer)
+
+
+def job_changed(job: Job) -> None:
+    """A job moved on (a stage, a step, its end): the owner's open pages show it. Sent only
+    when the channel layer carries it to the web processes' sockets; otherwise they read it
+    from the database themselves (diary.live.jobs_watch)."""
+    if job.diary_id is None or not crosses_processes():
+        return
+    event = {"type": "job.changed", "job": str(job.pk), "render": JOB_STATUS}
+    after_commit(lambda: [(diary_group(job.diary_id), event)])  # type: ignore[arg-type]
+
+
+def job_status(event: dict[str, Any], actor: Any) -> dict[str, Any]:
+    from diary.jobs.selectors import job_get
+
+    job = job_get(actor=actor, job_id=event["job"])
+    assert job.diary is not None  # an owner's job, found through her diary
+    html = render_for(job.diary, "diary/_job.html", {"job": job})
+    notice = ""
+    if not job.active:
+        notice = render_for(job.diary, "diary/_job_notice.html", {"job": job})
+    return {"state": job.state, "html": html, "notice": notice}
+
+
+register_renderer(JOB_STATUS, job_status)

@@ -15,6 +15,7 @@ from diary.models.exports import Export
 from diary.models.files import Evidence, EvidenceKindChange, KeptFile
 from diary.models.idempotency import IdempotencyKey
 from diary.models.items import Item, ItemVersion
+from diary.models.jobs import Job
 from diary.models.ledger import HeadTimestamp, LedgerRecord, TimestampFailure, record_body
 from diary.models.ledgered import LEDGER_V, Ledgered
 from diary.models.person import PersonVersion, Relationship
@@ -40,6 +41,7 @@ __all__ = [
     "IdempotencyKey",
     "Item",
     "ItemVersion",
+    "Job",
     "KeptFile",
     "KeyRotation",
     "LedgerRecord",

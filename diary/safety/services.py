@@ -71,6 +71,8 @@ def access_event_record(
     device: str = "",
     same: str | None = None,
     notice: bool | None = None,
+    session_id: int | None = None,
+    address: str | None = None,
 ) -> AccessEvent | None:
     """One line of the owner's access log, or one more on the line of the same event.
 
@@ -80,17 +82,20 @@ def access_event_record(
     stands in for session and address in deciding what is a repeat. `same` names what the
     event is about when that is not `detail` (all downloads in a session are one line; the
     detail is the last). `notice` overrides whether the kind is shown to her at once.
+    `session_id` and `address` stand in for a request that has been answered already (work
+    finished in the background, logged as the session and address that asked for it).
     Returns the new line, or None when the event was folded into an earlier one."""
     if request is None:
         acting = acting_request()
         acting_user = getattr(acting, "user", None)
         if getattr(acting_user, "pk", None) == user_id:
             request = acting
-    session_id = session.pk if session is not None else None
+    if session is not None:
+        session_id = session.pk
     if session_id is None and request is not None and hasattr(request, "session"):
         session_id = request.session.get(SESSION_ID)
     browser = browser or browser_of(request)
-    ip = client_ip(request)
+    ip = address or client_ip(request)
     detail = detail[:200]
     # A contact's device lines fold per link and kind of browser: a flood from one is one
     # line, and a second kind of phone on a link (a forwarded link) is a line of its own.
@@ -176,6 +181,21 @@ def export_recorded(*, request: HttpRequest, export: Any, downloaded: bool = Fal
     assert owner.is_authenticated  # exports are made and fetched only signed in
     kind = AccessEvent.Kind.EXPORT_DOWNLOAD if downloaded else AccessEvent.Kind.EXPORT
     access_event_record(user_id=owner.pk, kind=kind, request=request, detail=f"#{export.number}")
+
+
+def export_recorded_for_job(*, job: Any, export: Any) -> None:
+    """A bundle made in the background is logged when it is complete, as the session, browser
+    and address that asked for it."""
+    if job.requested_by_id is None:
+        return
+    access_event_record(
+        user_id=job.requested_by_id,
+        kind=AccessEvent.Kind.EXPORT,
+        session_id=job.requested_in,
+        browser=job.browser,
+        address=job.requested_from or None,
+        detail=f"#{export.number}",
+    )
 
 
 def head_recorded(*, request: HttpRequest, seq: int) -> None:

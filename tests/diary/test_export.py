@@ -20,7 +20,7 @@ from diary.bundle.services import export_create, unzip_to
 from diary.bundle.writer import neutralise, signature_json
 from diary.evidence.services import evidence_attach
 from diary.ledger.verify import ledger_verify
-from diary.models import Export, LedgerRecord
+from diary.models import Export, Job, LedgerRecord
 from diary.records import services
 from tests.conftest import confirmed
 from tests.factories import jpeg_bytes, make_entry, make_item, upload
@@ -188,13 +188,19 @@ def test_filters_choose_what_the_bundle_covers(owner, tmp_path):
     assert run_verify(folder).returncode == 0
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_owner_exports_from_the_page_and_downloads_it(owner, owner_client, tmp_path):
     make_entry(owner, what_happened="Page export")
     confirmed(owner_client)
     response = owner_client.post(reverse("diary:exports"), {"since": "", "until": ""})
-    assert response.url == reverse("diary:exports")
+    job = Job.objects.get(diary=owner.diary, kind=Job.Kind.BUNDLE)
+    assert response.url == reverse("diary:job", args=[job.pk])
     export = Export.objects.get(diary=owner.diary)
+    assert (job.state, job.export, job.attempts) == (Job.State.DONE, export, 1)
     page = owner_client.get(response.url).content.decode()
+    assert "Bundle 1 is ready." in page
+    assert reverse("diary:export_download", args=[export.pk]) in page
+    page = owner_client.get(reverse("diary:exports")).content.decode()
     assert export.head_hash in page
     download = owner_client.get(reverse("diary:export_download", args=[export.pk]))
     assert download["Content-Disposition"].startswith("attachment;")
@@ -222,16 +228,28 @@ def test_a_reversed_range_is_refused_on_the_page_and_the_api(owner, owner_client
     assert not Export.objects.exists()
 
 
-def test_the_api_makes_lists_and_serves_a_bundle(owner):
+@pytest.mark.django_db(transaction=True)
+def test_the_api_asks_for_a_bundle_and_its_job_names_it_once_made(owner):
     api = APIClient()
     api.force_login(owner)
     confirmed(api)
     response = api.post("/api/exports/", {"behaviours": ["watching"]}, format="json")
-    assert response.status_code == 201, response.json()
-    body = response.json()
-    assert body["behaviours"] == ["watching"]
-    assert api.get("/api/exports/").json()["results"][0]["head_hash"] == body["head_hash"]
-    download = api.get(body["download_url"])
+    assert response.status_code == 202, response.json()
+    job = response.json()
+    assert response["Location"] == job["url"] == f"/api/jobs/{job['id']}"
+    # The immediate backend has run it already: what a worker would have said by now.
+    status = api.get(job["url"]).json()
+    assert (status["kind"], status["state"], status["percent"]) == ("bundle", "done", 100)
+    export = Export.objects.get(diary=owner.diary)
+    assert status["export"] == {
+        "id": export.pk,
+        "number": 1,
+        "download": f"/api/exports/{export.pk}/download",
+    }
+    assert export.behaviours == ["watching"]
+    listed = api.get("/api/exports/").json()["results"][0]
+    assert (listed["head_hash"], listed["behaviours"]) == (export.head_hash, ["watching"])
+    download = api.get(status["export"]["download"])
     assert download["Content-Type"] == "application/zip"
 
 

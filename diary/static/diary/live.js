@@ -115,9 +115,20 @@
     if (old) { old.replaceWith(notice); } else { region.prepend(notice); }
   }
 
+  // Background work (a bundle) moved on: its progress wherever it is shown, and when it ends a
+  // line on whatever page is open, once.
+  function onJob(data) {
+    var old = byId("job-" + data.job);
+    var fresh = fragment(data.html);
+    if (old && fresh) { old.replaceWith(fresh); }
+    var notices = byId("job-notices");
+    var notice = data.notice && fragment(data.notice);
+    if (notices && notice && !byId(notice.id) && !old) { notices.append(notice); }
+  }
+
   var handlers = {
     inbox: onInbox, entry: onEntry, status: onStatus, shared: onShared, sharing: catchUp,
-    notice: onNotice
+    notice: onNotice, job: onJob
   };
 
   function retry() {

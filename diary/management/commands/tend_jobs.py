@@ -1,0 +1,62 @@
+"""Keep background work moving: hand on jobs whose worker stopped, and ask for timestamps of
+heads that have moved. One of these beside the workers (`make run` starts it; docs/deploy.md)."""
+
+import contextlib
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from diary.jobs.services import job_request, jobs_revive
+from diary.ledger.anchoring import due
+from diary.models import Job
+
+
+def anchors_requested() -> int:
+    """An anchoring job for each diary whose head is due a timestamp (joined if one waits)."""
+    if not settings.TIMESTAMP_URLS:
+        return 0
+    return sum(
+        not job_request(kind=Job.Kind.ANCHOR, diary=diary).joined for diary in due().iterator()
+    )
+
+
+class Command(BaseCommand):
+    help = (
+        "Try again jobs whose worker stopped (no heartbeat for JOB_LEASE_SECONDS), and ask "
+        "the workers to timestamp every diary whose ledger head has moved."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--loop", action="store_true", help="Keep going until stopped.")
+        parser.add_argument(
+            "--every", type=float, default=5.0, help="Seconds between looks for stopped jobs."
+        )
+        parser.add_argument(
+            "--anchor-every", type=float, default=60.0, help="Seconds between timestamp rounds."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.TIMESTAMP_URLS:
+            self.stdout.write(
+                "No timestamp authorities are set (TIMESTAMP_URLS): records are not "
+                "independently timestamped. README, Timestamps, says how to turn it on."
+            )
+        last_anchor = 0.0
+        # Ctrl+C stops `make run`'s processes together: that is the way out, quietly.
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                close_old_connections()
+                revived = jobs_revive()
+                if revived:
+                    self.stdout.write(f"{revived} stopped jobs handed on.")
+                if time.monotonic() - last_anchor >= options["anchor_every"]:
+                    asked = anchors_requested()
+                    last_anchor = time.monotonic()
+                    if asked:
+                        self.stdout.write(f"{asked} diaries to timestamp.")
+                if not options["loop"]:
+                    return
+                time.sleep(options["every"])
