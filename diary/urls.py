@@ -5,6 +5,7 @@ from django.urls import path
 from diary.bundle import views as bundle
 from diary.evidence import views as evidence
 from diary.jobs import views as jobs
+from diary.ledger import views as ledger
 from diary.person import views as person
 from diary.records import views as records
 from diary.risk import views as risk
@@ -46,6 +47,7 @@ urlpatterns = [
     path("export/<int:export_id>/download", bundle.export_download, name="export_download"),
     path("export/head/", bundle.head, name="head"),
     path("export/head/download", bundle.head_file, name="head_download"),
+    path("export/check/", ledger.records_check, name="records_check"),
     # Work in the background (diary.jobs)
     path("jobs/<uuid:job_id>/", jobs.job_page, name="job"),
     # The risk checklist (diary.risk)

@@ -310,3 +310,50 @@ async def test_a_note_added_later_reaches_the_owners_inbox():
     assert (event["event"], event["change"]) == ("inbox", "follow_up")
     assert "1 note added" in event["html"]
     await owner_socket.disconnect()
+
+
+# Background work: with the in-memory layer the worker (another process) cannot reach the
+# sockets, so the web process reads what changed (diary.live.jobs_watch); no one else hears.
+
+
+@database_sync_to_async
+def worker_moves(job_id: Any, **changes: Any) -> None:
+    """What a worker process writes as it goes (the web process hears none of it directly)."""
+    from diary.models import Job
+
+    Job.objects.filter(pk=job_id).update(updated_at=timezone.now(), **changes)
+
+
+async def test_every_open_page_hears_a_bundle_job_move_and_end(settings):
+    from diary.bundle.services import export_create
+    from diary.jobs.services import job_request
+    from diary.models import Export, Job
+
+    # A backend that keeps the task and runs nothing: the "worker" here is worker_moves.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    owner, _, _ = await owner_with_witness()
+    other = await database_sync_to_async(OwnerFactory)()
+    owner_socket = socket("/ws/diary/", await cookie_for(owner))
+    other_socket = socket("/ws/diary/", await cookie_for(other))
+    assert (await owner_socket.connect())[0] and (await other_socket.connect())[0]
+    job = (
+        await database_sync_to_async(job_request)(
+            kind=Job.Kind.BUNDLE, diary=owner.diary, actor=owner
+        )
+    ).job
+    await worker_moves(job.pk, state=Job.State.RUNNING, stage="entries", done=5, total=20)
+    event = await owner_socket.receive_json_from(timeout=3)
+    while event.get("state") != "running":  # the job's creation may come first
+        event = await owner_socket.receive_json_from(timeout=3)
+    assert (event["event"], event["job"]) == ("job", str(job.pk))
+    assert 'id="job-' in event["html"] and "Entries (5 / 20)" in event["html"]
+    assert event["notice"] == ""
+    export = await database_sync_to_async(export_create)(diary=owner.diary, actor=owner)
+    await worker_moves(job.pk, state=Job.State.DONE, export=export)
+    event = await owner_socket.receive_json_from(timeout=3)
+    assert event["state"] == "done"
+    assert f"Bundle {export.number} is ready." in event["notice"]
+    assert await other_socket.receive_nothing(timeout=1)
+    await owner_socket.disconnect()
+    await other_socket.disconnect()
+    assert await database_sync_to_async(Export.objects.count)() == 1

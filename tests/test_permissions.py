@@ -21,7 +21,8 @@ from django.utils import timezone
 from diary.bundle.services import export_create
 from diary.core.crypto import stored_key
 from diary.evidence.services import evidence_attach
-from diary.models import AccessEvent, LedgerRecord, OwnerSession
+from diary.jobs.services import job_request
+from diary.models import AccessEvent, Job, LedgerRecord, OwnerSession
 from diary.person.services import person_update
 from diary.risk.questions import QUESTIONS
 from diary.risk.services import risk_checklist_complete
@@ -139,6 +140,8 @@ def world() -> World:
         ],
     )
     export = export_create(diary=owner.diary, actor=owner)
+    # Waiting for a worker (the test's transaction never commits to hand it over).
+    job = job_request(kind=Job.Kind.BUNDLE, diary=owner.diary, actor=owner).job
     # A notice on every page of hers until she has seen it (an address added).
     notice = access_event_record(
         user_id=owner.pk, kind=AccessEvent.Kind.EMAIL_ADDED, detail="new@example.net"
@@ -183,6 +186,7 @@ def world() -> World:
             "audio_evidence_id": audio_evidence.pk,
             "other_entry": other_make.pk,
             "export_id": export.pk,
+            "job_id": job.pk,
             "event_id": notice.pk,
             "risk_id": checklist.pk,
             "w_all": w_all.pk,
@@ -283,6 +287,8 @@ CASES: dict[str, Case] = {
     "diary:patterns": owner_only(scoped=True),
     "diary:exports": owner_only(scoped=True),
     "diary:export_download": owner_only("get", "export_id"),
+    "diary:job": owner_only("get", "job_id"),
+    "diary:records_check": owner_only("post", scoped=True),
     "diary:welcome": owner_only(scoped=True),
     "diary:sessions": owner_only(scoped=True),
     "diary:session_end": owner_only("post", "session_id"),
@@ -343,6 +349,7 @@ CASES: dict[str, Case] = {
     "api:item_versions": owner_only("post", "item_id", description="changed"),
     "api:exports": owner_only(scoped=True),
     "api:export_download": owner_only("get", "export_id"),
+    "api:job": owner_only("get", "job_id"),
     "api:ledger": owner_only(scoped=True),
     "api:ledger_verify": owner_only(scoped=True),
     "api:ledger_head": owner_only(scoped=True),

@@ -138,18 +138,26 @@ class BundleFailedCheck(Exception):
 
 def bundle_check(stored: filestore.Stored) -> None:
     """Check the bundle as written, with the same verify.py it carries, before anyone is told
-    it is ready: a bundle that fails the police's check is worse than none."""
-    with (
-        tempfile.TemporaryDirectory(prefix="sightline-check-") as folder,
-        filestore.open(stored.name, stored.key) as plaintext,
-    ):
-        path = Path(folder) / "bundle.zip"
-        with path.open("wb") as copy:
-            shutil.copyfileobj(plaintext, copy, filestore.COPY_CHUNK)
-        try:
-            offline.verify(path)
-        except offline.Failed as failure:
-            raise BundleFailedCheck(str(failure)) from None
+    it is ready: a bundle that fails the police's check is worse than none. The plaintext it
+    reads is an unnamed temporary file, gone with the process however it ends (even killed),
+    reached through /proc on Linux; elsewhere a file in a private folder, removed after."""
+    with filestore.decrypted_copy(stored.name, stored.key) as plaintext:
+        through_proc = Path(f"/proc/self/fd/{plaintext.fileno()}")
+        if through_proc.exists():
+            _checked(through_proc)
+            return
+        with tempfile.TemporaryDirectory(prefix="sightline-check-") as folder:
+            path = Path(folder) / "bundle.zip"
+            with path.open("wb") as copy:
+                shutil.copyfileobj(plaintext, copy, filestore.COPY_CHUNK)
+            _checked(path)
+
+
+def _checked(path: Path) -> None:
+    try:
+        offline.verify(path)
+    except offline.Failed as failure:
+        raise BundleFailedCheck(str(failure)) from None
 
 
 def unzip_to(export: Export, folder: Path) -> Path:

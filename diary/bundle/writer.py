@@ -31,7 +31,7 @@ from diary.bundle.chronology import (
 )
 from diary.core import signing
 from diary.core.hashing import GENESIS_HASH, canonical_json, iso
-from diary.jobs.progress import NoProgress, Reports
+from diary.jobs.progress import NoProgress, Reports, counted
 from diary.ledger.services import object_label
 from diary.models import (
     Diary,
@@ -380,13 +380,6 @@ def ledger_lines(diary: Diary, head_seq: int, progress: Reports | None = None) -
         yield canonical_json({**record.body(), "hash": record.hash}) + b"\n"
         if progress is not None:
             progress.step()
-
-
-def counted(things: Iterable[Any], progress: Reports) -> Iterator[Any]:
-    """`things`, one at a time, each counted as a step of the stage under way."""
-    for thing in things:
-        yield thing
-        progress.step()
 
 
 class _Bundle:

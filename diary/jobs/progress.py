@@ -8,18 +8,23 @@ owner's page moves. Inside a transaction already (a test, a caller that holds on
 no snapshot of ours to keep clear, and progress is written in line instead.
 """
 
+import logging
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
 from diary.models import Job
 
 WRITE_EVERY = 0.5  # seconds between progress writes at most
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class PlainError(Exception):
@@ -83,7 +88,12 @@ class Progress:
     def _run(self) -> None:
         try:
             while not self._stop.wait(WRITE_EVERY):
-                self._write(force=False)
+                try:
+                    self._write(force=False)
+                except DatabaseError:
+                    # Busy for a moment (the job's own record being written): the next beat
+                    # says it instead. Only a heartbeat missing for a whole lease counts.
+                    logger.debug("progress of job %s not written this time", self.job.pk)
         finally:
             connections.close_all()  # this thread's own connection
 
@@ -111,6 +121,13 @@ class Progress:
             from diary.live.events import job_changed
 
             job_changed(self.job)
+
+
+def counted(things: Iterable[T], progress: Reports) -> Iterator[T]:
+    """`things`, one at a time, each counted as a step of the stage under way."""
+    for thing in things:
+        yield thing
+        progress.step()
 
 
 class NoProgress:

@@ -60,7 +60,7 @@ def job_request(
                 requested_by=actor,
                 params=params or {},
                 requested_in=session_id,
-                requested_from=address or "",
+                requested_from=address,
                 browser=browser,
             )
             _enqueue(job)
@@ -108,10 +108,20 @@ def job_finish(*, job: Job, export: Any = None, result: dict[str, Any] | None = 
     record and its job's end commit together, or none of them does."""
     now = timezone.now()
     job.state, job.finished_at, job.updated_at = Job.State.DONE, now, now
-    job.partial = ""
+    job.partial, job.params = "", {}  # what was asked goes once it is done
     job.export = export
     job.result = result or {}
-    job.save(update_fields=["state", "finished_at", "updated_at", "partial", "export", "result"])
+    job.save(
+        update_fields=[
+            "state",
+            "finished_at",
+            "updated_at",
+            "partial",
+            "params",
+            "export",
+            "result",
+        ]
+    )
     _published(job)
 
 
@@ -134,6 +144,7 @@ def _retry_or_fail(job: Job, reason: str, *, final: bool = False) -> None:
     job.worker, job.heartbeat_at = "", None
     if final or job.attempts >= settings.JOB_ATTEMPTS:
         job.state, job.finished_at, job.reason = Job.State.FAILED, now, reason
+        job.params = {}
     else:
         job.state, job.task_id = Job.State.QUEUED, ""
         _enqueue(job)

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from diary.core.fields import EncryptedCharField, EncryptedJSONField
 from diary.models.diaries import Diary
 
 # Each kind's stages, in order, with the words the progress bar shows for each.
@@ -58,13 +59,14 @@ class Job(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    # What was asked (a bundle's filters and cover, a backup's file), as JSON.
-    params = models.JSONField(default=dict, blank=True)
+    # What was asked (a bundle's filters and cover, with the name she puts on it), encrypted
+    # like everything she writes, and emptied once the job ends.
+    params = EncryptedJSONField(default=dict, blank=True)
     # The owner session and browser that asked, for the access log line written when the
     # bundle is complete (not when it was asked for: a bundle never made is never logged).
     requested_in = models.PositiveBigIntegerField(null=True, blank=True)
-    requested_from = models.CharField(max_length=200, blank=True, default="")
-    browser = models.CharField(max_length=100, blank=True, default="")
+    requested_from = EncryptedCharField(max_length=45, null=True, blank=True)
+    browser = models.CharField(max_length=80, blank=True, default="")
 
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     stage = models.CharField(max_length=16, blank=True, default="")

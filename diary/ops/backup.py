@@ -46,7 +46,9 @@ from django.utils import timezone
 
 from diary.core.crypto import DecryptionError
 from diary.core.sealed import SealedReader, SealedWriter, Sealer, read_exact
+from diary.core.snapshot import read_snapshot
 from diary.evidence.inventory import discard_stored, open_stored, referenced_files, restore_stored
+from diary.jobs.progress import NoProgress, Reports, counted
 from diary.ledger.verify import ledger_verify
 from diary.models import LedgerRecord
 
@@ -57,7 +59,15 @@ HEADER_BYTES = len(MAGIC) + KEY_ID_BYTES + NONCE_PREFIX_BYTES
 CHUNK = 1024 * 1024
 FORMAT = 1
 # Made again by `migrate` on the instance restored into, or not worth restoring (sessions).
-NOT_BACKED_UP = ("contenttypes", "auth.permission", "sessions")
+# Jobs (and the task framework's rows) are work under way on this instance, not its data: a
+# restored instance starts with none.
+NOT_BACKED_UP = (
+    "contenttypes",
+    "auth.permission",
+    "sessions",
+    "diary.job",
+    "django_tasks_database",
+)
 
 
 class BackupError(Exception):
@@ -227,14 +237,10 @@ class _Hashing:
 
 def _snapshot(folder: Path) -> tuple[dict[str, Any], Path, list[str]]:
     """Dump the database, with its ledger heads and the files its rows name, as one consistent
-    moment: a single transaction (repeatable read on PostgreSQL). Files are never changed once
-    stored, so they can be copied after it ends."""
+    moment: a single read-only snapshot (diary.core.snapshot), which holds no writer back.
+    Files are never changed once stored, so they can be copied after it ends."""
     dump = folder / "database.exactjsonl"
-    nested = connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and not nested:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with read_snapshot():
         call_command(
             "dumpdata",
             format="exactjsonl",
@@ -269,13 +275,16 @@ def _add_stored(archive: tarfile.TarFile, name: str) -> dict[str, Any]:
     return {"name": name, "size": hashing.size, "sha256": hashing.digest.hexdigest()}
 
 
-def backup_create(out: Path, key: bytes) -> Summary:
+def backup_create(out: Path, key: bytes, progress: Reports | None = None) -> Summary:
     """Write an encrypted backup to `out` (via a temporary file beside it, so a backup cut
     short never sits under the real name)."""
+    progress = progress or NoProgress()
     partial = out.with_name(out.name + ".partial")
     summary = Summary()
     with tempfile.TemporaryDirectory() as scratch:
+        progress.stage("rows", 1)
         manifest, dump, names = _snapshot(Path(scratch))
+        progress.stage("files", len(names))
         summary.rows = sum(manifest["rows"].values())
         summary.files = len(names)
         summary.heads = manifest["ledger_heads"]
@@ -286,7 +295,7 @@ def backup_create(out: Path, key: bytes) -> Summary:
                 with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                     _add_bytes(tar, "backup.json", json.dumps(manifest, indent=1).encode())
                     tar.add(dump, arcname="database.jsonl")
-                    files = [_add_stored(tar, name) for name in names]
+                    files = [_add_stored(tar, name) for name in counted(names, progress)]
                     _add_bytes(tar, "files.json", json.dumps(files, indent=1).encode())
                 writer.close()
                 summary.bytes = sum(entry["size"] for entry in files)

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from django.apps import apps
 from django.db import models, transaction
 from django.db.models import ExpressionWrapper, F, TextField
 
 from diary.core import crypto, filestore
 from diary.core.crypto import DecryptionError
 from diary.core.fields import EncryptedMixin, SearchIndexField, WrappedKeyField
+from diary.jobs.progress import NoProgress, Reports, counted
 
 BATCH = 500
 
@@ -233,3 +235,22 @@ def reindex(model: type[models.Model], report: Report) -> None:
                 if changed:
                     model._default_manager.bulk_update(changed, [index.name])
                     report.indexed[label] += len(changed)
+
+
+def rotate_all(*, with_index: bool = False, progress: Reports | None = None) -> Report:
+    """Every model under the current key: its columns re-encrypted, then its files' keys
+    re-wrapped, files stored plain encrypted, and (`with_index`) the search index rebuilt."""
+    progress = progress or NoProgress()
+    models_ = apps.get_models()
+    report = Report()
+    progress.stage("rows", len(models_))
+    for model in counted(models_, progress):
+        reseal(model, report)
+    progress.stage("files", len(models_) * (2 if with_index else 1))
+    for model in counted(models_, progress):
+        rewrap(model, report)
+    encrypt_plain_files(models_, report)
+    if with_index:
+        for model in counted(models_, progress):
+            reindex(model, report)
+    return report

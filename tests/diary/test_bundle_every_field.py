@@ -20,6 +20,7 @@ from django.urls import reverse
 from diary.bundle.services import unzip_to
 from diary.models import Entry, EntryVersion, Evidence, Export, ItemVersion
 from tests.factories import jpeg_bytes, make_entry, png_bytes, upload
+from tests.jobs import worker_runs_it
 from tests.witnesses.conftest import opened
 from tests.witnesses.factories import make_witness
 from witnesses.models import FollowUp, Submission
@@ -188,9 +189,10 @@ def every_field(owner, owner_client, tmp_path):
         response = owner_client.post(reverse("witnesses:accept", args=[report.pk]))
         assert response.status_code == 302
 
-        response = owner_client.post(
-            reverse("diary:exports"), {"include_contacts": "on", "include_reasons": "on"}
-        )
+        with worker_runs_it():
+            response = owner_client.post(
+                reverse("diary:exports"), {"include_contacts": "on", "include_reasons": "on"}
+            )
         assert response.status_code == 302
     folder = unzip_to(Export.objects.get(diary=owner.diary), tmp_path / "bundle")
     sought = {

@@ -4,12 +4,14 @@ a ledger written before version 2 (its rows at ledger_v=1) still verifies."""
 
 import hashlib
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
 
 from diary.bundle.offline import verify as offline
-from diary.bundle.services import export_create, unzip_to
+from diary.bundle.services import BundleFailedCheck, export_create, unzip_to
 from diary.core.hashing import GENESIS_HASH, canonical_sha256, text_sha256
 from diary.evidence.services import evidence_attach
 from diary.ledger.services import LEDGERED
@@ -212,6 +214,7 @@ def test_a_bundle_cut_in_storage_is_named(diary):
     named(export, "file")
 
 
+@pytest.mark.usefixtures("server_check_removed")
 def test_a_bundle_made_after_a_change_fails_verify_py(diary, owner, tmp_path):
     entry = credited_entry(diary)
     Entry.objects.filter(pk=entry.pk).update(received_at=entry.received_at - timedelta(days=20))
@@ -220,6 +223,7 @@ def test_a_bundle_made_after_a_change_fails_verify_py(diary, owner, tmp_path):
         offline.verify(folder)
 
 
+@pytest.mark.usefixtures("server_check_removed")
 def test_a_bundle_showing_an_entry_at_an_earlier_version_fails_verify_py(diary, owner, tmp_path):
     entry = own_entry(diary)
     Entry.objects.filter(pk=entry.pk).update(current=first_version(entry))
@@ -228,6 +232,7 @@ def test_a_bundle_showing_an_entry_at_an_earlier_version_fails_verify_py(diary, 
         offline.verify(folder)
 
 
+@pytest.mark.usefixtures("server_check_removed")
 @pytest.mark.parametrize("settings_changed", [False, True])
 def test_a_bundle_in_another_time_zone_than_the_ledgers_fails_verify_py(
     diary, owner, tmp_path, settings_changed
@@ -296,3 +301,18 @@ def test_new_records_after_a_version_1_ledger_are_version_2(diary, owner):
     Entry.objects.filter(pk=entry.pk).update(received_at=entry.received_at - timedelta(days=1))
     named(entry.current, "has changed")
     assert Submission.objects.get().ledger_v == 1
+
+
+def test_an_honest_server_refuses_to_hand_over_a_bundle_its_own_check_fails(diary, owner, tmp_path):
+    """The same change as above, with the server's own check in place: no bundle is kept or
+    recorded, and the reason names the record, as verify.py would."""
+    entry = credited_entry(diary)
+    Entry.objects.filter(pk=entry.pk).update(received_at=entry.received_at - timedelta(days=20))
+    records = LedgerRecord.objects.filter(diary=diary).count()
+    exports = Export.objects.filter(diary=diary).count()
+    stored = set((Path(settings.MEDIA_ROOT) / "exports").rglob("*.enc"))
+    with pytest.raises(BundleFailedCheck, match="no ledger record holds its hash"):
+        export_create(diary=diary, actor=owner)
+    assert Export.objects.filter(diary=diary).count() == exports
+    assert LedgerRecord.objects.filter(diary=diary).count() == records
+    assert set((Path(settings.MEDIA_ROOT) / "exports").rglob("*.enc")) == stored

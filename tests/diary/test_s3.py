@@ -27,6 +27,7 @@ from diary.models import Evidence
 from tests.conftest import confirmed
 from tests.diary.test_export import run_verify
 from tests.factories import PDF_BYTES, jpeg_bytes, make_entry, upload
+from tests.jobs import worker_runs_it
 from tests.test_project import settings_error
 from tests.witnesses.factories import make_witness, witness_api_client
 
@@ -234,9 +235,11 @@ def test_the_bundle_downloads_through_the_app(bucket, owner):
     client = APIClient()
     client.force_login(owner)
     confirmed(client)
-    made = client.post("/api/exports/", {}, format="json")
-    assert made.status_code == 201, made.content
-    download = client.get(f"/api/exports/{made.json()['id']}/download")
+    with worker_runs_it():
+        made = client.post("/api/exports/", {}, format="json")
+    assert made.status_code == 202, made.content
+    job = client.get(made["Location"]).json()
+    download = client.get(job["export"]["download"])
     assert download.status_code == 200
     assert b"".join(download.streaming_content).startswith(b"PK")
 

@@ -20,11 +20,12 @@ from rest_framework.test import APIClient
 
 from diary import messages
 from diary.core.crypto import stored_key
-from diary.models import AccessEvent, Export, Notice, OwnerSession
+from diary.models import AccessEvent, Export, Job, Notice, OwnerSession
 from diary.safety.services import session_start
 from diary.safety.session_store import SessionStore
 from tests.conftest import confirm_from_mail, confirmed
 from tests.factories import OwnerFactory, make_entry
+from tests.jobs import worker_runs_it
 
 pytestmark = pytest.mark.django_db
 
@@ -165,14 +166,22 @@ def test_exporting_on_the_page_asks_to_confirm_then_carries_on(owner, unconfirme
     make_entry(owner)
     response = unconfirmed_client.post(reverse("diary:exports"), {"since": "", "until": ""})
     assert response.url.startswith(reverse("account_reauthenticate"))
-    assert not Export.objects.exists()
-    response = unconfirmed_client.post(response.url, {"password": PASSWORD})
-    # allauth replays the suspended request: the bundle is made.
+    assert not Export.objects.exists() and not Job.objects.exists()
+    with worker_runs_it():
+        response = unconfirmed_client.post(response.url, {"password": PASSWORD})
+    # allauth replays the suspended request: the bundle is asked for, and made.
     assert response.status_code == 302
-    assert response.url == reverse("diary:exports")
+    job = Job.objects.get()
+    assert response.url == reverse("diary:job", args=[job.pk])
     export = Export.objects.get()
+    assert job.export == export
+    # Logged once it was made, as the session and browser that asked.
     event = AccessEvent.objects.get(kind=AccessEvent.Kind.EXPORT)
     assert (event.user, event.detail) == (owner, f"#{export.number}")
+    sign_in = AccessEvent.objects.filter(kind=AccessEvent.Kind.SIGN_IN).first()
+    if sign_in is not None:
+        assert event.session_id == sign_in.session_id
+    assert event.ip == "127.0.0.1"
 
 
 def test_exporting_through_the_api_needs_a_recent_confirmation(owner):
@@ -186,15 +195,17 @@ def test_exporting_through_the_api_needs_a_recent_confirmation(owner):
     }
     assert not Export.objects.exists()
     confirmed(api)
-    response = api.post("/api/exports/", {}, format="json")
-    assert response.status_code == 201
-    download = api.get(response.json()["download_url"])
+    with worker_runs_it():
+        response = api.post("/api/exports/", {}, format="json")
+    assert response.status_code == 202
+    made = api.get(response["Location"]).json()["export"]
+    download = api.get(made["download"])
     assert download.status_code == 200
     kinds = set(AccessEvent.objects.values_list("kind", flat=True))
     assert {AccessEvent.Kind.EXPORT, AccessEvent.Kind.EXPORT_DOWNLOAD} <= kinds
     # Five minutes later the confirmation has run out.
     with time_machine.travel(timezone.now() + timedelta(minutes=6)):
-        assert api.get(response.json()["download_url"]).status_code == 403
+        assert api.get(made["download"]).status_code == 403
 
 
 # Sessions

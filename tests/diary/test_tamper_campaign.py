@@ -130,6 +130,7 @@ def _without(entry: Entry) -> Callable[[list[LedgerRecord]], list[LedgerRecord]]
     return lambda rows: [row for row in rows if row.object != label]
 
 
+@pytest.mark.usefixtures("server_check_removed")
 @pytest.mark.parametrize(
     ("attack", "which"),
     [

@@ -19,7 +19,7 @@ from diary.bundle.services import export_create, unzip_to
 from diary.ledger import anchoring
 from diary.ledger.selectors import timestamp_status
 from diary.ledger.verify import ledger_verify
-from diary.models import HeadTimestamp, LedgerRecord, TimestampFailure
+from diary.models import Export, HeadTimestamp, LedgerRecord, TimestampFailure
 from tests.diary import tamper
 from tests.diary.test_bundle_strict import run_verify
 from tests.factories import make_entry
@@ -159,11 +159,15 @@ def test_the_command_says_when_nothing_is_set(capsys, db):
     assert "No timestamp authorities are set" in capsys.readouterr().out
 
 
+@pytest.mark.django_db(transaction=True)
 def test_making_a_bundle_from_the_page_timestamps_its_head(owner, owner_client, one_authority):
     make_entry(owner)
     head = LedgerRecord.objects.filter(diary=owner.diary).order_by("-seq").first()
     owner_client.post(reverse("diary:exports"), {"since": "", "until": ""})
     assert HeadTimestamp.objects.filter(diary=owner.diary, seq=head.seq).exists()
+    # The bundle ends at that head, and its token is inside it.
+    export = Export.objects.get(diary=owner.diary)
+    assert export.head_seq == head.seq
 
 
 @pytest.fixture
@@ -274,6 +278,7 @@ def test_a_token_from_an_authority_of_the_forgers_own_fails(stamped_bundle, veri
     )
 
 
+@pytest.mark.usefixtures("server_check_removed")
 def test_a_record_dated_after_the_authority_saw_it_fails(owner, one_authority, tmp_path):
     # The server's clock a day fast when the entry was written: the authority's own clock
     # (OpenSSL's, which no test can move) says the head existed a day earlier than it claims.

@@ -136,11 +136,12 @@ def test_the_uvicorn_command_sets_it_before_uvicorn_starts(monkeypatch, lax_umas
 
     inherited = []
 
-    class Loop:
-        """The anchoring loop `make run` starts beside the server: it inherits the mask too."""
+    class Beside:
+        """The worker and the jobs' loop `make run` starts beside the server: they inherit
+        the mask too."""
 
         def __init__(self, argv: list[str]) -> None:
-            inherited.append(("anchor_heads", os.umask(0o077)))
+            inherited.append((argv[2], os.umask(0o077)))
             self.stopped = False
 
         def terminate(self) -> None:
@@ -153,9 +154,9 @@ def test_the_uvicorn_command_sets_it_before_uvicorn_starts(monkeypatch, lax_umas
         inherited.append(("uvicorn", os.umask(0o077)))
         return 0
 
-    monkeypatch.setattr(servers.subprocess, "Popen", Loop)
+    monkeypatch.setattr(servers.subprocess, "Popen", Beside)
     monkeypatch.setattr(servers.subprocess, "call", serve)
     with pytest.raises(SystemExit) as ended:
         servers.main(["--port", "8106"])
     assert ended.value.code == 0
-    assert inherited == [("anchor_heads", 0o077), ("uvicorn", 0o077)]
+    assert inherited == [("db_worker", 0o077), ("tend_jobs", 0o077), ("uvicorn", 0o077)]

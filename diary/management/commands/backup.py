@@ -3,6 +3,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from diary.jobs.services import job_request
+from diary.management.commands.jobs import waiting
+from diary.models import Job
 from diary.ops.backup import BackupError, backup_create, load_key, make_key_file
 
 
@@ -21,6 +24,11 @@ class Command(BaseCommand):
             "--make-key",
             metavar="FILE",
             help="Instead of a backup, write a new random key to FILE (never over a file).",
+        )
+        parser.add_argument(
+            "--in-background",
+            action="store_true",
+            help="Hand it to a worker (db_worker) and return; `jobs` shows how it goes.",
         )
 
     def handle(
@@ -42,6 +50,16 @@ class Command(BaseCommand):
             return
         if not out:
             raise CommandError("Say where to write the backup: --out FILE.")
+        if options.get("in_background"):
+            try:
+                load_key(key_file)  # a missing or bad key is said now, not by the worker
+            except BackupError as error:
+                raise CommandError(str(error)) from None
+            params = {"out": str(Path(out).resolve()), "key_file": key_file}
+            if key_file:
+                params["key_file"] = str(Path(key_file).resolve())
+            self.stdout.write(waiting(job_request(kind=Job.Kind.BACKUP, params=params).job))
+            return
         try:
             summary = backup_create(Path(out), load_key(key_file))
         except BackupError as error:

@@ -1,11 +1,13 @@
 from collections import Counter
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from diary.core import crypto
 from diary.core.crypto import DecryptionError
+from diary.jobs.services import job_request
+from diary.management.commands.jobs import waiting
+from diary.models import Job
 from diary.ops import rekey
 
 
@@ -28,20 +30,20 @@ class Command(BaseCommand):
             action="store_true",
             help="Also rebuild the search index (after changing SEARCH_INDEX_KEY).",
         )
+        parser.add_argument(
+            "--in-background",
+            action="store_true",
+            help="Hand it to a worker (db_worker) and return; `jobs` shows how it goes.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         current = crypto.keyring().current.id
-        models = apps.get_models()
-        report = rekey.Report()
+        if options["in_background"]:
+            asked = job_request(kind=Job.Kind.ROTATE_KEYS, params={"reindex": options["reindex"]})
+            self.stdout.write(waiting(asked.job))
+            return
         try:
-            for model in models:
-                rekey.reseal(model, report)
-            for model in models:
-                rekey.rewrap(model, report)
-            rekey.encrypt_plain_files(models, report)
-            if options["reindex"]:
-                for model in models:
-                    rekey.reindex(model, report)
+            report = rekey.rotate_all(with_index=options["reindex"])
         except DecryptionError as error:
             raise CommandError(str(error)) from None
 
