@@ -91,7 +91,7 @@ class Instance:
 
     def _started(self, name: str, command: list[str]) -> subprocess.Popen:
         with (self.logs / f"{name}.log").open("ab") as log:
-            return subprocess.Popen(  # noqa: S603 (our own interpreter and commands)
+            return subprocess.Popen(
                 command, cwd=ROOT, env={**os.environ, **self.env}, stdout=log, stderr=log
             )
 
