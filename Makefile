@@ -181,7 +181,7 @@ bench: install-dev bench-deps keys staticfiles/staticfiles.json
 
 # The production profile on this machine, on loopback (stack/, docs/deploy.md): PostgreSQL and
 # Redis already running on 127.0.0.1, moto's S3 server, two uvicorn workers and Debian's nginx in
-# front. In the foreground until Ctrl+C (or `make stack-stop` from another terminal). Each start
+# front, two background workers (db_worker) and tend_jobs. In the foreground until Ctrl+C (or `make stack-stop` from another terminal). Each start
 # is fresh: the stack's own database (STACK_DATABASE_URL) and Redis keys are emptied.
 STACK_PACKAGES := nginx
 

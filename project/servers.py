@@ -56,9 +56,13 @@ def worker_command(*, worker_id: str | None = None) -> list[str]:
     return command
 
 
-def tend_command() -> list[str]:
-    """Hands on jobs whose worker stopped, and asks for timestamps (tend_jobs)."""
-    return [sys.executable, str(MANAGE), "tend_jobs", "--loop"]
+def tend_command(*, every: float | None = None) -> list[str]:
+    """Hands on jobs whose worker stopped, and asks for timestamps (tend_jobs); `every`
+    seconds between looks (the tests look more often than the default)."""
+    command = [sys.executable, str(MANAGE), "tend_jobs", "--loop"]
+    if every is not None:
+        command += ["--every", str(every)]
+    return command
 
 
 def main(argv: list[str] | None = None) -> None:

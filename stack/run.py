@@ -1,7 +1,8 @@
 """`make stack`: the production profile, whole, on this machine and on loopback only.
 
 PostgreSQL and Redis are the ones already running on 127.0.0.1; the launcher adds moto's S3
-server, two uvicorn workers and Debian's nginx in front of them, each a child process that ends
+server, two uvicorn workers and Debian's nginx in front of them, and beside them two background
+workers (db_worker, which make the bundles) and one tend_jobs, each a child process that ends
 with it (Ctrl+C, `make stack-stop`, or the launcher dying). Every start is fresh: moto keeps
 objects in memory only, so the stack's own database and Redis keys are emptied too, keeping rows
 and files in step.
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from project.servers import uvicorn_command
+from project.servers import tend_command, uvicorn_command, worker_command
 from stack import nginx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +69,8 @@ class Stack:
     )
     redis_prefix: str = field(default_factory=lambda: _env("STACK_REDIS_PREFIX", "sightline-stack"))
     pool_size: int = field(default_factory=lambda: int(_env("STACK_POOL_SIZE", "10")))
+    # Background workers (db_worker): bundles are made by these, one at a time each.
+    job_workers: int = field(default_factory=lambda: int(_env("STACK_JOB_WORKERS", "2")))
     evidence_max_bytes: int = field(
         default_factory=lambda: int(_env("EVIDENCE_MAX_BYTES", str(50 * 1024 * 1024)))
     )
@@ -150,8 +153,10 @@ class Processes:
     def __init__(self) -> None:
         self.started: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, command: list[str], env: dict[str, str], port: int) -> None:
-        if _listening(port):
+    def start(self, name: str, command: list[str], env: dict[str, str], port: int | None) -> None:
+        """Start a part and wait until it listens on `port`; one that listens on none (a
+        background worker) is started and checked for still running later (`check`)."""
+        if port is not None and _listening(port):
             raise StackError(f"port {port} is already in use (set STACK_* ports; see README)")
         log = STATE_DIR / "logs" / f"{name}.log"
         with log.open("ab") as output:
@@ -164,6 +169,8 @@ class Processes:
                 preexec_fn=_die_with_parent,
             )
         self.started.append((name, process))
+        if port is None:
+            return
         deadline = time.monotonic() + 60
         while not _listening(port):
             if process.poll() is not None:
@@ -357,6 +364,13 @@ def started(stack: Stack, say: Callable[[str], object] = print) -> Iterator[Stac
                 stack.app_env(),
                 port,
             )
+        for number in range(1, stack.job_workers + 1):
+            say(f"Starting background worker {number} (db_worker)")
+            processes.start(
+                f"jobs-{number}", worker_command(worker_id=f"stack-{number}"), stack.app_env(), None
+            )
+        say("Starting tend_jobs (hands on jobs whose worker stopped)")
+        processes.start("tend", tend_command(), stack.app_env(), None)
         config = _nginx_config(stack)
         say(f"Starting nginx on {stack.url}")
         processes.start(
@@ -412,6 +426,7 @@ def serve() -> int:
             print()
             print(f"  Sightline's stack is up: {up.url}/ (nginx)")
             print(f"    workers  {', '.join(up.worker_urls)}")
+            print(f"    jobs     {up.job_workers} db_workers and tend_jobs (.stack/logs/jobs-*)")
             print(f"    S3       {up.s3_url} (moto), bucket {BUCKET}")
             print(f"    database {up.database_name}, Redis {up.redis_url} ({up.redis_prefix}*)")
             print("  Logs in .stack/logs/. Stop with Ctrl+C, or `make stack-stop` elsewhere.")

@@ -1,6 +1,7 @@
-"""The whole stack as deployed (`make stack`: nginx, two uvicorn workers, PostgreSQL, Redis and
-moto's S3 server): live events cross workers through Redis, files land in the bucket encrypted,
-a bundle exports from them and verifies, and nginx passes websockets and holds the app's size
+"""The whole stack as deployed (`make stack`: nginx, two uvicorn workers, two background workers
+and tend_jobs, PostgreSQL, Redis and moto's S3 server): live events cross workers through Redis,
+files land in the bucket encrypted, a bundle asked through the API is made by a background
+worker from them and verifies, and nginx passes websockets and holds the app's size
 limits. Run by `make stack-test`, which starts the stack when it is not already running; skips,
 saying so, anywhere else."""
 
@@ -11,6 +12,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,7 +105,12 @@ def bucket_objects(stack: Stack) -> dict[str, bytes]:
 
 
 def worker_logs() -> dict[Path, int]:
-    return {path: path.stat().st_size for path in (STATE_DIR / "logs").glob("worker-*.log")}
+    logs = STATE_DIR / "logs"
+    return {
+        path: path.stat().st_size
+        for pattern in ("worker-*.log", "jobs-*.log", "tend.log")
+        for path in logs.glob(pattern)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -220,9 +227,11 @@ def test_a_bundle_exports_from_the_bucket_and_verifies(stack, owner, tmp_path):
     through_nginx = owner.on(stack.url)
     confirmed = through_nginx.form("/accounts/reauthenticate/", {"password": PASSWORD})
     assert confirmed.status_code == 302, confirmed.text[:2000]
-    made = through_nginx.post("/api/exports/", json={})
-    assert made.status_code == 201, made.text
-    bundle = through_nginx.get(f"/api/exports/{made.json()['id']}/download")
+    asked = through_nginx.post("/api/exports/", json={})
+    assert asked.status_code == 202, asked.text
+    job = made_by_a_worker(through_nginx, asked.json())
+    assert job["attempts"] == 1
+    bundle = through_nginx.get(job["export"]["download"])
     assert bundle.status_code == 200
     with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
         archive.extractall(tmp_path)
@@ -234,6 +243,31 @@ def test_a_bundle_exports_from_the_bucket_and_verifies(stack, owner, tmp_path):
     stored = bucket_objects(stack)
     assert any(name.startswith("exports/") for name in stored)
     assert not [name for name, body in stored.items() if SENTINEL in body]
+
+
+def made_by_a_worker(browser: Browser, job: dict) -> dict:
+    """Ask after the job (one of the stack's db_workers makes it) until it has ended."""
+    deadline = time.monotonic() + 120
+    while True:
+        now = browser.get(job["url"]).json()
+        if now["state"] in ("done", "failed"):
+            assert now["state"] == "done", now
+            return now
+        assert time.monotonic() < deadline, f"the bundle was not made within two minutes: {now}"
+        time.sleep(0.2)  # polling the stack's workers, not a timing assertion
+
+
+def test_a_second_ask_while_a_bundle_is_made_joins_it(stack, owner):
+    """Two asks at once through both web workers: one job, one bundle, made by a db_worker."""
+    confirm(owner)
+    first, second = owner.on(stack.worker_urls[0]), owner.on(stack.worker_urls[1])
+    asked = [browser.post("/api/exports/", json={}) for browser in (first, second)]
+    assert [answer.status_code for answer in asked] == [202, 202], [a.text for a in asked]
+    jobs = {answer.json()["id"] for answer in asked}
+    done = made_by_a_worker(first, asked[0].json())
+    if len(jobs) == 2:  # the first was finished before the second was asked: that is allowed
+        made_by_a_worker(second, asked[1].json())
+    assert done["export"]["number"] >= 1
 
 
 def test_every_ledger_verifies_with_its_files_read_from_the_bucket(stack, owner, witness):

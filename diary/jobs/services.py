@@ -154,10 +154,11 @@ def _retry_or_fail(job: Job, reason: str, *, final: bool = False) -> None:
 
 def jobs_revive(*, now: Any = None) -> int:
     """Jobs whose worker has stopped answering (its heartbeat is older than JOB_LEASE_SECONDS:
-    killed, or its machine lost) are tried again, up to JOB_ATTEMPTS in all. Returns how many."""
+    killed, or its machine lost) are tried again, up to JOB_ATTEMPTS in all; and waiting jobs
+    no worker will ever take are handed to the framework again. Returns how many."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.JOB_LEASE_SECONDS)
-    revived = 0
+    revived = _lost_in_the_queue(now, stale)
     ids = Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=stale).values_list(
         "pk", flat=True
     )
@@ -170,6 +171,39 @@ def jobs_revive(*, now: Any = None) -> int:
             _retry_or_fail(job, GAVE_UP.format(attempts=job.attempts))
             revived += 1
     return revived
+
+
+def _lost_in_the_queue(now: Any, stale: Any) -> int:
+    """A job can wait with no task that any worker will run: the web process died between
+    committing it and handing it over (`_enqueue` runs after the commit), or the worker that
+    took its task died before it could claim the job. Nothing else would ever move it, and as
+    the one active job of its kind it would hold that diary's every later request. Such a job
+    is handed over again (a task still waiting for a free worker is left as it is)."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    handed = 0
+    ids = Job.objects.filter(state=Job.State.QUEUED, updated_at__lt=stale).values_list(
+        "pk", flat=True
+    )
+    for job_id in list(ids):
+        with transaction.atomic():
+            job = Job.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+            if job is None or job.state != Job.State.QUEUED or job.updated_at >= stale:
+                continue
+            if (
+                job.task_id
+                and DBTaskResult.objects.filter(
+                    pk=job.task_id, status=TaskResultStatus.READY
+                ).exists()
+            ):
+                continue  # waiting its turn: the workers are busy
+            _abandon_task(job.task_id)
+            job.task_id, job.updated_at = "", now
+            job.save(update_fields=["task_id", "updated_at"])
+            _enqueue(job)
+            handed += 1
+    return handed
 
 
 def _abandon_task(task_id: str) -> None:

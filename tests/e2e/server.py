@@ -1,5 +1,7 @@
 """A real ASGI server for the browser journeys: uvicorn, serving pages and websockets, in a
-process of its own, against a SQLite file and a media folder in a temporary directory.
+process of its own, against a SQLite file and a media folder in a temporary directory; beside
+it, as `make run` has them, a background worker (db_worker, which makes the bundles) and
+tend_jobs, which hands on a job whose worker stopped.
 
 It runs with DEBUG off, as in production: static files come from `collectstatic` through
 WhiteNoise, and the channel layer is the in-process one (one server process, so it hears itself).
@@ -13,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from project.servers import tend_command, worker_command
 from tests.servers import uvicorn_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +65,7 @@ class LiveServer:
             }
         )
         self.process: subprocess.Popen | None = None
+        self.beside: list[subprocess.Popen] = []
 
     def manage(self, *args: str) -> str:
         done = subprocess.run(
@@ -98,14 +102,20 @@ class LiveServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+            self.beside = [
+                subprocess.Popen(
+                    command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                )
+                for command in (worker_command(), tend_command())
+            ]
         self._wait_until_listening()
 
     def _wait_until_listening(self) -> None:
         assert self.process is not None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited:\n{self.log.read_text()}")
+            if any(process.poll() is not None for process in [self.process, *self.beside]):
+                raise RuntimeError(f"the server or its worker exited:\n{self.log.read_text()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return
@@ -114,15 +124,17 @@ class LiveServer:
         raise RuntimeError(f"the server did not start on {self.port}:\n{self.log.read_text()}")
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
+        running = [process for process in [self.process, *self.beside] if process is not None]
+        for process in running:
+            if process.poll() is None:
+                process.terminate()
+        for process in running:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        self.process, self.beside = None, []
 
     def errors(self) -> str:
         """What the server logged at WARNING or above: a traceback here is a failed journey."""

@@ -175,9 +175,11 @@ def test_the_owner_exports_a_bundle_that_verifies(page: Page, photo: Path, tmp_p
     reauthenticate_if_asked(page)
     press(page, "Make the bundle")
     reauthenticate_if_asked(page)
-    expect(main(page)).to_contain_text("Bundle 1 is ready to download.")
+    # Made in the background: the job's page says how it goes, and when it is ready.
+    expect(page).to_have_url(re.compile(r"/diary/jobs/[0-9a-f-]{36}/$"))
+    expect(main(page)).to_contain_text("Bundle 1 is ready.", timeout=60_000)
     with page.expect_download() as download_info:
-        main(page).get_by_role("link", name="Download").click()
+        main(page).get_by_role("link", name="Download bundle 1").click()
     bundle = tmp_path / "bundle.zip"
     download_info.value.save_as(bundle)
 
@@ -422,8 +424,10 @@ def test_a_lived_in_diary_page_by_page_with_screenshots(
     reauthenticate_if_asked(owner)
     press(owner, "Make the bundle")
     reauthenticate_if_asked(owner)
+    download = main(owner).get_by_role("link", name=re.compile(r"^Download bundle \d+$"))
+    expect(download).to_be_visible(timeout=120_000)  # made in the background
     with owner.expect_download() as download_info:
-        main(owner).get_by_role("link", name="Download").first.click()
+        download.click()
     bundle = tmp_path / "bundle.zip"
     download_info.value.save_as(bundle)
     with zipfile.ZipFile(bundle) as archive:
@@ -443,3 +447,89 @@ def test_a_lived_in_diary_page_by_page_with_screenshots(
     dismiss_quick_exit_note_if_shown(contact)
     expect(main(contact).get_by_role("heading", name="What to look out for")).to_be_visible()
     photograph(contact, screenshots / "witness-phone.png", height=1900)
+
+
+# Each render of a job's progress the page shows (live.js replaces the section as the worker
+# moves on): its words and its bar, recorded in the page as they come.
+RECORD_JOB_RENDERS = """() => {
+  window.jobRenders = [];
+  const note = () => {
+    const job = document.querySelector("main section.job");
+    if (!job) { return; }
+    const bar = job.querySelector("progress");
+    const seen = { text: job.innerText, percent: bar ? bar.value : null };
+    const last = window.jobRenders[window.jobRenders.length - 1];
+    if (!last || last.text !== seen.text) { window.jobRenders.push(seen); }
+  };
+  note();
+  new MutationObserver(note).observe(document.querySelector("main"),
+    { childList: true, subtree: true, characterData: true });
+}"""
+
+
+def test_a_big_bundle_shows_its_progress_while_a_contact_sends_from_their_phone(
+    app_server: LiveServer, phone: Page, new_context: Callable[..., BrowserContext], tmp_path: Path
+):
+    """1,000 entries: the owner, on her phone, asks for the bundle and watches it go stage by
+    stage; her contact sends from their phone meanwhile, and is answered before it is done."""
+    owner = phone
+    email = new_email()
+    sign_up(owner, email)
+    link = invite(owner, name="Pat", relationship="Neighbour")
+    app_server.manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        f"from tests.big_diary import seed; seed(entries=1000, email={email!r}, existing=True)",
+    )
+    contact = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    contact.goto(link)
+    arrive(contact)
+    expect(contact).to_have_url(re.compile(r"/w/$"))
+
+    nav(owner, "Export")
+    reauthenticate_if_asked(owner)
+    press(owner, "Make the bundle")
+    reauthenticate_if_asked(owner)
+    expect(owner).to_have_url(re.compile(r"/diary/jobs/[0-9a-f-]{36}/$"))
+    job_api = "/api/jobs/" + owner.url.rstrip("/").rsplit("/", 1)[-1]
+    owner.evaluate(RECORD_JOB_RENDERS)
+    stage = main(owner).locator("section.job")
+    expect(stage).to_contain_text(re.compile(r"step \d of 6: "), timeout=60_000)
+
+    witness_sends(
+        contact,
+        what="The silver Focus again, parked at the end of Elm Road with its engine running.",
+        words="Tell her I'm still here.",
+        where="End of Elm Road",
+        when=local_input(hours_ago=0.2),
+    )
+    expect(main(contact)).to_contain_text("Received")
+    # The contact had their answer while the bundle was still being made.
+    during = owner.request.get(job_api).json()
+    assert during["state"] == "running", during
+    assert during["export"] is None
+
+    expect(main(owner)).to_contain_text("Bundle 1 is ready.", timeout=180_000)
+    renders = owner.evaluate("() => window.jobRenders")
+    stages = {found.group(1) for r in renders if (found := re.search(r"step (\d) of 6", r["text"]))}
+    assert len(stages) >= 2, renders  # the words moved on, live, at least once
+    percents = [r["percent"] for r in renders if r["percent"] is not None]
+    assert percents == sorted(percents) and percents[0] < percents[-1], renders
+    with owner.expect_download() as download_info:
+        main(owner).get_by_role("link", name="Download bundle 1").click()
+    bundle = tmp_path / "bundle.zip"
+    download_info.value.save_as(bundle)
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(tmp_path / "bundle")
+    [verify] = (tmp_path / "bundle").rglob("verify.py")
+    checked = subprocess.run(
+        [sys.executable, "verify.py"],
+        cwd=verify.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    done = owner.request.get(job_api).json()
+    assert done["state"] == "done" and done["attempts"] == 1, done
