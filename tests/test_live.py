@@ -318,10 +318,13 @@ async def test_a_note_added_later_reaches_the_owners_inbox():
 
 @database_sync_to_async
 def worker_moves(job_id: Any, **changes: Any) -> None:
-    """What a worker process writes as it goes (the web process hears none of it directly)."""
+    """What a worker process does as it goes: writes the job, and tells the sockets (which,
+    with the in-memory layer, hear nothing from it: the web process reads the change)."""
+    from diary.live.events import job_changed
     from diary.models import Job
 
     Job.objects.filter(pk=job_id).update(updated_at=timezone.now(), **changes)
+    job_changed(Job.objects.get(pk=job_id))
 
 
 async def test_every_open_page_hears_a_bundle_job_move_and_end(settings):

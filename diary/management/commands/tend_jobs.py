@@ -48,7 +48,6 @@ class Command(BaseCommand):
         # Ctrl+C stops `make run`'s processes together: that is the way out, quietly.
         with contextlib.suppress(KeyboardInterrupt):
             while True:
-                close_old_connections()
                 revived = jobs_revive()
                 if revived:
                     self.stdout.write(f"{revived} stopped jobs handed on.")
@@ -59,4 +58,5 @@ class Command(BaseCommand):
                         self.stdout.write(f"{asked} diaries to timestamp.")
                 if not options["loop"]:
                     return
+                close_old_connections()  # as a request's end would: none kept past its use
                 time.sleep(options["every"])
