@@ -1,6 +1,7 @@
 """The Telegram reader against exports made as Telegram Desktop writes them, message by
 message, and against bad files."""
 
+import contextlib
 import io
 import json
 import tracemalloc
@@ -8,6 +9,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diary.imports.formats import telegram
 from diary.imports.formats.base import (
@@ -190,3 +193,18 @@ def test_big_chat_every_message_in_bounded_memory(big):
     size = big.stat().st_size
     assert size > 8_000_000
     assert peak < size / 10, (peak, size)
+
+
+def test_deep_nesting():
+    with pytest.raises(ImportProblem, match="nests deeper"):
+        read(b'{"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=300)
+    | st.from_regex(r'\{"id": 1, "messages": \[.{0,80}', fullmatch=True).map(str.encode)
+)
+def test_any_bytes_give_messages_or_a_problem(data):
+    with contextlib.suppress(ImportProblem):
+        read(data, zone=BERLIN)

@@ -1,12 +1,15 @@
 """The WhatsApp reader against exports made in every layout and date spelling phones write,
 message by message, and against the bad files an owner might upload."""
 
+import contextlib
 import io
 import tracemalloc
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diary.imports.formats import archives, whatsapp
 from diary.imports.formats.base import SOCIAL_MEDIA, UNKNOWN, ImportProblem, NeedsTimeZone
@@ -74,6 +77,16 @@ def test_zip_without_media(tmp_path, key):
     expected = samples.write_zip(path, spelling, media=False)
     assert sum(1 for want in expected if want.omitted) == 3
     check(read(path.read_bytes(), path.name), expected)
+
+
+def test_zip_made_again_with_a_folder():
+    spelling = samples.BY_KEY["iphone-gb"]
+    text, expected, files = samples.chat_text(spelling, in_zip=True)
+    members = {f"Bob/{name}": data for name, data in files.items()}
+    members["Bob/_chat.txt"] = text.encode()
+    members["__MACOSX/Bob/._chat.txt"] = b"\x00\x05\x16\x07"
+    members["Bob/notes.txt"] = b"a document someone sent"
+    check(read(samples.zip_bytes(members), "WhatsApp Chat - Bob.zip"), expected)
 
 
 def test_windows_line_endings_and_a_byte_order_mark(tmp_path):
@@ -308,3 +321,27 @@ def test_big_chat_every_message_in_bounded_memory(big, which):
     size = big[0].stat().st_size
     assert size > 4_000_000
     assert peak < size / 10, (peak, size)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=300)
+    | st.lists(
+        st.sampled_from(
+            [
+                "31/12/2023, 21:03 - Bob: hi",
+                "[1/2/23, 9:03:15\u202fPM] A: x",
+                "13/13/2023, 1:00 - ",
+                "\u200e",
+                "\xe9",
+                "",
+            ]
+        )
+        | st.text(max_size=30),
+        max_size=8,
+    ).map(lambda lines: "\n".join(lines).encode())
+)
+def test_any_bytes_give_messages_or_a_problem(data):
+    for name in ("chat.txt", "chat.zip"):
+        with contextlib.suppress(ImportProblem):
+            read(data, name)

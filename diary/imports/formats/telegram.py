@@ -160,6 +160,15 @@ Files = Callable[[str], Attachment | None]
 
 def read(stream: IO[bytes], *, name: str, zone: ZoneInfo | None) -> Iterator[Message]:
     """Every message and call of every chat in the export, in the file's order."""
+    try:
+        yield from _read(stream, name=name, zone=zone)
+    except RecursionError:
+        raise ImportProblem(
+            f"{name} nests deeper than Telegram's export does: it is not Telegram's export."
+        ) from None
+
+
+def _read(stream: IO[bytes], *, name: str, zone: ZoneInfo | None) -> Iterator[Message]:
     opened, files = _open(stream, name=name)
     with opened:
         document = _Json(opened, name=name)

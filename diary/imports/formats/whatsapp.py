@@ -158,9 +158,7 @@ def _first_line_problem(name: str, text: str, line: int) -> ImportProblem:
     )
 
 
-def _decide_order(
-    lines: Iterator[tuple[int, str]], *, name: str, day_first: bool | None
-) -> bool:
+def _decide_order(lines: Iterator[tuple[int, str]], *, name: str, day_first: bool | None) -> bool:
     """Read every line once: each date must be real in the order the file uses, and the file
     must use one order. Returns True for day-first."""
     possible = {True, False} if day_first is None else {day_first}
@@ -378,15 +376,16 @@ class _Unclosed:
 _CHAT_NAMES = re.compile(r"(?:_chat|WhatsApp Chat (?:with|-) .+)\.txt", re.IGNORECASE)
 
 
-def _open(
-    stream: IO[bytes], *, name: str
-) -> tuple[Opener, Callable[[str], Attachment | None]]:
+def _open(stream: IO[bytes], *, name: str) -> tuple[Opener, Callable[[str], Attachment | None]]:
     """How to open the chat's text (once per reading) and find a file it names."""
     if not name.lower().endswith(".zip") and not archives.head_of(stream, 4).startswith(b"PK"):
         archives.check_text(stream, name=name, what="WhatsApp chat")
         return (lambda: _Unclosed(stream)), (lambda _file: None)
     archive = archives.SafeZip(stream, name=name)
-    texts = [m for m in archive.names if m.lower().endswith(".txt") and "/" not in m.strip("/")]
+    # A zip made again on a Mac may put it all in a folder, with "__MACOSX/" beside it.
+    texts = [
+        m for m in archive.names if m.lower().endswith(".txt") and not m.startswith("__MACOSX/")
+    ]
     chats = [m for m in texts if _CHAT_NAMES.fullmatch(archives.basename(m))] or texts
     if not chats:
         raise ImportProblem(
@@ -416,4 +415,3 @@ def _open(
         )
 
     return (lambda: archive.open(member)), attachment
-
