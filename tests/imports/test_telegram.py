@@ -135,6 +135,10 @@ def test_compact_json_and_tiny_chunks(monkeypatch):
         (b"[1, 2, 3]", r"^result.json is not Telegram's export"),
         (b'{"about": "x"}', r"^result.json holds no Telegram chat"),
         (samples.truncated(), r"^result.json is damaged or cut short"),
+        (
+            b'{"id": 1, "messages": [{"id": 5, x' + b" " * 300_000 + b"}]}",
+            r"^result.json is damaged",
+        ),
         (b'{"messages": []}', r"^result.json gives a chat's messages before"),
         (b'{"id": 1, "messages": [1]}', r"^result.json holds a message that is not one"),
         (b'{"id": 1, "messages": []} {}', r"^result.json goes on after its end"),

@@ -101,7 +101,10 @@ class _Json:
         while True:
             try:
                 found, end = self._decoder.raw_decode(self._buf, self._pos)
-            except json.JSONDecodeError:
+            except json.JSONDecodeError as error:
+                # Cut off by the buffer's end (or inside a string, which may go on), or wrong.
+                if error.pos < len(self._buf) - 8 and not error.msg.startswith("Unterminated"):
+                    raise self._damaged() from None
                 self._fill()
                 continue
             # A number at the buffer's end may go on in the next chunk.
