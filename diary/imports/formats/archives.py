@@ -104,7 +104,9 @@ def _safe_member_name(member: str) -> bool:
 
 class _Counted(io.RawIOBase):
     """A member's bytes, counted as they come: never more than it declared (whose sum
-    the archive checked), whatever the compressed stream would give."""
+    the archive checked), whatever the compressed stream would give. zipfile itself stops at
+    the declared size and then finds the CRC wrong (a lying bomb reads as damaged); this
+    count holds even if it did not."""
 
     def __init__(self, archive: "SafeZip", info: zipfile.ZipInfo) -> None:
         self._archive = archive
