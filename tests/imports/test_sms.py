@@ -147,7 +147,7 @@ def test_bad_input_gets_plain_words(case: str) -> None:
 
 
 def test_a_damaged_file_gives_what_came_before_the_damage_then_says_where() -> None:
-    name, data, words = samples.bad_inputs()["broken tag"]
+    name, data, _ = samples.bad_inputs()["broken tag"]
     messages = read(io.BytesIO(data), name=name, zone=None)
     assert next(messages).position == "sms 1"
     with pytest.raises(ImportProblem, match="is damaged here"):
@@ -232,7 +232,7 @@ def test_a_large_backup_is_read_in_bounded_memory(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert (sms, mms) == (texts, pictures)
-    assert size > 150_000_000
+    assert size > 190_000_000
     # About three copies of the one 6 MB picture (its base64 in expat's buffer and as text, and
     # decoded), nothing that grows with the file.
     assert peak < 40_000_000, peak

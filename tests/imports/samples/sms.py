@@ -12,6 +12,7 @@ Each generator gives back the file's bytes and what it wrote, as a reader should
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,31 +31,26 @@ NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
+_SPECIAL = re.compile("[&<>\"'\x00-\x1f\U00010000-\U0010ffff]")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
+
+
+def _escape_one(found: re.Match[str]) -> str:
+    char = found.group()
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    code = ord(char)
+    if code < 0x20:
+        return f"&#{code};"
+    code -= 0x10000
+    return f"&#{0xD800 + (code >> 10)};&#{0xDC00 + (code & 0x3FF)};"
+
+
 def escape(text: str) -> str:
     """An attribute value as SMS Backup & Restore writes it (Android's XmlSerializer): the
     five XML escapes, control characters as decimal references, and a character past U+FFFF
     as two references, one for each UTF-16 half."""
-    out = []
-    for char in text:
-        code = ord(char)
-        if char == "&":
-            out.append("&amp;")
-        elif char == "<":
-            out.append("&lt;")
-        elif char == ">":
-            out.append("&gt;")
-        elif char == '"':
-            out.append("&quot;")
-        elif char == "'":
-            out.append("&apos;")
-        elif code < 0x20:
-            out.append(f"&#{code};")
-        elif code > 0xFFFF:
-            code -= 0x10000
-            out.append(f"&#{0xD800 + (code >> 10)};&#{0xDC00 + (code & 0x3FF)};")
-        else:
-            out.append(char)
-    return "".join(out)
+    return _SPECIAL.sub(_escape_one, text)
 
 
 def attributes(pairs: list[tuple[str, str]]) -> str:
@@ -97,12 +93,8 @@ class Written:
 
 def picture(seed: str, size: int) -> bytes:
     """Bytes that start and end as a JPEG does, different for every seed."""
-    body = bytearray()
-    counter = 0
-    while len(body) < size - 6:
-        body += hashlib.sha256(f"{seed}/{counter}".encode()).digest()
-        counter += 1
-    return b"\xff\xd8\xff\xe0" + bytes(body[: max(0, size - 6)]) + b"\xff\xd9"
+    body = hashlib.shake_256(seed.encode()).digest(max(0, size - 6))
+    return b"\xff\xd8\xff\xe0" + body + b"\xff\xd9"
 
 
 START = datetime(2026, 3, 28, 23, 30, 0, 250_000, tzinfo=UTC)  # the night the clocks go forward
@@ -293,25 +285,67 @@ def sms_backup() -> tuple[bytes, list[Written]]:
         )
 
     sam, sam_spelled = "+447700900123", "+44 7700 900-123"
-    add_sms(sam_spelled, sam, "Sam", "Sam", 1, INCOMING, "Where are you?", 0, "uk", {},
-            date_sent=ms(_at(0) - timedelta(seconds=3)))  # fmt: skip
-    add_sms(sam, sam, "Sam", "Sam", 1, INCOMING,
-            "I know you're at your sister's 😠\nAnswer me. 👀👀", 1, "uk", {})  # fmt: skip
+    add_sms(
+        sam_spelled,
+        sam,
+        "Sam",
+        "Sam",
+        1,
+        INCOMING,
+        "Where are you?",
+        0,
+        "uk",
+        {},
+        date_sent=ms(_at(0) - timedelta(seconds=3)),
+    )
+    add_sms(
+        sam,
+        sam,
+        "Sam",
+        "Sam",
+        1,
+        INCOMING,
+        "I know you're at your sister's 😠\nAnswer me. 👀👀",
+        1,
+        "uk",
+        {},
+    )
     add_sms(sam, sam, "Sam", "Sam", 2, OUTGOING, "Please stop texting me.", 2, "uk", {})
-    add_sms("(0)7700 900123", "07700900123", "(Unknown)", "", 1, INCOMING,
-            'New number. You can\'t block me. <3 & "love"', 3, "us", {})  # fmt: skip
-    add_sms(sam, sam, "Sam", "Sam", 3, OUTGOING, "draft I never sent", 4, "de",
-            {"status": "draft"})  # fmt: skip
+    add_sms(
+        "(0)7700 900123",
+        "07700900123",
+        "(Unknown)",
+        "",
+        1,
+        INCOMING,
+        'New number. You can\'t block me. <3 & "love"',
+        3,
+        "us",
+        {},
+    )
+    add_sms(sam, sam, "Sam", "Sam", 3, OUTGOING, "draft I never sent", 4, "de", {"status": "draft"})
     add_sms(sam, sam, "Sam", "Sam", 4, OUTGOING, "in the outbox", 5, "de", {"status": "outbox"})
     add_sms(sam, sam, "Sam", "Sam", 5, OUTGOING, "failed to send", 6, "de", {"status": "failed"})
     add_sms(sam, sam, "Sam", "Sam", 6, OUTGOING, "queued", 7, "de", {"status": "queued"})
     add_sms("AMAZON", "AMAZON", "null", "", 1, INCOMING, "Your parcel is on its way", 8, "us", {})
-    add_sms(sam, sam, "Sam", "Sam", 1, INCOMING, "", 9, "uk", {"subject": "RE: us"},
-            subject="RE: us")  # fmt: skip
-    add_sms(sam, sam, "Sam", "Sam", 1, INCOMING,
-            "Tabs\tand\r\nWindows lines, Привет, 🏳️‍🌈, 𝄞", 10, "us", {})  # fmt: skip
-    add_sms(sam, sam, "Sam", "Sam", 9, UNKNOWN, "a type no phone writes", 11, "uk",
-            {"status": "type 9"})  # fmt: skip
+    add_sms(
+        sam, sam, "Sam", "Sam", 1, INCOMING, "", 9, "uk", {"subject": "RE: us"}, subject="RE: us"
+    )
+    add_sms(
+        sam,
+        sam,
+        "Sam",
+        "Sam",
+        1,
+        INCOMING,
+        "Tabs\tand\r\nWindows lines, Привет, 🏳️‍🌈, 𝄞",
+        10,
+        "us",
+        {},
+    )
+    add_sms(
+        sam, sam, "Sam", "Sam", 9, UNKNOWN, "a type no phone writes", 11, "uk", {"status": "type 9"}
+    )
 
     photo = picture("mms-photo", 23_456)
     video = picture("mms-video", 5_000)
@@ -328,7 +362,7 @@ def sms_backup() -> tuple[bytes, list[Written]]:
         parts=[
             part_line(
                 "-1", "application/smil", "null", "smil.xml", text=SMIL.format(image="IMG_0042.jpg")
-            ),  # fmt: skip
+            ),
             part_line("0", "image/jpeg", "IMG_0042.jpg", "IMG_0042.jpg", data=photo),
             part_line("0", "text/plain", "null", "text_0.txt", text=caption),
         ],
@@ -364,7 +398,7 @@ def sms_backup() -> tuple[bytes, list[Written]]:
         parts=[
             part_line(
                 "-1", "application/smil", "null", "smil.xml", text=SMIL.format(image="clip.3gp")
-            ),  # fmt: skip
+            ),
             part_line("0", "video/3gpp", "null", "clip.3gp", data=video),
             part_line("0", "text/plain", "null", "text_0.txt", text="Tell her"),
             part_line("1", "text/plain", "null", "text_1.txt", text="what she did 🙄"),
@@ -375,7 +409,7 @@ def sms_backup() -> tuple[bytes, list[Written]]:
             ("+44 7700 900999", 151),
             ("+447700900555", 151),
             ("+1 (202) 555-0143", 130),
-        ],  # fmt: skip
+        ],
     )
     written.append(
         Written(
@@ -407,7 +441,7 @@ def sms_backup() -> tuple[bytes, list[Written]]:
             (sam, 151),
             ("+447700900555", 151),
             ("+12025550143", 151),
-        ],  # fmt: skip
+        ],
     )
     written.append(
         Written(
@@ -448,7 +482,7 @@ def sms_backup() -> tuple[bytes, list[Written]]:
             "",
             line,
             attachments=(("part-0.png", "image/png", shot),),
-        )  # fmt: skip
+        )
     )
     add_sms(sam, sam, "Sam", "Sam", 1, INCOMING, "Last one, after the MMS", 50, "uk", {})
 
@@ -528,7 +562,7 @@ def calls_backup() -> tuple[bytes, list[Written]]:
                 "",
                 line,
                 details=details,
-            )  # fmt: skip
+            )
         )
     return (head + body + "</calls>\n").encode(), written
 
@@ -607,8 +641,8 @@ def bad_inputs() -> dict[str, tuple[str, bytes, str]]:
 
 # The large backup: texts, with an MMS picture every LARGE_MMS_EVERY of them, and one very
 # large picture in the middle, written as a stream.
-LARGE_MMS_EVERY = 50
-LARGE_PICTURE = 32_000
+LARGE_MMS_EVERY = 40
+LARGE_PICTURE = 48_000
 HUGE_PICTURE = 6 * 1024 * 1024
 
 
@@ -659,14 +693,14 @@ def write_large_backup(out: IO[bytes], texts: int = 100_000) -> tuple[int, int]:
                             "null",
                             "smil.xml",
                             text=SMIL.format(image=f"IMG_{mms}.jpg"),
-                        ),  # fmt: skip
+                        ),
                         part_line(
                             "0",
                             "image/jpeg",
                             f"IMG_{mms}.jpg",
                             f"IMG_{mms}.jpg",
                             data=large_picture(mms),
-                        ),  # fmt: skip
+                        ),
                         part_line("0", "text/plain", "null", "text_0.txt", text=f"look {mms}"),
                     ],
                     addrs=[("+447700900123", 137), ("+447700900999", 151)],
