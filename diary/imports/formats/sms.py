@@ -1,10 +1,13 @@
 """Android "SMS Backup & Restore" (SyncTech) backups: `sms-*.xml` (texts and MMS) and
 `calls-*.xml` (the call log).
 
-Read with expat directly rather than ElementTree: the handlers run as each tag is parsed, so
-nothing is built and nothing has to be cleared, and expat says the line each tag starts on.
-An MMS picture is one base64 attribute, often megabytes: it is decoded as soon as its tag is
-parsed and written to an unnamed temporary file, and the Attachment reads it back from there.
+Read with expat directly rather than ElementTree's iterparse: the handlers run as each tag is
+parsed, so no tree is built and nothing has to be cleared, and expat says the line each tag
+starts on (iterparse only knows where the last chunk it was fed ended). The bytes pass through
+MendedStream on the way: it joins the emoji the app writes as UTF-16 halves, and takes each MMS
+part's base64 `data` (a picture, a film: megabytes) out of the stream as it passes, decoding it
+into an unnamed temporary file that the Attachment reads back, so no picture is ever whole in
+memory, and nor is anything else that grows with the file.
 """
 
 import base64
@@ -13,6 +16,7 @@ import io
 import mimetypes
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -144,59 +148,166 @@ def _ends_with_high_half(data: bytes, end: int) -> bool:
     return 0xD800 <= code <= 0xDBFF
 
 
+DATA_OPEN = b' data="'
+_BASE64 = re.compile(rb"[A-Za-z0-9+/=]*")
+_WHITESPACE = b" \t\r\n"
+
+
+class _Decoder:
+    """One `data` attribute's base64, decoded as it streams past into the spool."""
+
+    def __init__(self, spool: "_Spool") -> None:
+        self._spool = spool
+        self._left = b""
+        self._start = b""  # the first few characters, to tell "null" from base64
+        self.damaged = False
+        self.newlines = 0
+        spool.begin()
+
+    def feed(self, data: bytes) -> None:
+        self.newlines += data.count(b"\n")
+        if len(self._start) < 5:
+            self._start += data[: 5 - len(self._start)]
+        if self.damaged:
+            return
+        data = self._left + data.translate(None, _WHITESPACE)
+        if not _BASE64.fullmatch(data):
+            self.damaged = True
+            return
+        whole = len(data) - len(data) % 4
+        self._left = data[whole:]
+        try:
+            self._spool.write(binascii.a2b_base64(data[:whole]))
+        except binascii.Error:
+            self.damaged = True
+
+    def finish(self) -> "tuple[Callable[[], IO[bytes]], int] | None":
+        opener, size = self._spool.end()
+        if self._start == b"null":  # SMS Backup & Restore's "none"
+            return opener, 0
+        return None if self.damaged or self._left else (opener, size)
+
+
 class MendedStream(io.RawIOBase):
     """The upload, read in chunks and mended (mend_references) before the parser sees it. A
     chunk's tail that may be the start of a reference, or a high half whose low half is still
-    to come, waits for the next chunk."""
+    to come, waits for the next chunk.
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    An MMS part's `data` attribute (a picture, a film: as many megabytes as the file) never
+    reaches the parser: its base64 is decoded into the spool as it streams past, and the parser
+    reads `@spool-<token>:<n>` (and the newlines, so the lines stay the file's) where it was. Double
+    quotes cannot occur inside a double-quoted attribute, so ` data="` is the attribute's start.
+    """
+
+    def __init__(self, raw: IO[bytes], spool: "_Spool") -> None:
         self._raw = raw
+        self._spool = spool
         self._held = b""
-        self._ready = b""
+        self._ready: list[bytes] = []
         self._done = False
+        self._decoder: _Decoder | None = None
+        # Each diverted attribute's opener and size, or None when its base64 was damaged, by
+        # number, until the parser's handler takes it.
+        self.diverted: dict[int, tuple[Callable[[], IO[bytes]], int] | None] = {}
+        self._count = 0
+        # What a diverted attribute says instead: never base64 ('@'), and never in the file.
+        self.token = f"@spool-{secrets.token_hex(8)}:"
 
     def readable(self) -> bool:
         return True
 
     def read_chunk(self) -> bytes:
-        while not self._ready and not self._done:
+        # An empty chunk means the end of the file: read on until there is something to give.
+        while not any(self._ready) and not self._done:
             data = self._raw.read(CHUNK)
             if not data:
                 self._done = True
-                self._ready = mend_references(self._held)
+                if self._decoder is None:  # else the file ends inside a picture: cut off
+                    self._ready.append(mend_references(self._held))
                 self._held = b""
                 break
-            data = self._held + data
-            cut = len(data)
-            amp = data.rfind(b"&", max(0, cut - _LONGEST_REFERENCE))
-            if amp != -1 and b";" not in data[amp:]:
-                cut = amp
-            if _ends_with_high_half(data, cut):
-                cut = data.rindex(b"&", 0, cut)
-            self._held = data[cut:]
-            self._ready = mend_references(data[:cut])
-        ready, self._ready = self._ready, b""
+            self._take(self._held + data)
+        ready = b"".join(self._ready)
+        self._ready.clear()
         return ready
+
+    def _take(self, data: bytes) -> None:
+        while True:
+            if self._decoder is not None:
+                end = data.find(b'"')
+                if end == -1:
+                    self._decoder.feed(data)
+                    self._held = b""
+                    return
+                self._decoder.feed(data[:end])
+                self.diverted[self._count] = self._decoder.finish()
+                self._count += 1
+                self._ready.append(
+                    b"%s%d" % (self.token.encode(), self._count - 1)
+                    + b"\n" * self._decoder.newlines
+                )
+                self._decoder = None
+                data = data[end:]
+                continue
+            at = data.find(DATA_OPEN)
+            if at != -1:
+                self._ready.append(mend_references(data[: at + len(DATA_OPEN)]))
+                self._decoder = _Decoder(self._spool)
+                data = data[at + len(DATA_OPEN) :]
+                continue
+            cut = _safe_cut(data)
+            self._held = data[cut:]
+            self._ready.append(mend_references(data[:cut]))
+            return
+
+
+def _safe_cut(data: bytes) -> int:
+    """Where `data` can be cut so that no reference, pair of halves or ` data="` is split."""
+    cut = len(data)
+    for length in range(len(DATA_OPEN) - 1, 0, -1):
+        if data.endswith(DATA_OPEN[:length]):
+            cut -= length
+            break
+    amp = data.rfind(b"&", max(0, cut - _LONGEST_REFERENCE), cut)
+    if amp != -1 and b";" not in data[amp:cut]:
+        cut = amp
+    if _ends_with_high_half(data, cut):
+        cut = data.rindex(b"&", 0, cut)
+    return cut
 
 
 class _Spool:
     """Where the attachments of one backup wait to be read: unnamed temporary files, one after
-    another. Each Attachment keeps its own file open (and on disk) for as long as it lives."""
+    another. Each Attachment keeps its own file open (and on disk) for as long as it lives.
+    Written one attachment at a time: begin, write as often as need be, end."""
 
     def __init__(self) -> None:
         self._file: IO[bytes] | None = None
         self._size = 0
+        self._start = 0
 
-    def keep(self, data: bytes) -> Callable[[], IO[bytes]]:
-        if self._file is None or self._size + len(data) > SPOOL_SEGMENT:
+    def begin(self) -> None:
+        if self._file is None or self._size > SPOOL_SEGMENT:
             # Not closed here: it lives as long as the Attachments that read from it.
             self._file = tempfile.TemporaryFile()  # noqa: SIM115
             self._size = 0
-        offset = self._size
+        self._start = self._size
+
+    def write(self, data: bytes) -> None:
+        assert self._file is not None
         self._file.write(data)
-        self._file.flush()
         self._size += len(data)
-        return partial(_open_slice, self._file, offset, len(data))
+
+    def end(self) -> tuple[Callable[[], IO[bytes]], int]:
+        assert self._file is not None
+        self._file.flush()
+        size = self._size - self._start
+        return partial(_open_slice, self._file, self._start, size), size
+
+    def keep(self, data: bytes) -> Callable[[], IO[bytes]]:
+        self.begin()
+        self.write(data)
+        return self.end()[0]
 
 
 def _open_slice(file: IO[bytes], offset: int, size: int) -> IO[bytes]:
@@ -264,8 +375,10 @@ def _name(attrs: dict[str, str]) -> str:
 class _Backup:
     """The parse of one backup: expat's handlers turn tags into Messages as they come."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, mended: MendedStream) -> None:
         self.name = name
+        self.diverted = mended.diverted
+        self.token = mended.token
         self.parser = expat.ParserCreate()
         self.parser.StartElementHandler = self.start
         self.parser.EndElementHandler = self.end
@@ -383,33 +496,48 @@ class _Backup:
         content_type = attrs.get("ct", "").lower()
         if content_type == "application/smil":
             return
-        data = _value(attrs, "data")
+        name = self.part_name(attrs, content_type)
+        raw = _value(attrs, "data")
         text = attrs.get("text")
-        if content_type == "text/plain" and not data and text not in (None, "null"):
+        kept: tuple[Callable[[], IO[bytes]], int] | None = None
+        if raw.startswith(self.token):
+            diverted = self.diverted.pop(int(raw[len(self.token) :].split()[0]), None)
+            if diverted is None:
+                raise self.damaged(name)
+            if diverted[1]:
+                kept = diverted
+        elif raw:
+            # Written in a way the stream's diversion does not see (single quotes): read here.
+            try:
+                decoded = base64.b64decode(raw)
+            except (binascii.Error, ValueError):
+                raise self.damaged(name) from None
+            kept = self.spool.keep(decoded), len(decoded)
+        if content_type == "text/plain" and kept is None and text not in (None, "null"):
             self.texts.append(text or "")
             return
-        if not data:
-            self.missing.append(self.part_name(attrs, content_type))
+        if kept is None:
+            self.missing.append(name)
             return
-        try:
-            decoded = base64.b64decode(data)
-        except (binascii.Error, ValueError):
-            raise ImportProblem(
-                f"mms {self.counts['mms']}: its part “{self.part_name(attrs, content_type)}”"
-                " is damaged (its contents are not base64).",
-                line=self.line,
-            ) from None
-        del data
+        opener, size = kept
         if content_type == "text/plain":
-            self.texts.append(decoded.decode("utf-8", errors="replace"))
+            with opener() as words:
+                self.texts.append(words.read().decode("utf-8", errors="replace"))
             return
         self.attachments.append(
             Attachment(
-                name=self.part_name(attrs, content_type),
+                name=name,
                 content_type=content_type or "application/octet-stream",
-                size=len(decoded),
-                open=self.spool.keep(decoded),
+                size=size,
+                open=opener,
             )
+        )
+
+    def damaged(self, name: str) -> ImportProblem:
+        return ImportProblem(
+            f"mms {self.counts['mms']}: its part “{name}” is damaged (its contents are not"
+            " base64).",
+            line=self.line,
         )
 
     def part_name(self, attrs: dict[str, str], content_type: str) -> str:
@@ -549,8 +677,9 @@ def read(stream: IO[bytes], *, name: str, zone: ZoneInfo | None) -> Iterator[Mes
     """Every text, MMS and call in an SMS Backup & Restore backup, in the file's order. The
     times are UTC milliseconds, so `zone` is not needed."""
     del zone
-    mended = MendedStream(stream)
-    backup = _Backup(name)
+    spool = _Spool()
+    mended = MendedStream(stream, spool)
+    backup = _Backup(name, mended)
     first = True
     while True:
         try:

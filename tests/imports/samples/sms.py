@@ -593,6 +593,11 @@ def bad_inputs() -> dict[str, tuple[str, bytes, str]]:
     )
     broken_tag = good.replace(b"Please stop texting me.", b"Please <stop> texting me.")
     broken_line = good[: good.index(b"Please stop")].count(b"\n") + 1
+    bad_base64 = good.replace(
+        b'data="' + base64.b64encode(picture("mms-photo", 23_456))[:20],
+        b'data="' + b"not base64 at all!!!",
+    )
+    bad_base64_line = good[: good.index(b'name="IMG_0042.jpg"')].count(b"\n") + 1
     bad_date = good.replace(b'date="' + ms(_at(2)).encode() + b'"', b'date="yesterday"')
     return {
         "empty": ("sms-20261204211403.xml", b"", "“sms-20261204211403.xml” is empty"),
@@ -630,6 +635,12 @@ def bad_inputs() -> dict[str, tuple[str, bytes, str]]:
             "sms.xml",
             broken_tag,
             f"Line {broken_line}: “sms.xml” is damaged here (not well-formed (invalid token)).",
+        ),
+        "damaged picture": (
+            "sms.xml",
+            bad_base64,
+            f"Line {bad_base64_line}: mms 1: its part “IMG_0042.jpg” is damaged (its contents"
+            " are not base64).",
         ),
         "bad date": (
             "sms.xml",
