@@ -296,3 +296,14 @@ def test_a_file_cannot_point_at_another_parts_picture() -> None:
     forged = samples.part_line("1", "image/jpeg", "b.jpg", "b.jpg")[:-4] + " data='@spool:0' />\n"
     with pytest.raises(ImportProblem, match=r"its part “b\.jpg” is damaged"):
         read_all(one_mms(photo + forged))
+
+
+def test_a_contact_card_kept_as_text_is_an_attachment_and_unpadded_base64_is_read() -> None:
+    card = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Sam\r\nTEL:+447700900123\r\nEND:VCARD\r\n"
+    vcard = samples.part_line("0", "text/x-vCard", "Sam.vcf", "Sam.vcf", text=card)
+    unpadded = samples.part_line("1", "image/png", "p.png", "p.png")[:-4] + ' data="iVBORw" />\n'
+    [mms, _] = read_all(one_mms(vcard + unpadded))
+    assert [(a.name, a.content_type, a.open().read()) for a in mms.attachments] == [
+        ("Sam.vcf", "text/x-vcard", card.encode()),
+        ("p.png", "image/png", b"\x89PNG"),
+    ]

@@ -19,6 +19,7 @@ import re
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import IO, TYPE_CHECKING
@@ -185,10 +186,16 @@ class _Decoder:
         opener, size = self._spool.end()
         if self._start == b"null":  # SMS Backup & Restore's "none"
             return opener, 0
-        return None if self.damaged or self._left else (opener, size)
+        if self._left and not self.damaged:  # the padding left off, as some encoders do
+            try:
+                self._spool.write(binascii.a2b_base64(self._left + b"=" * (-len(self._left) % 4)))
+            except binascii.Error:
+                self.damaged = True
+            opener, size = self._spool.end()
+        return None if self.damaged else (opener, size)
 
 
-class MendedStream(io.RawIOBase):
+class MendedStream:
     """The upload, read in chunks and mended (mend_references) before the parser sees it. A
     chunk's tail that may be the start of a reference, or a high half whose low half is still
     to come, waits for the next chunk.
@@ -212,9 +219,6 @@ class MendedStream(io.RawIOBase):
         self._count = 0
         # What a diverted attribute says instead: never base64 ('@'), and never in the file.
         self.token = f"@spool-{secrets.token_hex(8)}:"
-
-    def readable(self) -> bool:
-        return True
 
     def read_chunk(self) -> bytes:
         # An empty chunk means the end of the file: read on until there is something to give.
@@ -478,9 +482,10 @@ class _Backup:
         subject = _value(attrs, "subject")
         if subject:
             details["subject"] = subject
-        sent_by_sender = attrs.get("date_sent", "0")
-        if direction == INCOMING and sent_by_sender not in ("", "0", "null"):
-            details["sent_by_sender_at"] = self.when(attrs, "sms", "date_sent").isoformat()
+        # When the sender's phone sent it, by its own clock (0 when the network did not say).
+        if direction == INCOMING and attrs.get("date_sent", "0") not in ("", "0", "null"):
+            with suppress(ImportProblem):
+                details["sent_by_sender_at"] = self.when(attrs, "sms", "date_sent").isoformat()
         return Message(
             channel=TEXT,
             direction=direction,
@@ -516,6 +521,9 @@ class _Backup:
         if content_type == "text/plain" and kept is None and text not in (None, "null"):
             self.texts.append(text or "")
             return
+        if kept is None and text not in (None, "null"):  # a contact card, say, kept as text
+            encoded = (text or "").encode()
+            kept = self.spool.keep(encoded), len(encoded)
         if kept is None:
             self.missing.append(name)
             return
