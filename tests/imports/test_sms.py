@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diary.imports.formats.base import ImportProblem, Message, NeedsTimeZone
 from diary.imports.formats.sms import mend_references, normalise_address, read
@@ -307,3 +309,27 @@ def test_a_contact_card_kept_as_text_is_an_attachment_and_unpadded_base64_is_rea
         ("Sam.vcf", "text/x-vcard", card.encode()),
         ("p.png", "image/png", b"\x89PNG"),
     ]
+
+
+def test_a_time_past_any_calendar_gets_plain_words() -> None:
+    data = samples.HEADER.format(xsl="calls.xsl") + '<calls count="1">\n'
+    data += '  <call number="1" duration="0" date="99999999999999999999" type="1" />\n</calls>\n'
+    with pytest.raises(ImportProblem, match=r"^Line 5: call 1 has a time no calendar reaches"):
+        read_all(data.encode())
+
+
+# Every character but the UTF-16 halves, and U+FFFE and U+FFFF, which XML has no way to write.
+_WRITABLE = st.characters(exclude_categories=["Cs"], exclude_characters="\ufffe\uffff")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(_WRITABLE, max_size=30), min_size=1, max_size=5), st.integers(1, 40))
+def test_any_words_come_back_exactly_however_the_file_is_cut(texts: list[str], most: int) -> None:
+    lines = [
+        samples.sms_line("+447700900123", samples.START, 1, text, "Sam", "uk") for text in texts
+    ]
+    data = samples.HEADER.format(xsl="sms.xsl") + '<smses count="1">\n' + "".join(lines)
+    data += "</smses>\n"
+    got = [m.text for m in read_all(Trickle(data.encode(), most))]  # type: ignore[arg-type]
+    unwritable = {chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"}
+    assert got == ["".join("\ufffd" if c in unwritable else c for c in t) for t in texts]

@@ -464,7 +464,13 @@ class _Backup:
         # Milliseconds since 1970 in UTC; a count in seconds (some older MMS) is far smaller.
         if abs(stamp) < 100_000_000_000:
             stamp *= 1000
-        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=stamp)
+        try:
+            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=stamp)
+        except OverflowError:
+            raise ImportProblem(
+                f"{kind} {self.counts[kind]} has a time no calendar reaches ({key}=“{raw}”).",
+                line=self.line if kind != "mms" else self.mms_line,
+            ) from None
 
     def common_details(self, attrs: dict[str, str], line: int) -> dict[str, object]:
         details: dict[str, object] = {"line": line}

@@ -485,6 +485,18 @@ def sms_backup() -> tuple[bytes, list[Written]]:
         )
     )
     add_sms(sam, sam, "Sam", "Sam", 1, INCOMING, "Last one, after the MMS", 50, "uk", {})
+    add_sms(
+        "+33 6 12 34 56 78",
+        "+33612345678",
+        "Sam 🐍 (work)",
+        "Sam 🐍 (work)",
+        1,
+        INCOMING,
+        "🐍",
+        51,
+        "de",
+        {},
+    )
 
     head = HEADER.format(xsl="sms.xsl") + (
         f'<smses count="{sms_count + mms_count}" backup_set="{BACKUP_SET}" '
