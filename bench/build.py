@@ -28,7 +28,7 @@ from typing import Any
 # taken at the head it reads first, before "files"; "checking" runs after it is closed).
 READING = ("files", "chronology", "entries", "ledger")
 START_WITHIN = 180  # seconds for the worker to take the job and pass the timestamp
-FINISH_WITHIN = 1200  # seconds for the whole bundle (6 to 7 minutes beside the server here)
+FINISH_WITHIN = 1200  # seconds for the whole bundle (5 to 7 minutes beside the server here)
 LONGER = 3  # times the submissions run's length
 
 
