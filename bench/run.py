@@ -11,8 +11,8 @@ Environment:
 - BENCH_PORTS: the ports the bench's servers may listen on, `FIRST-LAST` (8401-8403); it needs
   three, and a shared machine hands each engineer a range of their own.
 
-`python -m bench queries load jobs postgres` runs only the sections named (all by default); a
-partial run writes bench/.work/run/results.json instead of bench/results.json.
+`python -m bench queries load build jobs postgres` runs only the sections named (all by
+default); a partial run writes bench/.work/run/results.json instead of bench/results.json.
 """
 
 import hashlib
@@ -153,15 +153,28 @@ def prepare_run(source: Path) -> Path:
 # Helpers that need Django (set up on the run's database by main()).
 
 
+def confirmed(session: Any, user: Any) -> None:
+    """As if the owner had just confirmed it is her (allauth's re-authentication, which the
+    entries API asks for): the bench measures her work, not the page that asks her to confirm.
+    REAUTHENTICATION_SECONDS is raised for the run so it lasts the whole bench."""
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "reauthenticated": True}
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+
+
 def session_cookie(user: Any) -> str:
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
-    session = SessionStore()
+    # The app's own session store (it keeps only a keyed hash of each key), as a sign-in makes.
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    confirmed(session, user)
     session.save()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
@@ -203,14 +216,18 @@ def submission_script(keys: list[str]) -> str:
     return rotate_script(headers, bodies)
 
 
-def measure_submissions(port: int, keys: list[str], bare_path: str) -> dict[str, Any]:
+def measure_submissions(
+    port: int, keys: list[str], bare_path: str, seconds: float | None = None
+) -> dict[str, Any]:
+    """The bare view at 20 connections, then 20 senders for `seconds` (twice BENCH_SECONDS)."""
     from bench.load import wrk
 
     base = f"http://127.0.0.1:{port}"
     bare = wrk(base + bare_path, connections=SENDERS, seconds=_seconds())
     url = base + "/api/witness/submissions/"
     wrk(url, connections=2, seconds=1, script=submission_script(keys))  # warm up
-    run = wrk(url, connections=SENDERS, seconds=_seconds() * 2, script=submission_script(keys))
+    seconds = seconds or _seconds() * 2
+    run = wrk(url, connections=SENDERS, seconds=seconds, script=submission_script(keys))
     return {**run.as_dict(), "bare": bare.as_dict()}
 
 
@@ -283,7 +300,7 @@ def redis_version(url: str) -> str:
 # The run.
 
 
-SECTIONS = ("queries", "load", "jobs", "postgres")
+SECTIONS = ("queries", "load", "build", "jobs", "postgres")
 
 
 class Bench:
@@ -321,6 +338,7 @@ class Bench:
         env = {
             **_data_env(run),
             "WITNESS_SUBMISSIONS_PER_HOUR": "1000000",  # 20 senders flat out, by design
+            "REAUTHENTICATION_SECONDS": "3600",  # the owner's confirmation lasts the run
         }
         os.environ.clear()
         os.environ.update(env)
@@ -337,6 +355,8 @@ class Bench:
             self.section("queries per request", lambda: self.queries(meta))
         if "load" in self.sections:
             self.section("requests under load", lambda: self.load(meta, cookies, env, run))
+        if "build" in self.sections:
+            self.section("sends while a bundle is made", lambda: self.build(meta, env, run))
         if "jobs" in self.sections:
             self.section("exports and the ledger", lambda: self.jobs(meta, env))
         if "postgres" in self.sections and postgres:
@@ -429,6 +449,25 @@ class Bench:
             say("  submissions, SQLite")
             self.results["submit_sqlite"] = measure_submissions(
                 port, large["witness_keys"], bare_path
+            )
+
+    def build(self, meta: dict[str, Any], env: dict[str, str], run: Path) -> None:
+        """The 20 senders to the 10,000-entry diary, with and without its bundle being made by
+        the real worker beside the server (bench/build.py)."""
+        from bench import build
+        from bench.servers import uvicorn, worker
+
+        port = self.ports[0]
+        large = meta["large"]
+        bare_path = f"/bench/bare/{large['diary']}"
+        with uvicorn(port, env, run / "server-build.log"), worker(env, run / "worker.log"):
+            get_ok(port, bare_path)
+            self.results["submit_build"] = build.measure(
+                port=port,
+                keys=large["witness_keys"],
+                bare_path=bare_path,
+                diary_id=large["diary"],
+                database=run / "db.sqlite3",
             )
 
     def jobs(self, meta: dict[str, Any], env: dict[str, str]) -> None:

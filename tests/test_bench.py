@@ -96,3 +96,49 @@ def test_the_offline_job_times_the_bundles_own_verify_py_over_a_whole_bundle(own
     assert figures["records"] == records
     assert 0 < figures["verifier_cpu_seconds"] <= figures["verifier_seconds"] + 1
     assert 0 <= figures["copy_seconds"] < figures["verifier_cpu_seconds"]
+
+
+X = "\N{MULTIPLICATION SIGN}"  # as the tables print it
+
+
+def _sends_while_building(*, during_p99: float, still_reading: bool) -> dict:
+    def run(p99: float) -> dict:
+        return {"p50_ms": 200.0, "p99_ms": p99, "rps": 30.0, "bare": {"p99_ms": 250.0}}
+
+    job = {"state": "running", "stage": "chronology", "percent": 33}
+    return {
+        "seconds_per_run": 30.0,
+        "quiet": run(6000.0),
+        "quiet_bare": {"p99_ms": 250.0, "rps": 180.0},
+        "during": run(during_p99),
+        "ratio_p99": during_p99 / 6000.0,
+        "bare_ratio_p99": 1.4,
+        "job_at_start": {**job, "stage": "files", "percent": 19},
+        "job_at_end": job if still_reading else {**job, "state": "done", "stage": "checking"},
+        "still_reading": still_reading,
+        "build": {"seconds": 304.2, "attempts": 1},
+    }
+
+
+def test_sends_while_a_bundle_is_made_are_judged_against_the_same_sends_without_one():
+    from bench.report import other_table
+
+    slow = other_table(
+        {"submit_build": _sends_while_building(during_p99=10800.0, still_reading=True)}
+    )
+    assert f"p99 1.8{X} no bundle" in slow and f"p99 ≤ 1.5{X} no bundle | **not met**" in slow
+    assert "(files 19% → chronology 33%)" in slow
+    fine = other_table(
+        {"submit_build": _sends_while_building(during_p99=8400.0, still_reading=True)}
+    )
+    assert f"p99 1.4{X} no bundle" in fine and f"p99 ≤ 1.5{X} no bundle | met" in fine
+
+
+def test_sends_that_outlasted_the_bundles_read_judge_no_goal():
+    from bench.report import other_table
+
+    table = other_table(
+        {"submit_build": _sends_while_building(during_p99=6000.0, still_reading=False)}
+    )
+    assert "the bundle was done, no longer reading, when the sends ended" in table
+    assert f"p99 ≤ 1.5{X} no bundle | — |" in table
