@@ -258,3 +258,39 @@ BUNDLE_ALREADY_UNDER_WAY = _(
     "A bundle is being made already. This is how it is going: one at a time, so nothing is "
     "made twice."
 )
+
+# Bringing in texts, e-mails and calls from an export (diary.imports)
+IMPORT_UNKNOWN_KIND = _(
+    "This kind of file cannot be brought in. Choose a WhatsApp chat export (.txt or .zip), a "
+    "Telegram export (result.json), e-mails (.eml, .mbox or .msg) or an SMS Backup & Restore "
+    "file (.xml)."
+)
+IMPORT_NOT_A_ZIP = _("This file is named .zip but is not a zip file, or it is damaged.")
+IMPORT_ZIP_HOLDS_NO_CHAT = _(
+    "This zip holds no chat: a WhatsApp export has a .txt file inside, a Telegram export a "
+    "result.json."
+)
+IMPORT_NOBODY_CHOSEN = _("Choose at least one person, number or address to bring in.")
+# What an imported message's entry says happened, before its exact words.
+IMPORTED_FROM = _("%(what)s from %(who)s")
+IMPORTED_TO = _("%(what)s to %(who)s")
+IMPORTED_WHAT = {
+    "text": _("Text message"),
+    "email": _("E-mail"),
+    "social_media": _("Message"),
+    "phone_call": _("Call"),
+}
+IMPORTED_CALL = {
+    "incoming": _("Call"),
+    "missed": _("Missed call"),
+    "rejected": _("Rejected call"),
+    "voicemail": _("Voicemail"),
+    "outgoing": _("Call"),
+}
+IMPORTED_TOO_LONG = _(
+    "The message is longer than an entry holds: these are its first 5,000 characters. All of "
+    "it is in the export file kept with this import (%(position)s)."
+)
+IMPORTED_FILE_NOT_KEPT = _(
+    "%(name)s was not kept as a file here (%(problem)s); it is in the export."
+)

@@ -18,8 +18,10 @@ from diary.models import (
     Evidence,
     EvidenceKindChange,
     Export,
+    ImportedMessage,
     ItemVersion,
     LedgerRecord,
+    MessageImport,
     PersonVersion,
     RiskChecklist,
 )
@@ -62,6 +64,10 @@ RISK_CHECKLIST = "risk.checklist"
 
 PERSON_UPDATE = "person.update"
 
+# An export brought in (its file kept), and each of its messages that became an entry.
+IMPORT_CREATE = "import.create"
+IMPORT_MESSAGE = "import.message"
+
 
 # Every model whose rows the ledger must name, with the path from it to its diary's id.
 # Other apps add theirs with `register_ledgered` (diary never imports them).
@@ -76,6 +82,8 @@ LEDGERED: dict[type[models.Model], str] = {
     Export: "diary_id",
     RiskChecklist: "diary_id",
     PersonVersion: "diary_id",
+    MessageImport: "diary_id",
+    ImportedMessage: "diary_id",
 }
 
 

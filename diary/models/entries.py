@@ -34,6 +34,7 @@ class Entry(models.Model):
     class Source(models.TextChoices):
         OWNER = "owner", _("You")
         WITNESS = "witness", _("A witness")
+        IMPORTED = "imported", _("Imported from an export")
 
     diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="entries")
     number = models.PositiveIntegerField()

@@ -1,0 +1,278 @@
+"""Bringing texts, e-mails and calls in from an export: who is in it, and adding the messages
+of the person she chooses as entries, each message once however often it is imported.
+
+The export itself is kept byte for byte (encrypted at rest, with its SHA-256) and recorded in
+the ledger; each message that becomes an entry records where in the file it came from. A file
+that turns out to be bad half-way adds nothing: it is read through once, whole, before
+anything is written.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from diary import messages
+from diary.core import filestore
+from diary.core.numbering import next_number
+from diary.evidence.services import evidence_attach
+from diary.imports import readers
+from diary.imports.formats.base import OUTGOING, PHONE_CALL, Attachment, Message
+from diary.jobs.progress import NoProgress, Reports
+from diary.ledger.services import IMPORT_CREATE, IMPORT_MESSAGE, ledger_append, lock_diary
+from diary.models import Diary, Entry, ImportedMessage, MessageImport, User
+from diary.models.choices import Behaviour, Precision
+from diary.records.services import entry_create
+
+BATCH = 200  # messages a transaction: the diary's lock is never held for a whole import
+WORDS_LIMIT = 5_000  # what an entry's "exact words" holds (EntryVersion.words_used)
+
+
+@dataclass
+class Party:
+    """Someone in an export, as it spells them, with how many messages and when."""
+
+    party: str
+    name: str
+    count: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    channels: set[str] = field(default_factory=set)
+
+
+def parties_in(found: Iterable[Message]) -> list[Party]:
+    """Everyone in the export, most messages first: what she chooses the person from."""
+    parties: dict[str, Party] = {}
+    for message in found:
+        party = parties.setdefault(message.party, Party(message.party, message.party_name))
+        party.name = party.name or message.party_name
+        party.count += 1
+        party.channels.add(message.channel)
+        if party.first is None or message.sent_at < party.first:
+            party.first = message.sent_at
+        if party.last is None or message.sent_at > party.last:
+            party.last = message.sent_at
+    return sorted(parties.values(), key=lambda p: (-p.count, p.party))
+
+
+def identity_hash(message: Message) -> str:
+    return hashlib.sha256(message.identity.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Imported:
+    message_import: MessageImport
+    added: int
+    already: int  # in the diary from an earlier import of the same or an overlapping export
+
+
+# A text she wrote that never left her phone (SMS Backup & Restore keeps drafts and failed
+# sends) is not contact with anyone.
+NEVER_SENT = {"draft", "outbox", "failed", "queued"}
+
+
+def _wanted(message: Message, parties: set[str], to_them: bool) -> bool:
+    if message.party not in parties or message.details.get("status") in NEVER_SENT:
+        return False
+    return to_them or message.direction != OUTGOING
+
+
+def _summary(message: Message, person: str) -> str:
+    who = person or message.party_name or message.party
+    what = messages.IMPORTED_WHAT.get(message.channel, messages.IMPORTED_WHAT["text"])
+    if message.channel == PHONE_CALL:
+        kind = str(message.details.get("call", ""))
+        what = messages.IMPORTED_CALL.get(kind, what)
+    said = messages.IMPORTED_TO if message.direction == OUTGOING else messages.IMPORTED_FROM
+    text = str(said % {"what": what, "who": who})
+    subject = message.details.get("subject")
+    if subject:
+        text += f": “{subject}”"
+    if message.channel == PHONE_CALL and message.details.get("duration_seconds"):
+        text += f" ({message.details['duration_seconds']} s)"
+    return text
+
+
+def _content(message: Message, person: str) -> dict[str, object]:
+    words = message.text
+    what = _summary(message, person)
+    if len(words) > WORDS_LIMIT:
+        words = words[:WORDS_LIMIT]
+        what += "\n\n" + str(messages.IMPORTED_TOO_LONG % {"position": message.position})
+    return {
+        "precision": Precision.EXACT,
+        "occurred_start": message.sent_at,
+        "behaviours": [Behaviour.CONTACT],
+        "channel": message.channel,
+        "what_happened": what,
+        "words_used": words,
+    }
+
+
+def _upload(attachment: Attachment) -> SimpleUploadedFile:
+    with attachment.open() as handle:
+        data = handle.read()
+    return SimpleUploadedFile(attachment.name, data, attachment.content_type)
+
+
+def _batches(found: Iterator[Message], size: int) -> Iterator[list[Message]]:
+    batch: list[Message] = []
+    for message in found:
+        batch.append(message)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def messages_import(
+    *,
+    diary: Diary,
+    actor: User | None,
+    stream: IO[bytes],
+    name: str,
+    parties: Iterable[str],
+    to_them: bool = False,
+    person: str = "",
+    zone: ZoneInfo | None = None,
+    progress: Reports | None = None,
+) -> Imported:
+    """Add as entries the messages of `parties` (as the export spells them; `to_them` adds
+    her messages to them too), keep the export, and record both. Raises ImportProblem (plain
+    words) for a bad file, having added nothing; a message already in the diary is counted in
+    `already` and not added again."""
+    progress = progress or NoProgress()
+    chosen = set(parties)
+    if not chosen:
+        raise ValidationError({"parties": messages.IMPORT_NOBODY_CHOSEN})
+    format_ = readers.format_of(stream, name)
+    read = lambda: readers.read(stream, format=format_, name=name, zone=zone)  # noqa: E731
+
+    # Read it all once before writing anything: a bad line near the end adds nothing.
+    progress.stage("reading", 1)
+    wanted = sum(1 for message in read() if _wanted(message, chosen, to_them))
+
+    progress.stage("keeping", 1)
+    stream.seek(0)
+    with filestore.create(f"imports/{diary.pk}/{uuid.uuid4().hex}.enc") as out:
+        while block := stream.read(filestore.COPY_CHUNK):
+            out.write(block)
+    try:
+        with transaction.atomic():
+            lock_diary(diary)
+            message_import = MessageImport(
+                diary=diary,
+                number=next_number(MessageImport.objects.filter(diary=diary)),
+                created_by=actor,
+                format=format_,
+                file_name=name[:255],
+                size=out.stored.size,
+                sha256=out.stored.sha256,
+                time_zone=str(zone) if zone else "",
+                chosen={"parties": sorted(chosen), "to_them": to_them, "person": person},
+            )
+            message_import.original.name = out.stored.name
+            message_import.original_key = out.stored.key
+            message_import.save()
+            ledger_append(
+                diary=diary, kind=IMPORT_CREATE, obj=message_import, actor=actor, diary_locked=True
+            )
+    except BaseException:
+        filestore.delete(out.stored.name)
+        raise
+
+    progress.stage("adding", wanted)
+    added = already = 0
+    seen: set[str] = set()
+    chosen_messages = (message for message in read() if _wanted(message, chosen, to_them))
+    for batch in _batches(chosen_messages, BATCH):
+        made, repeated = _add(message_import, batch, seen, actor, person)
+        added += made
+        already += repeated
+        progress.step(len(batch))
+    return Imported(message_import, added, already)
+
+
+def _json_safe(details: dict[str, object]) -> dict[str, object]:
+    safe: dict[str, object] = json.loads(json.dumps(details, default=str))
+    return safe
+
+
+def _attach(entry: Entry, attachments: Iterable[Attachment], actor: User | None) -> list[str]:
+    """Each file that came with the message, kept as evidence on its entry. One the evidence
+    checks refuse (a kind of file the diary does not keep) is named instead: it stays in the
+    export file, which is kept whole."""
+    not_kept = []
+    for attachment in attachments:
+        try:
+            with transaction.atomic():
+                evidence_attach(entry=entry, actor=actor, upload=_upload(attachment))
+        except ValidationError as error:
+            problem = "; ".join(error.messages)
+            not_kept.append(
+                str(messages.IMPORTED_FILE_NOT_KEPT % {"name": attachment.name, "problem": problem})
+            )
+    return not_kept
+
+
+@transaction.atomic
+def _add(
+    message_import: MessageImport,
+    batch: list[Message],
+    seen: set[str],
+    actor: User | None,
+    person: str,
+) -> tuple[int, int]:
+    """One transaction: the messages of `batch` not yet in the diary, each an entry with its
+    files and the record of where it came from."""
+    diary = message_import.diary
+    lock_diary(diary)
+    identities = [identity_hash(message) for message in batch]
+    there = set(
+        ImportedMessage.objects.filter(diary=diary, identity__in=identities).values_list(
+            "identity", flat=True
+        )
+    )
+    added = already = 0
+    for message, identity in zip(batch, identities, strict=True):
+        if identity in there or identity in seen:
+            already += 1
+            continue
+        seen.add(identity)
+        entry = entry_create(
+            diary=diary,
+            actor=actor,
+            content=_content(message, person),
+            source=Entry.Source.IMPORTED,
+            origin=f"import:{message_import.number}",
+        )
+        not_kept = _attach(entry, message.attachments, actor)
+        imported = ImportedMessage.objects.create(
+            diary=diary,
+            message_import=message_import,
+            entry=entry,
+            identity=identity,
+            position=message.position[:120],
+            channel=message.channel,
+            direction=message.direction,
+            party=message.party[:320],
+            party_name=message.party_name[:200],
+            sent_at=message.sent_at,
+            details=_json_safe(
+                {**message.details, "message_id": message.message_id, "not_kept": not_kept}
+            ),
+        )
+        ledger_append(
+            diary=diary, kind=IMPORT_MESSAGE, obj=imported, actor=actor, diary_locked=True
+        )
+        added += 1
+    return added, already

@@ -1,0 +1,120 @@
+"""Messages and calls brought in from the exports phones and mailboxes make: the export file,
+kept byte for byte as evidence, and for each message that became an entry, where in that file
+it came from and what the export said of it beyond its words."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from diary.core import filestore
+from diary.core.fields import EncryptedCharField, EncryptedJSONField, WrappedKeyField
+from diary.core.hashing import canonical_sha256, iso, text_sha256
+from diary.models.diaries import Diary
+from diary.models.entries import Entry
+from diary.models.ledgered import Ledgered
+
+
+class MessageImport(Ledgered):
+    """One export file brought in, and whom she chose from it."""
+
+    class Format(models.TextChoices):
+        WHATSAPP = "whatsapp", _("WhatsApp chat")
+        TELEGRAM = "telegram", _("Telegram chat")
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("Texts and calls from an Android phone")
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="message_imports")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    format = models.CharField(max_length=16, choices=Format.choices)
+    file_name = EncryptedCharField(max_length=255)
+    original = models.FileField(max_length=200)
+    original_key = WrappedKeyField()
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # The zone times without one (WhatsApp's) were read in, as she answered; "" if none.
+    time_zone = models.CharField(max_length=64, blank=True)
+    # Whom she chose, as the export spells them, and whether messages to them count too.
+    chosen = EncryptedJSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["diary", "number"], name="message_import_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.number} of diary {self.diary_id}"
+
+    @property
+    def reference(self) -> str:
+        return f"Import {self.number}"
+
+    @property
+    def original_file(self) -> filestore.Ref:
+        return filestore.Ref.of(self.original, self.original_key)
+
+    # verify_ledger re-hashes the stored export against `sha256`.
+    ledger_file = original_file
+
+    def ledger_content_v1(self) -> dict[str, Any]:
+        return {
+            "import": self.number,
+            "created_at": iso(self.created_at),
+            "created_by": self.created_by_id,
+            "format": self.format,
+            "file_name_sha256": text_sha256(self.file_name),
+            "size": self.size,
+            "sha256": self.sha256,
+            "time_zone": self.time_zone,
+            "chosen_sha256": canonical_sha256(self.chosen or {}),
+        }
+
+
+class ImportedMessage(Ledgered):
+    """One message or call from an export, as it became an entry."""
+
+    diary = models.ForeignKey(Diary, on_delete=models.PROTECT, related_name="+")
+    message_import = models.ForeignKey(
+        MessageImport, on_delete=models.PROTECT, related_name="messages"
+    )
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="imported")
+    # The same message imported again (the same export, or one that overlaps) is found by
+    # this: the SHA-256 of the export's own id, or of who, when and what.
+    identity = models.CharField(max_length=64)
+    position = models.CharField(max_length=120)  # "line 214", "offset 1048576", "sms 12"
+    channel = models.CharField(max_length=16)
+    direction = models.CharField(max_length=8)
+    party = EncryptedCharField(max_length=320)
+    party_name = EncryptedCharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField()
+    # What the export said beyond the words: an e-mail's Message-ID, Received chain and DKIM
+    # verdict, a call's kind and length, the chat's name.
+    details = EncryptedJSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["diary", "identity"], name="imported_message_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"message {self.position} of import {self.message_import_id}"
+
+    def ledger_content_v1(self) -> dict[str, Any]:
+        return {
+            "import": self.message_import_id,
+            "entry": self.entry_id,
+            "identity": self.identity,
+            "position": self.position,
+            "channel": self.channel,
+            "direction": self.direction,
+            "party_sha256": text_sha256(self.party),
+            "party_name_sha256": text_sha256(self.party_name),
+            "sent_at": iso(self.sent_at),
+            "details_sha256": canonical_sha256(self.details or {}),
+        }

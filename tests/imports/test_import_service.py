@@ -1,0 +1,164 @@
+"""Bringing a chat export in: whom it holds, the chosen person's messages as entries (each
+with where in the file it came from), the export kept byte for byte, each message once however
+often it is imported, and a bad file adding nothing."""
+
+import hashlib
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+
+from diary.bundle.services import export_create
+from diary.imports import readers
+from diary.imports.formats.base import ImportProblem, NeedsTimeZone
+from diary.imports.readers import format_of
+from diary.imports.services import messages_import, parties_in
+from diary.ledger.services import IMPORT_CREATE, IMPORT_MESSAGE
+from diary.ledger.verify import ledger_verify
+from diary.models import Entry, ImportedMessage, LedgerRecord, MessageImport
+from tests.imports.samples import whatsapp
+
+LONDON = ZoneInfo("Europe/London")
+SPELLING = whatsapp.BY_KEY[next(iter(whatsapp.BY_KEY))]
+
+
+@pytest.fixture
+def chat_zip(tmp_path) -> tuple[Path, list]:
+    path = tmp_path / whatsapp.zip_name(SPELLING)
+    expected = whatsapp.write_zip(path, SPELLING)
+    return path, expected
+
+
+def bring_in(owner, path: Path, **options):
+    with path.open("rb") as stream:
+        return messages_import(
+            diary=owner.diary, actor=owner, stream=stream, name=path.name, **options
+        )
+
+
+def test_the_export_lists_everyone_in_it_with_counts_and_dates(chat_zip):
+    path, expected = chat_zip
+    with path.open("rb") as stream:
+        found = parties_in(
+            readers.read(stream, format=format_of(stream, path.name), name=path.name, zone=LONDON)
+        )
+    counts = {party.party: party.count for party in found}
+    senders = [e.sender for e in expected]
+    assert counts == {sender: senders.count(sender) for sender in set(senders)}
+    assert found[0].party == "Bob"  # most messages first
+    bob = found[0]
+    bobs = [e.when for e in expected if e.sender == "Bob"]
+    assert (bob.first, bob.last) == (
+        min(bobs).replace(tzinfo=LONDON),
+        max(bobs).replace(tzinfo=LONDON),
+    )
+
+
+def test_the_chosen_persons_messages_become_entries_with_their_place_in_the_file(owner, chat_zip):
+    path, expected = chat_zip
+    done = bring_in(owner, path, parties=["Bob"], person="B", zone=LONDON)
+    bobs = [e for e in expected if e.sender == "Bob"]
+    assert (done.added, done.already) == (len(bobs), 0)
+
+    kept = MessageImport.objects.get(diary=owner.diary)
+    assert kept.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert kept.size == path.stat().st_size and kept.format == "whatsapp"
+    with kept.original_file.open() as stored:
+        assert stored.read() == path.read_bytes()  # byte for byte
+
+    rows = ImportedMessage.objects.filter(message_import=kept).select_related("entry__current")
+    by_line = {row.position: row for row in rows}
+    assert set(by_line) == {f"line {e.line}" for e in bobs}
+    for e in bobs:
+        row = by_line[f"line {e.line}"]
+        version = row.entry.current
+        assert row.entry.source == Entry.Source.IMPORTED
+        assert version.occurred_start == e.when.replace(tzinfo=LONDON)
+        assert version.words_used == e.text
+        assert version.what_happened.startswith("Message from B")
+        assert version.channel == "social_media" and version.behaviours == ["contact"]
+        assert (row.party, row.direction) == ("Bob", "unknown")
+    # Alice (the owner, in this chat) and the others were not chosen: nothing of theirs.
+    assert {row.party for row in ImportedMessage.objects.all()} == {"Bob"}
+
+    kinds = list(LedgerRecord.objects.filter(diary=owner.diary).values_list("kind", flat=True))
+    assert kinds.count(IMPORT_CREATE) == 1 and kinds.count(IMPORT_MESSAGE) == len(bobs)
+    assert ledger_verify(diary=owner.diary).ok
+
+
+def test_importing_again_adds_only_what_is_new(owner, chat_zip, tmp_path):
+    path, _ = chat_zip
+    first = bring_in(owner, path, parties=["Bob"], zone=LONDON)
+    again = bring_in(owner, path, parties=["Bob"], zone=LONDON)
+    assert (again.added, again.already) == (0, first.added)
+    # A longer export of the same chat: only the two new messages are added.
+    samples = whatsapp.conversation()
+    later = samples[-1].when
+    from datetime import timedelta
+
+    samples += [
+        whatsapp.Sample("Bob", later + timedelta(hours=1), "Still here."),
+        whatsapp.Sample("Bob", later + timedelta(hours=2), "Answer me."),
+    ]
+    text, _expected, _files = whatsapp.chat_text(SPELLING, samples)
+    longer = tmp_path / "WhatsApp Chat with Bob (2).txt"
+    longer.write_text(text)
+    third = bring_in(owner, longer, parties=["Bob"], zone=LONDON)
+    assert (third.added, third.already) == (2, first.added)
+    assert Entry.objects.filter(diary=owner.diary).count() == first.added + 2
+
+
+def test_a_bad_file_adds_nothing_and_says_why(owner, tmp_path):
+    broken = tmp_path / "WhatsApp Chat with Bob.zip"
+    good = whatsapp.good_zip_bytes(SPELLING)
+    broken.write_bytes(good[: len(good) // 2])
+    with pytest.raises(ImportProblem):
+        bring_in(owner, broken, parties=["Bob"], zone=LONDON)
+    not_chat = tmp_path / "photo.docx"
+    not_chat.write_bytes(b"x")
+    with pytest.raises(ImportProblem, match="cannot be brought in"):
+        bring_in(owner, not_chat, parties=["Bob"], zone=LONDON)
+    assert not MessageImport.objects.exists() and not Entry.objects.exists()
+    assert not list((Path(settings.MEDIA_ROOT) / "imports").rglob("*"))
+
+
+def test_a_chat_without_zones_asks_which_zone_the_phone_was_in(owner, chat_zip):
+    path, _ = chat_zip
+    with pytest.raises(NeedsTimeZone):
+        bring_in(owner, path, parties=["Bob"], zone=None)
+    assert not MessageImport.objects.exists()
+
+
+def test_imported_messages_go_into_a_bundle_that_verifies(owner, chat_zip):
+    path, _ = chat_zip
+    done = bring_in(owner, path, parties=["Bob"], zone=LONDON)
+    export = export_create(diary=owner.diary, actor=owner)  # checked by its own verify.py
+    assert export.head_seq == LedgerRecord.objects.filter(diary=owner.diary).count() - 1
+    assert Entry.objects.filter(diary=owner.diary).count() == done.added
+
+
+def test_texts_to_and_from_a_number_come_in_but_never_a_draft(owner, tmp_path):
+    from tests.imports.samples import sms
+
+    data, written = sms.sms_backup()
+    path = tmp_path / "sms-20261204.xml"
+    path.write_bytes(data)
+    party = max({w.party for w in written}, key=lambda p: sum(w.party == p for w in written))
+    done = bring_in(owner, path, parties=[party], to_them=True)
+    wanted = [
+        w
+        for w in written
+        if w.party == party
+        and w.details.get("status") not in {"draft", "outbox", "failed", "queued"}
+    ]
+    assert done.added == len(wanted) > 0
+    rows = {row.position: row for row in ImportedMessage.objects.select_related("entry__current")}
+    assert set(rows) == {w.position for w in wanted}
+    for w in wanted:
+        row = rows[w.position]
+        assert row.entry.current.occurred_start == w.sent_at
+        assert row.entry.current.words_used == w.text[:5000]
+        assert row.direction == w.direction
+        assert row.entry.evidence.count() <= len(w.attachments)
+    assert ledger_verify(diary=owner.diary).ok
