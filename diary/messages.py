@@ -294,3 +294,4 @@ IMPORTED_TOO_LONG = _(
 IMPORTED_FILE_NOT_KEPT = _(
     "%(name)s was not kept as a file here (%(problem)s); it is in the export."
 )
+IMPORT_ALREADY_READING = _("An export is being read already. This is how it is going.")

@@ -4,6 +4,7 @@ from django.urls import path
 
 from diary.bundle import views as bundle
 from diary.evidence import views as evidence
+from diary.imports import views as imports
 from diary.jobs import views as jobs
 from diary.ledger import views as ledger
 from diary.person import views as person
@@ -48,6 +49,9 @@ urlpatterns = [
     path("export/head/", bundle.head, name="head"),
     path("export/head/download", bundle.head_file, name="head_download"),
     path("export/check/", ledger.records_check, name="records_check"),
+    # Texts, e-mails and calls from an export (diary.imports)
+    path("import/", imports.import_start, name="import"),
+    path("import/<uuid:pending_id>/", imports.import_choose, name="import_choose"),
     # Work in the background (diary.jobs)
     path("jobs/<uuid:job_id>/", jobs.job_page, name="job"),
     # The risk checklist (diary.risk)

@@ -22,7 +22,7 @@ from diary.bundle.services import export_create
 from diary.core.crypto import stored_key
 from diary.evidence.services import evidence_attach
 from diary.jobs.services import job_request
-from diary.models import AccessEvent, Job, LedgerRecord, OwnerSession
+from diary.models import AccessEvent, Job, LedgerRecord, OwnerSession, PendingImport
 from diary.person.services import person_update
 from diary.risk.questions import QUESTIONS
 from diary.risk.services import risk_checklist_complete
@@ -142,6 +142,14 @@ def world() -> World:
     export = export_create(diary=owner.diary, actor=owner)
     # Waiting for a worker (the test's transaction never commits to hand it over).
     job = job_request(kind=Job.Kind.BUNDLE, diary=owner.diary, actor=owner).job
+    # An export read and waiting for her to choose from it.
+    pending = PendingImport.objects.create(
+        diary=owner.diary,
+        file_name="WhatsApp Chat with MARKER-NAME-9.txt",
+        size=1,
+        format="whatsapp",
+        parties=[{"party": "MARKER-NAME-9", "name": "", "count": 1, "already": 0}],
+    )
     # A notice on every page of hers until she has seen it (an address added).
     notice = access_event_record(
         user_id=owner.pk, kind=AccessEvent.Kind.EMAIL_ADDED, detail="new@example.net"
@@ -187,6 +195,7 @@ def world() -> World:
             "other_entry": other_make.pk,
             "export_id": export.pk,
             "job_id": job.pk,
+            "pending_id": pending.pk,
             "event_id": notice.pk,
             "risk_id": checklist.pk,
             "w_all": w_all.pk,
@@ -288,6 +297,8 @@ CASES: dict[str, Case] = {
     "diary:exports": owner_only(scoped=True),
     "diary:export_download": owner_only("get", "export_id"),
     "diary:job": owner_only("get", "job_id"),
+    "diary:import": owner_only(scoped=True),
+    "diary:import_choose": owner_only("get", "pending_id"),
     "diary:records_check": owner_only("post", scoped=True),
     "diary:welcome": owner_only(scoped=True),
     "diary:sessions": owner_only(scoped=True),

@@ -56,7 +56,20 @@ def format_of(stream: IO[bytes], name: str) -> str:
     return found
 
 
-def read(stream: IO[bytes], *, format: str, name: str, zone: ZoneInfo | None) -> Iterator[Message]:
+def read(
+    stream: IO[bytes],
+    *,
+    format: str,
+    name: str,
+    zone: ZoneInfo | None,
+    day_first: bool | None = None,
+) -> Iterator[Message]:
+    """Every message in the file. `day_first` says how a chat's dates are written, when the
+    file alone cannot tell (WhatsApp's 03/04/2024)."""
     reader = import_string(READERS[format])
     stream.seek(0)
-    return reader(stream, name=name, zone=zone)  # type: ignore[no-any-return]
+    if format == MessageImport.Format.WHATSAPP:
+        found = reader(stream, name=name, zone=zone, day_first=day_first)
+    else:
+        found = reader(stream, name=name, zone=zone)
+    return found  # type: ignore[no-any-return]

@@ -144,6 +144,7 @@ def messages_import(
     to_them: bool = False,
     person: str = "",
     zone: ZoneInfo | None = None,
+    day_first: bool | None = None,
     progress: Reports | None = None,
 ) -> Imported:
     """Add as entries the messages of `parties` (as the export spells them; `to_them` adds
@@ -155,7 +156,9 @@ def messages_import(
     if not chosen:
         raise ValidationError({"parties": messages.IMPORT_NOBODY_CHOSEN})
     format_ = readers.format_of(stream, name)
-    read = lambda: readers.read(stream, format=format_, name=name, zone=zone)  # noqa: E731
+
+    def read() -> Iterator[Message]:
+        return readers.read(stream, format=format_, name=name, zone=zone, day_first=day_first)
 
     # Read it all once before writing anything: a bad line near the end adds nothing.
     progress.stage("reading", 1)

@@ -22,6 +22,8 @@ WORK: dict[str, str] = {
     Job.Kind.ANCHOR: "diary.ledger.jobs.head_anchor",
     Job.Kind.BACKUP: "diary.ops.jobs.backup_make",
     Job.Kind.ROTATE_KEYS: "diary.ops.jobs.keys_rotate",
+    Job.Kind.IMPORT_READ: "diary.imports.jobs.import_read",
+    Job.Kind.IMPORT_ADD: "diary.imports.jobs.import_add",
 }
 
 FAILED = (

@@ -14,7 +14,7 @@ from diary.models.entries import Account, Entry, EntryVersion, EntryWithdrawal
 from diary.models.exports import Export
 from diary.models.files import Evidence, EvidenceKindChange, KeptFile
 from diary.models.idempotency import IdempotencyKey
-from diary.models.imports import ImportedMessage, MessageImport
+from diary.models.imports import ImportedMessage, MessageImport, PendingImport
 from diary.models.items import Item, ItemVersion
 from diary.models.jobs import Job
 from diary.models.ledger import HeadTimestamp, LedgerRecord, TimestampFailure, record_body
@@ -51,6 +51,7 @@ __all__ = [
     "MessageImport",
     "Notice",
     "OwnerSession",
+    "PendingImport",
     "PersonVersion",
     "Relationship",
     "RiskChecklist",

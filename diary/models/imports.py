@@ -2,6 +2,7 @@
 kept byte for byte as evidence, and for each message that became an entry, where in that file
 it came from and what the export said of it beyond its words."""
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -118,3 +119,30 @@ class ImportedMessage(Ledgered):
             "sent_at": iso(self.sent_at),
             "details_sha256": canonical_sha256(self.details or {}),
         }
+
+
+class PendingImport(models.Model):
+    """An export uploaded and read, waiting for her to choose whom to bring in. Not evidence
+    yet (nothing was added): the file becomes a MessageImport when she adds its messages, and
+    is deleted, with this row, if she never does (tend_jobs, after PENDING_IMPORT_HOURS)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    diary = models.ForeignKey(Diary, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    file_name = EncryptedCharField(max_length=255)
+    stored = models.FileField(max_length=200)
+    stored_key = WrappedKeyField()
+    size = models.PositiveBigIntegerField()
+    format = models.CharField(max_length=16, choices=MessageImport.Format.choices, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    day_first = models.BooleanField(null=True)
+    # Who is in it, once read: each party with its count, dates, how many are in the diary
+    # already and the first words of a few messages (the preview).
+    parties = EncryptedJSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"pending import {self.pk}"
+
+    @property
+    def stored_file(self) -> filestore.Ref:
+        return filestore.Ref.of(self.stored, self.stored_key)

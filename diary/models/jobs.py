@@ -30,6 +30,8 @@ STAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "anchor": (("timestamp", "Timestamping"),),
     "backup": (("rows", "Records"), ("files", "Files")),
     "rotate_keys": (("rows", "Records"), ("files", "Files")),
+    "import_read": (("reading", "Reading"),),
+    "import_add": (("reading", "Reading"), ("keeping", "Keeping the export"), ("adding", "Adding")),
 }
 
 
@@ -40,6 +42,8 @@ class Job(models.Model):
         ANCHOR = "anchor", "Timestamping your records"
         BACKUP = "backup", "Making a backup"
         ROTATE_KEYS = "rotate_keys", "Changing the keys"
+        IMPORT_READ = "import_read", "Reading the export"
+        IMPORT_ADD = "import_add", "Adding the messages"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Waiting to start"

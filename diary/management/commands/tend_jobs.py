@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from diary.imports.pending import pending_sweep
 from diary.jobs.services import job_request, jobs_revive
 from diary.ledger.anchoring import due
 from diary.models import Job
@@ -25,8 +26,9 @@ def anchors_requested() -> int:
 
 class Command(BaseCommand):
     help = (
-        "Try again jobs whose worker stopped (no heartbeat for JOB_LEASE_SECONDS), and ask "
-        "the workers to timestamp every diary whose ledger head has moved."
+        "Try again jobs whose worker stopped (no heartbeat for JOB_LEASE_SECONDS), ask the "
+        "workers to timestamp every diary whose ledger head has moved, and delete exports "
+        "uploaded but never added (after a day)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -51,6 +53,9 @@ class Command(BaseCommand):
                 revived = jobs_revive()
                 if revived:
                     self.stdout.write(f"{revived} stopped jobs handed on.")
+                swept = pending_sweep()
+                if swept:
+                    self.stdout.write(f"{swept} exports never added deleted.")
                 if time.monotonic() - last_anchor >= options["anchor_every"]:
                     asked = anchors_requested()
                     last_anchor = time.monotonic()

@@ -1,0 +1,191 @@
+"""An export on its way in: uploaded and kept (encrypted) while it is read, whom it holds
+shown to her, and, once she has chosen, its messages added. Each step that reads the whole
+file is a job, so a 2 GB mailbox never holds a request."""
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from diary.core import filestore
+from diary.core.hashing import iso
+from diary.imports import readers
+from diary.imports.formats.base import ImportProblem, Message
+from diary.imports.services import Imported, identity_hash, messages_import, parties_in
+from diary.jobs.progress import PlainError, Reports
+from diary.jobs.services import Asked, job_request
+from diary.models import Diary, ImportedMessage, Job, PendingImport, User
+
+PENDING_IMPORT_HOURS = 24  # an export read but never added is deleted after this
+PREVIEW = 3  # the first words of this many of each party's messages
+SNIPPET = 140  # characters of each
+
+
+@contextlib.contextmanager
+def opened(pending: PendingImport) -> Iterator[IO[bytes]]:
+    """The uploaded export's bytes, seekable (readers read it twice, and zips jump about)."""
+    with filestore.decrypted_copy(pending.stored.name or "", pending.stored_key) as handle:
+        yield handle
+
+
+def pending_create(
+    *,
+    diary: Diary,
+    actor: User,
+    upload: UploadedFile,
+    time_zone: str,
+    day_first: bool | None,
+) -> Asked:
+    """Keep the upload (encrypted) and ask a worker to read it. The format is settled now, so
+    a file that cannot be brought in is refused before anything waits for a worker."""
+    name = upload.name or "export"
+    format_ = readers.format_of(upload, name)
+    with filestore.create(f"imports/{diary.pk}/pending-{uuid.uuid4().hex}.enc") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    try:
+        with transaction.atomic():
+            pending = PendingImport.objects.create(
+                diary=diary,
+                file_name=name[:255],
+                stored=out.stored.name,
+                stored_key=out.stored.key,
+                size=out.stored.size,
+                format=format_,
+                time_zone=time_zone,
+                day_first=day_first,
+            )
+            return job_request(
+                kind=Job.Kind.IMPORT_READ,
+                diary=diary,
+                actor=actor,
+                params={"pending": str(pending.pk)},
+            )
+    except BaseException:
+        filestore.delete(out.stored.name)
+        raise
+
+
+def _zone(pending: PendingImport) -> ZoneInfo | None:
+    return ZoneInfo(pending.time_zone) if pending.time_zone else None
+
+
+def pending_read(*, pending: PendingImport, progress: Reports) -> list[dict[str, Any]]:
+    """Whom the export holds, with how many of each one's messages the diary has already and
+    the first words of a few: what she chooses from. Kept on the pending import."""
+    progress.stage("reading", 1)
+    previews: dict[str, list[dict[str, str]]] = {}
+    identities: dict[str, list[str]] = {}
+
+    def noted(found: Iterator[Message]) -> Iterator[Message]:
+        for message in found:
+            shown = previews.setdefault(message.party, [])
+            if len(shown) < PREVIEW:
+                shown.append({"at": iso(message.sent_at), "text": message.text[:SNIPPET]})
+            identities.setdefault(message.party, []).append(identity_hash(message))
+            yield message
+
+    try:
+        with opened(pending) as stream:
+            found = readers.read(
+                stream,
+                format=pending.format,
+                name=pending.file_name,
+                zone=_zone(pending),
+                day_first=pending.day_first,
+            )
+            parties = parties_in(noted(found))
+    except ImportProblem as problem:
+        pending_discard(pending=pending)
+        raise PlainError(str(problem)) from None
+    summary = []
+    for party in parties:
+        hashes = identities[party.party]
+        already = sum(
+            ImportedMessage.objects.filter(diary=pending.diary, identity__in=hashes[i : i + 500])
+            .values("pk")
+            .count()
+            for i in range(0, len(hashes), 500)
+        )
+        summary.append(
+            {
+                "party": party.party,
+                "name": party.name,
+                "count": party.count,
+                "already": already,
+                "first": iso(party.first) if party.first else None,
+                "last": iso(party.last) if party.last else None,
+                "channels": sorted(party.channels),
+                "preview": previews.get(party.party, []),
+            }
+        )
+    PendingImport.objects.filter(pk=pending.pk).update(parties=summary)
+    pending.parties = summary
+    return summary
+
+
+def pending_add(
+    *,
+    pending: PendingImport,
+    actor: User | None,
+    parties: list[str],
+    to_them: bool,
+    person: str,
+    progress: Reports,
+) -> Imported:
+    """Add the chosen parties' messages (diary.imports.services), then let the upload go: the
+    export is kept from now on as the MessageImport."""
+    try:
+        with opened(pending) as stream:
+            done = messages_import(
+                diary=pending.diary,
+                actor=actor,
+                stream=stream,
+                name=pending.file_name,
+                parties=parties,
+                to_them=to_them,
+                person=person,
+                zone=_zone(pending),
+                day_first=pending.day_first,
+                progress=progress,
+            )
+    except ImportProblem as problem:
+        raise PlainError(str(problem)) from None
+    pending_discard(pending=pending)
+    return done
+
+
+def pending_ask_add(
+    *, pending: PendingImport, actor: User, parties: list[str], to_them: bool, person: str
+) -> Asked:
+    return job_request(
+        kind=Job.Kind.IMPORT_ADD,
+        diary=pending.diary,
+        actor=actor,
+        params={
+            "pending": str(pending.pk),
+            "parties": parties,
+            "to_them": to_them,
+            "person": person,
+        },
+    )
+
+
+def pending_discard(*, pending: PendingImport) -> None:
+    filestore.delete(pending.stored.name or "")
+    PendingImport.objects.filter(pk=pending.pk).delete()
+
+
+def pending_sweep(*, now: Any = None) -> int:
+    """Exports read but never added, older than PENDING_IMPORT_HOURS: deleted with their file."""
+    cutoff = (now or timezone.now()) - timedelta(hours=PENDING_IMPORT_HOURS)
+    old = list(PendingImport.objects.filter(created_at__lt=cutoff))
+    for pending in old:
+        pending_discard(pending=pending)
+    return len(old)
