@@ -22,6 +22,7 @@ from tests.imports.samples.mail import (
     received,
     write_mbox,
 )
+from tests.imports.samples.outlook import msg_bytes
 
 HTML_ONLY_TEXT = "Only HTML here.\n\nSecond line & more"
 
@@ -294,3 +295,38 @@ def test_a_large_mailbox_is_read_in_bounded_memory(tmp_path):
     assert size >= 200 * 1000 * 1000
     assert count == 1500
     assert peak < 40 * 1024 * 1024, f"peak {peak / 2**20:.1f} MB for a {size / 2**20:.0f} MB file"
+
+
+# -- Outlook .msg ------------------------------------------------------------------------------
+
+
+def transport_headers(sample: Sample) -> str:
+    """The header block Outlook keeps with a received message, DKIM-Signature and all."""
+    signed = message_bytes(sample).split(b"\r\n\r\n", 1)[0].decode("ascii")
+    return signed + "\r\n\r\n"
+
+
+def test_an_outlook_msg_reads_as_written():
+    sample = replace(
+        gmail_samples()[1],
+        attachments=[*gmail_samples()[1].attachments, ("scan.bin", "application/x", bytes(9000))],
+    )
+    [message] = read(msg_bytes(sample, transport_headers(sample)), "Re ça suffit.msg")
+    assert message.channel == EMAIL
+    assert message.direction == UNKNOWN
+    assert message.party == sample.sender
+    assert message.party_name == sample.sender_name
+    # Outlook keeps the time in UTC: the same moment.
+    assert message.sent_at == sample.sent_at
+    assert message.text == sample.text
+    assert message.message_id == sample.message_id
+    assert message.position == f"message {sample.message_id}"
+    got = [(a.name, a.content_type, a.open().read()) for a in message.attachments]
+    assert got == sample.attachments
+    assert message.details["subject"] == sample.subject
+    assert message.details["to"] == sample.to
+    assert message.details["received"] == sample.received
+    # The signature is there, but not the bytes it signed: said, not guessed.
+    [verdict] = message.details["dkim"]
+    assert (verdict["domain"], verdict["result"]) == ("gmail.com", "error")
+    assert "Outlook" in verdict["reason"]
