@@ -6,9 +6,12 @@ import io
 import tracemalloc
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diary.imports.formats import mail
 from diary.imports.formats.base import EMAIL, UNKNOWN, ImportProblem, Message, NeedsTimeZone
@@ -196,6 +199,7 @@ def test_no_date_and_no_received_is_a_problem():
 # -- bad files ---------------------------------------------------------------------------------
 
 
+@cache
 def mailbox() -> bytes:
     return b"".join(mbox_bytes([message_bytes(sample) for sample in gmail_samples()]))
 
@@ -330,3 +334,20 @@ def test_an_outlook_msg_reads_as_written():
     [verdict] = message.details["dkim"]
     assert (verdict["domain"], verdict["result"]) == ("gmail.com", "error")
     assert "Outlook" in verdict["reason"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cut=st.integers(min_value=0, max_value=10_000),
+    flips=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=8),
+    name=st.sampled_from(["a.eml", "a.mbox", "a.msg", "a"]),
+)
+def test_damaged_mail_gives_messages_or_words_never_a_crash(cut, flips, name):
+    data = bytearray(mailbox()[: cut + 1])
+    for where, byte in flips:
+        if where < len(data):
+            data[where] = byte
+    try:
+        read(bytes(data), name)
+    except ImportProblem as problem:
+        assert str(problem)

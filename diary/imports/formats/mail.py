@@ -150,6 +150,24 @@ def _message(
     offset: int | None,
     last: bool = True,
 ) -> Message:
+    try:
+        return _parse_message(raw, name=name, zone=zone, checker=checker, offset=offset, last=last)
+    except ImportProblem:
+        raise
+    except Exception as error:  # the parser's own bugs on odd mail: still words, not a crash
+        where = f"The message at offset {offset}" if offset is not None else name
+        raise ImportProblem(f"{where} cannot be read as an e-mail ({error}).") from None
+
+
+def _parse_message(
+    raw: bytes,
+    *,
+    name: str,
+    zone: ZoneInfo | None,
+    checker: "_Dkim",
+    offset: int | None,
+    last: bool = True,
+) -> Message:
     """One message. `last`: nothing follows it in the file, so a part that never ends means
     the file was cut short (earlier in a mailbox, it is only a badly made message)."""
     where = f"The message at offset {offset}" if offset is not None else name
@@ -199,8 +217,9 @@ def _defects(message: EmailMessage) -> Iterator[object]:
 def _header(message: EmailMessage, field: str) -> str:
     try:
         value = message.get(field)
-    except (ValueError, IndexError, TypeError):  # a header the parser cannot make sense of
-        value = message.get_all(field, failobj=[None])[0]  # pragma: no cover
+    except Exception:  # a header the parser cannot make sense of: as it was written
+        raw = [v for k, v in message.raw_items() if k.lower() == field.lower()]
+        value = raw[0] if raw else None
     return str(value).strip() if value is not None else ""
 
 
@@ -493,7 +512,7 @@ def _msg_message(msg: Any, *, name: str, zone: ZoneInfo | None) -> Message:
         address = address or str(getattr(msg, "senderEmail", "") or "")
         date = getattr(msg, "date", None)
         headers = getattr(msg, "header", None)
-        received = [str(v) for v in headers.get_all("Received", [])] if headers else []
+        received = [_unfold(v) for v in headers.get_all("Received", [])] if headers else []
         signed = [str(v) for v in headers.get_all("DKIM-Signature", [])] if headers else []
         message_id = str(getattr(msg, "messageId", "") or "").strip()
         body = getattr(msg, "body", None)
@@ -564,6 +583,10 @@ def _msg_message(msg: Any, *, name: str, zone: ZoneInfo | None) -> Message:
             ],
         },
     )
+
+
+def _unfold(value: object) -> str:
+    return re.sub(r"\r?\n(?=[ \t])", "", str(value)).strip()
 
 
 def _split_addresses(value: str) -> list[str]:
