@@ -160,8 +160,8 @@ def test_the_verdict_in_words():
     assert mail.dkim_in_words(unsigned.details["dkim"]) == "no signature"
 
 
-def test_a_date_without_a_zone_takes_the_first_hops_zone():
-    at = datetime(2024, 5, 2, 8, 30, tzinfo=ZoneInfo("America/New_York"))
+def test_a_date_without_a_zone_gives_way_to_the_first_hops_stamp():
+    at = datetime(2024, 5, 2, 8, 30, 1, tzinfo=ZoneInfo("America/New_York"))
     sample = replace(
         gmail_samples()[3],
         sent_at=at,
@@ -173,6 +173,8 @@ def test_a_date_without_a_zone_takes_the_first_hops_zone():
     )
     [message] = read(message_bytes(sample), "a.eml")
     assert message.sent_at == at
+    assert message.sent_at.utcoffset() == timedelta(hours=-4)
+    assert message.details["date"] == "Thu, 02 May 2024 08:30:00 -0000"
 
 
 def test_no_date_at_all_takes_the_first_hops_stamp():

@@ -200,6 +200,7 @@ def _parse_message(
         attachments=tuple(_attachments(parsed, body_part)),
         details={
             "subject": _header(parsed, "Subject"),
+            "date": _header(parsed, "Date"),  # as written, when sent_at had to come from elsewhere
             "to": _addresses(parsed, "To"),
             "cc": _addresses(parsed, "Cc"),
             "received": received,
@@ -231,16 +232,15 @@ def _addresses(message: EmailMessage, field: str) -> list[str]:
 def _sent_at(
     message: EmailMessage, received: list[str], zone: ZoneInfo | None, where: str
 ) -> datetime:
-    """The Date header's time. A Date with no zone (or "-0000", "zone unknown") borrows the
-    zone of the first hop's Received stamp; failing that, the zone the owner gives."""
+    """The Date header's time. A Date with no zone (or "-0000", "zone unknown"), or none, gives
+    way to the first hop's Received stamp (the bottom one), which servers always write with
+    their zone; failing that, a zoneless Date takes the zone the owner gives."""
     date = _parse_date(_header(message, "Date"))
     if date is not None and date.tzinfo is not None:
         return date
     stamped = _parse_date(received[-1].rpartition(";")[2]) if received else None
-    if date is None and stamped is not None and stamped.tzinfo is not None:
+    if stamped is not None and stamped.tzinfo is not None:
         return stamped
-    if date is not None and stamped is not None and stamped.tzinfo is not None:
-        return date.replace(tzinfo=stamped.tzinfo)
     if date is None:
         raise ImportProblem(f"{where} has no date that can be read (no Date line).")
     if zone is None:
