@@ -6,6 +6,8 @@ import io
 import tracemalloc
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -353,3 +355,21 @@ def test_damaged_mail_gives_messages_or_words_never_a_crash(cut, flips, name):
         read(bytes(data), name)
     except ImportProblem as problem:
         assert str(problem)
+
+
+def test_a_forwarded_message_is_one_attachment_as_it_came():
+    inner = message_from_bytes(message_bytes(gmail_samples()[3]), policy=policy.SMTP)
+    outer = EmailMessage(policy=policy.SMTP)
+    outer["From"] = "Her Sister <her.sister@example.org>"
+    outer["Date"] = "Mon, 12 Feb 2024 09:00:00 +0000"
+    outer["Message-ID"] = "<fwd.1@example.org>"
+    outer["Subject"] = "Fwd: unsigned"
+    outer.set_content("He sent this to me too.\n")
+    outer.add_attachment(inner)
+    [message] = read(outer.as_bytes(), "fwd.eml")
+    assert message.text == "He sent this to me too.\n"
+    [attachment] = message.attachments
+    assert attachment.content_type == "message/rfc822"
+    forwarded = message_from_bytes(attachment.open().read(), policy=policy.default)
+    assert forwarded["Message-ID"] == "<unsigned.1@example.net>"
+    assert forwarded.get_content().replace("\r\n", "\n") == "No signature on this one.\n"

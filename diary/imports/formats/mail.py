@@ -39,7 +39,6 @@ Dns = Callable[[bytes], bytes | None]
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PARSER = BytesParser(policy=policy.default)
 _FROM_QUOTED = re.compile(rb"^>(>*From )", re.MULTILINE)
-_LOG = logging.getLogger(__name__)
 
 
 def read(
