@@ -33,6 +33,7 @@ from diary.records.forms import (
     WithdrawForm,
 )
 from diary.records.patterns import patterns_for
+from diary.records.runs import with_runs
 from diary.records.selectors import (
     entries_to_link,
     entry_get,
@@ -63,11 +64,9 @@ def timeline(request: OwnerRequest) -> HttpResponse:
     entries = entry_list(actor=request.user, filters=filters)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "diary/timeline.html",
-        {"form": form, "page": _page(request, entries), "query": query.urlencode()},
-    )
+    page = _page(request, entries)
+    context = {"form": form, "page": page, "shown": with_runs(page), "query": query.urlencode()}
+    return render(request, "diary/timeline.html", context)
 
 
 @require_GET

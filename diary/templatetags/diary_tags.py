@@ -64,6 +64,15 @@ def when(version: Any) -> str:
 
 
 @register.simple_tag
+def between(start: Any, end: Any) -> str:
+    """A stretch of time in the owner's zone: "between Fri 20 Nov 2026, 21:03 and 21:40"."""
+    first, last = timezone.localtime(start), timezone.localtime(end)
+    same_day = first.date() == last.date()
+    end_text = date_filter(last, "H:i") if same_day else _local(last, False)
+    return _("between %(start)s and %(end)s") % {"start": _local(start, False), "end": end_text}
+
+
+@register.simple_tag
 def moment(value: Any) -> str:
     """A server time in the owner's zone, machine-readable too."""
     if value is None:

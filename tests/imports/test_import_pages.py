@@ -128,3 +128,25 @@ def test_another_owner_cannot_reach_her_export(owner_client, other_client, tmp_p
     assert other_client.get(url).status_code == 404
     assert other_client.post(url, {"parties": ["Bob"]}).status_code == 404
     assert not Job.objects.filter(kind=Job.Kind.IMPORT_ADD).exists()
+
+
+def test_a_run_of_messages_is_one_card_on_the_timeline_that_opens_to_each(
+    owner, owner_client, tmp_path
+):
+    from tests.factories import make_entry
+
+    make_entry(owner, what_happened="MARKER-OWN written by her")
+    file, expected = chat_upload(tmp_path)
+    upload(owner_client, file)
+    pending = PendingImport.objects.get()
+    with worker_runs_it():
+        owner_client.post(reverse("diary:import_choose", args=[pending.pk]), {"parties": ["Bob"]})
+    page = owner_client.get(reverse("diary:timeline")).content.decode()
+    # Bob's night of messages (within an hour of each other) is one run; the next day's
+    # stand alone, and her own entry is a card of its own.
+    night = [e for e in expected if e.sender == "Bob" and e.when.day == 31]
+    assert f"{len(night)} messages between" in page
+    assert page.count('class="card run"') == 1
+    assert "MARKER-OWN written by her" in page
+    for entry in Entry.objects.filter(source=Entry.Source.IMPORTED):
+        assert f'id="entry-{entry.pk}"' in page  # every message is there, inside its run
