@@ -44,6 +44,7 @@ from diary.models import (
     Item,
     ItemVersion,
     LedgerRecord,
+    MessageImport,
     PersonVersion,
 )
 from diary.models.choices import Behaviour
@@ -182,7 +183,7 @@ def entries_for_export(
     """The entries a bundle covers: not withdrawn, in the period, of the chosen kinds."""
     entries = (
         Entry.objects.filter(diary=diary, withdrawal__isnull=True)
-        .select_related("current")
+        .select_related("current", "imported__message_import")
         .prefetch_related(
             Prefetch("versions", queryset=EntryVersion.objects.order_by("number")),
             Prefetch(
@@ -374,6 +375,15 @@ def each_entry(entries: QuerySet[Entry]) -> Iterator[Entry]:
     return entries.iterator(chunk_size=ENTRIES_CHUNK)
 
 
+def imports_of(entries: QuerySet[Entry]) -> QuerySet[MessageImport]:
+    """The exports the bundle's entries were brought in from, in the order they came."""
+    return (
+        MessageImport.objects.filter(messages__entry__in=entries.values("pk"))
+        .distinct()
+        .order_by("number")
+    )
+
+
 def ledger_lines(diary: Diary, head_seq: int, progress: Reports | None = None) -> Iterator[bytes]:
     records = LedgerRecord.objects.filter(diary=diary, seq__lte=head_seq).order_by("seq")
     for record in records.iterator(2_000):
@@ -462,10 +472,17 @@ def _objects(
     changes = DiarySettingsChange.objects.filter(diary=diary).order_by("pk")
     for number, setting in enumerate(changes, start=1):
         yield _object(setting, f"Settings change {number}")
+    for kept in imports_of(entries):
+        yield _object(kept, kept.reference, path=kept.bundle_path)
     for entry in each_entry(entries):
         for version in entry.versions.all():
             current = {"current": True} if version.pk == entry.current_id else {}
             yield _object(version, f"{entry.reference} v{version.number}", **current)
+        imported = (
+            getattr(entry, "imported", None) if entry.source == Entry.Source.IMPORTED else None
+        )
+        if imported is not None:
+            yield _object(imported, f"{entry.reference} source")
         for evidence in entry.evidence.all():
             path = f"evidence/{evidence.download_name}"
             yield _object(evidence, evidence.reference, path=path)
@@ -556,6 +573,10 @@ def write_bundle(
             bundle.add_stream(path, evidence.original_file.chunks(), compress=False)
         if person is not None and person.photo:
             bundle.add_stream(PERSON_PHOTO_PATH, person.photo_file.chunks(), compress=False)
+        # Each export her entries were brought in from, byte for byte.
+        for kept in imports_of(entries):
+            zipped = kept.bundle_path.endswith(".zip")
+            bundle.add_stream(kept.bundle_path, kept.original_file.chunks(), compress=not zipped)
         progress.stage("chronology", 1)
         pdf = chronology_pdf(diary, entries, head_hash, filters, cover=cover, person=person)
         bundle.add_bytes("chronology.pdf", pdf)

@@ -10,7 +10,7 @@ anything is written.
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO
@@ -145,6 +145,7 @@ def messages_import(
     person: str = "",
     zone: ZoneInfo | None = None,
     day_first: bool | None = None,
+    dns: Callable[[bytes], bytes | None] | None = None,
     progress: Reports | None = None,
 ) -> Imported:
     """Add as entries the messages of `parties` (as the export spells them; `to_them` adds
@@ -158,7 +159,9 @@ def messages_import(
     format_ = readers.format_of(stream, name)
 
     def read() -> Iterator[Message]:
-        return readers.read(stream, format=format_, name=name, zone=zone, day_first=day_first)
+        return readers.read(
+            stream, format=format_, name=name, zone=zone, day_first=day_first, dns=dns
+        )
 
     # Read it all once before writing anything: a bad line near the end adds nothing.
     progress.stage("reading", 1)

@@ -60,6 +60,14 @@ class MessageImport(Ledgered):
     def original_file(self) -> filestore.Ref:
         return filestore.Ref.of(self.original, self.original_key)
 
+    @property
+    def bundle_path(self) -> str:
+        """Where the bundle keeps the export: named by its number, with the extension of the
+        file she brought in (her file's own name is in the manifest, not in a path)."""
+        _stem, dot, suffix = self.file_name.rpartition(".")
+        extension = suffix.lower() if dot and suffix.isalnum() and len(suffix) <= 5 else "bin"
+        return f"imports/import-{self.number:03d}.{extension}"
+
     # verify_ledger re-hashes the stored export against `sha256`.
     ledger_file = original_file
 

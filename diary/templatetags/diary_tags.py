@@ -158,3 +158,19 @@ def media_player(context: Any, kept: Any, url: str) -> dict[str, Any]:
         + urlencode({"next": request.get_full_path()}),
         "m": messages,
     }
+
+
+@register.filter
+def import_source(imported: Any) -> str:
+    """Where an imported message came from: the export in the bundle, and where in it."""
+    from diary.imports.bundle import source_of
+
+    return source_of(imported)
+
+
+@register.filter
+def import_signature(imported: Any) -> str:
+    """An imported e-mail's DKIM verdict, in words, as it was when it was brought in."""
+    from diary.imports.bundle import signature_of
+
+    return signature_of(imported)

@@ -162,3 +162,65 @@ def test_texts_to_and_from_a_number_come_in_but_never_a_draft(owner, tmp_path):
         assert row.direction == w.direction
         assert row.entry.evidence.count() <= len(w.attachments)
     assert ledger_verify(diary=owner.diary).ok
+
+
+def test_the_bundle_holds_the_export_and_says_where_each_message_came_from(
+    owner, chat_zip, tmp_path
+):
+    import csv
+    import json
+
+    from diary.bundle.offline import verify as offline
+    from diary.bundle.services import unzip_to
+
+    path, expected = chat_zip
+    bring_in(owner, path, parties=["Bob"], zone=LONDON)
+    folder = unzip_to(export_create(diary=owner.diary, actor=owner), tmp_path / "bundle")
+    kept = folder / "imports" / "import-001.zip"
+    assert kept.read_bytes() == path.read_bytes()  # the original export, byte for byte
+    manifest = json.loads((folder / "manifest.json").read_text())
+    labels = [item["object"].partition(":")[0] for item in manifest["objects"]]
+    bobs = [e for e in expected if e.sender == "Bob"]
+    assert labels.count("diary.messageimport") == 1
+    assert labels.count("diary.importedmessage") == len(bobs)
+    with (folder / "entries.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    sources = {row["Imported from"] for row in rows}
+    assert {
+        f"Import 1 (imports/import-001.zip, {path.name}), line {e.line}" for e in bobs
+    } == sources
+    assert offline.verify(folder).startswith("OK: ")
+    # The export in the bundle changed: verify.py names it.
+    kept.write_bytes(kept.read_bytes() + b"x")
+    with pytest.raises(offline.Failed):
+        offline.verify(folder)
+
+
+def test_an_emails_dkim_verdict_is_recorded_and_printed_in_the_bundle(owner, tmp_path):
+    from diary.bundle.services import unzip_to
+    from tests.diary.test_bundle_every_field import pdf_text
+    from tests.imports.samples import mail
+
+    samples = mail.gmail_samples()
+    path = tmp_path / "Takeout.mbox"
+    mail.write_mbox(path, [mail.message_bytes(sample) for sample in samples])
+    with path.open("rb") as stream:
+        done = messages_import(
+            diary=owner.diary,
+            actor=owner,
+            stream=stream,
+            name=path.name,
+            parties=["jake.morrow@gmail.com", "someone@example.net"],
+            dns=mail.FakeDns("gmail.com"),
+        )
+    assert done.added == len(samples)
+    verdicts = {
+        row.details["subject"]: row.details["dkim"] for row in ImportedMessage.objects.all()
+    }
+    assert verdicts["unsigned"] == []
+    assert verdicts["html only"][0]["result"] == "pass"
+    folder = unzip_to(export_create(diary=owner.diary, actor=owner), tmp_path / "bundle")
+    flat = " ".join(pdf_text(folder).split())
+    assert "signed by gmail.com, body intact" in flat
+    assert "no signature" in flat
+    assert "Brought in from: Import 1" in flat

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import IO, TYPE_CHECKING
+from typing import IO, Any
 from xml.parsers import expat
 from zoneinfo import ZoneInfo
 
@@ -36,9 +36,6 @@ from .base import (
     ImportProblem,
     Message,
 )
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
 
 CHUNK = 64 * 1024
 # The temporary file attachments go to is started afresh past this size, so a reader whose
@@ -341,7 +338,7 @@ class _Slice(io.RawIOBase):
         self._at = max(0, base + offset)
         return self._at
 
-    def readinto(self, buffer: "WriteableBuffer") -> int:
+    def readinto(self, buffer: Any) -> int:  # any writable buffer (typeshed's WriteableBuffer)
         view = memoryview(buffer).cast("B")
         want = min(len(view), self._size - self._at)
         if want <= 0:
