@@ -5,7 +5,6 @@ when it was brought in. The entries themselves are in the chronology like any ot
 from typing import Any
 
 from diary.imports.formats.base import EMAIL
-from diary.imports.formats.mail import dkim_in_words
 from diary.models import Entry, ImportedMessage
 
 CSV_TITLES = ("Imported from", "E-mail signature when imported (DKIM)")
@@ -20,6 +19,9 @@ def source_of(imported: ImportedMessage) -> str:
 def signature_of(imported: ImportedMessage) -> str:
     if imported.channel != EMAIL:
         return ""
+    # Only now: the e-mail reader brings dkimpy and dnspython, which no other page needs.
+    from diary.imports.formats.mail import dkim_in_words
+
     verdicts = (imported.details or {}).get("dkim")
     checked = [v.get("checked_at") for v in verdicts or [] if v.get("checked_at")]
     words = dkim_in_words(list(verdicts or []))
