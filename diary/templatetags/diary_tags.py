@@ -174,3 +174,15 @@ def import_signature(imported: Any) -> str:
     from diary.imports.bundle import signature_of
 
     return signature_of(imported)
+
+
+# Unicode's own line and paragraph separators, which a phone may keep in a message's words and
+# shows as new lines; a browser draws them as nothing, running two words together.
+SEPARATORS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
+
+
+@register.filter
+def separators_as_breaks(text: Any) -> str:
+    """Words as the phone showed them: each line separator a line break (the words kept, and
+    every export, are unchanged)."""
+    return str(text).translate(SEPARATORS)

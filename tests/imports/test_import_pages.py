@@ -148,5 +148,8 @@ def test_a_run_of_messages_is_one_card_on_the_timeline_that_opens_to_each(
     assert f"{len(night)} messages between" in page
     assert page.count('class="card run"') == 1
     assert "MARKER-OWN written by her" in page
+    # A line separator kept in a message's words is shown as the line break it was on the
+    # phone (browsers draw it as nothing, running two words together).
+    assert "line one\nsame line, a separator" in page and "\u2028" not in page
     for entry in Entry.objects.filter(source=Entry.Source.IMPORTED):
         assert f'id="entry-{entry.pk}"' in page  # every message is there, inside its run

@@ -242,8 +242,10 @@ def write_txt(
     return expected
 
 
-def write_zip(path: Path, spelling: Spelling, *, media: bool = True) -> list[Expected]:
-    text, expected, files = chat_text(spelling, media=media, in_zip=True)
+def write_zip(
+    path: Path, spelling: Spelling, *, media: bool = True, samples: list[Sample] | None = None
+) -> list[Expected]:
+    text, expected, files = chat_text(spelling, samples, media=media, in_zip=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(chat_name(spelling), text)
         if media:
