@@ -85,7 +85,7 @@ class Imported:
 NEVER_SENT = {"draft", "outbox", "failed", "queued"}
 
 
-def _wanted(message: Message, parties: set[str], to_them: bool) -> bool:
+def is_wanted(message: Message, parties: set[str], to_them: bool) -> bool:
     if message.party not in parties or message.details.get("status") in NEVER_SENT:
         return False
     return to_them or message.direction != OUTGOING
@@ -152,11 +152,14 @@ def messages_import(
     zone: ZoneInfo | None = None,
     day_first: bool | None = None,
     progress: Reports | None = None,
+    read_through: int | None = None,
 ) -> Imported:
     """Add as entries the messages of `parties` (as the export spells them; `to_them` adds
     her messages to them too), keep the export, and record both. Raises ImportProblem (plain
     words) for a bad file, having added nothing; a message already in the diary is counted in
-    `already` and not added again."""
+    `already` and not added again. `read_through` is how many messages are wanted, when the
+    caller has read these same bytes through already, with the same zone and date order,
+    without a problem (pending_read): the read that checks them first is then not repeated."""
     progress = progress or NoProgress()
     chosen = set(parties)
     if not chosen:
@@ -167,8 +170,11 @@ def messages_import(
         return readers.read(stream, format=format_, name=name, zone=zone, day_first=day_first)
 
     # Read it all once before writing anything: a bad line near the end adds nothing.
-    progress.stage("reading", 1)
-    wanted = sum(1 for message in read() if _wanted(message, chosen, to_them))
+    if read_through is None:
+        progress.stage("reading", 1)
+        wanted = sum(1 for message in read() if is_wanted(message, chosen, to_them))
+    else:
+        wanted = read_through
 
     progress.stage("keeping", 1)
     stream.seek(0)
@@ -202,7 +208,7 @@ def messages_import(
     progress.stage("adding", wanted)
     added = already = 0
     seen: set[str] = set()
-    chosen_messages = (message for message in read() if _wanted(message, chosen, to_them))
+    chosen_messages = (message for message in read() if is_wanted(message, chosen, to_them))
     for batch in _batches(chosen_messages, BATCH):
         made, repeated = _add(message_import, batch, seen, actor, person)
         added += made

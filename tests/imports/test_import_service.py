@@ -225,3 +225,42 @@ def test_a_batch_of_entries_is_numbered_on_from_the_diary_and_validated_before_a
         )
     assert Entry.objects.filter(diary=owner.diary).count() == 4
     assert ledger_verify(diary=owner.diary).ok
+
+
+class Stages:
+    def __init__(self) -> None:
+        self.totals: dict[str, int] = {}
+
+    def stage(self, name: str, total: int = 0) -> None:
+        self.totals[name] = total
+
+    def step(self, count: int = 1) -> None:
+        pass
+
+
+@pytest.mark.parametrize("to_them", [False, True])
+def test_an_export_read_for_whom_it_holds_is_added_without_being_read_through_again(
+    owner, chat_zip, to_them
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from diary.imports.pending import pending_add, pending_create, pending_read
+    from diary.jobs.progress import NoProgress
+    from diary.models import PendingImport
+
+    path, expected = chat_zip
+    upload = SimpleUploadedFile(path.name, path.read_bytes())
+    pending_create(
+        diary=owner.diary, actor=owner, upload=upload, time_zone="Europe/London", day_first=None
+    )
+    pending = PendingImport.objects.get(diary=owner.diary)
+    pending_read(pending=pending, progress=NoProgress())
+    stages = Stages()
+    done = pending_add(
+        pending=pending, actor=owner, parties=["Bob"], to_them=to_them, person="", progress=stages
+    )
+    # The chat's own messages have no direction: each of Bob's is added either way.
+    bobs = [e for e in expected if e.sender == "Bob"]
+    assert "reading" not in stages.totals  # pending_read read it through, whole
+    assert stages.totals["adding"] == done.added == len(bobs)
+    assert Entry.objects.filter(diary=owner.diary).count() == len(bobs)
