@@ -209,9 +209,7 @@ def test_appending_many_at_once_makes_exactly_the_chain_appending_one_by_one_mak
             one_by_one = _chain(owner.diary)
             transaction.set_rollback(True)
         assert _chain(owner.diary) == before
-        made = ledger_append_many(
-            diary=owner.diary, kind=ENTRY_CREATE, objs=versions, actor=owner
-        )
+        made = ledger_append_many(diary=owner.diary, kind=ENTRY_CREATE, objs=versions, actor=owner)
     at_once = _chain(owner.diary)
     assert at_once == one_by_one and len(at_once) == len(before) + 3
     assert [record.hash for record in made] == [row[-1] for row in at_once[-3:]]
