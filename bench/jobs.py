@@ -13,7 +13,11 @@ Jobs:
 - verify: verify_ledger's check of one diary;
 - verify-all: verify_ledger's check of every diary, files included (the data's sanity check);
 - offline: the bundle's own verify.py (`python3 -I`, the standard library alone) over a bundle
-  of the diary (made first, its PDF a placeholder; only the check is timed, in its own process).
+  of the diary (made first, its PDF a placeholder; only the check is timed, in its own process);
+- import-chat, import-mail: an export (bench/imports.py) brought into the diary as the worker
+  brings it in: kept as uploaded (diary.imports.pending), read for whom it holds, the main
+  sender chosen, and read again as their messages are added as entries. E-mail's DKIM keys are
+  answered by the samples' own DNS (tests/imports/samples/mail.py FakeDns), as in the tests.
 """
 
 import json
@@ -137,6 +141,92 @@ def _copy_check(diary: Any, bundle: Any, folder: Any) -> float:
     return time.process_time() - started
 
 
+class Stages:
+    """The Reports a job is given: when each stage began (`first` names the time before the
+    work's own first stage), and how many things were done."""
+
+    def __init__(self, first: str) -> None:
+        self.began: list[tuple[str, float]] = [(first, time.perf_counter())]
+        self.done = 0
+
+    def stage(self, name: str, total: int = 0) -> None:
+        self.began.append((name, time.perf_counter()))
+
+    def step(self, count: int = 1) -> None:
+        self.done += count
+
+    def seconds(self, until: float) -> dict[str, float]:
+        ends = [at for _name, at in self.began[1:]] + [until]
+        return {name: end - at for (name, at), end in zip(self.began, ends, strict=True)}
+
+
+def _import(diary: Any, key: str) -> dict[str, Any]:
+    from contextlib import ExitStack
+    from pathlib import Path
+    from unittest import mock
+
+    from django.core.files.uploadedfile import UploadedFile
+
+    from bench.imports import CHAT_ZONE, MAIL_DOMAINS, chat_path, mail_path
+    from diary.imports.pending import pending_add, pending_create, pending_read
+    from diary.models import Entry, PendingImport
+
+    path: Path = chat_path() if key == "chat" else mail_path()
+    with ExitStack() as stack:
+        if key == "mail":
+            from tests.imports.samples.mail import FakeDns
+
+            stack.enter_context(
+                mock.patch("diary.imports.formats.mail._default_dns", FakeDns(*MAIL_DOMAINS))
+            )
+        started = time.perf_counter()
+        with path.open("rb") as handle:
+            pending_create(
+                diary=diary,
+                actor=diary.owner,
+                upload=UploadedFile(handle, name=path.name, size=path.stat().st_size),
+                time_zone=CHAT_ZONE if key == "chat" else "",
+                day_first=None,
+            )
+        pending = PendingImport.objects.get(diary=diary)
+        kept = time.perf_counter()
+        parties = pending_read(pending=pending, progress=Stages("decrypting"))
+        read = time.perf_counter()
+        adding = Stages("decrypting")
+        main = parties[0]  # the main sender: most messages first
+        done = pending_add(
+            pending=pending,
+            actor=diary.owner,
+            parties=[main["party"]],
+            to_them=False,
+            person=main["name"],
+            progress=adding,
+        )
+        ended = time.perf_counter()
+    entries = Entry.objects.filter(diary=diary).count()
+    if entries != done.added or done.added != main["count"]:
+        raise SystemExit(f"{done.added} added, {entries} entries, {main['count']} expected")
+    return {
+        "bytes": path.stat().st_size,
+        "messages": sum(party["count"] for party in parties),
+        "chosen": main["party"],
+        "added": done.added,
+        "stages": {
+            "upload kept": kept - started,
+            "whom it holds": read - kept,
+            **adding.seconds(ended),
+        },
+    }
+
+
+def import_chat(diary: Any) -> dict[str, Any]:
+    return _import(diary, "chat")
+
+
+def import_mail(diary: Any) -> dict[str, Any]:
+    return _import(diary, "mail")
+
+
 JOBS = {
     "pdf": pdf,
     "csv": csv,
@@ -144,6 +234,8 @@ JOBS = {
     "verify": verify,
     "verify-all": verify_all,
     "offline": offline,
+    "import-chat": import_chat,
+    "import-mail": import_mail,
 }
 
 

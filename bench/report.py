@@ -23,6 +23,7 @@ MEMORY_GOAL_MB = 200
 VERIFY_GOAL_S = 3
 SUBMIT_GOAL_MS = 100
 BUILD_GOAL_RATIO = 1.5
+IMPORT_GOAL_S = 60  # issue 19
 
 
 @dataclass
@@ -45,6 +46,7 @@ GOALS = {
     "memory": Goal(f"peak < {MEMORY_GOAL_MB} MB", lambda mb: mb < MEMORY_GOAL_MB),
     "verify": Goal(f"< {VERIFY_GOAL_S} s", lambda s: s < VERIFY_GOAL_S),
     "submit_pg": Goal(f"p99 < {SUBMIT_GOAL_MS} ms", lambda ms: ms < SUBMIT_GOAL_MS),
+    "import": Goal(f"< {IMPORT_GOAL_S} s", lambda s: s < IMPORT_GOAL_S),
     "submit_build": Goal(
         f"p99 ≤ {BUILD_GOAL_RATIO:g}× no bundle", lambda ratio: ratio <= BUILD_GOAL_RATIO
     ),
@@ -180,6 +182,43 @@ def _job_rows(results: dict[str, Any], bare_ms: float | None) -> list[list[str]]
     return rows
 
 
+def _import_rows(results: dict[str, Any]) -> list[list[str]]:
+    """Time and peak memory of each whole import (bench/imports.py, bench.jobs), with where
+    the time went."""
+    rows = []
+    for key, label in (
+        ("chat", "import a WhatsApp chat of {messages:,} messages ({mb:.1f} MB)"),
+        ("mail", "import a mailbox of {messages:,} e-mails ({mb:,.0f} MB)"),
+    ):
+        job = results.get("imports", {}).get(key)
+        if job is None:
+            continue
+        if "skipped" in job:
+            rows.append([label.format(messages=0, mb=0), f"skipped: {job['skipped']}", "", "", ""])
+            continue
+        name = label.format(messages=job["messages"], mb=job["bytes"] / 1e6)
+        name += f", the main sender's {job['added']:,} added as entries"
+        stages = " · ".join(f"{stage} {seconds:.1f}" for stage, seconds in job["stages"].items())
+        goal, memory = GOALS["import"], GOALS["memory"]
+        rows += [
+            [
+                f"{name}: time (s: {stages})",
+                f"{job['cpu_seconds']:.1f} s CPU ({job['seconds']:.1f} s wall)",
+                "",
+                goal.text,
+                goal.verdict(job["cpu_seconds"]),
+            ],
+            [
+                f"{name}: peak memory (at start {job['baseline_mb']:.0f} MB)",
+                f"{job['peak_mb']:.0f} MB",
+                "",
+                memory.text,
+                memory.verdict(job["peak_mb"]),
+            ],
+        ]
+    return rows
+
+
 def _sends(run: dict[str, Any]) -> str:
     return f"p50 {_ms(run['p50_ms'])} ms · p99 {_ms(run['p99_ms'])} ms · {run['rps']:.0f} req/s"
 
@@ -277,6 +316,7 @@ def other_table(results: dict[str, Any]) -> str:
             ]
         )
     rows += _job_rows(results, bare_ms)
+    rows += _import_rows(results)
     return table(["measure", "figure", "× bare (p50, 1 client)", "goal", "met"], rows)
 
 

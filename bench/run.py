@@ -11,7 +11,7 @@ Environment:
 - BENCH_PORTS: the ports the bench's servers may listen on, `FIRST-LAST` (8401-8403); it needs
   three, and a shared machine hands each engineer a range of their own.
 
-`python -m bench queries load build jobs postgres` runs only the sections named (all by
+`python -m bench queries load build jobs imports postgres` runs only the sections named (all by
 default); a partial run writes bench/.work/run/results.json instead of bench/results.json.
 """
 
@@ -300,7 +300,9 @@ def redis_version(url: str) -> str:
 # The run.
 
 
-SECTIONS = ("queries", "load", "build", "jobs", "postgres")
+SECTIONS = ("queries", "load", "build", "jobs", "imports", "postgres")
+# Sections that bring their own data: run alone, they need not make (or copy) the bench's.
+OWN_DATA = {"imports"}
 
 
 class Bench:
@@ -329,17 +331,26 @@ class Bench:
         postgres = postgres_url()
         redis = os.environ.get("REDIS_URL", "")
         redis_prefix = os.environ.get("REDIS_PREFIX", "sightline") + "_bench"
-        source, cached = template()
-        run = prepare_run(source)
-        meta = json.loads((run / "meta.json").read_text())
-        results["data"] = {"cached": cached, "generate_seconds": meta["seconds"]}
-        say(f"data {'reused from the cache' if cached else 'made'} ({meta['seconds']} s to make)")
-
         env = {
-            **_data_env(run),
             "WITNESS_SUBMISSIONS_PER_HOUR": "1000000",  # 20 senders flat out, by design
             "REAUTHENTICATION_SECONDS": "3600",  # the owner's confirmation lasts the run
         }
+        meta: dict[str, Any] = {}
+        cookies: dict[str, str] = {}
+        if set(self.sections) - OWN_DATA:
+            source, cached = template()
+            run = prepare_run(source)
+            meta = json.loads((run / "meta.json").read_text())
+            results["data"] = {"cached": cached, "generate_seconds": meta["seconds"]}
+            say(
+                f"data {'reused from the cache' if cached else 'made'} "
+                f"({meta['seconds']} s to make)"
+            )
+        else:
+            run = WORK / "run"
+            shutil.rmtree(run, ignore_errors=True)
+            run.mkdir(parents=True)
+        env = {**_data_env(run), **env}
         os.environ.clear()
         os.environ.update(env)
         import django
@@ -347,10 +358,11 @@ class Bench:
         django.setup()
         from diary.models import User
 
-        cookies = {
-            size: session_cookie(User.objects.get(pk=meta[size]["owner"]))
-            for size in ("small", "large")
-        }
+        if meta:
+            cookies = {
+                size: session_cookie(User.objects.get(pk=meta[size]["owner"]))
+                for size in ("small", "large")
+            }
         if "queries" in self.sections:
             self.section("queries per request", lambda: self.queries(meta))
         if "load" in self.sections:
@@ -359,6 +371,8 @@ class Bench:
             self.section("sends while a bundle is made", lambda: self.build(meta, env, run))
         if "jobs" in self.sections:
             self.section("exports and the ledger", lambda: self.jobs(meta, env))
+        if "imports" in self.sections:
+            self.section("imports", lambda: self.imports(env, run))
         if "postgres" in self.sections and postgres:
             self.section(
                 "PostgreSQL and Redis",
@@ -482,6 +496,23 @@ class Bench:
         ):
             jobs[key] = run_job(job, diary, env)
             say(f"  {key}: {jobs[key]['seconds']:.2f} s, peak {jobs[key]['peak_mb']:.0f} MB")
+
+    def imports(self, env: dict[str, str], run: Path) -> None:
+        """Each export into an empty diary of a fresh database of its own (bench/imports.py),
+        in a process of its own (bench.jobs): the whole import, as the worker runs it."""
+        folder = run / "imports"
+        import_env = _data_env(folder)  # the run's environment, with a database of its own
+        subprocess.run(
+            [sys.executable, "-m", "bench.imports", str(folder)],
+            cwd=ROOT,
+            env=import_env,
+            check=True,
+        )
+        meta = json.loads((folder / "meta.json").read_text())
+        found = self.results["imports"] = {"samples_seconds": meta["samples_seconds"]}
+        for key, job in (("chat", "import-chat"), ("mail", "import-mail")):
+            found[key] = run_job(job, meta[key]["diary"], import_env)
+            say(f"  {key}: {found[key]['seconds']:.1f} s, peak {found[key]['peak_mb']:.0f} MB")
 
     def postgres(self, url: str, redis: str, prefix: str, env: dict[str, str], run: Path) -> None:
         from bench import live

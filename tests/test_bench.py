@@ -142,3 +142,29 @@ def test_sends_that_outlasted_the_bundles_read_judge_no_goal():
     )
     assert "the bundle was done, no longer reading, when the sends ended" in table
     assert f"p99 ≤ 1.5{X} no bundle | — |" in table
+
+
+def test_an_import_is_judged_on_its_cpu_time_and_its_peak_memory():
+    from bench.report import other_table
+
+    def job(cpu: float, peak: float) -> dict:
+        return {
+            "seconds": cpu + 5,
+            "cpu_seconds": cpu,
+            "baseline_mb": 80.0,
+            "peak_mb": peak,
+            "bytes": 4_243_775,
+            "messages": 50_000,
+            "chosen": "Bob",
+            "added": 40_000,
+            "stages": {"reading": 3.0, "adding": cpu - 3},
+        }
+
+    table = other_table({"imports": {"chat": job(41.0, 120.0), "mail": job(75.0, 230.0)}})
+    chat, chat_memory, mail, mail_memory = table.splitlines()[2:]
+    assert "50,000 messages (4.2 MB), the main sender's 40,000 added" in chat
+    assert "41.0 s CPU (46.0 s wall) |  | < 60 s | met |" in chat
+    assert "reading 3.0 · adding 38.0" in chat
+    assert chat_memory.endswith("| 120 MB |  | peak < 200 MB | met |")
+    assert mail.endswith("| < 60 s | **not met** |")
+    assert mail_memory.endswith("| 230 MB |  | peak < 200 MB | **not met** |")

@@ -17,7 +17,13 @@ from diary.core import filestore
 from diary.core.hashing import iso
 from diary.imports import readers
 from diary.imports.formats.base import ImportProblem, Message
-from diary.imports.services import Imported, identity_hash, messages_import, parties_in
+from diary.imports.services import (
+    Imported,
+    identity_hash,
+    is_wanted,
+    messages_import,
+    parties_in,
+)
 from diary.jobs.progress import PlainError, Reports
 from diary.jobs.services import Asked, job_request
 from diary.models import Diary, ImportedMessage, Job, PendingImport, User
@@ -82,6 +88,9 @@ def pending_read(*, pending: PendingImport, progress: Reports) -> list[dict[str,
     progress.stage("reading", 1)
     previews: dict[str, list[dict[str, str]]] = {}
     identities: dict[str, list[str]] = {}
+    # How many of each party's messages an import would add, without and with hers to them:
+    # pending_add then need not read the whole file through again before it writes.
+    adds: dict[str, list[int]] = {}
 
     def noted(found: Iterator[Message]) -> Iterator[Message]:
         for message in found:
@@ -89,6 +98,9 @@ def pending_read(*, pending: PendingImport, progress: Reports) -> list[dict[str,
             if len(shown) < PREVIEW:
                 shown.append({"at": iso(message.sent_at), "text": message.text[:SNIPPET]})
             identities.setdefault(message.party, []).append(identity_hash(message))
+            counts = adds.setdefault(message.party, [0, 0])
+            for to_them in (False, True):
+                counts[to_them] += is_wanted(message, {message.party}, to_them)
             yield message
 
     try:
@@ -123,6 +135,7 @@ def pending_read(*, pending: PendingImport, progress: Reports) -> list[dict[str,
                 "last": iso(party.last) if party.last else None,
                 "channels": sorted(party.channels),
                 "preview": previews.get(party.party, []),
+                "adds": adds[party.party],
             }
         )
     PendingImport.objects.filter(pk=pending.pk).update(parties=summary)
@@ -140,7 +153,13 @@ def pending_add(
     progress: Reports,
 ) -> Imported:
     """Add the chosen parties' messages (diary.imports.services), then let the upload go: the
-    export is kept from now on as the MessageImport."""
+    export is kept from now on as the MessageImport. pending_read has read these bytes through
+    already, so a bad message would have been found there: they are not read through again
+    before anything is written (a 2 GB mailbox is read once less)."""
+    read_through = None
+    found = {party["party"]: party.get("adds") for party in pending.parties or []}
+    if parties and all(found.get(party) for party in parties):
+        read_through = sum(found[party][to_them] for party in set(parties))
     try:
         with opened(pending) as stream:
             done = messages_import(
@@ -154,6 +173,7 @@ def pending_add(
                 zone=_zone(pending),
                 day_first=pending.day_first,
                 progress=progress,
+                read_through=read_through,
             )
     except ImportProblem as problem:
         raise PlainError(str(problem)) from None

@@ -27,10 +27,16 @@ from diary.evidence.services import evidence_attach
 from diary.imports import readers
 from diary.imports.formats.base import OUTGOING, PHONE_CALL, Attachment, Message
 from diary.jobs.progress import NoProgress, Reports
-from diary.ledger.services import IMPORT_CREATE, IMPORT_MESSAGE, ledger_append, lock_diary
+from diary.ledger.services import (
+    IMPORT_CREATE,
+    IMPORT_MESSAGE,
+    ledger_append,
+    ledger_append_many,
+    lock_diary,
+)
 from diary.models import Diary, Entry, ImportedMessage, MessageImport, User
 from diary.models.choices import Behaviour, Precision
-from diary.records.services import entry_create
+from diary.records.services import entries_create_many
 
 BATCH = 200  # messages a transaction: the diary's lock is never held for a whole import
 WORDS_LIMIT = 5_000  # what an entry's "exact words" holds (EntryVersion.words_used)
@@ -79,7 +85,7 @@ class Imported:
 NEVER_SENT = {"draft", "outbox", "failed", "queued"}
 
 
-def _wanted(message: Message, parties: set[str], to_them: bool) -> bool:
+def is_wanted(message: Message, parties: set[str], to_them: bool) -> bool:
     if message.party not in parties or message.details.get("status") in NEVER_SENT:
         return False
     return to_them or message.direction != OUTGOING
@@ -147,11 +153,14 @@ def messages_import(
     day_first: bool | None = None,
     dns: Callable[[bytes], bytes | None] | None = None,
     progress: Reports | None = None,
+    read_through: int | None = None,
 ) -> Imported:
     """Add as entries the messages of `parties` (as the export spells them; `to_them` adds
     her messages to them too), keep the export, and record both. Raises ImportProblem (plain
     words) for a bad file, having added nothing; a message already in the diary is counted in
-    `already` and not added again."""
+    `already` and not added again. `read_through` is how many messages are wanted, when the
+    caller has read these same bytes through already, with the same zone and date order,
+    without a problem (pending_read): the read that checks them first is then not repeated."""
     progress = progress or NoProgress()
     chosen = set(parties)
     if not chosen:
@@ -164,8 +173,11 @@ def messages_import(
         )
 
     # Read it all once before writing anything: a bad line near the end adds nothing.
-    progress.stage("reading", 1)
-    wanted = sum(1 for message in read() if _wanted(message, chosen, to_them))
+    if read_through is None:
+        progress.stage("reading", 1)
+        wanted = sum(1 for message in read() if is_wanted(message, chosen, to_them))
+    else:
+        wanted = read_through
 
     progress.stage("keeping", 1)
     stream.seek(0)
@@ -199,7 +211,7 @@ def messages_import(
     progress.stage("adding", wanted)
     added = already = 0
     seen: set[str] = set()
-    chosen_messages = (message for message in read() if _wanted(message, chosen, to_them))
+    chosen_messages = (message for message in read() if is_wanted(message, chosen, to_them))
     for batch in _batches(chosen_messages, BATCH):
         made, repeated = _add(message_import, batch, seen, actor, person)
         added += made
@@ -238,8 +250,10 @@ def _add(
     actor: User | None,
     person: str,
 ) -> tuple[int, int]:
-    """One transaction: the messages of `batch` not yet in the diary, each an entry with its
-    files and the record of where it came from."""
+    """One transaction, under one lock, in a constant number of queries (as many more as there
+    are attached files): the messages of `batch` not yet in the diary, each an entry (numbered
+    in order, validated as any entry is) with the record of where it came from, both in the
+    ledger, entries first."""
     diary = message_import.diary
     lock_diary(diary)
     identities = [identity_hash(message) for message in batch]
@@ -248,37 +262,41 @@ def _add(
             "identity", flat=True
         )
     )
-    added = already = 0
+    fresh: list[tuple[Message, str]] = []
     for message, identity in zip(batch, identities, strict=True):
         if identity in there or identity in seen:
-            already += 1
             continue
         seen.add(identity)
-        entry = entry_create(
-            diary=diary,
-            actor=actor,
-            content=_content(message, person),
-            source=Entry.Source.IMPORTED,
-            origin=f"import:{message_import.number}",
+        fresh.append((message, identity))
+    entries = entries_create_many(
+        diary=diary,
+        actor=actor,
+        contents=[_content(message, person) for message, _identity in fresh],
+        source=Entry.Source.IMPORTED,
+        origin=f"import:{message_import.number}",
+    )
+    imported = []
+    for (message, identity), entry in zip(fresh, entries, strict=True):
+        not_kept = _attach(entry, message.attachments, actor) if message.attachments else []
+        imported.append(
+            ImportedMessage(
+                diary=diary,
+                message_import=message_import,
+                entry=entry,
+                identity=identity,
+                position=message.position[:120],
+                channel=message.channel,
+                direction=message.direction,
+                party=message.party[:320],
+                party_name=message.party_name[:200],
+                sent_at=message.sent_at,
+                details=_json_safe(
+                    {**message.details, "message_id": message.message_id, "not_kept": not_kept}
+                ),
+            )
         )
-        not_kept = _attach(entry, message.attachments, actor)
-        imported = ImportedMessage.objects.create(
-            diary=diary,
-            message_import=message_import,
-            entry=entry,
-            identity=identity,
-            position=message.position[:120],
-            channel=message.channel,
-            direction=message.direction,
-            party=message.party[:320],
-            party_name=message.party_name[:200],
-            sent_at=message.sent_at,
-            details=_json_safe(
-                {**message.details, "message_id": message.message_id, "not_kept": not_kept}
-            ),
-        )
-        ledger_append(
-            diary=diary, kind=IMPORT_MESSAGE, obj=imported, actor=actor, diary_locked=True
-        )
-        added += 1
-    return added, already
+    ImportedMessage.objects.bulk_create(imported)
+    ledger_append_many(
+        diary=diary, kind=IMPORT_MESSAGE, objs=imported, actor=actor, diary_locked=True
+    )
+    return len(fresh), len(batch) - len(fresh)

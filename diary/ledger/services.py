@@ -4,6 +4,7 @@ Every service that writes calls `ledger_append` inside its own transaction, so a
 the write it describes commit together or not at all.
 """
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import models
@@ -147,6 +148,42 @@ def ledger_append(
     record.hash = record.computed_hash()
     record.save(force_insert=True)
     return record
+
+
+def ledger_append_many(
+    *,
+    diary: Diary,
+    kind: str,
+    objs: Sequence[Recorded],
+    actor: Any,
+    diary_locked: bool = False,
+) -> list[LedgerRecord]:
+    """Append one record for each of `objs`, in their order: the same records, chained the same
+    way, as `ledger_append` called for each in turn, but hashed in memory from the head and
+    written in one insert. For a batch of rows written together (an import's messages)."""
+    if not objs:
+        return []
+    if not diary_locked:
+        lock_diary(diary)
+    last = LedgerRecord.objects.filter(diary=diary).order_by("-seq").only("seq", "hash").first()
+    seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+    label = actor_label(actor)
+    records = []
+    for obj in objs:
+        seq += 1
+        record = LedgerRecord(
+            diary=diary,
+            seq=seq,
+            kind=kind,
+            object=object_label(obj),
+            actor=label,
+            at=timezone.now(),
+            content_sha256=canonical_sha256(obj.ledger_content()),
+            prev_hash=prev_hash,
+        )
+        record.hash = prev_hash = record.computed_hash()
+        records.append(record)
+    return LedgerRecord.objects.bulk_create(records)
 
 
 def ledger_head(diary: Diary) -> LedgerRecord | None:

@@ -183,3 +183,48 @@ def test_verify_for_one_diary_by_id(busy_diary):
     assert f"diary {busy_diary.pk}:" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("verify_ledger", "--diary", "999999")
+
+
+def _chain(diary) -> list[tuple]:
+    return list(
+        LedgerRecord.objects.filter(diary=diary)
+        .order_by("seq")
+        .values_list("seq", "kind", "object", "actor", "at", "content_sha256", "prev_hash", "hash")
+    )
+
+
+def test_appending_many_at_once_makes_exactly_the_chain_appending_one_by_one_makes(owner):
+    import time_machine
+    from django.db import transaction
+    from django.utils import timezone
+
+    from diary.ledger.services import ENTRY_CREATE, ledger_append, ledger_append_many
+
+    versions = [make_entry(owner).current for _ in range(3)]
+    before = _chain(owner.diary)
+    with time_machine.travel(timezone.now(), tick=False):
+        with transaction.atomic():
+            for version in versions:
+                ledger_append(diary=owner.diary, kind=ENTRY_CREATE, obj=version, actor=owner)
+            one_by_one = _chain(owner.diary)
+            transaction.set_rollback(True)
+        assert _chain(owner.diary) == before
+        made = ledger_append_many(diary=owner.diary, kind=ENTRY_CREATE, objs=versions, actor=owner)
+    at_once = _chain(owner.diary)
+    assert at_once == one_by_one and len(at_once) == len(before) + 3
+    assert [record.hash for record in made] == [row[-1] for row in at_once[-3:]]
+    assert at_once[-3][-2] == before[-1][-1]  # chained on from the head
+    assert ledger_verify(diary=owner.diary).ok
+
+
+def test_appending_many_to_an_empty_ledger_starts_from_genesis_and_nothing_appends_nothing(owner):
+    from diary.ledger.services import ENTRY_CREATE, ledger_append_many
+
+    version = make_entry(owner).current
+    LedgerRecord.objects.filter(diary=owner.diary).delete()
+    assert ledger_append_many(diary=owner.diary, kind=ENTRY_CREATE, objs=[], actor=owner) == []
+    made = ledger_append_many(
+        diary=owner.diary, kind=ENTRY_CREATE, objs=[version, version], actor=owner
+    )
+    assert [record.seq for record in made] == [1, 2]
+    assert made[0].prev_hash == GENESIS_HASH and made[1].prev_hash == made[0].hash

@@ -224,3 +224,105 @@ def test_an_emails_dkim_verdict_is_recorded_and_printed_in_the_bundle(owner, tmp
     assert "signed by gmail.com, body intact" in flat
     assert "no signature" in flat
     assert "Brought in from: Import 1" in flat
+
+
+# Each batch of an import costs the same queries, however long the export: the lock, what is
+# there already, the entries' number, the inserts of entries, versions and the records of where
+# each came from (one each on PostgreSQL; SQLite takes at most 999 values a statement, so a few
+# each there), setting each entry's current version, and the two ledger appends (their head,
+# then the insert). Today's count on SQLite, for a whole batch.
+BATCH_QUERIES = 30
+
+
+def test_each_batch_of_an_import_costs_the_same_few_queries(owner, other_owner, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from diary.imports.services import BATCH
+    from tests.factories import OwnerFactory
+
+    counts = []
+    for who, batches in ((owner, 1), (other_owner, 2), (OwnerFactory(), 3)):
+        size = BATCH * batches * 5 // 4  # four in five are Bob's
+        path = whatsapp.write_big(tmp_path / f"WhatsApp Chat with Bob {size}.txt", size)
+        with CaptureQueriesContext(connection) as queries:
+            done = bring_in(who, path, parties=["Bob"], zone=LONDON, day_first=True)
+        assert done.added == BATCH * batches
+        assert Entry.objects.filter(diary=who.diary).count() == done.added
+        assert ledger_verify(diary=who.diary).ok
+        counts.append(len(queries))
+    per_batch = counts[1] - counts[0]
+    assert counts[2] - counts[1] == per_batch <= BATCH_QUERIES, counts
+
+
+def test_a_batch_of_entries_is_numbered_on_from_the_diary_and_validated_before_any_is_written(
+    owner,
+):
+    from django.core.exceptions import ValidationError
+
+    from diary.records.services import entries_create_many
+    from tests.factories import entry_content, make_entry
+
+    make_entry(owner)
+    made = entries_create_many(
+        diary=owner.diary,
+        actor=owner,
+        contents=[entry_content(what_happened=f"Message {n}") for n in range(3)],
+        source=Entry.Source.IMPORTED,
+        origin="import:1",
+    )
+    stored = Entry.objects.filter(pk__in=[e.pk for e in made]).select_related("current")
+    assert sorted((e.number, e.current.what_happened) for e in stored) == [
+        (2, "Message 0"),
+        (3, "Message 1"),
+        (4, "Message 2"),
+    ]
+    assert all(e.current.number == 1 and e.current.recorded_by == owner for e in stored)
+    with pytest.raises(ValidationError):
+        entries_create_many(
+            diary=owner.diary,
+            actor=owner,
+            contents=[entry_content(), entry_content(what_happened="")],
+            source=Entry.Source.IMPORTED,
+        )
+    assert Entry.objects.filter(diary=owner.diary).count() == 4
+    assert ledger_verify(diary=owner.diary).ok
+
+
+class Stages:
+    def __init__(self) -> None:
+        self.totals: dict[str, int] = {}
+
+    def stage(self, name: str, total: int = 0) -> None:
+        self.totals[name] = total
+
+    def step(self, count: int = 1) -> None:
+        pass
+
+
+@pytest.mark.parametrize("to_them", [False, True])
+def test_an_export_read_for_whom_it_holds_is_added_without_being_read_through_again(
+    owner, chat_zip, to_them
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from diary.imports.pending import pending_add, pending_create, pending_read
+    from diary.jobs.progress import NoProgress
+    from diary.models import PendingImport
+
+    path, expected = chat_zip
+    upload = SimpleUploadedFile(path.name, path.read_bytes())
+    pending_create(
+        diary=owner.diary, actor=owner, upload=upload, time_zone="Europe/London", day_first=None
+    )
+    pending = PendingImport.objects.get(diary=owner.diary)
+    pending_read(pending=pending, progress=NoProgress())
+    stages = Stages()
+    done = pending_add(
+        pending=pending, actor=owner, parties=["Bob"], to_them=to_them, person="", progress=stages
+    )
+    # The chat's own messages have no direction: each of Bob's is added either way.
+    bobs = [e for e in expected if e.sender == "Bob"]
+    assert "reading" not in stages.totals  # pending_read read it through, whole
+    assert stages.totals["adding"] == done.added == len(bobs)
+    assert Entry.objects.filter(diary=owner.diary).count() == len(bobs)
