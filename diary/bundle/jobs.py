@@ -33,7 +33,7 @@ def _filters(params: dict[str, Any]) -> dict[str, Any]:
     return filters
 
 
-def bundle_build(job: Job, progress: Reports) -> bool:
+def bundle_build(job: Job, progress: Reports) -> None:
     diary = job.diary
     if diary is None:
         raise PlainError("This job has no diary to make a bundle of.")
@@ -56,4 +56,3 @@ def bundle_build(job: Job, progress: Reports) -> bool:
         then=then,
         **_filters(job.params),
     )
-    return True

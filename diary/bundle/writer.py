@@ -462,17 +462,20 @@ def _object(obj: Any, reference: str, **extra: Any) -> dict[str, Any]:
 
 
 def _objects(
-    diary: Diary, entries: QuerySet[Entry], person: PersonVersion | None = None
+    diary: Diary,
+    entries: QuerySet[Entry],
+    person: PersonVersion | None = None,
+    imports: Iterable[MessageImport] = (),
 ) -> Iterator[dict[str, Any]]:
-    """Every version of every entry and each of their files, then every item version, then
-    "About the person" as the bundle shows it."""
+    """The exports the entries were brought in from, every version of every entry and each of
+    their files, then every item version, then "About the person" as the bundle shows it."""
     # The diary as made, and each change to its title and time zone: verify.py checks the zone
     # every local time is printed in against the last of them.
     yield _object(diary, "The diary")
     changes = DiarySettingsChange.objects.filter(diary=diary).order_by("pk")
     for number, setting in enumerate(changes, start=1):
         yield _object(setting, f"Settings change {number}")
-    for kept in imports_of(entries):
+    for kept in imports:
         yield _object(kept, kept.reference, path=kept.bundle_path)
     for entry in each_entry(entries):
         for version in entry.versions.all():
@@ -574,7 +577,8 @@ def write_bundle(
         if person is not None and person.photo:
             bundle.add_stream(PERSON_PHOTO_PATH, person.photo_file.chunks(), compress=False)
         # Each export her entries were brought in from, byte for byte.
-        for kept in imports_of(entries):
+        imports = list(imports_of(entries))
+        for kept in imports:
             zipped = kept.bundle_path.endswith(".zip")
             bundle.add_stream(kept.bundle_path, kept.original_file.chunks(), compress=not zipped)
         progress.stage("chronology", 1)
@@ -611,7 +615,7 @@ def write_bundle(
             ],
             "timestamps": timestamps,
             "entries": (entry.reference for entry in references.iterator(chunk_size=2_000)),
-            "objects": _objects(diary, entries, person),
+            "objects": _objects(diary, entries, person, imports),
             "files": bundle.files,
         }
         manifest_sha256 = bundle.add_stream("manifest.json", json_chunks(manifest), listed=False)

@@ -2,7 +2,6 @@
 
 from diary.imports.pending import pending_add, pending_read
 from diary.jobs.progress import PlainError, Reports
-from diary.jobs.services import job_finish
 from diary.models import Job, PendingImport
 
 GONE = (
@@ -17,14 +16,13 @@ def _pending(job: Job) -> PendingImport:
     return pending
 
 
-def import_read(job: Job, progress: Reports) -> bool:
+def import_read(job: Job, progress: Reports) -> dict[str, object]:
     pending = _pending(job)
     parties = pending_read(pending=pending, progress=progress)
-    job_finish(job=job, result={"pending": str(pending.pk), "parties": len(parties)})
-    return True
+    return {"pending": str(pending.pk), "parties": len(parties)}
 
 
-def import_add(job: Job, progress: Reports) -> bool:
+def import_add(job: Job, progress: Reports) -> dict[str, object]:
     pending = _pending(job)
     done = pending_add(
         pending=pending,
@@ -34,12 +32,8 @@ def import_add(job: Job, progress: Reports) -> bool:
         person=str(job.params.get("person", "")),
         progress=progress,
     )
-    job_finish(
-        job=job,
-        result={
-            "import": done.message_import.number,
-            "added": done.added,
-            "already": done.already,
-        },
-    )
-    return True
+    return {
+        "import": done.message_import.number,
+        "added": done.added,
+        "already": done.already,
+    }

@@ -15,7 +15,9 @@ from diary.models import Job
 logger = logging.getLogger(__name__)
 
 # What each kind of job does: a function of (job, progress) in the feature that owns the work,
-# named here by path so this package imports none of them.
+# named here by path so this package imports none of them. It returns the job's result (or
+# None), and the job is marked done with it, unless the work ended the job itself (a bundle
+# ends its job in the transaction that records it).
 WORK: dict[str, str] = {
     Job.Kind.BUNDLE: "diary.bundle.jobs.bundle_build",
     Job.Kind.CHECK: "diary.ledger.jobs.records_check",
@@ -44,7 +46,7 @@ def run_job(job_id: str) -> str:
     work = import_string(WORK[job.kind])
     try:
         with Progress(job) as progress:
-            finished = work(job, progress)
+            result = work(job, progress)
     except PlainError as error:
         job_attempt_failed(job=job, reason=str(error), final=True)
         return "failed"
@@ -52,6 +54,6 @@ def run_job(job_id: str) -> str:
         logger.exception("job %s (%s) failed on attempt %s", job.pk, job.kind, job.attempts)
         job_attempt_failed(job=job, reason=FAILED)
         return "failed"
-    if not finished:
-        job_finish(job=job)
+    if job.state != Job.State.DONE:
+        job_finish(job=job, result=result)
     return "done"

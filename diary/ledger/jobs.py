@@ -3,13 +3,12 @@ its head timestamped, each run by a worker."""
 
 from diary.core.snapshot import read_snapshot
 from diary.jobs.progress import PlainError, Reports
-from diary.jobs.services import job_finish
 from diary.ledger.anchoring import anchor
 from diary.ledger.verify import ledger_verify
 from diary.models import Job
 
 
-def records_check(job: Job, progress: Reports) -> bool:
+def records_check(job: Job, progress: Reports) -> dict[str, object]:
     """Every record of the diary against what it names, and every file against its hash."""
     if job.diary is None:
         raise PlainError("This job has no diary to check.")
@@ -19,15 +18,13 @@ def records_check(job: Job, progress: Reports) -> bool:
     outcome: dict[str, object] = {"ok": result.ok, "records": result.records}
     if not result.ok:
         outcome["problem"] = str(result.problem)
-    job_finish(job=job, result=outcome)
-    return True
+    return outcome
 
 
-def head_anchor(job: Job, progress: Reports) -> bool:
+def head_anchor(job: Job, progress: Reports) -> dict[str, object]:
     """The diary's head, sent to every timestamp authority (failures are kept and shown)."""
     if job.diary is None:
         raise PlainError("This job has no diary to timestamp.")
     progress.stage("timestamp", 1)
     made = anchor(job.diary)
-    job_finish(job=job, result={"tokens": len(made)})
-    return True
+    return {"tokens": len(made)}
