@@ -64,16 +64,19 @@ def read(
     zone: ZoneInfo | None,
     day_first: bool | None = None,
     dns: Callable[[bytes], bytes | None] | None = None,
+    skim: Callable[[str], bool] | None = None,
 ) -> Iterator[Message]:
     """Every message in the file. `day_first` says how a chat's dates are written, when the
     file alone cannot tell (WhatsApp's 03/04/2024); `dns` answers an e-mail's DKIM key
-    lookups (tests give their own; by default, the internet's DNS)."""
+    lookups (tests give their own; by default, the internet's DNS); `skim(party)` says whose
+    messages are wanted only for who and when (a mailbox then leaves their bodies unread;
+    the other formats cost little to read whole, and read every message whole)."""
     reader = import_string(READERS[format])
     stream.seek(0)
     if format == MessageImport.Format.WHATSAPP:
         found = reader(stream, name=name, zone=zone, day_first=day_first)
     elif format == MessageImport.Format.EMAIL:
-        found = reader(stream, name=name, zone=zone, dns=dns)
+        found = reader(stream, name=name, zone=zone, dns=dns, skim=skim)
     else:
         found = reader(stream, name=name, zone=zone)
     return found  # type: ignore[no-any-return]

@@ -200,6 +200,59 @@ def test_no_date_and_no_received_is_a_problem():
         read(message_bytes(sample), "a.eml")
 
 
+# -- skimming: who and when, without the body ---------------------------------------------
+
+
+def skim_read(data: bytes, skim, dns=None) -> list[Message]:
+    found = mail.read(io.BytesIO(data), name="Takeout.mbox", zone=None, dns=dns, skim=skim)
+    return list(found)
+
+
+def test_a_skimmed_message_gives_the_same_who_when_and_identity_as_one_read_whole():
+    whole = read(mailbox(), "Takeout.mbox")
+    dns = FakeDns("gmail.com")
+    asked: list[str] = []
+    skimmed = skim_read(mailbox(), lambda party: asked.append(party) or True, dns=dns)
+    assert asked == [message.party for message in whole[:-1]]
+    for message, read_whole in zip(skimmed, whole, strict=True):
+        assert (message.party, message.party_name, message.sent_at) == (
+            read_whole.party,
+            read_whole.party_name,
+            read_whole.sent_at,
+        )
+        assert (message.message_id, message.identity, message.position) == (
+            read_whole.message_id,
+            read_whole.identity,
+            read_whole.position,
+        )
+    # The last message of a mailbox is read whole (a file cut short shows there); the rest
+    # only as far as their headers: no words, no files, no DKIM key asked for.
+    assert [message.skimmed for message in skimmed] == [True, True, True, False]
+    assert all(
+        (message.text, message.attachments, message.details) == ("", (), {})
+        for message in skimmed[:-1]
+    )
+    assert dns.asked == []  # the last is unsigned
+    assert skimmed[-1] == whole[-1]
+
+
+def test_only_the_parties_asked_for_are_skimmed():
+    wanted = "someone@example.net"
+    found = skim_read(mailbox() + mailbox(), lambda party: party != wanted)
+    for message in found:
+        assert message.skimmed == (message.party != wanted and message is not found[-1])
+    assert next(m.text for m in found if m.party == wanted) == gmail_samples()[3].text
+
+
+def test_a_message_with_no_message_id_is_read_whole_even_when_skimmed():
+    sample = replace(gmail_samples()[3], message_id="")
+    data = b"".join(mbox_bytes([message_bytes(sample), message_bytes(gmail_samples()[0])]))
+    first, _ = skim_read(data, lambda party: True)
+    # Its identity is a hash of its words, so they are read.
+    assert not first.skimmed
+    assert first.text == sample.text
+
+
 # -- bad files ---------------------------------------------------------------------------------
 
 

@@ -64,6 +64,9 @@ class Message:
     # Anything else worth keeping as it was: a call's duration in seconds and its kind
     # (incoming, missed, rejected), an e-mail's subject and Received chain, a chat's name.
     details: dict[str, object] = field(default_factory=dict)
+    # Only who, when and its id were read, as the caller asked of a party it will not add
+    # (diary.imports.formats.mail's `skim`): no words, files or details.
+    skimmed: bool = False
 
     @property
     def identity(self) -> str:

@@ -15,10 +15,13 @@ import io
 import logging
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import errors, policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage, MIMEPart
-from email.parser import BytesParser
+from email.message import Message as Headers
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import IO, Any
@@ -36,16 +39,32 @@ DNS_TIMEOUT = 3.0  # seconds for one key lookup; a slow resolver must not stall 
 CHUNK = 1024 * 1024
 
 Dns = Callable[[bytes], bytes | None]
+Skim = Callable[[str], bool]
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PARSER = BytesParser(policy=policy.default)
+# The headers alone, as written (compat32 keeps them as strings rather than building objects
+# of every address and date): a tenth of what reading the whole message costs.
+_HEADERS = BytesHeaderParser(policy=policy.compat32)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 _FROM_QUOTED = re.compile(rb"^>(>*From )", re.MULTILINE)
 
 
 def read(
-    stream: IO[bytes], *, name: str, zone: ZoneInfo | None, dns: Dns | None = None
+    stream: IO[bytes],
+    *,
+    name: str,
+    zone: ZoneInfo | None,
+    dns: Dns | None = None,
+    skim: Skim | None = None,
 ) -> Iterator[Message]:
     """Every message in an .eml, .mbox or .msg file, in the file's order. The content decides,
-    not the name: an .eml that starts with an mbox "From " line is a mailbox of one."""
+    not the name: an .eml that starts with an mbox "From " line is a mailbox of one.
+
+    `skim(party)` says, for each message as its sender is known, whether only its headers are
+    wanted: such a message comes back `skimmed`, with who, when and its Message-ID but no
+    words, files or DKIM verdict, and its body is not read (in a mailbox, most of the bytes:
+    newsletters and their attachments). A message with no Message-ID, or the last of a
+    mailbox (where a file cut short shows), is always read whole."""
     start = stream.tell()
     head = stream.read(len(OLE_MAGIC))
     stream.seek(start)
@@ -60,7 +79,7 @@ def read(
             "differently. Save the message from Outlook again, or export it as .eml."
         )
     elif head.startswith(b"From "):
-        yield from _read_mbox(stream, name=name, zone=zone, checker=checker)
+        yield from _read_mbox(stream, name=name, zone=zone, checker=checker, skim=skim)
     elif name.lower().endswith(".mbox"):
         raise ImportProblem(
             f"{name} is not a mailbox: an .mbox file starts with a line beginning "
@@ -70,7 +89,7 @@ def read(
         raw = stream.read(MESSAGE_CAP + 1)
         if len(raw) > MESSAGE_CAP:
             raise ImportProblem(_too_big(name))
-        yield _message(raw, name=name, zone=zone, checker=checker, offset=None)
+        yield _message(raw, name=name, zone=zone, checker=checker, offset=None, skim=skim)
 
 
 # -- reading the files ------------------------------------------------------------------------
@@ -107,7 +126,7 @@ def _mbox_chunks(stream: IO[bytes], name: str) -> Iterator[tuple[int, bytes, boo
 
 
 def _read_mbox(
-    stream: IO[bytes], *, name: str, zone: ZoneInfo | None, checker: "_Dkim"
+    stream: IO[bytes], *, name: str, zone: ZoneInfo | None, checker: "_Dkim", skim: Skim | None
 ) -> Iterator[Message]:
     for offset, chunk, last in _mbox_chunks(stream, name):
         _, _, raw = chunk.partition(b"\n")
@@ -126,7 +145,9 @@ def _read_mbox(
             raise ImportProblem(_too_big(name, offset))
         # mboxrd: a line that began "From " (or ">From ", ...) was written with one more ">".
         raw = _FROM_QUOTED.sub(rb"\1", raw)
-        yield _message(raw, name=name, zone=zone, checker=checker, offset=offset, last=last)
+        yield _message(
+            raw, name=name, zone=zone, checker=checker, offset=offset, last=last, skim=skim
+        )
 
 
 def _too_big(name: str, offset: int | None = None) -> str:
@@ -148,31 +169,36 @@ def _message(
     checker: "_Dkim",
     offset: int | None,
     last: bool = True,
+    skim: Skim | None = None,
 ) -> Message:
+    where = f"The message at offset {offset}" if offset is not None else name
     try:
-        return _parse_message(raw, name=name, zone=zone, checker=checker, offset=offset, last=last)
+        head = _head(raw, zone=zone, where=where)
+        if skim is not None and head.message_id and not last and skim(head.party):
+            return _skimmed(head, offset=offset)
+        return _parse_message(raw, head, checker=checker, where=where, offset=offset, last=last)
     except ImportProblem:
         raise
     except Exception as error:  # the parser's own bugs on odd mail: still words, not a crash
-        where = f"The message at offset {offset}" if offset is not None else name
         raise ImportProblem(f"{where} cannot be read as an e-mail ({error}).") from None
 
 
-def _parse_message(
-    raw: bytes,
-    *,
-    name: str,
-    zone: ZoneInfo | None,
-    checker: "_Dkim",
-    offset: int | None,
-    last: bool = True,
-) -> Message:
-    """One message. `last`: nothing follows it in the file, so a part that never ends means
-    the file was cut short (earlier in a mailbox, it is only a badly made message)."""
-    where = f"The message at offset {offset}" if offset is not None else name
-    parsed = _PARSER.parsebytes(raw)
-    assert isinstance(parsed, EmailMessage)  # policy.default makes EmailMessage
-    sender = _header(parsed, "From")
+@dataclass(frozen=True)
+class _Head:
+    """What the headers alone say. Who, when and the Message-ID always come from here, for a
+    message read whole as for one skimmed, so both give the same party and identity."""
+
+    party: str
+    name: str
+    sent_at: datetime
+    message_id: str
+    headers: Headers
+
+
+def _head(raw: bytes, *, zone: ZoneInfo | None, where: str) -> _Head:
+    end = _HEADER_END.search(raw)
+    headers = _HEADERS.parsebytes(raw[: end.end()] if end else raw)
+    sender = _written(headers, "From")
     if not sender:
         raise ImportProblem(
             f"{where} is not an e-mail: it has no From line. "
@@ -181,7 +207,63 @@ def _parse_message(
     display, address = parseaddr(sender)
     if not address:
         raise ImportProblem(f'{where} has a From line with no address in it: "{sender}".')
-    message_id = _header(parsed, "Message-ID")
+    received = [_written_value(value) for value in headers.get_all("Received", [])]
+    return _Head(
+        party=address.lower(),
+        name=_decoded(display),
+        sent_at=_sent_at(_written(headers, "Date"), received, zone, where),
+        message_id=_written(headers, "Message-ID"),
+        headers=headers,
+    )
+
+
+def _written(headers: Headers, field: str) -> str:
+    value = headers.get(field)
+    return _written_value(value) if value is not None else ""
+
+
+def _written_value(value: object) -> str:
+    """A header as written, its folding undone (bytes that are not ASCII come back as the
+    replacement character: compat32 gives them as unknown-8bit)."""
+    return re.sub(r"\r?\n(?=[ \t])", "", str(value)).strip()
+
+
+def _decoded(words: str) -> str:
+    try:
+        return str(make_header(decode_header(words)))
+    except Exception:  # a badly encoded word: as it was written
+        return words
+
+
+def _skimmed(head: _Head, *, offset: int | None) -> Message:
+    return Message(
+        channel=EMAIL,
+        direction=UNKNOWN,
+        party=head.party,
+        party_name=head.name,
+        sent_at=head.sent_at,
+        text="",
+        position=f"offset {offset}" if offset is not None else f"message {head.message_id}",
+        message_id=head.message_id,
+        skimmed=True,
+    )
+
+
+def _parse_message(
+    raw: bytes,
+    head: _Head,
+    *,
+    checker: "_Dkim",
+    where: str,
+    offset: int | None,
+    last: bool = True,
+) -> Message:
+    """One message, read whole. `last`: nothing follows it in the file, so a part that never
+    ends means the file was cut short (earlier in a mailbox, it is only a badly made
+    message)."""
+    parsed = _PARSER.parsebytes(raw)
+    assert isinstance(parsed, EmailMessage)  # policy.default makes EmailMessage
+    display, _ = parseaddr(_header(parsed, "From"))
     received = [str(value).strip() for value in parsed.get_all("Received", [])]
     if last and any(isinstance(d, errors.CloseBoundaryNotFoundDefect) for d in _defects(parsed)):
         raise ImportProblem(f"{where} is cut short: one of its parts never ends.")
@@ -190,12 +272,12 @@ def _parse_message(
     return Message(
         channel=EMAIL,
         direction=UNKNOWN,
-        party=address.lower(),
-        party_name=display,
-        sent_at=_sent_at(parsed, received, zone, where),
+        party=head.party,
+        party_name=display or head.name,
+        sent_at=head.sent_at,
         text=text,
-        position=f"offset {offset}" if offset is not None else f"message {message_id}",
-        message_id=message_id,
+        position=f"offset {offset}" if offset is not None else f"message {head.message_id}",
+        message_id=head.message_id,
         attachments=tuple(_attachments(parsed, body_part)),
         details={
             "subject": _header(parsed, "Subject"),
@@ -203,7 +285,7 @@ def _parse_message(
             "to": _addresses(parsed, "To"),
             "cc": _addresses(parsed, "Cc"),
             "received": received,
-            "message_id": message_id,
+            "message_id": head.message_id,
             "dkim": checker.verdicts(raw, parsed),
         },
     )
@@ -228,13 +310,11 @@ def _addresses(message: EmailMessage, field: str) -> list[str]:
     return [address.lower() for _, address in getaddresses(values) if address]
 
 
-def _sent_at(
-    message: EmailMessage, received: list[str], zone: ZoneInfo | None, where: str
-) -> datetime:
+def _sent_at(written: str, received: list[str], zone: ZoneInfo | None, where: str) -> datetime:
     """The Date header's time. A Date with no zone (or "-0000", "zone unknown"), or none, gives
     way to the first hop's Received stamp (the bottom one), which servers always write with
     their zone; failing that, a zoneless Date takes the zone the owner gives."""
-    date = _parse_date(_header(message, "Date"))
+    date = _parse_date(written)
     if date is not None and date.tzinfo is not None:
         return date
     stamped = _parse_date(received[-1].rpartition(";")[2]) if received else None
