@@ -26,7 +26,7 @@ from diary.imports.services import (
 )
 from diary.jobs.progress import PlainError, Reports
 from diary.jobs.services import Asked, job_request
-from diary.models import Diary, ImportedMessage, Job, PendingImport, User
+from diary.models import Diary, ImportedMessage, Job, MessageImport, PendingImport, User
 
 PENDING_IMPORT_HOURS = 24  # an export read but never added is deleted after this
 PREVIEW = 3  # the first words of this many of each party's messages
@@ -91,11 +91,15 @@ def pending_read(*, pending: PendingImport, progress: Reports) -> list[dict[str,
     # How many of each party's messages an import would add, without and with hers to them:
     # pending_add then need not read the whole file through again before it writes.
     adds: dict[str, list[int]] = {}
+    # Whose messages were all read whole: only for them may pending_add skip its own check.
+    skimmed: set[str] = set()
 
     def noted(found: Iterator[Message]) -> Iterator[Message]:
         for message in found:
             shown = previews.setdefault(message.party, [])
-            if len(shown) < PREVIEW:
+            if message.skimmed:
+                skimmed.add(message.party)
+            elif len(shown) < PREVIEW:
                 shown.append({"at": iso(message.sent_at), "text": message.text[:SNIPPET]})
             identities.setdefault(message.party, []).append(identity_hash(message))
             counts = adds.setdefault(message.party, [0, 0])
@@ -111,6 +115,9 @@ def pending_read(*, pending: PendingImport, progress: Reports) -> list[dict[str,
                 name=pending.file_name,
                 zone=_zone(pending),
                 day_first=pending.day_first,
+                # A mailbox's bodies are most of its bytes: once a party's preview is full,
+                # who and when is all this read needs of their messages.
+                skim=lambda party: len(previews.get(party, ())) >= PREVIEW,
             )
             parties = parties_in(noted(found))
     except ImportProblem as problem:
@@ -136,6 +143,7 @@ def pending_read(*, pending: PendingImport, progress: Reports) -> list[dict[str,
                 "channels": sorted(party.channels),
                 "preview": previews.get(party.party, []),
                 "adds": adds[party.party],
+                "read_whole": party.party not in skimmed,
             }
         )
     PendingImport.objects.filter(pk=pending.pk).update(parties=summary)
@@ -155,11 +163,11 @@ def pending_add(
     """Add the chosen parties' messages (diary.imports.services), then let the upload go: the
     export is kept from now on as the MessageImport. pending_read has read these bytes through
     already, so a bad message would have been found there: they are not read through again
-    before anything is written (a 2 GB mailbox is read once less)."""
+    before anything is written, unless some were only skimmed there (a mailbox's)."""
     read_through = None
-    found = {party["party"]: party.get("adds") for party in pending.parties or []}
-    if parties and all(found.get(party) for party in parties):
-        read_through = sum(found[party][to_them] for party in set(parties))
+    found = {party["party"]: party for party in pending.parties or []}
+    if parties and all(found.get(party, {}).get("read_whole") for party in parties):
+        read_through = sum(found[party]["adds"][to_them] for party in set(parties))
     try:
         with opened(pending) as stream:
             done = messages_import(
@@ -174,11 +182,17 @@ def pending_add(
                 day_first=pending.day_first,
                 progress=progress,
                 read_through=read_through,
+                begun=pending.message_import,
+                on_begun=lambda begun: _going_into(pending, begun),
             )
     except ImportProblem as problem:
         raise PlainError(str(problem)) from None
     pending_discard(pending=pending)
     return done
+
+
+def _going_into(pending: PendingImport, message_import: MessageImport) -> None:
+    PendingImport.objects.filter(pk=pending.pk).update(message_import=message_import)
 
 
 def pending_ask_add(

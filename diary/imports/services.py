@@ -154,13 +154,21 @@ def messages_import(
     dns: Callable[[bytes], bytes | None] | None = None,
     progress: Reports | None = None,
     read_through: int | None = None,
+    begun: MessageImport | None = None,
+    on_begun: Callable[[MessageImport], None] | None = None,
 ) -> Imported:
     """Add as entries the messages of `parties` (as the export spells them; `to_them` adds
     her messages to them too), keep the export, and record both. Raises ImportProblem (plain
     words) for a bad file, having added nothing; a message already in the diary is counted in
     `already` and not added again. `read_through` is how many messages are wanted, when the
-    caller has read these same bytes through already, with the same zone and date order,
-    without a problem (pending_read): the read that checks them first is then not repeated."""
+    caller has read these same bytes through already, with the same zone and date order, every
+    wanted message whole, without a problem (pending_read): the read that checks them first is
+    then not repeated. Other parties' messages are only skimmed, in both reads.
+
+    `begun`: the import a run cut off half-way made of these same bytes and choices; this run
+    goes on with it (its messages already added are skipped as any already in the diary), and
+    the export is not kept again. `on_begun(import)` is called in the transaction that records
+    a new import, so the caller can note it for such a retry."""
     progress = progress or NoProgress()
     chosen = set(parties)
     if not chosen:
@@ -169,7 +177,13 @@ def messages_import(
 
     def read() -> Iterator[Message]:
         return readers.read(
-            stream, format=format_, name=name, zone=zone, day_first=day_first, dns=dns
+            stream,
+            format=format_,
+            name=name,
+            zone=zone,
+            day_first=day_first,
+            dns=dns,
+            skim=lambda party: party not in chosen,
         )
 
     # Read it all once before writing anything: a bad line near the end adds nothing.
@@ -179,6 +193,45 @@ def messages_import(
     else:
         wanted = read_through
 
+    message_import = begun or _keep(
+        diary=diary,
+        actor=actor,
+        stream=stream,
+        format_=format_,
+        name=name,
+        zone=zone,
+        chosen={"parties": sorted(chosen), "to_them": to_them, "person": person},
+        on_begun=on_begun,
+        progress=progress,
+    )
+
+    progress.stage("adding", wanted)
+    processed = 0
+    seen: set[str] = set()
+    chosen_messages = (message for message in read() if is_wanted(message, chosen, to_them))
+    for batch in _batches(chosen_messages, BATCH):
+        _add(message_import, batch, seen, actor, person)
+        processed += len(batch)
+        progress.step(len(batch))
+    # Counted, not summed as it went: a run that goes on with a begun import added some of
+    # them before it was cut off.
+    added = ImportedMessage.objects.filter(message_import=message_import).count()
+    return Imported(message_import, added, processed - added)
+
+
+def _keep(
+    *,
+    diary: Diary,
+    actor: User | None,
+    stream: IO[bytes],
+    format_: str,
+    name: str,
+    zone: ZoneInfo | None,
+    chosen: dict[str, object],
+    on_begun: Callable[[MessageImport], None] | None,
+    progress: Reports,
+) -> MessageImport:
+    """The export kept byte for byte (encrypted) and recorded as the import, in the ledger."""
     progress.stage("keeping", 1)
     stream.seek(0)
     with filestore.create(f"imports/{diary.pk}/{uuid.uuid4().hex}.enc") as out:
@@ -196,7 +249,7 @@ def messages_import(
                 size=out.stored.size,
                 sha256=out.stored.sha256,
                 time_zone=str(zone) if zone else "",
-                chosen={"parties": sorted(chosen), "to_them": to_them, "person": person},
+                chosen=chosen,
             )
             message_import.original.name = out.stored.name
             message_import.original_key = out.stored.key
@@ -204,20 +257,12 @@ def messages_import(
             ledger_append(
                 diary=diary, kind=IMPORT_CREATE, obj=message_import, actor=actor, diary_locked=True
             )
+            if on_begun is not None:
+                on_begun(message_import)
     except BaseException:
         filestore.delete(out.stored.name)
         raise
-
-    progress.stage("adding", wanted)
-    added = already = 0
-    seen: set[str] = set()
-    chosen_messages = (message for message in read() if is_wanted(message, chosen, to_them))
-    for batch in _batches(chosen_messages, BATCH):
-        made, repeated = _add(message_import, batch, seen, actor, person)
-        added += made
-        already += repeated
-        progress.step(len(batch))
-    return Imported(message_import, added, already)
+    return message_import
 
 
 def _json_safe(details: dict[str, object]) -> dict[str, object]:
@@ -249,7 +294,7 @@ def _add(
     seen: set[str],
     actor: User | None,
     person: str,
-) -> tuple[int, int]:
+) -> None:
     """One transaction, under one lock, in a constant number of queries (as many more as there
     are attached files): the messages of `batch` not yet in the diary, each an entry (numbered
     in order, validated as any entry is) with the record of where it came from, both in the
@@ -299,4 +344,3 @@ def _add(
     ledger_append_many(
         diary=diary, kind=IMPORT_MESSAGE, objs=imported, actor=actor, diary_locked=True
     )
-    return len(fresh), len(batch) - len(fresh)

@@ -147,6 +147,11 @@ class PendingImport(models.Model):
     # Who is in it, once read: each party with its count, dates, how many are in the diary
     # already and the first words of a few messages (the preview).
     parties = EncryptedJSONField(default=list)
+    # The import its messages are going into, once adding has begun: a retry of a job cut off
+    # half-way goes on with this one rather than keeping the export a second time.
+    message_import = models.OneToOneField(
+        MessageImport, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"pending import {self.pk}"

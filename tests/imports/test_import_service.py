@@ -326,3 +326,109 @@ def test_an_export_read_for_whom_it_holds_is_added_without_being_read_through_ag
     assert "reading" not in stages.totals  # pending_read read it through, whole
     assert stages.totals["adding"] == done.added == len(bobs)
     assert Entry.objects.filter(diary=owner.diary).count() == len(bobs)
+
+
+def pending_for(owner, path: Path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from diary.imports.pending import pending_create, pending_read
+    from diary.jobs.progress import NoProgress
+    from diary.models import PendingImport
+
+    upload = SimpleUploadedFile(path.name, path.read_bytes())
+    pending_create(
+        diary=owner.diary, actor=owner, upload=upload, time_zone="Europe/London", day_first=None
+    )
+    pending = PendingImport.objects.get(diary=owner.diary)
+    pending_read(pending=pending, progress=NoProgress())
+    return pending
+
+
+class CutOff(Stages):
+    """A worker that dies after adding its first batch."""
+
+    def step(self, count: int = 1) -> None:
+        raise SystemExit("killed")
+
+
+def test_an_add_cut_off_half_way_goes_on_with_the_same_import_when_tried_again(
+    owner, chat_zip, monkeypatch
+):
+    from diary.imports import services
+    from diary.imports.pending import pending_add
+    from diary.models import PendingImport
+
+    monkeypatch.setattr(services, "BATCH", 2)
+    path, expected = chat_zip
+    bobs = [e for e in expected if e.sender == "Bob"]
+    pending = pending_for(owner, path)
+    with pytest.raises(SystemExit):
+        pending_add(
+            pending=pending,
+            actor=owner,
+            parties=["Bob"],
+            to_them=False,
+            person="",
+            progress=CutOff(),
+        )
+    assert Entry.objects.filter(diary=owner.diary).count() == 2
+    pending = PendingImport.objects.get(pk=pending.pk)  # as the retry finds it
+    begun = MessageImport.objects.get(diary=owner.diary)
+    assert pending.message_import == begun
+
+    done = pending_add(
+        pending=pending, actor=owner, parties=["Bob"], to_them=False, person="", progress=Stages()
+    )
+    assert done.message_import == begun
+    assert (done.added, done.already) == (len(bobs), 0)
+    assert MessageImport.objects.filter(diary=owner.diary).count() == 1  # kept once
+    assert ImportedMessage.objects.filter(message_import=begun).count() == len(bobs)
+    assert LedgerRecord.objects.filter(diary=owner.diary, kind=IMPORT_CREATE).count() == 1
+    assert not PendingImport.objects.filter(pk=pending.pk).exists()
+
+
+def write_mailbox(path: Path, samples) -> Path:
+    from tests.imports.samples.mail import message_bytes, write_mbox
+
+    write_mbox(path, [message_bytes(sample) for sample in samples])
+    return path
+
+
+@pytest.mark.parametrize("messages", [3, 5])
+def test_a_mailbox_is_checked_again_before_adding_unless_its_persons_mail_was_read_whole(
+    owner, tmp_path, messages
+):
+    """pending_read reads only the headers of a party's messages beyond the preview's few,
+    so adding them checks them whole first; a party shown whole needs no second read."""
+    from dataclasses import replace
+
+    from diary.imports.pending import PREVIEW, pending_add
+    from tests.imports.samples.mail import gmail_samples
+
+    person = gmail_samples()[1]
+    samples = [
+        replace(person, message_id=f"<m{number}@mail.gmail.com>") for number in range(messages)
+    ]
+    path = write_mailbox(tmp_path / "Takeout.mbox", [*samples, gmail_samples()[3]])
+    pending = pending_for(owner, path)
+    [them] = [party for party in pending.parties if party["party"] == "jake.morrow@gmail.com"]
+    assert them["read_whole"] == (messages <= PREVIEW)
+    assert them["adds"] == [messages, messages]
+    stages = Stages()
+    done = pending_add(
+        pending=pending,
+        actor=owner,
+        parties=["jake.morrow@gmail.com"],
+        to_them=False,
+        person="",
+        progress=stages,
+    )
+    assert ("reading" in stages.totals) == (messages > PREVIEW)
+    assert done.added == messages
+    # Every message added was read whole: its subject and DKIM verdict are there (this test's
+    # DNS is the real one, so the verdict itself is whatever it could say).
+    kept = ImportedMessage.objects.filter(diary=owner.diary)
+    assert [(m.details["subject"], len(m.details["dkim"])) for m in kept] == [
+        (person.subject, 1)
+    ] * messages
+    assert Entry.objects.filter(diary=owner.diary, source=Entry.Source.IMPORTED).count() == messages
