@@ -482,6 +482,9 @@ if S3_BUCKET:
     }
 # Evidence files larger than this are refused with a clear message.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, low=1024**2, high=4 * 1024**3)
+# An export uploaded to bring messages in (diary.imports): a mailbox can be gigabytes. It is
+# read in a stream by a worker, never whole into memory.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 4 * 1024**3, low=1024**2, high=64 * 1024**3)
 # The most files the owner's forms take in one send (the entry forms, "Add files").
 EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10, low=1, high=50)
 # Uploads above 2.5 MB stream to a temporary file instead of memory.

@@ -5,7 +5,8 @@ sizes follow the app: one evidence file (EVIDENCE_MAX_BYTES) on every path, and 
 where a contact sends several files at once, that many files. The margin is for the form's other
 fields, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE. The app holds the same sums itself
 (diary/web/body_size.py), tighter on routes that take no file, so nginx never refuses what the
-app would take (tests/security/test_body_size.py)."""
+app would take (tests/security/test_body_size.py). An export to import (IMPORT_MAX_BYTES, gigabytes
+for a mailbox) has a location of its own."""
 
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ OWNER_FILE_LOCATIONS = (
     ("= /diary/entries/new/", "/diary/entries/new/"),
     ("~ ^/diary/entries/[0-9]+/evidence/$", "/diary/entries/1/evidence/"),
 )
+# The owner's page that takes one export to import, up to IMPORT_MAX_BYTES.
+IMPORT_LOCATION = ("= /diary/import/", "/diary/import/")
 MIB = 1024 * 1024
 
 
@@ -26,10 +29,16 @@ class BodyLimits:
     one_file: int
     many_files: int
     owner_files: int = 0
+    import_file: int = 0
 
 
 def body_limits(
-    *, evidence_max_bytes: int, max_files: int, form_bytes: int, owner_max_files: int = 0
+    *,
+    evidence_max_bytes: int,
+    max_files: int,
+    form_bytes: int,
+    owner_max_files: int = 0,
+    import_max_bytes: int = 0,
 ) -> BodyLimits:
     """The largest request the app accepts, rounded up to whole MiB for nginx."""
     margin = form_bytes + MIB  # the other fields, and multipart's own boundaries and headers
@@ -41,6 +50,7 @@ def body_limits(
         one_file=whole_mib(evidence_max_bytes + margin),
         many_files=whole_mib(evidence_max_bytes * max_files + margin),
         owner_files=whole_mib(evidence_max_bytes * (owner_max_files or max_files) + margin),
+        import_file=whole_mib((import_max_bytes or evidence_max_bytes) + margin),
     )
 
 
@@ -79,6 +89,11 @@ def render(
 """
         for location, _path in OWNER_FILE_LOCATIONS
     )
+    imports = f"""        location {IMPORT_LOCATION[0]} {{
+            client_max_body_size {limits.import_file // MIB}m;
+{PROXY}
+        }}
+"""
     user_line = f"user {user};\n" if user else ""
     return f"""\
 # Written by `make stack` (stack/nginx.py); docs/deploy.md explains each part.
@@ -132,6 +147,8 @@ http {{
 {many}
         # The owner may add several files at once (EVIDENCE_MAX_FILES) on her forms.
 {owners}
+        # An export to bring messages in from (IMPORT_MAX_BYTES): a mailbox can be gigabytes.
+{imports}
         location /ws/ {{
             proxy_pass http://sightline;
             proxy_http_version 1.1;

@@ -53,13 +53,17 @@ def test_the_nginx_limits_in_deploy_md_are_the_apps_own():
         max_files=MAX_FILES,
         form_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         owner_max_files=10,  # EVIDENCE_MAX_FILES's default
+        import_max_bytes=4 * 1024**3,  # IMPORT_MAX_BYTES's default, as deploy.md's env says
     )
+    assert "IMPORT_MAX_BYTES=4294967296" in DEPLOY
     sizes = re.findall(r"client_max_body_size (\d+)m;", DEPLOY)
     assert sizes == [
         str(limits.one_file // nginx.MIB),
         *[str(limits.many_files // nginx.MIB)] * 2,
         *[str(limits.owner_files // nginx.MIB)] * len(nginx.OWNER_FILE_LOCATIONS),
+        str(limits.import_file // nginx.MIB),
     ]
+    assert f"location {nginx.IMPORT_LOCATION[0]} {{" in DEPLOY
     for path in nginx.MANY_FILE_PATHS:
         assert f"location = {path} {{" in DEPLOY
     for location, _path in nginx.OWNER_FILE_LOCATIONS:

@@ -3,6 +3,9 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from diary.safety.accounts import time_zone_choices
@@ -34,6 +37,15 @@ class ImportUploadForm(forms.Form):
         required=False,
         help_text=_("Only for a WhatsApp chat, and only if it cannot be told from the file."),
     )
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if (upload.size or 0) > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("This export is larger than %(limit)s, more than can be brought in at once."),
+                params={"limit": filesizeformat(settings.IMPORT_MAX_BYTES)},
+            )
+        return upload
 
     def day_first(self) -> bool | None:
         order = self.cleaned_data.get("date_order")

@@ -18,7 +18,7 @@ from diary.web.body_size import uploads_at_most
 from diary.web.requests import OwnerRequest
 
 
-@uploads_at_most(1)
+@uploads_at_most(1, each="IMPORT_MAX_BYTES")
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_start(request: OwnerRequest) -> HttpResponse:
@@ -41,7 +41,7 @@ def import_start(request: OwnerRequest) -> HttpResponse:
             if asked.joined:
                 flash.info(request, messages.IMPORT_ALREADY_READING)
             return redirect("diary:job", job_id=asked.job.pk)
-    limit = settings.EVIDENCE_MAX_BYTES
+    limit = settings.IMPORT_MAX_BYTES
     return render(request, "diary/import_start.html", {"form": form, "limit": limit})
 
 

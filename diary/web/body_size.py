@@ -3,9 +3,10 @@
 Django writes an upload to a temporary file as it parses it (and under ASGI reads the whole
 body into one before any middleware runs), so its own checks on a file's size come after the
 disk has taken it all. Each route has a cap instead: the files it takes at most
-(`uploads_at_most` on its view), each up to EVIDENCE_MAX_BYTES, and a margin for the form's
-other fields (DATA_UPLOAD_MAX_MEMORY_SIZE) and multipart's own boundaries; a route that takes no
-file gets only the margin. stack/nginx.py writes the same sums into nginx's
+(`uploads_at_most` on its view), each up to EVIDENCE_MAX_BYTES (or the setting the view names:
+an export to import is IMPORT_MAX_BYTES), and a margin for the form's other fields
+(DATA_UPLOAD_MAX_MEMORY_SIZE) and multipart's own boundaries; a route that takes no file gets
+only the margin. stack/nginx.py writes the same sums into nginx's
 client_max_body_size, so the proxy lets through whatever the app takes.
 
 Two layers hold the cap: `BodySizeLimit` wraps the ASGI app (what uvicorn serves) and refuses a
@@ -31,31 +32,41 @@ API_PREFIX = "/api/"
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 
 
-def uploads_at_most(files: int) -> Callable[[ViewT], ViewT]:
-    """Mark a view function as taking up to `files` uploaded files in one request. (An API
-    class says the same with a class attribute `uploads_at_most`.)"""
+EVIDENCE = "EVIDENCE_MAX_BYTES"
+
+
+def uploads_at_most(files: int, *, each: str = EVIDENCE) -> Callable[[ViewT], ViewT]:
+    """Mark a view function as taking up to `files` uploaded files in one request, each up to
+    the setting named `each`. (An API class says the same with a class attribute
+    `uploads_at_most`.)"""
 
     def mark(view: ViewT) -> ViewT:
         view.uploads_at_most = files  # type: ignore[attr-defined]  # read by body_cap
+        view.upload_each = each  # type: ignore[attr-defined]
         return view
 
     return mark
 
 
-def cap_for(files: int) -> int:
-    """The largest body a route taking up to `files` files accepts."""
-    return files * settings.EVIDENCE_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE + MIB
+def cap_for(files: int, each: str = EVIDENCE) -> int:
+    """The largest body a route taking up to `files` files, each up to `each`, accepts."""
+    return files * int(getattr(settings, each)) + settings.DATA_UPLOAD_MAX_MEMORY_SIZE + MIB
 
 
-def body_cap(path: str) -> int:
+def _route(path: str) -> tuple[int, str]:
+    """How many files the route takes, and the setting that limits each."""
     try:
         view = resolve(path).func
     except Resolver404:
-        return cap_for(0)
+        return 0, EVIDENCE
     files = getattr(view, "uploads_at_most", None)
     if files is None:
         files = getattr(getattr(view, "view_class", None), "uploads_at_most", 0)
-    return cap_for(int(files or 0))
+    return int(files or 0), getattr(view, "upload_each", EVIDENCE)
+
+
+def body_cap(path: str) -> int:
+    return cap_for(*_route(path))
 
 
 def _declared(value: str | bytes | None) -> int | None:
@@ -70,7 +81,8 @@ def _declared(value: str | bytes | None) -> int | None:
 
 def refusal(path: str) -> tuple[str, bytes]:
     """The 413's content type and body: JSON for the API, a plain sentence for pages."""
-    text = str(messages.BODY_TOO_LARGE % {"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)})
+    _files, each = _route(path)
+    text = str(messages.BODY_TOO_LARGE % {"limit": filesizeformat(getattr(settings, each))})
     if path.startswith(API_PREFIX):
         return "application/json", json.dumps({"detail": text}).encode()
     return "text/plain; charset=utf-8", text.encode()

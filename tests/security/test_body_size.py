@@ -121,6 +121,43 @@ def test_each_route_has_the_cap_of_the_files_it_takes(owner, small_files, spoole
     assert body_size.body_cap("/w/") == MAX_FILES * MIB + MIB + MIB
 
 
+def test_the_import_page_takes_an_export_larger_than_a_file_up_to_its_own_limit(
+    owner, small_files, spooled
+):
+    """A mailbox is gigabytes: the import page's cap is IMPORT_MAX_BYTES, not a file's."""
+    from diary.models import PendingImport
+
+    small_files.IMPORT_MAX_BYTES = 4 * MIB
+    her = browser()
+    her.force_login(owner)
+    mailbox = b"From x@example.org Mon Jan  1 00:00:00 2024\n" + b"x" * (2 * MIB)
+    response = her.post(
+        "/diary/import/",
+        {"file": upload("All mail.mbox", mailbox), "time_zone": "Europe/London"},
+    )
+    assert response.status_code == 302  # kept, and a worker asked to read it
+    assert PendingImport.objects.get(diary=owner.diary).size >= 2 * MIB
+
+    # Over the limit but within the form's margin: the form says so.
+    over = b"From x@example.org Mon Jan  1 00:00:00 2024\n" + b"x" * (4 * MIB + MIB // 2)
+    response = her.post(
+        "/diary/import/", {"file": upload("All mail.mbox", over), "time_zone": "Europe/London"}
+    )
+    assert response.status_code == 200
+    assert "This export is larger than 4.0\xa0MB" in response.content.decode()
+
+    over = b"From x@example.org Mon Jan  1 00:00:00 2024\n" + b"x" * (7 * MIB)
+    spooled.clear()
+    response = her.post(
+        "/diary/import/", {"file": upload("All mail.mbox", over), "time_zone": "Europe/London"}
+    )
+    assert response.status_code == 413
+    assert response.content.decode() == str(messages.BODY_TOO_LARGE % {"limit": "4.0\xa0MB"})
+    assert spooled == []
+    assert PendingImport.objects.filter(diary=owner.diary).count() == 1
+    assert body_size.body_cap("/diary/import/") == 4 * MIB + MIB + MIB
+
+
 def test_the_cap_is_found_under_a_mount_prefix_too(settings):
     mounted = {"type": "http", "path": "/notes/w/", "root_path": "/notes"}
     assert body_size.body_cap(body_size.path_info(mounted)) == body_size.body_cap("/w/")
@@ -132,7 +169,11 @@ def test_nginx_lets_through_whatever_the_app_takes(settings):
         max_files=MAX_FILES,
         form_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         owner_max_files=settings.EVIDENCE_MAX_FILES,
+        import_max_bytes=settings.IMPORT_MAX_BYTES,
     )
+    path = nginx.IMPORT_LOCATION[1]
+    assert body_size.body_cap(path) <= limits.import_file
+    assert limits.import_file - body_size.body_cap(path) < MIB
     for path in nginx.MANY_FILE_PATHS:
         assert body_size.body_cap(path) <= limits.many_files
         assert limits.many_files - body_size.body_cap(path) < MIB  # and not much more
