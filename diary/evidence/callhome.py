@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
-from html.parser import HTMLParser
 from typing import IO
 from xml.parsers import expat
+
+from diary.core.html_text import html_to_text
 
 # The reasons a file could call home, as stored on its row (a comma-separated list).
 OUTSIDE_LINK = "outside_link"
@@ -430,30 +431,6 @@ def _natural(name: str) -> tuple[object, ...]:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
 
 
-class _TextOnly(HTMLParser):
-    HIDDEN = {"script", "style", "head", "title", "template", "noscript", "svg", "object"}
-    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.pieces: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.HIDDEN:
-            self.hidden += 1
-        elif tag in self.BLOCKS:
-            self.pieces.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.HIDDEN and self.hidden:
-            self.hidden -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.pieces.append(data)
-
-
 def _mail_text(data: bytes) -> Iterator[str]:
     """An e-mail's sender, subject and date, then each text part, with HTML parts' tags left
     out (so no picture in them is ever fetched)."""
@@ -478,7 +455,4 @@ def _mail_text(data: bytes) -> Iterator[str]:
 
 
 def _markup_text(data: bytes) -> str:
-    parser = _TextOnly()
-    parser.feed(data.decode("utf-8", errors="replace")[: TEXT_LIMIT * 4])
-    parser.close()
-    return "".join(parser.pieces)
+    return html_to_text(data.decode("utf-8", errors="replace")[: TEXT_LIMIT * 4])

@@ -63,6 +63,7 @@ def pending_create(
                 stored=out.stored.name,
                 stored_key=out.stored.key,
                 size=out.stored.size,
+                sha256=out.stored.sha256,
                 format=format_,
                 time_zone=time_zone,
                 day_first=day_first,
@@ -184,6 +185,16 @@ def pending_add(
                 read_through=read_through,
                 begun=pending.message_import,
                 on_begun=lambda begun: _going_into(pending, begun),
+                # Kept encrypted since the upload: the import takes the same file over, and
+                # 2 GB are not encrypted and written a second time.
+                kept=filestore.Stored(
+                    name=pending.stored.name or "",
+                    key=pending.stored_key,
+                    size=pending.size,
+                    sha256=pending.sha256,
+                )
+                if pending.sha256
+                else None,
             )
     except ImportProblem as problem:
         raise PlainError(str(problem)) from None
@@ -193,6 +204,7 @@ def pending_add(
 
 def _going_into(pending: PendingImport, message_import: MessageImport) -> None:
     PendingImport.objects.filter(pk=pending.pk).update(message_import=message_import)
+    pending.message_import = message_import
 
 
 def pending_ask_add(
@@ -212,7 +224,9 @@ def pending_ask_add(
 
 
 def pending_discard(*, pending: PendingImport) -> None:
-    filestore.delete(pending.stored.name or "")
+    """The row goes, and its file too unless an import took the file over as its original."""
+    if pending.message_import_id is None:
+        filestore.delete(pending.stored.name or "")
     PendingImport.objects.filter(pk=pending.pk).delete()
 
 

@@ -156,6 +156,7 @@ def messages_import(
     read_through: int | None = None,
     begun: MessageImport | None = None,
     on_begun: Callable[[MessageImport], None] | None = None,
+    kept: filestore.Stored | None = None,
 ) -> Imported:
     """Add as entries the messages of `parties` (as the export spells them; `to_them` adds
     her messages to them too), keep the export, and record both. Raises ImportProblem (plain
@@ -168,7 +169,9 @@ def messages_import(
     `begun`: the import a run cut off half-way made of these same bytes and choices; this run
     goes on with it (its messages already added are skipped as any already in the diary), and
     the export is not kept again. `on_begun(import)` is called in the transaction that records
-    a new import, so the caller can note it for such a retry."""
+    a new import, so the caller can note it for such a retry. `kept`: these same bytes, kept
+    encrypted already (an upload waiting to be added): the import takes that file as its
+    original instead of keeping a copy."""
     progress = progress or NoProgress()
     chosen = set(parties)
     if not chosen:
@@ -203,6 +206,7 @@ def messages_import(
         chosen={"parties": sorted(chosen), "to_them": to_them, "person": person},
         on_begun=on_begun,
         progress=progress,
+        kept=kept,
     )
 
     progress.stage("adding", wanted)
@@ -230,13 +234,10 @@ def _keep(
     chosen: dict[str, object],
     on_begun: Callable[[MessageImport], None] | None,
     progress: Reports,
+    kept: filestore.Stored | None,
 ) -> MessageImport:
     """The export kept byte for byte (encrypted) and recorded as the import, in the ledger."""
-    progress.stage("keeping", 1)
-    stream.seek(0)
-    with filestore.create(f"imports/{diary.pk}/{uuid.uuid4().hex}.enc") as out:
-        while block := stream.read(filestore.COPY_CHUNK):
-            out.write(block)
+    stored = kept or _copy(stream, diary, progress)
     try:
         with transaction.atomic():
             lock_diary(diary)
@@ -246,13 +247,13 @@ def _keep(
                 created_by=actor,
                 format=format_,
                 file_name=name[:255],
-                size=out.stored.size,
-                sha256=out.stored.sha256,
+                size=stored.size,
+                sha256=stored.sha256,
                 time_zone=str(zone) if zone else "",
                 chosen=chosen,
             )
-            message_import.original.name = out.stored.name
-            message_import.original_key = out.stored.key
+            message_import.original.name = stored.name
+            message_import.original_key = stored.key
             message_import.save()
             ledger_append(
                 diary=diary, kind=IMPORT_CREATE, obj=message_import, actor=actor, diary_locked=True
@@ -260,9 +261,19 @@ def _keep(
             if on_begun is not None:
                 on_begun(message_import)
     except BaseException:
-        filestore.delete(out.stored.name)
+        if kept is None:
+            filestore.delete(stored.name)
         raise
     return message_import
+
+
+def _copy(stream: IO[bytes], diary: Diary, progress: Reports) -> filestore.Stored:
+    progress.stage("keeping", 1)
+    stream.seek(0)
+    with filestore.create(f"imports/{diary.pk}/{uuid.uuid4().hex}.enc") as out:
+        while block := stream.read(filestore.COPY_CHUNK):
+            out.write(block)
+    return out.stored
 
 
 def _json_safe(details: dict[str, object]) -> dict[str, object]:

@@ -141,14 +141,15 @@ class PendingImport(models.Model):
     stored = models.FileField(max_length=200)
     stored_key = WrappedKeyField()
     size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, blank=True)  # of the bytes as uploaded
     format = models.CharField(max_length=16, choices=MessageImport.Format.choices, blank=True)
     time_zone = models.CharField(max_length=64, blank=True)
     day_first = models.BooleanField(null=True)
     # Who is in it, once read: each party with its count, dates, how many are in the diary
     # already and the first words of a few messages (the preview).
     parties = EncryptedJSONField(default=list)
-    # The import its messages are going into, once adding has begun: a retry of a job cut off
-    # half-way goes on with this one rather than keeping the export a second time.
+    # The import its messages are going into, once adding has begun, which keeps `stored` as
+    # its original from then on: a retry of a job cut off half-way goes on with this one.
     message_import = models.OneToOneField(
         MessageImport, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

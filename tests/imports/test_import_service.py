@@ -432,3 +432,48 @@ def test_a_mailbox_is_checked_again_before_adding_unless_its_persons_mail_was_re
         (person.subject, 1)
     ] * messages
     assert Entry.objects.filter(diary=owner.diary, source=Entry.Source.IMPORTED).count() == messages
+
+
+def test_the_import_takes_the_uploaded_file_over_as_its_original(owner, chat_zip, settings):
+    from diary.imports.pending import pending_add
+
+    path, _expected = chat_zip
+    pending = pending_for(owner, path)
+    done = pending_add(
+        pending=pending, actor=owner, parties=["Bob"], to_them=False, person="", progress=Stages()
+    )
+    kept = done.message_import
+    # The file the upload was kept in, not a second copy of it.
+    assert kept.original.name == pending.stored.name
+    assert kept.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    with kept.original_file.open() as handle:
+        assert handle.read() == path.read_bytes()
+    stored = [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    imports = [p for p in stored if p.parts[-3] == "imports"]
+    assert len(imports) == 1
+
+
+def test_sweeping_an_add_cut_off_half_way_leaves_the_imports_original(owner, chat_zip):
+    import time_machine
+    from django.utils import timezone
+
+    from diary.imports.pending import pending_add, pending_sweep
+    from diary.models import PendingImport
+
+    path, _expected = chat_zip
+    pending = pending_for(owner, path)
+    with pytest.raises(SystemExit):
+        pending_add(
+            pending=pending,
+            actor=owner,
+            parties=["Bob"],
+            to_them=False,
+            person="",
+            progress=CutOff(),
+        )
+    with time_machine.travel(timezone.now() + timezone.timedelta(hours=25)):
+        assert pending_sweep() == 1
+    assert not PendingImport.objects.exists()
+    kept = MessageImport.objects.get(diary=owner.diary)
+    with kept.original_file.open() as handle:
+        assert handle.read() == path.read_bytes()

@@ -23,7 +23,6 @@ from email.message import EmailMessage, MIMEPart
 from email.message import Message as Headers
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
-from html.parser import HTMLParser
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +30,8 @@ import dkim
 import dkim.dnsplug
 import dkim.util
 from dkim.canonicalization import CanonicalizationPolicy
+
+from diary.core.html_text import html_to_text
 
 from .base import EMAIL, UNKNOWN, Attachment, ImportProblem, Message, NeedsTimeZone
 
@@ -143,10 +144,15 @@ def _read_mbox(
             raw = raw[:-1]
         if len(raw) > MESSAGE_CAP:
             raise ImportProblem(_too_big(name, offset))
-        # mboxrd: a line that began "From " (or ">From ", ...) was written with one more ">".
-        raw = _FROM_QUOTED.sub(rb"\1", raw)
         yield _message(
-            raw, name=name, zone=zone, checker=checker, offset=offset, last=last, skim=skim
+            raw,
+            name=name,
+            zone=zone,
+            checker=checker,
+            offset=offset,
+            last=last,
+            skim=skim,
+            quoted=True,
         )
 
 
@@ -170,12 +176,18 @@ def _message(
     offset: int | None,
     last: bool = True,
     skim: Skim | None = None,
+    quoted: bool = False,
 ) -> Message:
+    """`quoted`: the message is from a mailbox, where a body line that began "From " (or
+    ">From ", ...) was written with one more ">" (mboxrd); headers never begin so, so only a
+    message read whole needs them taken off."""
     where = f"The message at offset {offset}" if offset is not None else name
     try:
         head = _head(raw, zone=zone, where=where)
         if skim is not None and head.message_id and not last and skim(head.party):
             return _skimmed(head, offset=offset)
+        if quoted and b">From " in raw:
+            raw = _FROM_QUOTED.sub(rb"\1", raw)
         return _parse_message(raw, head, checker=checker, where=where, offset=offset, last=last)
     except ImportProblem:
         raise
@@ -394,42 +406,6 @@ def _leaves(message: MIMEPart) -> Iterator[MIMEPart]:
 
 def _opener(data: bytes) -> Callable[[], IO[bytes]]:
     return lambda: io.BytesIO(data)
-
-
-class _PlainText(HTMLParser):
-    BREAKS = {"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
-    HIDDEN = {"script", "style", "head", "title"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.pieces: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.HIDDEN:
-            self.hidden += 1
-        elif tag == "br" or (tag in self.BREAKS and self.pieces):
-            self.pieces.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in self.BREAKS and tag != "br":
-            self.pieces.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.pieces.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> str:
-    """The words of an HTML body, plainly: tags gone, a line break where a line or block
-    ended, spaces as a browser shows them."""
-    parser = _PlainText()
-    parser.feed(html)
-    parser.close()
-    lines = [line.strip() for line in "".join(parser.pieces).split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 # -- DKIM -------------------------------------------------------------------------------------
