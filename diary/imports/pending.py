@@ -161,10 +161,10 @@ def pending_add(
     person: str,
     progress: Reports,
 ) -> Imported:
-    """Add the chosen parties' messages (diary.imports.services), then let the upload go: the
-    export is kept from now on as the MessageImport. pending_read has read these bytes through
-    already, so a bad message would have been found there: they are not read through again
-    before anything is written, unless some were only skimmed there (a mailbox's)."""
+    """Add the chosen parties' messages (diary.imports.services): the file the upload was kept
+    in becomes the MessageImport's original. pending_read has read these bytes through already,
+    so a bad message would have been found there: they are not read through again before
+    anything is written, unless some of the chosen were only skimmed there (a mailbox's)."""
     read_through = None
     found = {party["party"]: party for party in pending.parties or []}
     if parties and all(found.get(party, {}).get("read_whole") for party in parties):

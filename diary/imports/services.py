@@ -3,8 +3,8 @@ of the person she chooses as entries, each message once however often it is impo
 
 The export itself is kept byte for byte (encrypted at rest, with its SHA-256) and recorded in
 the ledger; each message that becomes an entry records where in the file it came from. A file
-that turns out to be bad half-way adds nothing: it is read through once, whole, before
-anything is written.
+that turns out to be bad half-way adds nothing: it is read through once before anything is
+written, the chosen messages whole (of a mailbox, the others only as far as their headers).
 """
 
 import hashlib
