@@ -295,3 +295,18 @@ IMPORTED_FILE_NOT_KEPT = _(
     "%(name)s was not kept as a file here (%(problem)s); it is in the export."
 )
 IMPORT_ALREADY_READING = _("An export is being read already. This is how it is going.")
+
+# The owner's forms keep what she writes as a draft while there is no signal (drafts.js).
+DRAFT_SAVING = _("Saving…")
+DRAFT_NO_CONNECTION = _("Not saved yet — no connection.")
+DRAFT_KEPT = _(
+    "What you wrote is kept on this page. It is saved when you try again, or by itself when "
+    "the signal comes back. It will not be saved twice."
+)
+DRAFT_SERVER_TROUBLE = _("Not saved yet — something went wrong at our end.")
+DRAFT_TRY_LATER = _("What you wrote is kept on this page. Please try again in a moment.")
+DRAFT_RESTORED = _("What you wrote before is back in the form. It has not been saved yet.")
+DRAFT_CHOOSE_FILES_AGAIN = _(
+    "Photos and files are not kept on this page: if you chose any, choose them again."
+)
+DRAFT_DISCARD = _("Discard what I wrote")
