@@ -310,3 +310,17 @@ DRAFT_CHOOSE_FILES_AGAIN = _(
     "Photos and files are not kept on this page: if you chose any, choose them again."
 )
 DRAFT_DISCARD = _("Discard what I wrote")
+
+# "Use where I am now" (geo.js): the map position from the phone, asked for once, only when tapped.
+GEO_NONE = _("No map position.")
+GEO_KEPT = _("Map position kept: %(position)s.")
+GEO_KEPT_WITHIN = _("Map position kept: %(position)s, to within about %(metres)s m.")
+GEO_FINDING = _("Finding where you are…")
+GEO_DENIED = _(
+    "Your phone did not share where you are. You can allow it in your browser's settings, "
+    "or write the place under “Where”."
+)
+GEO_FAILED = _("Where you are could not be found just now. Try again, or write the place under “Where”.")
+GEO_UNAVAILABLE = _("This browser cannot say where you are. Write the place under “Where”.")
+GEO_HELP = _("Your phone is asked where you are only when you tap this button.")
+GEO_NEEDS_SCRIPT = _("Adding a map position needs JavaScript. Write the place under “Where”.")

@@ -46,6 +46,7 @@ from diary.safety.accounts import confirm_first
 from diary.web.body_size import uploads_at_most
 from diary.web.forms import KeyedForm, apply_errors, ask_for_files_again
 from diary.web.idempotency import KeyReused, idempotency_of
+from diary.web.permissions import allowing
 from diary.web.requests import OwnerRequest
 
 PAGE_SIZE = 25
@@ -60,6 +61,18 @@ DRAFT_SAYS = {
     "restored": messages.DRAFT_RESTORED,
     "choose_files_again": messages.DRAFT_CHOOSE_FILES_AGAIN,
     "discard": messages.DRAFT_DISCARD,
+}
+# What geo.js says about "Use where I am now".
+GEO_SAYS = {
+    "none": messages.GEO_NONE,
+    "kept": messages.GEO_KEPT,
+    "kept_within": messages.GEO_KEPT_WITHIN,
+    "finding": messages.GEO_FINDING,
+    "denied": messages.GEO_DENIED,
+    "failed": messages.GEO_FAILED,
+    "unavailable": messages.GEO_UNAVAILABLE,
+    "help": messages.GEO_HELP,
+    "needs_script": messages.GEO_NEEDS_SCRIPT,
 }
 
 
@@ -158,12 +171,13 @@ def entry_new(request: OwnerRequest) -> HttpResponse:
         if location is not None:
             return redirect(location)
     ask_for_files_again(form, request)
-    return render(
+    response = render(
         request,
         "diary/entry_form.html",
-        {"form": form, "entry": None, "draft": DRAFT_SAYS},
+        {"form": form, "entry": None, "draft": DRAFT_SAYS, "geo": GEO_SAYS},
         status=form.status,
     )
+    return allowing(response, "geolocation")  # "Use where I am now", when she taps it
 
 
 @require_GET
@@ -218,12 +232,13 @@ def entry_amend(request: OwnerRequest, entry_id: int) -> HttpResponse:
             if not answer.replayed:
                 flash.success(request, _("Saved as a new version. The earlier one is kept."))
             return redirect(answer.body["location"])
-    return render(
+    response = render(
         request,
         "diary/entry_form.html",
-        {"form": form, "entry": entry, "draft": DRAFT_SAYS},
+        {"form": form, "entry": entry, "draft": DRAFT_SAYS, "geo": GEO_SAYS},
         status=form.status,
     )
+    return allowing(response, "geolocation")
 
 
 @require_http_methods(["GET", "POST"])
