@@ -320,7 +320,9 @@ GEO_DENIED = _(
     "Your phone did not share where you are. You can allow it in your browser's settings, "
     "or write the place under “Where”."
 )
-GEO_FAILED = _("Where you are could not be found just now. Try again, or write the place under “Where”.")
+GEO_FAILED = _(
+    "Where you are could not be found just now. Try again, or write the place under “Where”."
+)
 GEO_UNAVAILABLE = _("This browser cannot say where you are. Write the place under “Where”.")
 GEO_HELP = _("Your phone is asked where you are only when you tap this button.")
 GEO_NEEDS_SCRIPT = _("Adding a map position needs JavaScript. Write the place under “Where”.")

@@ -20,6 +20,7 @@ from tests.e2e.helpers import (
     invite,
     main,
     photograph,
+    reauthenticate_if_asked,
     sign_up,
 )
 from tests.e2e.server import LiveServer
@@ -101,8 +102,10 @@ def test_copy_puts_the_message_and_the_link_on_the_clipboard(owner_phone, screen
     # Her own words go instead, if she changes them; with none, the link alone.
     message.fill("The link I mentioned.")
     main(page).get_by_role("button", name="Copy", exact=True).click()
-    page.wait_for_function("t => navigator.clipboard.readText().then(c => c === t)",
-                           arg="The link I mentioned.\n\n" + link)
+    page.wait_for_function(
+        "t => navigator.clipboard.readText().then(c => c === t)",
+        arg="The link I mentioned.\n\n" + link,
+    )
     message.fill("")
     main(page).get_by_role("button", name="Copy", exact=True).click()
     page.wait_for_function("t => navigator.clipboard.readText().then(c => c === t)", arg=link)
@@ -140,7 +143,9 @@ def test_use_where_i_am_now_asks_once_when_tapped_and_keeps_the_position(
 
     form.locator("[name=what_happened]").fill("He followed me from the station.")
     form.get_by_role("button", name="Use where I am now").click()
-    expect(form.get_by_text("Map position kept: 51.501364, -0.141890, to within about 25 m.")).to_be_visible()
+    expect(
+        form.get_by_text("Map position kept: 51.501364, -0.141890, to within about 25 m.")
+    ).to_be_visible()
     assert page.evaluate("() => window.__asked") == {"once": 1, "watch": 0}
     form.get_by_role("button", name="Use where I am now").scroll_into_view_if_needed()
     page.screenshot(path=screenshots / "entry-where-now-phone.png")
@@ -172,5 +177,59 @@ def test_a_phone_that_will_not_say_where_it_is_gets_a_plain_answer(owner_phone):
     page.context.clear_permissions()
     go(page, "/diary/entries/new/")
     main(page).get_by_role("button", name="Use where I am now").click()
-    expect(main(page).get_by_text("Your phone did not share where you are.", exact=False)).to_be_visible()
+    expect(
+        main(page).get_by_text("Your phone did not share where you are.", exact=False)
+    ).to_be_visible()
     assert main(page).locator("[name=latitude]").input_value() == ""
+
+
+def totp_now(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+
+
+def test_setting_up_a_second_step_ends_with_a_clear_next_step(owner_phone, screenshots):
+    page = owner_phone()
+    go(page, "/diary/settings/")
+    main(page).get_by_role("link", name="A second step when you sign in").click()
+    arrive(page)
+    expect(main(page).get_by_role("heading", level=1)).to_have_text(
+        "A second step when you sign in"
+    )
+    main(page).get_by_role("link", name="Set up an authenticator app").click()
+    arrive(page)
+    reauthenticate_if_asked(page)
+    expect(main(page).get_by_role("heading", level=1)).to_have_text("Set up an authenticator app")
+    secret = main(page).get_by_label("The key, to type in instead").input_value()
+    main(page).get_by_label("The 6-digit code from the app").fill(totp_now(secret))
+    main(page).get_by_role("button", name="Turn it on").click()
+    arrive(page)
+
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/$"))
+    expect(main(page)).to_contain_text(
+        "The authenticator app is on. Keep your recovery codes below somewhere safe."
+    )
+    codes = main(page).locator("#recovery_codes").input_value().split()
+    assert len(codes) >= 8
+    next_step = main(page).get_by_role("region", name="What next")
+    expect(next_step.get_by_role("button", name="Carry on to your diary")).to_be_visible()
+    photograph(page, screenshots / "two-step-done-phone.png", full_page=True)
+
+    next_step.get_by_role("button", name="Carry on to your diary").click()
+    arrive(page)
+    expect(main(page).get_by_role("heading", level=1)).to_have_text("Timeline")
+
+
+def test_the_sign_in_page_on_a_phone(new_context, screenshots):
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    go(page, "/accounts/login/")
+    expect(main(page).get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(main(page).get_by_label("E-mail address")).to_be_visible()
+    expect(main(page).get_by_label("Password")).to_be_visible()
+    photograph(page, screenshots / "sign-in-phone.png")

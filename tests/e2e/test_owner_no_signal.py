@@ -86,7 +86,9 @@ class Owner:
 
 
 @pytest.fixture
-def owner(app_server: LiveServer, new_context: Callable[..., BrowserContext]) -> Callable[[], Owner]:
+def owner(
+    app_server: LiveServer, new_context: Callable[..., BrowserContext]
+) -> Callable[[], Owner]:
     def make() -> Owner:
         context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
         return Owner(app_server, context.new_page())

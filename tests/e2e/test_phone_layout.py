@@ -34,19 +34,26 @@ COVERED = """() => {
   const inside = (a, b) => a.left >= b.left && a.right <= b.right && a.top >= b.top &&
     a.bottom <= b.bottom;
   if (!inside(button, strip)) { wrong.push('the button is not inside its strip'); }
-  if (strip.left > 0 || strip.right < window.innerWidth) { wrong.push('the strip is not full width'); }
+  if (strip.left > 0 || strip.right < window.innerWidth) {
+    wrong.push('the strip is not full width');
+  }
   const paint = getComputedStyle(exit.closest('form')).backgroundColor;
-  if (paint === 'transparent' || paint === 'rgba(0, 0, 0, 0)') { wrong.push('the strip is see-through'); }
+  if (paint === 'transparent' || paint === 'rgba(0, 0, 0, 0)') {
+    wrong.push('the strip is see-through');
+  }
   const parts = [...document.querySelectorAll(
     'main input:not([type=hidden]), main select, main textarea, main button, main label, ' +
     'main a, main summary, main legend, main p, main h1, main h2, main h3, main li')]
     .filter(el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden');
   window.scrollTo(0, 0);
   for (const el of parts) {
-    if (el.getBoundingClientRect().top < strip.bottom) { wrong.push('under the strip at the top: ' + el.outerHTML.slice(0, 100)); }
+    if (el.getBoundingClientRect().top < strip.bottom) {
+      wrong.push('under the strip at the top: ' + el.outerHTML.slice(0, 100));
+    }
   }
   const bottom = document.documentElement.scrollHeight - window.innerHeight;
-  const over = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const over = (a, b) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
   for (const el of parts) {
     el.scrollIntoView({block: 'start'});
     if (over(el.getBoundingClientRect(), exit.getBoundingClientRect())) {
@@ -88,7 +95,9 @@ def owner_phone(new_context: Callable[..., BrowserContext]) -> Page:
 
 
 def open_every_fold(page: Page) -> None:
-    page.evaluate("() => document.querySelectorAll('main details').forEach(d => { d.open = true; })")
+    page.evaluate(
+        "() => document.querySelectorAll('main details').forEach(d => { d.open = true; })"
+    )
 
 
 def test_leave_this_site_never_covers_a_form_on_a_phone(owner_phone: Page):

@@ -37,8 +37,8 @@ def test_copy_and_share_wait_for_the_script_and_say_what_happened(owner_client):
     assert re.search(r'<script src="/static/diary/share\.js[^"]*" defer></script>', html)
     buttons = re.search(r"<div class=\"actions\" data-share [^>]*hidden>(.*?)</div>", html, re.S)
     assert buttons, "hidden until share.js shows it: without JavaScript they could do nothing"
-    assert 'data-share-copy>Copy</button>' in buttons.group(1)
-    assert 'data-share-send>Share</button>' in buttons.group(1)
+    assert "data-share-copy>Copy</button>" in buttons.group(1)
+    assert "data-share-send>Share</button>" in buttons.group(1)
     status = re.search(r"<p [^>]*data-share-said[^>]*>", html).group(0)
     assert 'role="status"' in status
     for words in (messages.LINK_COPIED, messages.LINK_SHARED, messages.LINK_COPY_FAILED):
