@@ -15,7 +15,14 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from tests.e2e import a11y
 from tests.e2e.conftest import PHONE
-from tests.e2e.helpers import arrive, dismiss_quick_exit_note_if_shown, go, main, sign_up
+from tests.e2e.helpers import (
+    arrive,
+    dismiss_quick_exit_note_if_shown,
+    go,
+    main,
+    photograph,
+    sign_up,
+)
 from tests.e2e.server import LiveServer
 
 NOT_SAVED = "Not saved yet — no connection."
@@ -128,9 +135,7 @@ def test_a_note_saved_with_no_signal_waits_and_is_saved_once_when_it_is_back(own
     assert ["idempotency_key", she.key()] in draft["fields"]
     problems = a11y.check_page(page)
     assert problems == [], "\n".join(problems)
-    main(page).get_by_role("button", name="Try again").scroll_into_view_if_needed()
-    page.evaluate("() => window.scrollBy(0, 120)")
-    page.screenshot(path=screenshots / "owner-not-saved-phone.png")
+    photograph(page, screenshots / "owner-not-saved-phone.png", full_page=True)
 
     she.context.set_offline(False)  # the browser says it is online: the page saves by itself
     she.sees_the_entry(what)
