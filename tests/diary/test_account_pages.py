@@ -150,3 +150,25 @@ def test_the_second_step_at_sign_in_is_one_more_step(owner):
         r" data-forget-drafts>",
         html,
     )
+
+
+def test_adding_a_passkey_says_what_it_is_and_labels_its_name(owner_client):
+    confirmed(owner_client)
+    html = main_of(owner_client.get(reverse("mfa_add_webauthn")))
+    assert "<h1>Add a passkey or security key</h1>" in html
+    assert labelled(html, "name") == "A name, so you can tell it apart (optional)"
+    assert re.search(r'<button type="button" id="mfa_webauthn_add">Add it</button>', html)
+    assert 'data-allauth-onload="allauth.webauthn.forms.addForm"' in html
+    for words in ("Add Security Key", "Passwordless"):
+        assert words not in html
+
+
+def test_the_list_of_keys_says_when_there_are_none(owner, owner_client):
+    confirmed(owner_client)
+    response = owner_client.get(reverse("mfa_list_webauthn"))
+    if response.status_code != 200:  # allauth sends her to add one first
+        assert response.status_code == 302
+        return
+    html = main_of(response)
+    assert "<h1>Passkeys and security keys</h1>" in html
+    assert "None added." in html

@@ -233,3 +233,14 @@ def test_the_sign_in_page_on_a_phone(new_context, screenshots):
     expect(main(page).get_by_label("E-mail address")).to_be_visible()
     expect(main(page).get_by_label("Password")).to_be_visible()
     photograph(page, screenshots / "sign-in-phone.png")
+
+
+def test_the_passkey_page_is_in_the_same_words_and_its_scripts_run_cleanly(owner_phone):
+    page = owner_phone()
+    go(page, "/accounts/2fa/")
+    main(page).get_by_role("link", name="Add a passkey or security key").click()
+    arrive(page)
+    reauthenticate_if_asked(page)
+    expect(main(page).get_by_role("heading", level=1)).to_have_text("Add a passkey or security key")
+    expect(main(page).get_by_role("button", name="Add it")).to_be_visible()
+    # (the watch fixture fails the test if a script failed or the CSP refused one)
