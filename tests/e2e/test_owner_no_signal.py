@@ -21,6 +21,7 @@ from tests.e2e.helpers import (
     go,
     main,
     photograph,
+    quick_exit,
     sign_up,
 )
 from tests.e2e.server import LiveServer
@@ -225,3 +226,16 @@ def test_signing_out_takes_her_drafts_with_it(owner):
     arrive(page)
     assert she.drafts() == {}
     expect(page.locator("body")).not_to_contain_text("never saved")
+
+
+def test_leaving_by_the_quick_exit_takes_her_drafts_with_it(owner):
+    she = owner()
+    page = she.page
+    she.write("Written in a hurry before someone came in.")
+    assert "draft:owner-capture" in she.drafts()
+    quick_exit(page, by="button")
+    # The same tab, back on this site (signed out): nothing of it is left in the tab.
+    page.goto("/accounts/login/")
+    arrive(page)
+    assert she.drafts() == {}
+    expect(page.locator("body")).not_to_contain_text("in a hurry")
