@@ -295,3 +295,34 @@ IMPORTED_FILE_NOT_KEPT = _(
     "%(name)s was not kept as a file here (%(problem)s); it is in the export."
 )
 IMPORT_ALREADY_READING = _("An export is being read already. This is how it is going.")
+
+# The owner's forms keep what she writes as a draft while there is no signal (drafts.js).
+DRAFT_SAVING = _("Saving…")
+DRAFT_NO_CONNECTION = _("Not saved yet — no connection.")
+DRAFT_KEPT = _(
+    "What you wrote is kept on this page. It is saved when you try again, or by itself when "
+    "the signal comes back. It will not be saved twice."
+)
+DRAFT_SERVER_TROUBLE = _("Not saved yet — something went wrong at our end.")
+DRAFT_TRY_LATER = _("What you wrote is kept on this page. Please try again in a moment.")
+DRAFT_RESTORED = _("What you wrote before is back in the form. It has not been saved yet.")
+DRAFT_CHOOSE_FILES_AGAIN = _(
+    "Photos and files are not kept on this page: if you chose any, choose them again."
+)
+DRAFT_DISCARD = _("Discard what I wrote")
+
+# "Use where I am now" (geo.js): the map position from the phone, asked for once, only when tapped.
+GEO_NONE = _("No map position.")
+GEO_KEPT = _("Map position kept: %(position)s.")
+GEO_KEPT_WITHIN = _("Map position kept: %(position)s, to within about %(metres)s m.")
+GEO_FINDING = _("Finding where you are…")
+GEO_DENIED = _(
+    "Your phone did not share where you are. You can allow it in your browser's settings, "
+    "or write the place under “Where”."
+)
+GEO_FAILED = _(
+    "Where you are could not be found just now. Try again, or write the place under “Where”."
+)
+GEO_UNAVAILABLE = _("This browser cannot say where you are. Write the place under “Where”.")
+GEO_HELP = _("Your phone is asked where you are only when you tap this button.")
+GEO_NEEDS_SCRIPT = _("Adding a map position needs JavaScript. Write the place under “Where”.")

@@ -84,3 +84,13 @@ BRIEF_FILL_PARTS = {
     "vehicles": _("Vehicles"),
     "addresses": _("Addresses, as places"),
 }
+
+# A new contact's link: what the owner may send with it (she can change it), and what the Copy
+# and Share buttons say. Plain and kind; nothing says what the diary is for.
+LINK_MESSAGE = _(
+    "Hello {name}, here is the private link we talked about, for writing down anything you see "
+    "or hear. It is just for you, so please do not pass it on. Thank you for helping."
+)
+LINK_COPIED = _("Copied. Paste it into your messaging app.")
+LINK_SHARED = _("Shared.")
+LINK_COPY_FAILED = _("It could not be copied here. Press on the link above and copy it.")

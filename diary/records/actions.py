@@ -1,5 +1,7 @@
 """What one request to record an entry does, the same for the page and the API: the entry and
-its files (if any came with it) in one transaction, at most once per Idempotency-Key.
+its files (if any came with it) in one transaction, at most once per Idempotency-Key. And an
+amendment from the page, at most once per key too (a retry on a bad signal adds no second
+version).
 
 Views and API classes validate the request, call this, and render what it answered.
 """
@@ -8,11 +10,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from diary.evidence.services import FileSent, evidence_attach_all
-from diary.models import Diary, Entry, User
-from diary.records.services import entry_create
+from diary.models import Diary, Entry, EntryVersion, User
+from diary.records.services import entry_amend, entry_create
 from diary.web.idempotency import Answered, Idempotency, once
 
-__all__ = ["FileSent", "entry_record"]
+__all__ = ["FileSent", "entry_record", "version_record"]
 
 
 def entry_record(
@@ -35,3 +37,20 @@ def entry_record(
         return answer(entry)
 
     return once(idempotency, diary=diary, send=send)
+
+
+def version_record(
+    *,
+    entry: Entry,
+    actor: User,
+    content: Mapping[str, Any],
+    idempotency: Idempotency | None = None,
+    answer: Callable[[EntryVersion], tuple[int, Any]],
+) -> Answered:
+    """Amend an entry: one new version however many times the same send arrives under its
+    key (the retry gets the first answer)."""
+
+    def send() -> tuple[int, Any]:
+        return answer(entry_amend(entry=entry, actor=actor, content=content))
+
+    return once(idempotency, diary=entry.diary, send=send)

@@ -38,6 +38,8 @@ class EntryForm(NoSilentTruncation, forms.ModelForm):
             "precision": forms.RadioSelect,
             "occurred_start": DateTimeLocalInput(),
             "occurred_end": DateTimeLocalInput(),
+            "latitude": forms.HiddenInput,
+            "longitude": forms.HiddenInput,
             "what_happened": forms.Textarea(attrs={"rows": 5}),
             "words_used": forms.Textarea(attrs={"rows": 3}),
             "clothing": forms.Textarea(attrs={"rows": 2}),
@@ -66,6 +68,15 @@ class EntryForm(NoSilentTruncation, forms.ModelForm):
     def _post_clean(self) -> None:
         # The service validates the whole version (model clean included) when it saves.
         pass
+
+    @property
+    def map_position(self) -> str:
+        """The map position the form holds, as the page shows it ("51.501364, -0.141890"), or
+        "" for none. It comes from the phone ("Use where I am now"), never typed."""
+        latitude, longitude = self["latitude"].value(), self["longitude"].value()
+        if latitude in (None, "") or longitude in (None, ""):
+            return ""
+        return f"{latitude}, {longitude}"
 
     def content(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in (*self.Meta.fields, "device_time")}

@@ -23,7 +23,7 @@ from diary.gate import diary_for
 from diary.ledger.services import actor_label
 from diary.models.choices import EvidenceKind
 from diary.records import services
-from diary.records.actions import FileSent, entry_record
+from diary.records.actions import FileSent, entry_record, version_record
 from diary.records.forms import (
     EntryFilterForm,
     EntryForm,
@@ -46,9 +46,34 @@ from diary.safety.accounts import confirm_first
 from diary.web.body_size import uploads_at_most
 from diary.web.forms import KeyedForm, apply_errors, ask_for_files_again
 from diary.web.idempotency import KeyReused, idempotency_of
+from diary.web.permissions import allowing
 from diary.web.requests import OwnerRequest
 
 PAGE_SIZE = 25
+# What drafts.js shows while the owner's words wait for a signal (the words live here, not in
+# the script; a contact's page has its own).
+DRAFT_SAYS = {
+    "sending": messages.DRAFT_SAVING,
+    "no_connection": messages.DRAFT_NO_CONNECTION,
+    "kept": messages.DRAFT_KEPT,
+    "server_trouble": messages.DRAFT_SERVER_TROUBLE,
+    "try_later": messages.DRAFT_TRY_LATER,
+    "restored": messages.DRAFT_RESTORED,
+    "choose_files_again": messages.DRAFT_CHOOSE_FILES_AGAIN,
+    "discard": messages.DRAFT_DISCARD,
+}
+# What geo.js says about "Use where I am now".
+GEO_SAYS = {
+    "none": messages.GEO_NONE,
+    "kept": messages.GEO_KEPT,
+    "kept_within": messages.GEO_KEPT_WITHIN,
+    "finding": messages.GEO_FINDING,
+    "denied": messages.GEO_DENIED,
+    "failed": messages.GEO_FAILED,
+    "unavailable": messages.GEO_UNAVAILABLE,
+    "help": messages.GEO_HELP,
+    "needs_script": messages.GEO_NEEDS_SCRIPT,
+}
 
 
 def _page(request: HttpRequest, queryset: Any) -> Any:
@@ -121,11 +146,18 @@ def capture(request: OwnerRequest) -> HttpResponse:
         if location is not None:
             return redirect(location)
     ask_for_files_again(form, request)
-    return render(request, "diary/capture.html", {"form": form}, status=form.status)
+    return render(
+        request, "diary/capture.html", {"form": form, "draft": DRAFT_SAYS}, status=form.status
+    )
 
 
 class EntryWithFileForm(KeyedForm, EntryForm):
     file = QuickCaptureForm.base_fields["file"]
+
+
+class AmendForm(KeyedForm, EntryForm):
+    """An amendment carries a key too: sent twice (a retry on a bad signal), it adds one
+    version."""
 
 
 @uploads_at_most(settings.EVIDENCE_MAX_FILES)
@@ -139,9 +171,13 @@ def entry_new(request: OwnerRequest) -> HttpResponse:
         if location is not None:
             return redirect(location)
     ask_for_files_again(form, request)
-    return render(
-        request, "diary/entry_form.html", {"form": form, "entry": None}, status=form.status
+    response = render(
+        request,
+        "diary/entry_form.html",
+        {"form": form, "entry": None, "draft": DRAFT_SAYS, "geo": GEO_SAYS},
+        status=form.status,
     )
+    return allowing(response, "geolocation")  # "Use where I am now", when she taps it
 
 
 @require_GET
@@ -169,16 +205,40 @@ def entry_amend(request: OwnerRequest, entry_id: int) -> HttpResponse:
     if entry.is_withdrawn:
         flash.info(request, _("This entry has been withdrawn, so it cannot be changed."))
         return redirect("diary:entry", entry_id=entry.pk)
-    form = EntryForm(request.POST or None, instance=entry.current)
+    form = AmendForm(request.POST or None, instance=entry.current)
     if request.method == "POST" and form.is_valid():
+        idempotency = idempotency_of(
+            form.key_sent,
+            actor=actor_label(request.user),
+            scope=f"page.amend.{entry.pk}",
+            data=request.POST,
+        )
         try:
-            services.entry_amend(entry=entry, actor=request.user, content=form.content())
+            answer = version_record(
+                entry=entry,
+                actor=request.user,
+                content=form.content(),
+                idempotency=idempotency,
+                answer=lambda version: (
+                    302,
+                    {"location": reverse("diary:entry", args=[version.entry_id])},
+                ),
+            )
+        except KeyReused:
+            form.sent_before_differently()
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            flash.success(request, _("Saved as a new version. The earlier one is kept."))
-            return redirect("diary:entry", entry_id=entry.pk)
-    return render(request, "diary/entry_form.html", {"form": form, "entry": entry})
+            if not answer.replayed:
+                flash.success(request, _("Saved as a new version. The earlier one is kept."))
+            return redirect(answer.body["location"])
+    response = render(
+        request,
+        "diary/entry_form.html",
+        {"form": form, "entry": entry, "draft": DRAFT_SAYS, "geo": GEO_SAYS},
+        status=form.status,
+    )
+    return allowing(response, "geolocation")
 
 
 @require_http_methods(["GET", "POST"])

@@ -66,7 +66,14 @@ def contact_link(request: OwnerRequest, witness_id: int) -> HttpResponse:
     url = request.build_absolute_uri(reverse("witness:open", args=[shown["token"]]))
     svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
     qr = mark_safe(svg.to_string(encoding="unicode"))  # noqa: S308 - our own SVG
-    response = render(request, "witnesses/link.html", {"witness": witness, "url": url, "qr": qr})
+    context = {
+        "witness": witness,
+        "url": url,
+        "qr": qr,
+        "message": str(messages.LINK_MESSAGE).format(name=witness.name),
+        "m": messages,
+    }
+    response = render(request, "witnesses/link.html", context)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -1,19 +1,24 @@
-// A note written on a bad signal is not lost (the contact's page: form[data-draft]).
+// A note written on a bad signal is not lost: a contact's note (form[data-draft="witness"]) and
+// the owner's own (quick capture, a new entry, an amendment: data-draft="owner-…").
 //
 // What is typed is kept as a draft in this tab's sessionStorage (the words and choices and the
-// form's hidden key, never files), so a reload, or a tab the phone closed, brings it back. The
-// form goes by fetch; with no connection it stays as it is, says "Not sent yet" with a button to
-// try again, and tries by itself when the browser is back online. Every try carries the same
-// hidden key, so the server records one note however many tries reach it. The draft is forgotten
-// once the server has the note, after a quick exit, and when the link has ended: the phone may be
-// someone else's to hold. Any other answer (something to fix, too many sends) is shown as the
-// server wrote it, and not tried again. Without JavaScript the form posts as it always did.
+// form's hidden key, never files), so a reload, Back, or a tab the phone closed, brings it back.
+// The form goes by fetch; with no connection it stays as it is, says "Not sent yet" ("Not saved
+// yet" on the owner's forms) with a button to try again, and tries by itself when the browser is
+// back online. Every try carries the same hidden key, so the server records one note however many
+// tries reach it. The phone may be someone else's to hold later, so the draft is forgotten once
+// the server has the note, when it is discarded (the form's Discard button or its Cancel link),
+// after a quick exit, and when the link has ended; the owner's drafts also on signing out, on the
+// lockout check, and on any page shown to someone signed out (a session ended elsewhere). This
+// script is on every page for that. Any other answer (something to fix, too many sends) is shown
+// as the server wrote it, and not tried again. Without JavaScript the form posts as it always did.
 (function () {
   "use strict";
   if (!window.fetch || !window.FormData || !window.DOMParser || !window.history.pushState) {
     return;
   }
   var PREFIX = "draft:";
+  var OWNER = PREFIX + "owner-";
   var KEY_FIELD = "idempotency_key";
   // A reloaded page has a CSRF token of its own; files cannot be kept.
   var NOT_KEPT = ["csrfmiddlewaretoken"];
@@ -46,21 +51,35 @@
     try { if (store) { store.removeItem(slot(form)); } } catch (error) {}
   }
 
-  function forgetAll() {
+  // Every draft whose slot starts with `prefix` (all of them by default).
+  function forgetAll(prefix) {
     var store = storage();
     if (!store) { return; }
+    prefix = prefix || PREFIX;
     try {
       for (var i = store.length - 1; i >= 0; i -= 1) {
         var name = store.key(i);
-        if (name && name.indexOf(PREFIX) === 0) { store.removeItem(name); }
+        if (name && name.indexOf(prefix) === 0) { store.removeItem(name); }
       }
     } catch (error) {}
   }
 
   // The link has ended (the neutral page: shown in place, loaded, or the live page reloaded
   // into it): nothing kept can be sent any more.
+  // Nobody is signed in on this page (signed out, or a session ended from elsewhere): nothing
+  // the owner kept stays behind for whoever holds the phone next.
   function forgetIfEnded() {
     if (document.querySelector("[data-draft-forget]")) { forgetAll(); }
+    if (document.body && document.body.hasAttribute("data-signed-out")) { forgetAll(OWNER); }
+  }
+
+  // A new key for the words that come next: a discarded draft's key may have reached the server.
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    try { window.crypto.getRandomValues(bytes); } catch (error) { return ""; }
+    return Array.prototype.map.call(bytes, function (b) {
+      return (b < 16 ? "0" : "") + b.toString(16);
+    }).join("");
   }
 
   function each(form, callback) { Array.prototype.forEach.call(form.elements, callback); }
@@ -130,8 +149,26 @@
     form.querySelectorAll("[data-draft-say]").forEach(function (line) {
       line.hidden = line.getAttribute("data-draft-say") !== what;
     });
+    var waiting = what === "offline" || what === "failed";
     var retry = form.querySelector("[data-draft-retry]");
-    if (retry) { retry.hidden = what !== "offline" && what !== "failed"; }
+    if (retry) { retry.hidden = !waiting; }
+    var discard = form.querySelector("button[data-draft-discard]");
+    if (discard && (waiting || what === "restored")) { discard.hidden = false; }
+  }
+
+  // Discarded: the words go from the page and the tab, and the form is as new, with a new key.
+  function discard(form) {
+    forget(form);
+    form.reset();
+    var key = form.elements.namedItem(KEY_FIELD);
+    var fresh = newKey();
+    if (key && fresh) { key.value = fresh; }
+    waitingForSignal = null;
+    say(form, "discarded");
+    var note = form.querySelector("[data-draft-restored]");
+    if (note) { note.hidden = true; }
+    var button = form.querySelector("button[data-draft-discard]");
+    if (button) { button.hidden = true; }
   }
 
   // The server's answer, as it wrote it, in place of this page's content (at its own address
@@ -206,7 +243,10 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.hasAttribute || !form.hasAttribute("data-draft")) { return; }
+    if (!form.hasAttribute) { return; }
+    // Signing out, the lockout check: the owner's drafts go first (the form posts as usual).
+    if (form.hasAttribute("data-forget-drafts")) { forgetAll(OWNER); }
+    if (!form.hasAttribute("data-draft")) { return; }
     event.preventDefault();
     send(form);
   });
@@ -219,8 +259,17 @@
   document.addEventListener("change", edited);
 
   document.addEventListener("click", function (event) {
-    var retry = event.target.closest && event.target.closest("[data-draft-retry] button");
+    if (!event.target.closest) { return; }
+    var retry = event.target.closest("[data-draft-retry] button");
     if (retry && retry.form) { send(retry.form); }
+    var dropped = event.target.closest("[data-draft-discard]");
+    var form = dropped && dropped.closest("form[data-draft]");
+    if (!form) { return; }
+    if (dropped.tagName === "BUTTON") {
+      discard(form);
+    } else {
+      forget(form);  // a Cancel link: the draft goes, and the link is followed
+    }
   });
 
   window.addEventListener("online", function () {
@@ -249,5 +298,6 @@
       var files = note.querySelector("[data-draft-files]");
       if (files) { files.hidden = !draft.files; }
     }
+    say(form, "restored");
   }
 })();
