@@ -275,7 +275,7 @@ def witness_timeline(*, device: Any) -> QuerySet[Entry]:
     entries = (
         Entry.objects.filter(diary_id=witness.diary_id, withdrawal__isnull=True)
         .select_related("current")
-        .order_by("-current__occurred_start", "-number")
+        .order_by("-current_start", "-number")
     )
     if witness.sharing == Sharing.ALL:
         return entries
