@@ -23,6 +23,7 @@ from diary.models.person import PersonVersion, Relationship
 from diary.models.risk import RiskChecklist
 from diary.models.safety import AccessEvent, Notice, OwnerSession
 from diary.models.signing import KeyRotation
+from diary.models.uploads import Upload, UploadFinish, UploadPiece
 from diary.models.times import EARLIEST_YEAR, check_occurrence, check_times, json_value, json_values
 
 __all__ = [
@@ -56,6 +57,9 @@ __all__ = [
     "Relationship",
     "RiskChecklist",
     "TimestampFailure",
+    "Upload",
+    "UploadFinish",
+    "UploadPiece",
     "User",
     "UserManager",
     "check_occurrence",

@@ -42,6 +42,20 @@ def uploads_at_most(files: int) -> Callable[[ViewT], ViewT]:
     return mark
 
 
+def takes_pieces(view: ViewT) -> ViewT:
+    """Mark a view as taking one piece of a resumable upload a request (diary/uploads/): its
+    cap is UPLOAD_PIECE_MAX_BYTES and a margin, whatever EVIDENCE_MAX_BYTES is, so a piece is
+    neither refused for being larger than a form nor let through at a whole file's size."""
+    view.takes_pieces = True  # type: ignore[attr-defined]  # read by body_cap
+    return view
+
+
+def piece_cap() -> int:
+    """The largest body a route taking pieces accepts (the piece; the margin is for nothing but
+    rounding: a piece's request has no form around it)."""
+    return settings.UPLOAD_PIECE_MAX_BYTES + MIB
+
+
 def cap_for(files: int) -> int:
     """The largest body a route taking up to `files` files accepts."""
     return files * settings.EVIDENCE_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE + MIB
@@ -52,6 +66,8 @@ def body_cap(path: str) -> int:
         view = resolve(path).func
     except Resolver404:
         return cap_for(0)
+    if getattr(view, "takes_pieces", False):
+        return piece_cap()
     files = getattr(view, "uploads_at_most", None)
     if files is None:
         files = getattr(getattr(view, "view_class", None), "uploads_at_most", 0)
