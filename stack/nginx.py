@@ -18,6 +18,10 @@ OWNER_FILE_LOCATIONS = (
     ("= /diary/entries/new/", "/diary/entries/new/"),
     ("~ ^/diary/entries/[0-9]+/evidence/$", "/diary/entries/1/evidence/"),
 )
+# Resumable uploads (tus, diary/uploads/): one piece a request, whatever a whole file may be.
+PIECE_LOCATION = ("~ ^/(diary|w)/uploads/", "/diary/uploads/")
+PIECE_PATHS = ("/diary/uploads/", "/w/uploads/")
+DEFAULT_PIECE_BYTES = 8 * 1024 * 1024  # UPLOAD_PIECE_MAX_BYTES's default
 MIB = 1024 * 1024
 
 
@@ -26,10 +30,16 @@ class BodyLimits:
     one_file: int
     many_files: int
     owner_files: int = 0
+    pieces: int = 0
 
 
 def body_limits(
-    *, evidence_max_bytes: int, max_files: int, form_bytes: int, owner_max_files: int = 0
+    *,
+    evidence_max_bytes: int,
+    max_files: int,
+    form_bytes: int,
+    owner_max_files: int = 0,
+    piece_bytes: int = DEFAULT_PIECE_BYTES,
 ) -> BodyLimits:
     """The largest request the app accepts, rounded up to whole MiB for nginx."""
     margin = form_bytes + MIB  # the other fields, and multipart's own boundaries and headers
@@ -41,6 +51,8 @@ def body_limits(
         one_file=whole_mib(evidence_max_bytes + margin),
         many_files=whole_mib(evidence_max_bytes * max_files + margin),
         owner_files=whole_mib(evidence_max_bytes * (owner_max_files or max_files) + margin),
+        # A piece's request carries the piece alone; the MiB is body_size.piece_cap's.
+        pieces=whole_mib(piece_bytes + MIB),
     )
 
 
@@ -78,6 +90,15 @@ def render(
         }}
 """
         for location, _path in OWNER_FILE_LOCATIONS
+    )
+    pieces = (
+        f"""        location {PIECE_LOCATION[0]} {{
+            client_max_body_size {limits.pieces // MIB}m;
+{PROXY}
+        }}
+"""
+        if limits.pieces
+        else ""
     )
     user_line = f"user {user};\n" if user else ""
     return f"""\
@@ -132,6 +153,8 @@ http {{
 {many}
         # The owner may add several files at once (EVIDENCE_MAX_FILES) on her forms.
 {owners}
+        # A file or recording sent in pieces: one piece a request (UPLOAD_PIECE_MAX_BYTES).
+{pieces}
         location /ws/ {{
             proxy_pass http://sightline;
             proxy_http_version 1.1;

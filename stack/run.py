@@ -277,6 +277,7 @@ def _nginx_config(stack: Stack) -> Path:
         max_files=MAX_FILES,
         form_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         owner_max_files=settings.EVIDENCE_MAX_FILES,
+        piece_bytes=settings.UPLOAD_PIECE_MAX_BYTES,
     )
     temp = STATE_DIR / "nginx"
     user = None
