@@ -46,6 +46,7 @@ from diary.safety.accounts import confirm_first
 from diary.web.body_size import uploads_at_most
 from diary.web.forms import KeyedForm, apply_errors, ask_for_files_again
 from diary.web.idempotency import KeyReused, idempotency_of
+from diary.web.pages import may_record
 from diary.web.requests import OwnerRequest
 
 PAGE_SIZE = 25
@@ -121,7 +122,9 @@ def capture(request: OwnerRequest) -> HttpResponse:
         if location is not None:
             return redirect(location)
     ask_for_files_again(form, request)
-    return render(request, "diary/capture.html", {"form": form}, status=form.status)
+    return may_record(
+        render(request, "diary/capture.html", {"form": form}, status=form.status)
+    )
 
 
 class EntryWithFileForm(KeyedForm, EntryForm):
@@ -148,7 +151,7 @@ def entry_new(request: OwnerRequest) -> HttpResponse:
 @login_required
 def entry_detail(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = entry_get(actor=request.user, entry_id=entry_id)
-    return render(
+    response = render(
         request,
         "diary/entry.html",
         {
@@ -160,6 +163,7 @@ def entry_detail(request: OwnerRequest, entry_id: int) -> HttpResponse:
             "m": messages,
         },
     )
+    return response if entry.is_withdrawn else may_record(response)
 
 
 @require_http_methods(["GET", "POST"])

@@ -39,3 +39,14 @@ def left_site(request: HttpRequest) -> HttpResponse:
         response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     add_never_cache_headers(response)
     return response
+
+
+def may_record(response: HttpResponse) -> HttpResponse:
+    """A page with "Record now" (diary/_recorder.html) may use this site's own camera and
+    microphone, and only when she taps record; every other page may not (PERMISSIONS_POLICY).
+    No other site, nor any frame, gets either."""
+    policy = settings.PERMISSIONS_POLICY.replace("camera=()", "camera=(self)").replace(
+        "microphone=()", "microphone=(self)"
+    )
+    response["Permissions-Policy"] = policy
+    return response

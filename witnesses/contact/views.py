@@ -39,7 +39,7 @@ from diary.web.idempotency import (
     KeyReused,
     idempotency_of,
 )
-from diary.web.pages import left_site, posted_from_elsewhere
+from diary.web.pages import left_site, may_record, posted_from_elsewhere
 from diary.web.qr import qr_svg
 from witnesses import messages, selectors
 from witnesses.contact.actions import TooManySends, follow_up_send, submission_send
@@ -203,7 +203,7 @@ DRAFT_SAYS = {
 def _page(request: WitnessRequest, form: SubmissionForm, status: int = 200) -> HttpResponse:
     device = request.witness
     ask_for_files_again(form, request, "files")
-    return render(
+    response = render(
         request,
         "witnesses/witness_home.html",
         {
@@ -219,6 +219,7 @@ def _page(request: WitnessRequest, form: SubmissionForm, status: int = 200) -> H
         },
         status=status,
     )
+    return may_record(response)
 
 
 @uploads_at_most(MAX_FILES)
