@@ -64,6 +64,9 @@ class Upload(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     media = models.CharField(max_length=8, choices=Media.choices, blank=True, default="")
     name = EncryptedCharField(max_length=255, blank=True)
+    # What the owner said of a file she chose ("Add files"): its kind and a description.
+    evidence_kind = models.CharField(max_length=16, blank=True, default="")
+    description = EncryptedCharField(max_length=300, blank=True)
     length = models.PositiveBigIntegerField(null=True)  # null until a recording stops
     offset = models.PositiveBigIntegerField(default=0)
     # The whole file's SHA-256 as the client declared it (hex), checked when it completes.

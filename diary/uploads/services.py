@@ -38,7 +38,7 @@ from django.utils.functional import Promise
 
 from diary import messages
 from diary.core import filestore
-from diary.evidence.intake import STORED_SUFFIX, StoredFile, stored_upload
+from diary.evidence.intake import A_KIND, KINDS_FOR, STORED_SUFFIX, StoredFile, stored_upload
 from diary.evidence.services import evidence_adopt
 from diary.ledger.services import UPLOAD_FINISH, ledger_append, lock_diary, object_label
 from diary.models import Diary, Entry, Upload, UploadFinish, UploadPiece, User
@@ -123,6 +123,8 @@ def upload_create(
     entry: Entry | None = None,
     made_by: User | None = None,
     contact_device: int | None = None,
+    evidence_kind: str = "",
+    description: str = "",
 ) -> Upload:
     """Start an upload (tus creation). A file says its length; a recording says it later."""
     if kind not in Upload.Kind.values or media not in Upload.Media.values:
@@ -133,6 +135,10 @@ def upload_create(
         raise _too_large()
     if length is not None and length < 1:
         raise UploadProblem(400, messages.FILE_EMPTY)
+    if evidence_kind and evidence_kind not in EvidenceKind.values:
+        raise UploadProblem(400, messages.UNKNOWN_CHOICE)
+    if len(description) > 300:
+        raise UploadProblem(400, messages.UPLOAD_BAD_REQUEST)
     declared = declared_sha256.lower()
     if declared and (len(declared) != 64 or any(c not in "0123456789abcdef" for c in declared)):
         raise UploadProblem(400, messages.UPLOAD_BAD_REQUEST)
@@ -147,6 +153,8 @@ def upload_create(
         entry=entry,
         made_by=made_by,
         contact_device=contact_device,
+        evidence_kind=evidence_kind,
+        description=description.strip(),
     )
 
 
@@ -385,6 +393,12 @@ def kept_recording(joined: Joined, *, folder: str) -> Iterator[StoredFile]:
             raise ValidationError({"file": messages.UPLOAD_WHOLE_CHECKSUM_WRONG})
         if upload.media == Upload.Media.AUDIO and stored.kind == EvidenceKind.VIDEO:
             stored.kind = EvidenceKind.AUDIO
+        chosen = upload.evidence_kind
+        if chosen and chosen not in KINDS_FOR[stored.kind]:
+            mismatch = {"actual": A_KIND[stored.kind], "chosen": A_KIND[chosen]}
+            raise ValidationError({"kind": messages.FILE_KIND_MISMATCH % mismatch})
+        if chosen:
+            stored.kind = chosen
         yield stored
 
 
@@ -409,7 +423,7 @@ def _owner_keeps(joined: Joined) -> Kept:
             entry=entry,
             actor=upload.made_by,
             stored=stored,
-            description=joined.note,
+            description=joined.note or upload.description,
             received_at=joined.first_received,
         )
     return Kept(object_label(evidence), reverse("diary:entry", args=[entry.pk]))

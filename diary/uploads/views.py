@@ -218,6 +218,8 @@ def uploads(request: OwnerRequest) -> HttpResponse:
             declared_sha256=meta.get("sha256", ""),
             entry=entry,
             made_by=request.user,
+            evidence_kind=meta.get("kind", ""),
+            description=meta.get("description", ""),
         )
 
     return creation(request, make, reverse("diary:uploads"))

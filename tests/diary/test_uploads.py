@@ -479,3 +479,31 @@ def test_signed_out_or_outsiders_cannot_start_uploads(owner):
     assert create(clients["revoked contact"], "/w/uploads/", media="audio").status_code == 404
     assert create(clients["anonymous"], "/w/uploads/", media="audio").status_code == 404
     assert not Upload.objects.filter(diary=owner.diary).exists()
+
+
+# The pages that record
+
+
+def test_only_pages_with_record_now_may_use_the_camera_and_microphone(owner, owner_client):
+    entry = make_entry(owner)
+    for path in ("/diary/capture/", f"/diary/entries/{entry.pk}/"):
+        response = owner_client.get(path)
+        assert "data-recorder" in response.content.decode()
+        assert "camera=(self)" in response["Permissions-Policy"], path
+        assert "microphone=(self)" in response["Permissions-Policy"], path
+        assert "geolocation=()" in response["Permissions-Policy"], path
+    timeline = owner_client.get("/diary/")
+    assert "camera=()" in timeline["Permissions-Policy"]
+    assert "microphone=()" in timeline["Permissions-Policy"]
+
+
+def test_a_withdrawn_entry_offers_no_recording(owner, owner_client):
+    from diary.records.services import entry_withdraw
+
+    entry = make_entry(owner)
+    entry_withdraw(entry=entry, actor=owner, reason="mistake")
+    response = owner_client.get(f"/diary/entries/{entry.pk}/")
+    assert "data-recorder" not in response.content.decode()
+    assert "camera=()" in response["Permissions-Policy"]
+    url = "/diary/uploads/"
+    assert create(owner_client, url, 100, entry=str(entry.pk)).status_code == 404

@@ -5,6 +5,7 @@ piece, hashed, and shown as cut off, with nobody doing anything (tend_jobs, besi
 keeps it once it has been quiet for RECORDING_QUIET_SECONDS). What the server holds is read
 from its own database."""
 
+import hashlib
 import json
 import os
 import re
@@ -16,8 +17,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_ENV, PHONE, Watch
-from tests.e2e.helpers import arrive, go, main, sign_in, sign_up
+from tests.e2e.helpers import arrive, go, main, quick_capture, sign_in, sign_up
 from tests.e2e.server import LiveServer
+from tests.e2e.test_journeys import local_input
 
 FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
@@ -252,3 +254,58 @@ def test_a_recording_through_a_lost_signal_carries_on_when_it_is_back(
     kept = finished(app_server, where_owner(email))
     assert len(kept) == 1 and kept[0]["outcome"] == "complete"
     assert kept[0]["sha256"] == kept[0]["stored_sha256"]
+
+
+def test_the_owner_takes_a_photo_on_the_page(app_server: LiveServer, phone_with_camera):
+    page = phone_with_camera()
+    email = owner_signed_up(page)
+    go(page, "/diary/capture/")
+    section = recorder(page)
+    section.get_by_role("button", name="Take a photo").click()
+    expect(section.locator("[data-preview]")).to_be_visible()
+    section.get_by_role("button", name="Take the photo").click()
+    expect(section.locator("[data-status]")).to_contain_text("Kept.", timeout=30_000)
+    section.locator("[data-status]").get_by_role("link", name="See it").click()
+    arrive(page)
+    expect(main(page)).to_contain_text("A photo taken on this page.")
+    kept = finished(app_server, where_owner(email))
+    assert len(kept) == 1 and kept[0]["media"] == "photo" and kept[0]["kind"] == "photo"
+    assert kept[0]["sha256"] == kept[0]["kept_sha256"] == kept[0]["stored_sha256"]
+
+
+def test_add_files_goes_in_pieces_with_its_progress_and_carries_on_after_a_drop(
+    app_server: LiveServer, phone_with_camera, tmp_path
+):
+    page = phone_with_camera()
+    email = owner_signed_up(page)
+    entry_url = quick_capture(page, what="A parcel on the step.", when=local_input(hours_ago=1))
+    # A video of about 9 MB: three pieces.
+    video = tmp_path / "doorbell.mp4"
+    ftyp = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+    body = os.urandom(9 * 1024 * 1024)
+    video.write_bytes(ftyp + (len(body) + 8).to_bytes(4, "big") + b"mdat" + body)
+    go(page, entry_url + "evidence/")
+    form = main(page).locator("form[data-resumable]")
+    expect(form).to_contain_text("keep this page open")
+    form.get_by_label("Files").set_input_files(video)
+    # The first piece is cut off on its way: the page carries on from where the server is.
+    dropped: list[str] = []
+
+    def drop_once(route):
+        if route.request.method == "PATCH" and not dropped:
+            dropped.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/diary/uploads/**", drop_once)
+    form.get_by_role("button", name="Add").click()
+    expect(form.locator("progress")).to_be_visible()
+    expect(page).to_have_url(entry_url, timeout=60_000)
+    arrive(page)
+    assert dropped
+    expect(main(page)).to_contain_text("Video")
+    kept = finished(app_server, where_owner(email))
+    assert len(kept) == 1 and kept[0]["pieces"] == 3
+    assert kept[0]["sha256"] == kept[0]["kept_sha256"] == kept[0]["stored_sha256"]
+    assert kept[0]["sha256"] == hashlib.sha256(video.read_bytes()).hexdigest()
