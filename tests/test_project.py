@@ -197,7 +197,9 @@ def test_owner_and_witness_pages_are_never_cached_and_get_a_strict_policy(owner_
         policy = response["Permissions-Policy"]
         # A page with "Record now" may use this site's own camera and microphone; no other.
         records = response.wsgi_request.path == reverse("witness:home")
-        media = ("camera=(self)", "microphone=(self)") if records else ("camera=()", "microphone=()")
+        media = (
+            ("camera=(self)", "microphone=(self)") if records else ("camera=()", "microphone=()")
+        )
         for feature in (*media, "geolocation=()", "payment=()"):
             assert feature in policy
         assert "frame-ancestors 'none'" in response["Content-Security-Policy"]

@@ -13,7 +13,9 @@ PIECE = 8 * 1024 * 1024
 
 
 def metadata(values: Mapping[str, str]) -> str:
-    return ",".join(f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in values.items())
+    return ",".join(
+        f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in values.items()
+    )
 
 
 def checksum(data: bytes) -> str:
@@ -65,7 +67,9 @@ class TusClient:
             },
         )
 
-    def resume(self, path: str, source: IO[bytes], length: int, piece: int = PIECE) -> http.client.HTTPResponse:
+    def resume(
+        self, path: str, source: IO[bytes], length: int, piece: int = PIECE
+    ) -> http.client.HTTPResponse:
         """Carry on from wherever the server is, to the end. Returns the last answer."""
         offset = self.offset(path)
         response = None

@@ -23,8 +23,8 @@ from diary.models.person import PersonVersion, Relationship
 from diary.models.risk import RiskChecklist
 from diary.models.safety import AccessEvent, Notice, OwnerSession
 from diary.models.signing import KeyRotation
-from diary.models.uploads import Upload, UploadFinish, UploadPiece
 from diary.models.times import EARLIEST_YEAR, check_occurrence, check_times, json_value, json_values
+from diary.models.uploads import Upload, UploadFinish, UploadPiece
 
 __all__ = [
     "EARLIEST_YEAR",

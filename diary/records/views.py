@@ -122,9 +122,7 @@ def capture(request: OwnerRequest) -> HttpResponse:
         if location is not None:
             return redirect(location)
     ask_for_files_again(form, request)
-    return may_record(
-        render(request, "diary/capture.html", {"form": form}, status=form.status)
-    )
+    return may_record(render(request, "diary/capture.html", {"form": form}, status=form.status))
 
 
 class EntryWithFileForm(KeyedForm, EntryForm):

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO
+from typing import IO, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -48,6 +48,12 @@ from diary.records.services import entry_create
 logger = logging.getLogger(__name__)
 
 READ_CHUNK = 256 * 1024
+
+
+class Readable(Protocol):
+    """What a piece is read from: a file, or the request itself."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class UploadProblem(Exception):
@@ -91,7 +97,11 @@ class Joined:
 def clock(span: timedelta) -> str:
     seconds = int(span.total_seconds())
     hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+    return (
+        f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+        if hours
+        else f"{rest // 60:02d}:{rest % 60:02d}"
+    )
 
 
 @dataclass(frozen=True)
@@ -159,7 +169,7 @@ def upload_create(
 
 
 @contextmanager
-def _spooled(body: IO[bytes], limit: int) -> Iterator[tuple[IO[bytes], int, str, str]]:
+def _spooled(body: Readable, limit: int) -> Iterator[tuple[IO[bytes], int, str, str]]:
     """The request's body in a temporary file, with its size and hashes (SHA-256 hex, and the
     base64 of its digest as tus's checksum extension sends it). Refuses a body over `limit`
     as soon as it passes it."""
@@ -184,7 +194,7 @@ def upload_append(
     *,
     upload: Upload,
     offset: int,
-    body: IO[bytes],
+    body: Readable,
     checksum: str | None = None,
     length: int | None = None,
     whole_sha256: str = "",
@@ -359,7 +369,7 @@ def _finish_keep(joined: Joined, pieces: list[UploadPiece]) -> UploadFinish:
     fresh.save(update_fields=["state", "result", "result_url"])
     # The pieces go with the transaction; their files once it has committed.
     UploadPiece.objects.filter(upload_id=upload.pk).delete()
-    names = [piece.stored.name for piece in pieces]
+    names = [piece.stored.name or "" for piece in pieces]
     transaction.on_commit(lambda: _files_discard(names))
     return finish
 

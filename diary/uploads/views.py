@@ -125,7 +125,9 @@ def _state(upload: Upload, status: int = 200) -> HttpResponse:
     if upload.state in (Upload.State.COMPLETE, Upload.State.CUT_OFF):
         response = HttpResponse(status=status)
         response["Upload-Offset"] = str(upload.offset)
-        response["Upload-Length"] = str(upload.length if upload.length is not None else upload.offset)
+        response["Upload-Length"] = str(
+            upload.length if upload.length is not None else upload.offset
+        )
         if upload.result_url:
             response["Upload-Kept-At"] = upload.result_url
         return _tus(response)
@@ -199,9 +201,11 @@ def uploads(request: OwnerRequest) -> HttpResponse:
     diary = diary_for(request.user)
 
     def make(meta: dict[str, str], length: int | None) -> Upload:
-        entry = selectors.upload_entry(actor=request.user, entry_id=meta["entry"]) if meta.get(
-            "entry"
-        ) else None
+        entry = (
+            selectors.upload_entry(actor=request.user, entry_id=meta["entry"])
+            if meta.get("entry")
+            else None
+        )
         media = meta.get("media", "")
         if media not in MEDIA:
             raise UploadProblem(400, messages.UPLOAD_BAD_REQUEST)

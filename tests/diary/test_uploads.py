@@ -4,6 +4,7 @@ the whole checked and kept as evidence, recordings cut off, and who may use the 
 import base64
 import hashlib
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 import time_machine
@@ -105,7 +106,7 @@ def test_a_file_sent_in_three_pieces_is_kept_on_its_entry_with_its_hash(owner, o
     )
     assert head(owner_client, url)["Upload-Offset"] == "0"
     cuts = [0, len(data) // 3, 2 * len(data) // 3, len(data)]
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in pairwise(cuts):
         response = patch(owner_client, url, start, data[start:end])
         assert response.status_code == 204, response.content
         assert response["Upload-Offset"] == str(end)
@@ -117,7 +118,7 @@ def test_a_file_sent_in_three_pieces_is_kept_on_its_entry_with_its_hash(owner, o
     finish = UploadFinish.objects.get()
     assert finish.sha256 == whole and finish.outcome == "complete"
     assert [piece[2] for piece in finish.pieces] == [
-        hashlib.sha256(data[a:b]).hexdigest() for a, b in zip(cuts, cuts[1:], strict=False)
+        hashlib.sha256(data[a:b]).hexdigest() for a, b in pairwise(cuts)
     ]
     assert finish.result == f"diary.evidence:{evidence.pk}"
     kinds = list(LedgerRecord.objects.order_by("-seq").values_list("kind", flat=True)[:2])
@@ -246,7 +247,9 @@ def test_a_file_needs_an_entry_of_hers(owner, owner_client):
     assert not Upload.objects.exists()
 
 
-def test_a_piece_takes_a_bounded_number_of_queries(owner, owner_client, django_assert_max_num_queries):
+def test_a_piece_takes_a_bounded_number_of_queries(
+    owner, owner_client, django_assert_max_num_queries
+):
     url = location(create(owner_client, "/diary/uploads/", media="audio"))
     piece = webm_bytes(10_000)
     patch(owner_client, url, 0, piece)
@@ -507,3 +510,27 @@ def test_a_withdrawn_entry_offers_no_recording(owner, owner_client):
     assert "camera=()" in response["Permissions-Policy"]
     url = "/diary/uploads/"
     assert create(owner_client, url, 100, entry=str(entry.pk)).status_code == 404
+
+
+# In the bundle
+
+
+def test_a_bundle_with_a_recording_verifies_offline(owner, owner_client, tmp_path, settings):
+    import subprocess
+    import sys
+
+    from diary.bundle.services import export_create, unzip_to
+
+    start = timezone.now() - timedelta(minutes=5)
+    with time_machine.travel(start, tick=False):
+        url = location(create(owner_client, "/diary/uploads/", media="video"))
+    with time_machine.travel(start + timedelta(seconds=3), tick=False):
+        patch(owner_client, url, 0, webm_bytes())
+    recordings_tend()
+    export = export_create(diary=owner.diary, actor=owner)
+    folder = unzip_to(export, tmp_path / "bundle")
+    result = subprocess.run(
+        [sys.executable, str(folder / "verify.py")], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
+    assert "upload.finish" in (folder / "ledger.jsonl").read_text()

@@ -5,12 +5,14 @@ piece, hashed, and shown as cut off, with nobody doing anything (tend_jobs, besi
 keeps it once it has been quiet for RECORDING_QUIET_SECONDS). What the server holds is read
 from its own database."""
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import secrets
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,10 +106,8 @@ def phone_with_camera(
 
     yield make
     for context in contexts:
-        try:
+        with contextlib.suppress(Exception):  # a journey may have closed it already
             context.close()
-        except Exception:  # noqa: BLE001 - a journey may have closed it already
-            pass
 
 
 def recorder(page: Page):
@@ -144,21 +144,24 @@ def where_owner(email: str) -> str:
 
 
 def test_the_owner_records_sound_and_video_and_each_is_kept_with_its_hash(
-    app_server: LiveServer, phone_with_camera
+    app_server: LiveServer, phone_with_camera, screenshots: Path
 ):
     page = phone_with_camera()
     email = owner_signed_up(page)
     go(page, "/diary/capture/")
-    # The preview is muted: the page never plays sound while it records.
+    recorder(page).screenshot(path=screenshots / "record-now-phone.png")
     record(page, "Record sound")
+    recorder(page).screenshot(path=screenshots / "recording-phone.png")
     stop_and_see(page)
     expect(main(page)).to_contain_text("A sound recording made on this page.")
     expect(main(page)).to_contain_text("Audio")
     entry_url = page.url
 
-    # A video onto the entry she is looking at.
+    # A video onto the entry she is looking at; its preview is muted: the page never plays
+    # sound while it records.
     record(page, "Record video")
     assert recorder(page).locator("[data-preview]").evaluate("video => video.muted") is True
+    recorder(page).screenshot(path=screenshots / "recording-video-phone.png")
     stop_and_see(page)
     assert page.url == entry_url
     expect(main(page).locator(".evidence li")).to_have_count(2)
@@ -204,7 +207,7 @@ def test_a_contact_records_sound(app_server: LiveServer, phone_with_camera):
 
 
 def test_a_recording_whose_phone_goes_is_kept_up_to_its_last_piece_as_cut_off(
-    app_server: LiveServer, phone_with_camera
+    app_server: LiveServer, phone_with_camera, screenshots: Path
 ):
     page = phone_with_camera()
     email = owner_signed_up(page)
@@ -236,6 +239,8 @@ def test_a_recording_whose_phone_goes_is_kept_up_to_its_last_piece_as_cut_off(
     main(reader).locator(".card h2 a").first.click()
     arrive(reader)
     expect(main(reader)).to_contain_text(re.compile(r"Recording cut off at 00:\d\d\."))
+    reader.set_viewport_size(PHONE)
+    main(reader).locator(".evidence").screenshot(path=screenshots / "recording-cut-off-phone.png")
 
 
 def test_a_recording_through_a_lost_signal_carries_on_when_it_is_back(
@@ -274,7 +279,7 @@ def test_the_owner_takes_a_photo_on_the_page(app_server: LiveServer, phone_with_
 
 
 def test_add_files_goes_in_pieces_with_its_progress_and_carries_on_after_a_drop(
-    app_server: LiveServer, phone_with_camera, tmp_path
+    app_server: LiveServer, phone_with_camera, tmp_path, screenshots: Path
 ):
     page = phone_with_camera()
     email = owner_signed_up(page)
@@ -301,6 +306,7 @@ def test_add_files_goes_in_pieces_with_its_progress_and_carries_on_after_a_drop(
     page.route("**/diary/uploads/**", drop_once)
     form.get_by_role("button", name="Add").click()
     expect(form.locator("progress")).to_be_visible()
+    form.screenshot(path=screenshots / "add-files-progress-phone.png")
     expect(page).to_have_url(entry_url, timeout=60_000)
     arrive(page)
     assert dropped

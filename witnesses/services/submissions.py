@@ -12,7 +12,6 @@ from django.db import transaction
 from django.urls import reverse
 
 from diary import messages as diary_messages
-
 from diary.evidence.intake import StoredFile, evidence_check, stored_upload
 from diary.evidence.services import evidence_adopt
 from diary.ledger.services import ledger_append, lock_diary, object_label
@@ -208,6 +207,8 @@ def submission_from_upload(joined: Joined) -> Kept:
     A recording cut off (the phone taken, or flat) says so. If the link stopped working
     meanwhile, nothing is kept."""
     upload = joined.upload
+    if upload.contact_device is None:
+        raise ValidationError({"file": messages.LINK_NOT_ACTIVE})
     device = WitnessDevice.objects.select_related("link__witness__diary").get(
         pk=upload.contact_device
     )
