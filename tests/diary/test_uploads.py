@@ -534,3 +534,48 @@ def test_a_bundle_with_a_recording_verifies_offline(owner, owner_client, tmp_pat
     )
     assert result.returncode == 0, result.stdout
     assert "upload.finish" in (folder / "ledger.jsonl").read_text()
+
+
+def test_a_piece_without_the_csrf_token_is_refused(owner):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    assert create(client, "/diary/uploads/", media="audio").status_code == 403
+    assert not Upload.objects.exists()
+    upload = Upload.objects.create(diary=owner.diary, party="owner", kind="recording")
+    response = patch(client, f"/diary/uploads/{upload.pk}", 0, webm_bytes())
+    assert response.status_code == 403
+    assert not UploadPiece.objects.exists()
+
+
+def test_a_file_keeps_the_kind_and_description_she_gave(owner, owner_client):
+    entry = make_entry(owner)
+    data = jpeg_bytes()
+    url = location(
+        create(
+            owner_client,
+            "/diary/uploads/",
+            len(data),
+            entry=str(entry.pk),
+            kind="screenshot",
+            description="The message he sent",
+        )
+    )
+    assert patch(owner_client, url, 0, data).status_code == 204
+    evidence = Evidence.objects.get()
+    assert evidence.kind == "screenshot"
+    assert evidence.description == "The message he sent"
+
+
+def test_a_kind_that_does_not_fit_the_file_is_refused_and_nothing_kept(owner, owner_client):
+    entry = make_entry(owner)
+    data = jpeg_bytes()
+    url = location(
+        create(owner_client, "/diary/uploads/", len(data), entry=str(entry.pk), kind="audio")
+    )
+    response = patch(owner_client, url, 0, data)
+    assert response.status_code == 422
+    assert not Evidence.objects.exists() and not UploadFinish.objects.exists()
+    assert (
+        create(owner_client, "/diary/uploads/", 10, entry=str(entry.pk), kind="x").status_code
+        == 400
+    )
