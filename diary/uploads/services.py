@@ -293,21 +293,24 @@ def _piece_keep(
     return fresh
 
 
-@contextmanager
-def _joined(upload: Upload, pieces: list[UploadPiece]) -> Iterator[tuple[UploadedFile, str]]:
+def _joined(upload: Upload, pieces: list[UploadPiece]) -> tuple[UploadedFile, str]:
     """The pieces, decrypted one after another into one temporary file (as Django keeps a
-    large upload), with the SHA-256 of the whole."""
+    large upload; the caller closes it), with the SHA-256 of the whole."""
     digest = hashlib.sha256()
-    with tempfile.TemporaryFile() as spool:
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by upload_finish)
+    try:
         for piece in pieces:
             for chunk in piece.stored_file.chunks():
                 digest.update(chunk)
                 spool.write(chunk)
-        size = spool.tell()
-        spool.seek(0)
-        # A recording's name has no extension: the content sniffed says what it is.
-        name = upload.name or "recording"
-        yield UploadedFile(file=spool, name=name, size=size), digest.hexdigest()
+    except BaseException:
+        spool.close()
+        raise
+    size = spool.tell()
+    spool.seek(0)
+    # A recording's name has no extension: the content sniffed says what it is.
+    name = upload.name or "recording"
+    return UploadedFile(file=spool, name=name, size=size), digest.hexdigest()
 
 
 def upload_finish(*, upload: Upload, outcome: str) -> UploadFinish | None:
@@ -319,7 +322,16 @@ def upload_finish(*, upload: Upload, outcome: str) -> UploadFinish | None:
     if not pieces:
         _upload_end(upload, Upload.State.REFUSED, str(messages.FILE_EMPTY))
         return None
-    with _joined(upload, pieces) as (file, sha256):
+    try:
+        file, sha256 = _joined(upload, pieces)
+    except (OSError, filestore.FileIntegrityError):
+        # Another request (the last piece, or tend_jobs) finished it meanwhile and its pieces
+        # went; anything else is a stored piece that no longer reads, which is not kept as
+        # anything.
+        if Upload.objects.filter(pk=upload.pk, state=Upload.State.OPEN).exists():
+            raise
+        raise _not_found() from None
+    with file:
         if upload.declared_sha256 and upload.declared_sha256 != sha256:
             _upload_end(upload, Upload.State.REFUSED, str(messages.UPLOAD_WHOLE_CHECKSUM_WRONG))
             raise UploadProblem(460, messages.UPLOAD_WHOLE_CHECKSUM_WRONG)
@@ -428,6 +440,7 @@ def _owner_keeps(joined: Joined) -> Kept:
                     "occurred_start": upload.created_at,
                     "precision": "exact",
                 },
+                received_at=joined.first_received,
             )
         evidence = evidence_adopt(
             entry=entry,

@@ -579,3 +579,19 @@ def test_a_kind_that_does_not_fit_the_file_is_refused_and_nothing_kept(owner, ow
         create(owner_client, "/diary/uploads/", 10, entry=str(entry.pk), kind="x").status_code
         == 400
     )
+
+
+def test_finishing_an_upload_another_request_finished_is_404_not_an_error(owner, owner_client):
+    from diary.uploads.services import UploadProblem, upload_finish
+
+    url = location(create(owner_client, "/diary/uploads/", media="audio"))
+    patch(owner_client, url, 0, webm_bytes())
+    stale = Upload.objects.get()
+    list(stale.pieces.all())  # read, as a request about to join them would
+    piece = UploadPiece.objects.get()
+    filestore.delete(piece.stored.name)  # the other request's pieces went as it committed
+    Upload.objects.filter(pk=stale.pk).update(state="cut_off")
+    with pytest.raises(UploadProblem) as refused:
+        upload_finish(upload=stale, outcome="complete")
+    assert refused.value.status == 404
+    assert not Evidence.objects.exists()

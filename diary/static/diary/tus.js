@@ -102,7 +102,15 @@
           return self;
         }
         if (response.status >= 500 || response.status === 429) { throw new Error("busy"); }
-        return response.text().then(function (text) { throw new Refused(response.status, text); });
+        return response.text().then(function (text) {
+          if (response.status !== 404) { throw new Refused(response.status, text); }
+          // Finished already (a recording the server kept as cut off while this piece was on
+          // its way): what it kept is what HEAD says.
+          return self.where().then(function () {
+            if (!self.keptAt) { throw new Refused(response.status, text); }
+            return self.offset;
+          }, function () { throw new Refused(response.status, text); });
+        });
       }).catch(function (error) {
         if (error instanceof Refused) { throw error; }
         self.onwaiting();
