@@ -27,7 +27,7 @@
     bar.value = 0;
     bar.setAttribute("aria-label", file.name);
     var note = document.createElement("span");
-    note.setAttribute("role", "status");
+    note.setAttribute("aria-live", "polite");
     item.appendChild(label);
     item.appendChild(bar);
     item.appendChild(note);
