@@ -72,7 +72,7 @@ def zip_bundle(diary: Any) -> dict[str, Any]:
 def verify(diary: Any) -> dict[str, Any]:
     from diary.ledger.verify import ledger_verify
 
-    result = ledger_verify(diary=diary)
+    result = ledger_verify(diary=diary, workers=None)  # as the verify_ledger command runs it
     if not result.ok:
         raise SystemExit(f"the ledger does not verify: {result.problem}")
     return {"records": result.records}
@@ -81,7 +81,7 @@ def verify(diary: Any) -> dict[str, Any]:
 def verify_all(diary: Any) -> dict[str, Any]:
     from diary.ledger.verify import ledger_verify
 
-    result = ledger_verify()
+    result = ledger_verify(workers=None)
     if not result.ok:
         raise SystemExit(f"the ledger does not verify: {result.problem}")
     return {"records": result.records, "diaries": len(result.heads)}

@@ -290,12 +290,14 @@ def _preview_problem(record: Row, obj: Any) -> str | None:
 
 
 def ledger_verify(
-    *, diary: Diary | None = None, check_files: bool = True, workers: int | None = None
+    *, diary: Diary | None = None, check_files: bool = True, workers: int | None = 1
 ) -> Verification:
     """Walk each diary's chain from the first record; stop at the first problem.
 
-    workers: processes to check a long chain with, this one included (by default one a core
-    this process may use); 1 checks every chain here alone."""
+    workers: processes to check a long chain with, this one included; None is one a core this
+    process may use. The default, 1, checks every chain here alone: forking copies a process
+    whose other threads (a server's requests, a job's heartbeat) may hold locks, so only a
+    process of its own asks for more (the verify_ledger command, the bench)."""
     with _collector_paused():
         return _verify(diary, check_files, workers)
 
