@@ -22,6 +22,7 @@ other unsafe request (the client sends X-CSRFToken).
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -81,7 +82,9 @@ def metadata(request: HttpRequest) -> dict[str, str]:
 def _number(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit():
+    # ASCII digits only: str.isdigit() also takes "²" (a header may carry Latin-1), which int()
+    # refuses, and int() refuses more than 4300 digits; no size here needs more than 20.
+    if not (value.isascii() and value.isdigit()) or len(value) > 20:
         raise UploadProblem(400, messages.UPLOAD_BAD_REQUEST)
     return int(value)
 
@@ -100,9 +103,12 @@ def _hex(b64: str | None) -> str:
     if not b64:
         return ""
     try:
-        return base64.b64decode(b64, validate=True).hex()
+        digest = base64.b64decode(b64, validate=True)
     except binascii.Error:
         raise UploadProblem(400, messages.UPLOAD_BAD_REQUEST) from None
+    if len(digest) != hashlib.sha256().digest_size:  # kept as a 64-character hex column
+        raise UploadProblem(400, messages.UPLOAD_BAD_REQUEST)
+    return digest.hex()
 
 
 def creation(
