@@ -132,11 +132,14 @@ def upload_create(
     declared_sha256: str = "",
     entry: Entry | None = None,
     made_by: User | None = None,
+    owner_session: int | None = None,
     contact_device: int | None = None,
     evidence_kind: str = "",
     description: str = "",
 ) -> Upload:
-    """Start an upload (tus creation). A file says its length; a recording says it later."""
+    """Start an upload (tus creation). A file says its length; a recording says it later. An
+    owner's upload names the session that started it (`owner_session`), the only one that may
+    go on with it; a contact's, their device."""
     if kind not in Upload.Kind.values or media not in Upload.Media.values:
         raise UploadProblem(400, messages.UPLOAD_BAD_REQUEST)
     if length is None and kind != Upload.Kind.RECORDING:
@@ -162,6 +165,7 @@ def upload_create(
         declared_sha256=declared,
         entry=entry,
         made_by=made_by,
+        owner_session_id=owner_session,
         contact_device=contact_device,
         evidence_kind=evidence_kind,
         description=description.strip(),
@@ -333,8 +337,15 @@ def upload_finish(*, upload: Upload, outcome: str) -> UploadFinish | None:
         raise _not_found() from None
     with file:
         if upload.declared_sha256 and upload.declared_sha256 != sha256:
-            _upload_end(upload, Upload.State.REFUSED, str(messages.UPLOAD_WHOLE_CHECKSUM_WRONG))
-            raise UploadProblem(460, messages.UPLOAD_WHOLE_CHECKSUM_WRONG)
+            if upload.kind != Upload.Kind.RECORDING:
+                _upload_end(upload, Upload.State.REFUSED, str(messages.UPLOAD_WHOLE_CHECKSUM_WRONG))
+                raise UploadProblem(460, messages.UPLOAD_WHOLE_CHECKSUM_WRONG)
+            # A recording's pieces are what arrived, each hashed as it came, and a phone in
+            # someone else's hands can send any hash: the whole is refused as complete, but
+            # nothing that arrived goes. The upload stays open and, once quiet, is kept as cut
+            # off (a cut-off recording is not the whole the hash was declared for).
+            if outcome != UploadFinish.Outcome.CUT_OFF:
+                raise UploadProblem(460, messages.UPLOAD_WHOLE_CHECKSUM_WRONG)
         cut_off = None
         if outcome == UploadFinish.Outcome.CUT_OFF:
             cut_off = (pieces[-1].received_at - upload.created_at) if pieces else timedelta(0)

@@ -37,6 +37,7 @@ from django.views.decorators.http import require_http_methods
 from diary import messages
 from diary.gate import diary_for
 from diary.models import Upload
+from diary.safety.sessions import session_id_of
 from diary.uploads import selectors
 from diary.uploads.services import UploadProblem, upload_append, upload_create
 from diary.web.body_size import takes_pieces
@@ -228,6 +229,7 @@ def uploads(request: OwnerRequest) -> HttpResponse:
             declared_sha256=meta.get("sha256", ""),
             entry=entry,
             made_by=request.user,
+            owner_session=session_id_of(request),
             evidence_kind=meta.get("kind", ""),
             description=meta.get("description", ""),
         )
@@ -241,4 +243,9 @@ def uploads(request: OwnerRequest) -> HttpResponse:
 @login_required
 @protocol
 def upload(request: OwnerRequest, upload_id: str) -> HttpResponse:
-    return resource(request, lambda: selectors.upload_get(actor=request.user, upload_id=upload_id))
+    return resource(
+        request,
+        lambda: selectors.upload_get(
+            actor=request.user, upload_id=upload_id, session_id=session_id_of(request)
+        ),
+    )
