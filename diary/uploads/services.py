@@ -366,6 +366,10 @@ def _finish_keep(joined: Joined, pieces: list[UploadPiece]) -> UploadFinish:
     fresh = Upload.objects.select_for_update().get(pk=upload.pk)
     if fresh.state != Upload.State.OPEN:
         raise UploadProblem(404, messages.UPLOAD_NOT_FOUND)
+    if fresh.offset != sum(piece.size for piece in pieces):
+        # A piece was kept after these were read (the signal back as the sweep took the
+        # recording for cut off): join again with it, rather than delete a piece answered 204.
+        raise UploadProblem(409, messages.UPLOAD_OFFSET_MOVED)
     kept = FINISHERS[upload.party](joined)
     finish = UploadFinish.objects.create(
         upload=fresh,

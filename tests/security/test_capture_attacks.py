@@ -189,3 +189,36 @@ def test_she_cannot_be_made_to_hold_unbounded_unfinished_uploads(owner, owner_cl
     ]
     assert 429 in answers
     assert Upload.objects.filter(state="open").count() < 200
+
+
+# A piece that lands while the sweep is joining a quiet recording (the signal came back just as
+# it was taken for cut off): it is either in what is kept or refused, never answered 204 and lost.
+
+
+def test_a_piece_kept_while_the_sweep_joins_is_not_lost(owner, owner_client, settings, monkeypatch):
+    from diary.uploads import services
+
+    data = webm_bytes(20_000)
+    start = timezone.now() - timedelta(minutes=5)
+    with time_machine.travel(start, tick=False):
+        url = location(create(owner_client, "/diary/uploads/", media="audio"))
+        assert patch(owner_client, url, 0, data[:10_000]).status_code == 204
+    joined = services._joined
+    late: list[int] = []
+
+    def joined_then_a_late_piece(upload, pieces):
+        answer = joined(upload, pieces)
+        if not late:  # the phone's next piece commits between the join and the lock
+            late.append(patch(owner_client, url, 10_000, data[10_000:]).status_code)
+        return answer
+
+    monkeypatch.setattr(services, "_joined", joined_then_a_late_piece)
+    quiet = timedelta(seconds=1 + settings.RECORDING_QUIET_SECONDS)
+    with time_machine.travel(start + quiet, tick=False):
+        recordings_tend()
+    assert late == [204]
+    with time_machine.travel(start + 2 * quiet, tick=False):  # quiet again after the late one
+        recordings_tend()
+    kept = Evidence.objects.get()
+    assert kept.sha256 == hashlib.sha256(data).hexdigest()  # both pieces, the late one too
+    assert len(UploadFinish.objects.get().pieces) == 2
