@@ -82,9 +82,7 @@ def test_a_false_whole_checksum_from_her_taken_phone_does_not_erase_the_recordin
     assert UploadFinish.objects.get().outcome == "cut_off"
 
 
-def test_a_false_whole_checksum_from_a_contacts_taken_phone_does_not_erase_theirs(
-    owner, settings
-):
+def test_a_false_whole_checksum_from_a_contacts_taken_phone_does_not_erase_theirs(owner, settings):
     _, token = invite(owner)
     client = opened(token)
     data = webm_bytes(20_000)
