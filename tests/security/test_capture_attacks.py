@@ -8,12 +8,16 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from diary.models import Evidence, Upload, UploadFinish, UploadPiece
+from diary.core.crypto import stored_key
+from diary.models import Evidence, OwnerSession, Upload, UploadFinish, UploadPiece
+from diary.safety.services import session_end
+from diary.uploads import services
 from diary.uploads.services import recordings_tend
 from tests.diary.test_uploads import create, head, location, patch, webm_bytes
+from tests.factories import jpeg_bytes, make_entry
 from tests.witnesses.conftest import invite, opened
 from witnesses.models import Submission
 
@@ -112,8 +116,6 @@ def test_a_files_whole_checksum_still_refuses_a_file_that_is_not_what_was_declar
 ):
     """The other side of the fix above: a chosen file (not a recording) that does not hash as
     declared is still never evidence."""
-    from tests.factories import jpeg_bytes, make_entry
-
     entry = make_entry(owner)
     data = jpeg_bytes()
     url = location(
@@ -176,8 +178,6 @@ def test_a_whole_checksum_that_is_not_a_sha256_is_400_and_changes_nothing(
     "pieces for UPLOAD_EXPIRES_SECONDS, and she sees none of them (see the report)",
 )
 def test_she_cannot_be_made_to_hold_unbounded_unfinished_uploads(owner, owner_client, settings):
-    from tests.factories import make_entry
-
     entry = make_entry(owner)
     answers = [
         create(
@@ -194,8 +194,6 @@ def test_she_cannot_be_made_to_hold_unbounded_unfinished_uploads(owner, owner_cl
 
 
 def test_a_piece_kept_while_the_sweep_joins_is_not_lost(owner, owner_client, settings, monkeypatch):
-    from diary.uploads import services
-
     data = webm_bytes(20_000)
     start = timezone.now() - timedelta(minutes=5)
     with time_machine.travel(start, tick=False):
@@ -220,3 +218,31 @@ def test_a_piece_kept_while_the_sweep_joins_is_not_lost(owner, owner_client, set
     kept = Evidence.objects.get()
     assert kept.sha256 == hashlib.sha256(data).hexdigest()  # both pieces, the late one too
     assert len(UploadFinish.objects.get().pieces) == 2
+
+
+# A page elsewhere that posts to her phone's browser (checked sound: CSRF on both sides).
+
+
+def test_a_contacts_piece_from_another_site_is_refused(owner):
+    _, token = invite(owner)
+    client = Client(enforce_csrf_checks=True, HTTP_USER_AGENT="Mozilla/5.0 (Linux) Chrome/120")
+    assert client.get(f"/w/{token}").status_code == 302
+    assert create(client, "/w/uploads/", media="audio").status_code == 403
+    assert not Upload.objects.exists()
+
+
+# Lockout: the sessions it ends go on with nothing (checked sound).
+
+
+def test_a_session_ended_from_her_sessions_page_goes_on_with_nothing(owner, owner_client):
+    his = Client()
+    his.force_login(owner)
+    url = location(create(his, "/diary/uploads/", media="audio"))
+    assert patch(his, url, 0, webm_bytes(10_000)).status_code == 204
+    request = RequestFactory().post("/")
+    request.session = owner_client.session
+    request.user = owner
+    his_session = OwnerSession.objects.get(session_key=stored_key(his.session.session_key))
+    session_end(request=request, session=his_session)
+    assert patch(his, url, 10_000, webm_bytes(10_000)).status_code == 302
+    assert UploadPiece.objects.count() == 1
