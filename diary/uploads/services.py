@@ -48,6 +48,11 @@ from diary.records.services import entry_create
 logger = logging.getLogger(__name__)
 
 READ_CHUNK = 256 * 1024
+# The most pieces one upload keeps. Each is a row and a stored file (a disk block or more,
+# however small the piece), so a client sending a byte a request could otherwise make
+# millions of both from one upload. A recording's pieces come every 3 seconds: this is over
+# 8 hours of one; a file's are 4 MB.
+PIECES_MAX = 10_000
 
 
 class Readable(Protocol):
@@ -277,9 +282,12 @@ def _piece_keep(
     if fresh.offset != offset:
         raise UploadProblem(409, messages.UPLOAD_OFFSET_MOVED)
     if stored is not None:
+        number = fresh.pieces.count() + 1
+        if number > PIECES_MAX:
+            raise UploadProblem(413, messages.UPLOAD_TOO_MANY_PIECES)
         UploadPiece.objects.create(
             upload=fresh,
-            number=fresh.pieces.count() + 1,
+            number=number,
             offset=offset,
             size=size,
             sha256=sha256,

@@ -246,3 +246,26 @@ def test_a_session_ended_from_her_sessions_page_goes_on_with_nothing(owner, owne
     session_end(request=request, session=his_session)
     assert patch(his, url, 10_000, webm_bytes(10_000)).status_code == 302
     assert UploadPiece.objects.count() == 1
+
+
+# A forwarded link (or her password) sending a recording one byte a request: every piece is a
+# row and a stored file (a disk block or more each), so the pieces of one upload are bounded.
+
+
+def test_an_upload_takes_a_bounded_number_of_pieces(owner, monkeypatch, settings):
+    monkeypatch.setattr(services, "PIECES_MAX", 5, raising=False)
+    _, token = invite(owner)
+    client = opened(token)
+    data = webm_bytes(1_000)
+    url = location(create(client, "/w/uploads/", media="audio"))
+    assert patch(client, url, 0, data[:900]).status_code == 204
+    answers = [patch(client, url, 900 + n, data[900 + n : 901 + n]).status_code for n in range(5)]
+    assert answers == [204, 204, 204, 204, 413]
+    assert patch(client, url, 904, data[904:]).status_code == 413
+    assert UploadPiece.objects.count() == 5
+    # What arrived is kept as any recording gone quiet.
+    with time_machine.travel(
+        timezone.now() + timedelta(seconds=settings.RECORDING_QUIET_SECONDS + 1)
+    ):
+        assert recordings_tend() == 1
+    assert Submission.objects.get().files.get().size == 904
