@@ -330,6 +330,7 @@ GEO_NEEDS_SCRIPT = _("Adding a map position needs JavaScript. Write the place un
 UPLOAD_NOT_FOUND = _("That upload is not here any more. Start it again.")
 UPLOAD_OFFSET_MOVED = _("That part was sent already. Carry on from where the server has it.")
 UPLOAD_PIECE_TOO_LARGE = _("That part is larger than %(limit)s. Send smaller parts.")
+UPLOAD_TOO_MANY_PIECES = _("That upload has as many parts as one may have. Start a new one.")
 UPLOAD_CHECKSUM_WRONG = _("That part did not arrive as it was sent. Send it again.")
 UPLOAD_WHOLE_CHECKSUM_WRONG = _(
     "The file did not arrive as it was sent, so it was not kept. Send it again."

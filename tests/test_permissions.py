@@ -178,6 +178,12 @@ def world() -> World:
     other_client.force_login(other)
     confirmed(other_client)
     owners_phone.force_login(owner)
+    # Her upload goes on only in the session that started it (tests/security/
+    # test_capture_attacks.py): that is her client's here.
+    owners_upload.owner_session = OwnerSession.objects.get(
+        session_key=stored_key(owner_client.session.session_key)
+    )
+    owners_upload.save(update_fields=["owner_session"])
     return World(
         clients={
             OWNER: owner_client,

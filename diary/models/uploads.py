@@ -23,6 +23,7 @@ from diary.core.hashing import iso
 from diary.models.diaries import Diary
 from diary.models.entries import Entry
 from diary.models.ledgered import Ledgered
+from diary.models.safety import OwnerSession
 
 
 def _expires() -> Any:
@@ -57,6 +58,12 @@ class Upload(models.Model):
     party = models.CharField(max_length=8, choices=Party.choices)
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    # The owner's session that started it: only that session goes on with it, so her password
+    # and an upload's id (her phone's page, or a copy of the database) reach nothing from
+    # another browser.
+    owner_session = models.ForeignKey(
+        OwnerSession, on_delete=models.PROTECT, null=True, related_name="+"
     )
     # A contact's device (witnesses.WitnessDevice's id: diary never imports witnesses; the
     # contact's pages find uploads by it, and only while its link works).

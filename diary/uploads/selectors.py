@@ -8,12 +8,15 @@ from diary.gate import diary_for
 from diary.models import Entry, Upload
 
 
-def upload_get(*, actor: Any, upload_id: Any) -> Upload:
-    """One of the owner's own uploads (not a contact's), or 404."""
+def upload_get(*, actor: Any, upload_id: Any, session_id: int | None) -> Upload:
+    """One of the owner's own uploads (not a contact's), started by this very session of hers
+    (`session_id`, an OwnerSession's), or 404: another browser signed in as her reaches none."""
     diary = diary_for(actor)
+    if session_id is None:
+        raise Http404
     try:
         return Upload.objects.select_related("diary").get(
-            diary=diary, pk=upload_id, party=Upload.Party.OWNER
+            diary=diary, pk=upload_id, party=Upload.Party.OWNER, owner_session_id=session_id
         )
     except (Upload.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -48,6 +48,11 @@ from diary.records.services import entry_create
 logger = logging.getLogger(__name__)
 
 READ_CHUNK = 256 * 1024
+# The most pieces one upload keeps. Each is a row and a stored file (a disk block or more,
+# however small the piece), so a client sending a byte a request could otherwise make
+# millions of both from one upload. A recording's pieces come every 3 seconds: this is over
+# 8 hours of one; a file's are 4 MB.
+PIECES_MAX = 10_000
 
 
 class Readable(Protocol):
@@ -132,11 +137,14 @@ def upload_create(
     declared_sha256: str = "",
     entry: Entry | None = None,
     made_by: User | None = None,
+    owner_session: int | None = None,
     contact_device: int | None = None,
     evidence_kind: str = "",
     description: str = "",
 ) -> Upload:
-    """Start an upload (tus creation). A file says its length; a recording says it later."""
+    """Start an upload (tus creation). A file says its length; a recording says it later. An
+    owner's upload names the session that started it (`owner_session`), the only one that may
+    go on with it; a contact's, their device."""
     if kind not in Upload.Kind.values or media not in Upload.Media.values:
         raise UploadProblem(400, messages.UPLOAD_BAD_REQUEST)
     if length is None and kind != Upload.Kind.RECORDING:
@@ -162,6 +170,7 @@ def upload_create(
         declared_sha256=declared,
         entry=entry,
         made_by=made_by,
+        owner_session_id=owner_session,
         contact_device=contact_device,
         evidence_kind=evidence_kind,
         description=description.strip(),
@@ -273,9 +282,12 @@ def _piece_keep(
     if fresh.offset != offset:
         raise UploadProblem(409, messages.UPLOAD_OFFSET_MOVED)
     if stored is not None:
+        number = fresh.pieces.count() + 1
+        if number > PIECES_MAX:
+            raise UploadProblem(413, messages.UPLOAD_TOO_MANY_PIECES)
         UploadPiece.objects.create(
             upload=fresh,
-            number=fresh.pieces.count() + 1,
+            number=number,
             offset=offset,
             size=size,
             sha256=sha256,
@@ -333,8 +345,15 @@ def upload_finish(*, upload: Upload, outcome: str) -> UploadFinish | None:
         raise _not_found() from None
     with file:
         if upload.declared_sha256 and upload.declared_sha256 != sha256:
-            _upload_end(upload, Upload.State.REFUSED, str(messages.UPLOAD_WHOLE_CHECKSUM_WRONG))
-            raise UploadProblem(460, messages.UPLOAD_WHOLE_CHECKSUM_WRONG)
+            if upload.kind != Upload.Kind.RECORDING:
+                _upload_end(upload, Upload.State.REFUSED, str(messages.UPLOAD_WHOLE_CHECKSUM_WRONG))
+                raise UploadProblem(460, messages.UPLOAD_WHOLE_CHECKSUM_WRONG)
+            # A recording's pieces are what arrived, each hashed as it came, and a phone in
+            # someone else's hands can send any hash: the whole is refused as complete, but
+            # nothing that arrived goes. The upload stays open and, once quiet, is kept as cut
+            # off (a cut-off recording is not the whole the hash was declared for).
+            if outcome != UploadFinish.Outcome.CUT_OFF:
+                raise UploadProblem(460, messages.UPLOAD_WHOLE_CHECKSUM_WRONG)
         cut_off = None
         if outcome == UploadFinish.Outcome.CUT_OFF:
             cut_off = (pieces[-1].received_at - upload.created_at) if pieces else timedelta(0)
@@ -355,6 +374,10 @@ def _finish_keep(joined: Joined, pieces: list[UploadPiece]) -> UploadFinish:
     fresh = Upload.objects.select_for_update().get(pk=upload.pk)
     if fresh.state != Upload.State.OPEN:
         raise UploadProblem(404, messages.UPLOAD_NOT_FOUND)
+    if fresh.offset != sum(piece.size for piece in pieces):
+        # A piece was kept after these were read (the signal back as the sweep took the
+        # recording for cut off): join again with it, rather than delete a piece answered 204.
+        raise UploadProblem(409, messages.UPLOAD_OFFSET_MOVED)
     kept = FINISHERS[upload.party](joined)
     finish = UploadFinish.objects.create(
         upload=fresh,

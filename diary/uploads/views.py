@@ -22,6 +22,7 @@ other unsafe request (the client sends X-CSRFToken).
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,7 @@ from django.views.decorators.http import require_http_methods
 from diary import messages
 from diary.gate import diary_for
 from diary.models import Upload
+from diary.safety.sessions import session_id_of
 from diary.uploads import selectors
 from diary.uploads.services import UploadProblem, upload_append, upload_create
 from diary.web.body_size import takes_pieces
@@ -81,7 +83,9 @@ def metadata(request: HttpRequest) -> dict[str, str]:
 def _number(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit():
+    # ASCII digits only: str.isdigit() also takes "²" (a header may carry Latin-1), which int()
+    # refuses, and int() refuses more than 4300 digits; no size here needs more than 20.
+    if not (value.isascii() and value.isdigit()) or len(value) > 20:
         raise UploadProblem(400, messages.UPLOAD_BAD_REQUEST)
     return int(value)
 
@@ -100,9 +104,12 @@ def _hex(b64: str | None) -> str:
     if not b64:
         return ""
     try:
-        return base64.b64decode(b64, validate=True).hex()
+        digest = base64.b64decode(b64, validate=True)
     except binascii.Error:
         raise UploadProblem(400, messages.UPLOAD_BAD_REQUEST) from None
+    if len(digest) != hashlib.sha256().digest_size:  # kept as a 64-character hex column
+        raise UploadProblem(400, messages.UPLOAD_BAD_REQUEST)
+    return digest.hex()
 
 
 def creation(
@@ -222,6 +229,7 @@ def uploads(request: OwnerRequest) -> HttpResponse:
             declared_sha256=meta.get("sha256", ""),
             entry=entry,
             made_by=request.user,
+            owner_session=session_id_of(request),
             evidence_kind=meta.get("kind", ""),
             description=meta.get("description", ""),
         )
@@ -235,4 +243,9 @@ def uploads(request: OwnerRequest) -> HttpResponse:
 @login_required
 @protocol
 def upload(request: OwnerRequest, upload_id: str) -> HttpResponse:
-    return resource(request, lambda: selectors.upload_get(actor=request.user, upload_id=upload_id))
+    return resource(
+        request,
+        lambda: selectors.upload_get(
+            actor=request.user, upload_id=upload_id, session_id=session_id_of(request)
+        ),
+    )
