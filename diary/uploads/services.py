@@ -30,7 +30,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +54,15 @@ READ_CHUNK = 256 * 1024
 # millions of both from one upload. A recording's pieces come every 3 seconds: this is over
 # 8 hours of one; a file's are 4 MB.
 PIECES_MAX = 10_000
+# The most unfinished file uploads one party of a diary (her, or one of her contacts) holds at
+# once, each up to EVIDENCE_MAX_BYTES of pieces until UPLOAD_EXPIRES_SECONDS. A new one past it
+# ends another rather than being refused, so she is never kept from sending: first one that
+# has had no piece at all, then the one that has waited longest for its next (a file resumes
+# only while its page is open, so that one is left behind). Someone with her password starting
+# uploads he never sends only pushes out his own; an upload of hers under way has a piece every
+# few seconds. Recordings are not counted: a quiet one is kept as cut off within
+# RECORDING_QUIET_SECONDS.
+OPEN_FILE_UPLOADS_MAX = 20
 
 
 class Readable(Protocol):
@@ -160,6 +170,8 @@ def upload_create(
     declared = declared_sha256.lower()
     if declared and (len(declared) != 64 or any(c not in "0123456789abcdef" for c in declared)):
         raise UploadProblem(400, messages.UPLOAD_BAD_REQUEST)
+    if kind != Upload.Kind.RECORDING:
+        _room_for_a_file(diary, party, owner_session=owner_session, contact_device=contact_device)
     return Upload.objects.create(
         diary=diary,
         party=party,
@@ -420,6 +432,23 @@ def _pieces_discard(upload_id: uuid.UUID, names: list[str]) -> None:
     _files_discard(names)
 
 
+def _room_for_a_file(
+    diary: Diary, party: str, *, owner_session: int | None, contact_device: int | None
+) -> None:
+    """End the party's unfinished file uploads beyond OPEN_FILE_UPLOADS_MAX - 1, those with no
+    piece first, then those that have waited longest for one (see OPEN_FILE_UPLOADS_MAX)."""
+    mine = Upload.objects.filter(diary=diary, party=party, state=Upload.State.OPEN)
+    if party != Upload.Party.OWNER:
+        mine = mine.filter(contact_device=contact_device)
+    waiting = (
+        mine.exclude(kind=Upload.Kind.RECORDING)
+        .annotate(active=Coalesce("last_piece_at", "created_at"))
+        .order_by(F("last_piece_at").desc(nulls_last=True), "-active", "-pk")
+    )[OPEN_FILE_UPLOADS_MAX - 1 :]
+    for upload in waiting:
+        _upload_end(upload, Upload.State.REFUSED, str(messages.UPLOAD_NOT_FOUND))
+
+
 def _upload_end(upload: Upload, state: str, refusal: str) -> None:
     names = list(upload.pieces.values_list("stored", flat=True))
     Upload.objects.filter(pk=upload.pk, state=Upload.State.OPEN).update(
@@ -495,6 +524,8 @@ def recordings_tend(*, now: object = None) -> int:
             kept += upload_finish(upload=upload, outcome=UploadFinish.Outcome.CUT_OFF) is not None
         except UploadProblem as problem:
             logger.info("a quiet recording could not be kept: %s", problem.message)
+        except Exception:  # a damaged piece: the others are still kept, and it is tried again
+            logger.exception("a quiet recording (upload %s) could not be kept", upload.pk)
     for upload in Upload.objects.filter(state=Upload.State.OPEN, expires_at__lt=moment):
         _upload_end(upload, Upload.State.REFUSED, str(messages.UPLOAD_NOT_FOUND))
     return kept

@@ -172,21 +172,27 @@ def test_a_whole_checksum_that_is_not_a_sha256_is_400_and_changes_nothing(
 # Filling the disk with uploads that never finish (her password, before she locks him out).
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no bound on a diary's unfinished uploads: each may reserve EVIDENCE_MAX_BYTES of "
-    "pieces for UPLOAD_EXPIRES_SECONDS, and she sees none of them (see the report)",
-)
 def test_she_cannot_be_made_to_hold_unbounded_unfinished_uploads(owner, owner_client, settings):
+    """Someone with her password starting file uploads he never sends: at most
+    OPEN_FILE_UPLOADS_MAX stay open, each new one ending the one that has waited longest, so
+    the disk is bounded and her own upload under way is never the one ended, nor refused."""
     entry = make_entry(owner)
-    answers = [
-        create(
+    data = jpeg_bytes()
+    hers = location(create(owner_client, "/diary/uploads/", len(data), entry=str(entry.pk)))
+    his = []
+    for n in range(3 * services.OPEN_FILE_UPLOADS_MAX):
+        answer = create(
             owner_client, "/diary/uploads/", settings.EVIDENCE_MAX_BYTES, entry=str(entry.pk)
-        ).status_code
-        for _ in range(200)
-    ]
-    assert 429 in answers
-    assert Upload.objects.filter(state="open").count() < 200
+        )
+        assert answer.status_code == 201  # never refused: she must always be able to send
+        his.append(location(answer))
+        if n == 0:  # hers is under way: a piece since his first
+            assert patch(owner_client, hers, 0, data[:100]).status_code == 204
+    assert Upload.objects.filter(state="open").count() == services.OPEN_FILE_UPLOADS_MAX
+    assert head(owner_client, hers).status_code == 200  # hers goes on
+    assert patch(owner_client, hers, 100, data[100:]).status_code == 204
+    assert Evidence.objects.filter(entry=entry).count() == 1
+    assert head(owner_client, his[0]).status_code == 404  # his oldest, ended
 
 
 # A piece that lands while the sweep is joining a quiet recording (the signal came back just as
@@ -269,3 +275,29 @@ def test_an_upload_takes_a_bounded_number_of_pieces(owner, monkeypatch, settings
     ):
         assert recordings_tend() == 1
     assert Submission.objects.get().files.get().size == 904
+
+
+def test_a_damaged_piece_does_not_keep_the_sweep_from_the_other_recordings(
+    owner, owner_client, settings
+):
+    """A piece file changed on the disk (or half-written by a dying disk) stops only its own
+    recording from being kept; the next quiet recording is still kept as cut off."""
+    from pathlib import Path
+
+    data = webm_bytes(20_000)
+    start = timezone.now() - timedelta(minutes=5)
+    with time_machine.travel(start, tick=False):
+        damaged = location(create(owner_client, "/diary/uploads/", media="audio"))
+        assert patch(owner_client, damaged, 0, data).status_code == 204
+        whole = location(create(owner_client, "/diary/uploads/", media="audio"))
+        assert patch(owner_client, whole, 0, data).status_code == 204
+    first = Upload.objects.order_by("created_at", "pk").first()
+    piece = UploadPiece.objects.get(upload=first)
+    stored = Path(settings.MEDIA_ROOT) / (piece.stored.name or "")
+    stored.write_bytes(stored.read_bytes()[:-40] + b"\0" * 40)
+    quiet = timedelta(seconds=1 + settings.RECORDING_QUIET_SECONDS)
+    with time_machine.travel(start + quiet, tick=False):
+        assert recordings_tend() == 1
+    kept = Evidence.objects.get()
+    assert kept.sha256 == hashlib.sha256(data).hexdigest()
+    assert Upload.objects.get(pk=first.pk).state == "open"  # left for someone to look at
