@@ -195,6 +195,7 @@ def _verify(diary: Diary | None, check_files: bool) -> Verification:
         expected_seq, prev_hash = 1, GENESIS_HASH
         covered: dict[str, int] = {}
         vouched = _vouched_hashes(each)
+        kept = kept_head(each.pk)
         for chunk in _chunks(_rows(each)):
             objects = _load_objects(chunk)
             for record in chunk:
@@ -226,8 +227,46 @@ def _verify(diary: Diary | None, check_files: bool) -> Verification:
             seq, reason = inconsistent
             result.problem = Problem(diary_id=each.pk, seq=seq, reason=reason)
             return result
+        wrong = kept_head_problem(each.pk, kept, last_seq=expected_seq - 1, last_hash=prev_hash)
+        if wrong:
+            result.problem = wrong
+            return result
         result.heads[each.pk] = prev_hash
     return result
+
+
+def kept_head(diary_id: int) -> tuple[int, str]:
+    """The head kept on the diary's row (what the next append chains from). Read before its
+    records, so that the records read after it hold at least that far."""
+    return Diary.objects.filter(pk=diary_id).values_list("head_seq", "head_hash").get()
+
+
+def kept_head_problem(
+    diary_id: int, kept: tuple[int, str], *, last_seq: int, last_hash: str
+) -> Problem | None:
+    """The head kept on the diary must be its last record: moved back, the next append would
+    fork the chain; moved on, it would leave a gap. `kept` was read before the records, so a
+    send that arrived during the check leaves it behind the last record read; then it must
+    name a record of the chain, and the diary's head read now must have caught up."""
+    seq, hash_ = kept
+    if seq == last_seq and hash_ == last_hash:
+        return None
+    if seq < last_seq:
+        at_seq = (
+            LedgerRecord.objects.filter(diary_id=diary_id, seq=seq)
+            .values_list("hash", flat=True)
+            .first()
+            if seq
+            else GENESIS_HASH
+        )
+        if at_seq == hash_ and kept_head(diary_id)[0] >= last_seq:
+            return None
+    return Problem(
+        diary_id=diary_id,
+        seq=last_seq,
+        reason=f"the head kept on the diary (record {seq}, hash {hash_[:12]}…) is not "
+        "its last record",
+    )
 
 
 def _vouched_hashes(diary: Diary) -> dict[int, set[str]]:
