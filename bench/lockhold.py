@@ -3,9 +3,9 @@
 Every send to a diary queues for that diary's row lock (DESIGN invariant 7), so with 20 senders
 the p99 is about 20 times the time one send holds it (docs/performance.md, "Submissions on
 PostgreSQL, 20 senders"). This counts the statements a send runs between taking the lock and
-committing (from BEGIN IMMEDIATE on SQLite, which is its lock; each one a round trip on PostgreSQL, COMMIT counted too), and times it, for
-`POST /api/witness/submissions/` as the bench's senders make it (JSON, no Idempotency-Key) and
-with a key, through the real view.
+committing (each a round trip on PostgreSQL; COMMIT counted too; on SQLite the lock is its
+BEGIN IMMEDIATE), and times it, for `POST /api/witness/submissions/` as the bench's senders
+make it (JSON, no Idempotency-Key) and with a key, through the real view.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME python -m bench.lockhold [SENDS [THREADS]]
 
@@ -65,7 +65,7 @@ class Probe:
         state.sql = []
         state.in_sql = 0.0
         connection.execute_wrappers.append(self._wrapper)
-        commit = connection._commit
+        commit = connection._commit  # type: ignore[attr-defined]
 
         def timed_commit() -> None:
             began = time.perf_counter()
@@ -81,7 +81,7 @@ class Probe:
                 state.sql = []
                 state.in_sql = 0.0
 
-        connection._commit = timed_commit  # type: ignore[method-assign]
+        connection._commit = timed_commit  # type: ignore[attr-defined]
 
     def _wrapper(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         state = self.local
@@ -101,8 +101,8 @@ class Probe:
 def _senders(count: int) -> tuple[int, list[Any]]:
     from rest_framework.test import APIClient
 
-    from diary.records.services import diary_create
     from diary.models import User
+    from diary.records.services import diary_create
     from witnesses.services.links import witness_invite
 
     owner = User.objects.create_user(email="lockhold@bench.example", password="x" * 12)
@@ -178,7 +178,8 @@ def main() -> int:
             f" · mean {round(1000 * statistics.fmean(probe.in_sql), 2)}"
         )
         if threads > 1:
-            print(f"  waited for the lock ms: p50 {_ms(probe.waited, 0.5)} · p99 {_ms(probe.waited, 0.99)}")
+            waited = f"p50 {_ms(probe.waited, 0.5)} · p99 {_ms(probe.waited, 0.99)}"
+            print(f"  waited for the lock ms: {waited}")
         for sql in probe.statements:
             print(f"    {sql[:150]}")
     return 0

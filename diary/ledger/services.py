@@ -7,7 +7,7 @@ the write it describes commit together or not at all.
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models
 from django.utils import timezone
 
 from diary.core.hashing import canonical_sha256
@@ -136,7 +136,9 @@ class HeadMoved(RuntimeError):
     written, and the transaction cannot commit what it did."""
 
 
-def _record(diary: Diary, kind: str, obj: Recorded, actor: str, seq: int, prev: str) -> LedgerRecord:
+def _record(
+    diary: Diary, kind: str, obj: Recorded, actor: str, seq: int, prev: str
+) -> LedgerRecord:
     record = LedgerRecord(
         diary=diary,
         seq=seq,
@@ -184,19 +186,30 @@ def _insert_and_move(diary: Diary, record: LedgerRecord) -> None:
     moves only from the seq the record chains from (else no row comes back: HeadMoved)."""
     quote = connection.ops.quote_name
     records, diaries = quote(LedgerRecord._meta.db_table), quote(Diary._meta.db_table)
-    columns = ", ".join(quote(field.column) for field in _RECORD_FIELDS)
-    values = [field.get_db_prep_save(getattr(record, field.attname), connection) for field in _RECORD_FIELDS]
-    pk = quote(LedgerRecord._meta.pk.column)  # type: ignore[union-attr]
+    columns = ", ".join(quote(str(field.column)) for field in _RECORD_FIELDS)
+    values = [
+        field.get_db_prep_save(getattr(record, field.attname), connection)
+        for field in _RECORD_FIELDS
+    ]
+    pk = quote("id")
     seq, head = quote("head_seq"), quote("head_hash")
+    # Only names from the models' own metadata go into the text; every value is a parameter.
     sql = (
-        f"WITH added AS (INSERT INTO {records} ({columns}) "
+        f"WITH added AS (INSERT INTO {records} ({columns}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(values))}) RETURNING {pk}) "
         f"UPDATE {diaries} SET {seq} = %s, {head} = %s "
-        f"WHERE {quote('id')} = %s AND {seq} = %s RETURNING (SELECT {pk} FROM added)"
+        f"WHERE {pk} = %s AND {seq} = %s RETURNING (SELECT {pk} FROM added)"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, record.seq, record.hash, diary.pk, diary.head_seq])
-        row = cursor.fetchone()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*values, record.seq, record.hash, diary.pk, diary.head_seq])
+            row = cursor.fetchone()
+    except IntegrityError as error:
+        # The insert runs first: from a head read before another append, its seq is taken.
+        diag = getattr(error.__cause__, "diag", None)
+        if getattr(diag, "constraint_name", None) == "ledger_seq_unique":
+            raise HeadMoved(f"diary {diary.pk}: its head moved") from error
+        raise
     if row is None:
         raise HeadMoved(f"diary {diary.pk}: its head moved")
     record.pk = row[0]

@@ -58,7 +58,7 @@ def _link_still_active(device: WitnessDevice) -> WitnessLink:
         .annotate(device_left=Exists(left))
         .get(pk=device.link_id)
     )
-    if not link.is_active or link.device_left:  # type: ignore[attr-defined]  # annotated
+    if not link.is_active or link.device_left:  # annotated
         raise LinkInactive
     return link
 
@@ -134,7 +134,7 @@ def _as_read(submission: Submission, record: Any, files: list[SubmissionFile]) -
         rows_set._prefetch_done = True
         cached[name] = rows_set
     submission._prefetched_objects_cache = cached  # type: ignore[attr-defined]
-    Submission.decision.related.set_cached_value(submission, None)  # type: ignore[attr-defined]
+    Submission.decision.related.set_cached_value(submission, None)
     return submission
 
 
