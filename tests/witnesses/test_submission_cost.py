@@ -128,6 +128,15 @@ def test_a_keyed_send_locks_the_diary_once(api_client):
     assert response.status_code == 201
     diary_reads = [q["sql"] for q in queries if 'FROM "diary_diary"' in q["sql"]]
     assert len(diary_reads) == 1, diary_reads
+    # Under the lock: the key looked up (after this actor's expired keys are forgotten), the
+    # send's three rows and the diary's head as above, and the key kept with its answer. The
+    # send is part of the keyed transaction: no savepoint of its own.
+    sql = [q["sql"] for q in queries]
+    locked = next(n for n, text in enumerate(sql) if 'FROM "diary_diary"' in text)
+    assert not [text for text in sql[locked:] if text.startswith("SAVEPOINT")]
+    under = _under_the_lock(queries)
+    assert len(under) == (6 if connection.vendor == "postgresql" else 7), under
+    assert under[-1].startswith('INSERT INTO "diary_idempotencykey"')
 
 
 def _receipt_as_read_back(client, reference):
