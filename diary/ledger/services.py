@@ -127,7 +127,25 @@ def lock_diary(diary: Diary) -> Diary:
     diary.head_seq, diary.head_hash = (
         Diary.objects.select_for_update().filter(pk=diary.pk).values_list("head_seq", "head_hash")
     ).get()
+    _heads()[diary.pk] = (diary.head_seq, diary.head_hash)
     return diary
+
+
+def _heads() -> dict[int, tuple[int, str]]:
+    """The head of each diary this connection has locked, as its lock read it and its appends
+    moved it since: a `diary_locked=True` append chains from it whichever copy of the diary it
+    is given (a service may lock one copy and a service it calls append through another).
+    Every locked transaction starts with lock_diary, which sets it afresh; a head left from a
+    transaction rolled back is caught by the compare-and-set, never written."""
+    heads: dict[int, tuple[int, str]] | None = getattr(connection, "_sightline_heads", None)
+    if heads is None:
+        heads = {}
+        connection._sightline_heads = heads  # type: ignore[attr-defined]
+    return heads
+
+
+def _head(diary: Diary) -> tuple[int, str]:
+    return _heads().get(diary.pk, (diary.head_seq, diary.head_hash))
 
 
 class HeadMoved(RuntimeError):
@@ -162,18 +180,19 @@ def ledger_extend(
     if not records:
         return []
     first, last = records[0], records[-1]
-    if (first.seq, first.prev_hash) != (diary.head_seq + 1, diary.head_hash):
+    head_seq, head_hash = _head(diary)
+    if (first.seq, first.prev_hash) != (head_seq + 1, head_hash):
         raise HeadMoved(f"diary {diary.pk}: records do not start at its head")
     if len(records) == 1 and connection.vendor == "postgresql":
-        _insert_and_move(diary, first)  # one round trip under the lock, not two
+        _insert_and_move(diary, first, head_seq)  # one round trip under the lock, not two
     else:
-        moved = Diary.objects.filter(pk=diary.pk, head_seq=diary.head_seq).update(
+        moved = Diary.objects.filter(pk=diary.pk, head_seq=head_seq).update(
             head_seq=last.seq, head_hash=last.hash
         )
         if moved != 1:
             raise HeadMoved(f"diary {diary.pk}: its head moved")
         records = LedgerRecord.objects.bulk_create(records, batch_size=batch_size)
-    diary.head_seq, diary.head_hash = last.seq, last.hash
+    diary.head_seq, diary.head_hash = _heads()[diary.pk] = (last.seq, last.hash)
     return list(records)
 
 
@@ -181,7 +200,7 @@ def ledger_extend(
 _RECORD_FIELDS = [field for field in LedgerRecord._meta.concrete_fields if not field.primary_key]
 
 
-def _insert_and_move(diary: Diary, record: LedgerRecord) -> None:
+def _insert_and_move(diary: Diary, record: LedgerRecord, head_seq: int) -> None:
     """On PostgreSQL, insert the record and move the diary's head in one statement: the head
     moves only from the seq the record chains from (else no row comes back: HeadMoved)."""
     quote = connection.ops.quote_name
@@ -202,7 +221,7 @@ def _insert_and_move(diary: Diary, record: LedgerRecord) -> None:
     )
     try:
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*values, record.seq, record.hash, diary.pk, diary.head_seq])
+            cursor.execute(sql, [*values, record.seq, record.hash, diary.pk, head_seq])
             row = cursor.fetchone()
     except IntegrityError as error:
         # The insert runs first: from a head read before another append, its seq is taken.
@@ -220,12 +239,13 @@ def ledger_append(
     *, diary: Diary, kind: str, obj: Recorded, actor: Any, diary_locked: bool = False
 ) -> LedgerRecord:
     """Append one record naming `obj`. Call inside the transaction that wrote `obj`.
-    `diary_locked=True` says this transaction already called lock_diary on this same `diary`,
-    whose head that read brought: appends from a busy write path then spend one round trip
-    less holding the lock (docs/performance.md)."""
+    `diary_locked=True` says this transaction already called lock_diary on this diary (on
+    any copy of it), whose head that read brought: appends from a busy write path then spend
+    one round trip less holding the lock (docs/performance.md)."""
     if not diary_locked:
         lock_diary(diary)
-    record = _record(diary, kind, obj, actor_label(actor), diary.head_seq + 1, diary.head_hash)
+    seq, prev_hash = _head(diary)
+    record = _record(diary, kind, obj, actor_label(actor), seq + 1, prev_hash)
     ledger_extend(diary=diary, records=[record])
     return record
 
@@ -245,7 +265,7 @@ def ledger_append_many(
         return []
     if not diary_locked:
         lock_diary(diary)
-    seq, prev_hash = diary.head_seq, diary.head_hash
+    seq, prev_hash = _head(diary)
     label = actor_label(actor)
     records = []
     for obj in objs:

@@ -74,9 +74,11 @@ def test_the_record_written_is_the_record_returned(owner):
     assert stored.hash == stored.computed_hash()
 
 
-def test_an_append_from_a_copy_read_before_another_append_writes_nothing(owner):
+def test_an_append_from_a_head_read_before_another_append_writes_nothing(owner):
     stale = Diary.objects.get(pk=owner.diary.pk)
     entry = make_entry(owner)  # moves the head on, through another copy of the diary
+    # As in another process, whose connection never saw that append.
+    connection._sightline_heads = {}
     count = LedgerRecord.objects.count()
     head = stored_head(owner.diary)
     with pytest.raises(HeadMoved), transaction.atomic():
@@ -90,6 +92,24 @@ def test_an_append_from_a_copy_read_before_another_append_writes_nothing(owner):
         ledger_append(
             diary=stale, kind=ENTRY_CREATE, obj=entry.current, actor=owner, diary_locked=True
         )
+    assert ledger_verify(diary=owner.diary, check_files=False).ok
+
+
+def test_appends_through_two_copies_in_one_locked_transaction_chain_on(owner):
+    """A service may lock one copy of the diary and a service it calls append through
+    another (a contact's recording kept as a submission inside the upload's finish)."""
+    entry = make_entry(owner)
+    one, other = Diary.objects.get(pk=owner.diary.pk), Diary.objects.get(pk=owner.diary.pk)
+    with transaction.atomic():
+        lock_diary(one)
+        first = ledger_append(
+            diary=other, kind=ENTRY_CREATE, obj=entry.current, actor=owner, diary_locked=True
+        )
+        second = ledger_append(
+            diary=one, kind=ENTRY_CREATE, obj=entry.current, actor=owner, diary_locked=True
+        )
+    assert second.seq == first.seq + 1 and second.prev_hash == first.hash
+    assert stored_head(owner.diary) == (second.seq, second.hash)
     assert ledger_verify(diary=owner.diary, check_files=False).ok
 
 
