@@ -1,8 +1,9 @@
 """One export or ledger check, run in a process of its own so its peak memory can be read.
 
 `python -m bench.jobs JOB DIARY_ID` prints one JSON line: the seconds the work took (after
-Django and the libraries are loaded), in wall-clock and CPU time, and the resident memory
-before it began. The parent reads
+Django and the libraries are loaded), in wall-clock and CPU time (its own and that of the
+processes it started and waited for, which `children_cpu_seconds` gives apart), and the
+resident memory before it began. The parent reads
 the process's peak resident memory from the kernel when it ends (bench.run.run_job).
 
 Jobs:
@@ -71,7 +72,7 @@ def zip_bundle(diary: Any) -> dict[str, Any]:
 def verify(diary: Any) -> dict[str, Any]:
     from diary.ledger.verify import ledger_verify
 
-    result = ledger_verify(diary=diary)
+    result = ledger_verify(diary=diary, workers=None)  # as the verify_ledger command runs it
     if not result.ok:
         raise SystemExit(f"the ledger does not verify: {result.problem}")
     return {"records": result.records}
@@ -80,7 +81,7 @@ def verify(diary: Any) -> dict[str, Any]:
 def verify_all(diary: Any) -> dict[str, Any]:
     from diary.ledger.verify import ledger_verify
 
-    result = ledger_verify()
+    result = ledger_verify(workers=None)
     if not result.ok:
         raise SystemExit(f"the ledger does not verify: {result.problem}")
     return {"records": result.records, "diaries": len(result.heads)}
@@ -250,13 +251,31 @@ def main(job: str, diary_id: int) -> None:
 
     diary = Diary.objects.select_related("owner").get(pk=diary_id)
     baseline = resident_mb()
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu, children = time.perf_counter(), time.process_time(), children_cpu()
     extra = JOBS[job](diary)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    # Work handed to processes of its own (verify_ledger's segments) is counted too.
+    children = children_cpu() - children
     print(
-        json.dumps({"seconds": seconds, "cpu_seconds": cpu, "baseline_mb": baseline, **extra}),
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": cpu + children,
+                "children_cpu_seconds": children,
+                "baseline_mb": baseline,
+                **extra,
+            }
+        ),
         flush=True,
     )
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's ended and reaped children, user and system."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":

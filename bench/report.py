@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 LOAD_TARGETS = (
+    ("timeline_few", "timeline page, a few entries"),
+    ("api_few", "GET /api/entries/, a few entries"),
     ("timeline_small", "timeline page, 1,000 entries"),
     ("timeline_large", "timeline page, 10,000 entries"),
     ("api_small", "GET /api/entries/, 1,000 entries"),
     ("api_large", "GET /api/entries/, 10,000 entries"),
 )
 API_GOAL_RATIO = 2.0
+GROWTH_GOAL_RATIO = 1.2  # issue 21: the first page at 10,000 entries against a smaller diary
 QUERY_GOAL = 10
 LIVE_GOAL_MS = 100
 PDF_GOAL_S = 20
@@ -39,6 +42,9 @@ class Goal:
 
 GOALS = {
     "api_p50": Goal(f"p50 ≤ {API_GOAL_RATIO:g}× bare", lambda ratio: ratio <= API_GOAL_RATIO),
+    "growth": Goal(
+        f"10,000 ≤ {GROWTH_GOAL_RATIO:g}× 1,000", lambda ratio: ratio <= GROWTH_GOAL_RATIO
+    ),
     "queries": Goal(f"≤ {QUERY_GOAL}, same at both sizes", lambda ok: bool(ok)),
     "live_p99": Goal(f"p99 < {LIVE_GOAL_MS} ms", lambda ms: ms < LIVE_GOAL_MS),
     "pdf": Goal(f"< {PDF_GOAL_S} s", lambda s: s < PDF_GOAL_S),
@@ -69,6 +75,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 def load_table(results: dict[str, Any]) -> str:
     rows = []
+    few = results.get("load", {}).get("few_entries")
     for level in results.get("load", {}).get("levels", []):
         bare = level["bare"]
         rows.append(
@@ -92,7 +99,7 @@ def load_table(results: dict[str, Any]) -> str:
             is_api = key.startswith("api")
             rows.append(
                 [
-                    label,
+                    label.replace("a few", f"{few:,}") if few else label,
                     str(level["clients"]),
                     _ms(run["p50_ms"]),
                     _ms(run["p99_ms"]),
@@ -104,6 +111,47 @@ def load_table(results: dict[str, Any]) -> str:
                 ]
             )
     header = ["request", "clients", "p50 ms", "p99 ms", "req/s", "p50 × bare", "p99 × bare"]
+    return table([*header, "goal", "met"], rows)
+
+
+def growth_table(results: dict[str, Any]) -> str:
+    """The first page at 10,000 entries against the same page of smaller diaries, p50 at each
+    level of clients: what grows with the diary. Judged against 1,000 entries, whose first page
+    is as full (50 entries) as the large one's; a diary of a few entries shows fewer on its
+    first page, so its row says what the page's own content costs besides."""
+    load = results.get("load", {})
+    few = load.get("few_entries")
+    rows = []
+    for level in load.get("levels", []):
+        for page, label in (("timeline", "timeline page"), ("api", "GET /api/entries/")):
+            small, large = level.get(f"{page}_small"), level.get(f"{page}_large")
+            if not small or not large:
+                continue
+            lightest = level.get(f"{page}_few")
+            ratio = large["p50_ms"] / small["p50_ms"]
+            goal = GOALS["growth"]
+            rows.append(
+                [
+                    label,
+                    str(level["clients"]),
+                    _ms(lightest["p50_ms"]) if lightest else "",
+                    _ms(small["p50_ms"]),
+                    _ms(large["p50_ms"]),
+                    _x(large["p50_ms"] / lightest["p50_ms"]) if lightest else "",
+                    _x(ratio),
+                    goal.text,
+                    goal.verdict(ratio),
+                ]
+            )
+    header = [
+        "page",
+        "clients",
+        f"p50 ms, {few:,} entries" if few else "p50 ms, a few entries",
+        "p50 ms, 1,000",
+        "p50 ms, 10,000",
+        "10,000 × a few",
+        "10,000 × 1,000",
+    ]
     return table([*header, "goal", "met"], rows)
 
 
@@ -327,6 +375,10 @@ def render(results: dict[str, Any]) -> str:
         f"wrk, {seconds:g} s a run)",
         "",
         load_table(results),
+        "",
+        "The first page against the diary's size (issue 21)",
+        "",
+        growth_table(results),
         "",
         "Queries per request",
         "",

@@ -326,3 +326,21 @@ GEO_FAILED = _(
 GEO_UNAVAILABLE = _("This browser cannot say where you are. Write the place under “Where”.")
 GEO_HELP = _("Your phone is asked where you are only when you tap this button.")
 GEO_NEEDS_SCRIPT = _("Adding a map position needs JavaScript. Write the place under “Where”.")
+# Files and recordings sent in pieces (diary/uploads/).
+UPLOAD_NOT_FOUND = _("That upload is not here any more. Start it again.")
+UPLOAD_OFFSET_MOVED = _("That part was sent already. Carry on from where the server has it.")
+UPLOAD_PIECE_TOO_LARGE = _("That part is larger than %(limit)s. Send smaller parts.")
+UPLOAD_TOO_MANY_PIECES = _("That upload has as many parts as one may have. Start a new one.")
+UPLOAD_CHECKSUM_WRONG = _("That part did not arrive as it was sent. Send it again.")
+UPLOAD_WHOLE_CHECKSUM_WRONG = _(
+    "The file did not arrive as it was sent, so it was not kept. Send it again."
+)
+UPLOAD_BAD_REQUEST = _("That upload request could not be read.")
+UPLOAD_LENGTH_NEEDED = _("Say how large the file is, or that a recording's size comes later.")
+RECORDING_MADE_HERE = {
+    "audio": _("A sound recording made on this page."),
+    "video": _("A video made on this page."),
+    "photo": _("A photo taken on this page."),
+    "": _("A file sent from this page."),
+}
+RECORDING_CUT_OFF = _("Recording cut off at %(at)s.")

@@ -11,6 +11,7 @@ from diary.person import views as person
 from diary.records import views as records
 from diary.risk import views as risk
 from diary.safety import views as safety
+from diary.uploads import views as uploads
 
 app_name = "diary"
 
@@ -43,6 +44,9 @@ urlpatterns = [
         evidence.evidence_safe_page,
         name="evidence_safe_page",
     ),
+    # Files and recordings sent in pieces, resumable (diary.uploads: the tus protocol)
+    path("uploads/", uploads.uploads, name="uploads"),
+    path("uploads/<uuid:upload_id>", uploads.upload, name="upload"),
     # Bundles for the police (diary.bundle)
     path("export/", bundle.exports, name="exports"),
     path("export/<int:export_id>/download", bundle.export_download, name="export_download"),

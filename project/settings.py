@@ -487,6 +487,14 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, low=1024**2
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 4 * 1024**3, low=1024**2, high=64 * 1024**3)
 # The most files the owner's forms take in one send (the entry forms, "Add files").
 EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10, low=1, high=50)
+# Files and recordings sent in pieces (tus, diary/uploads/): the largest piece one request
+# may carry, how long an unfinished upload waits to be resumed, and how long a recording may
+# go without a piece before it is kept as cut off.
+UPLOAD_PIECE_MAX_BYTES = env_int(
+    "UPLOAD_PIECE_MAX_BYTES", 8 * 1024**2, low=64 * 1024, high=64 * 1024**2
+)
+UPLOAD_EXPIRES_SECONDS = env_int("UPLOAD_EXPIRES_SECONDS", 86_400, low=600, high=7 * 86_400)
+RECORDING_QUIET_SECONDS = env_int("RECORDING_QUIET_SECONDS", 60, low=5, high=3600)
 # Uploads above 2.5 MB stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

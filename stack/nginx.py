@@ -21,6 +21,10 @@ OWNER_FILE_LOCATIONS = (
 )
 # The owner's page that takes one export to import, up to IMPORT_MAX_BYTES.
 IMPORT_LOCATION = ("= /diary/import/", "/diary/import/")
+# Resumable uploads (tus, diary/uploads/): one piece a request, whatever a whole file may be.
+PIECE_LOCATION = ("~ ^/(diary|w)/uploads/", "/diary/uploads/")
+PIECE_PATHS = ("/diary/uploads/", "/w/uploads/")
+DEFAULT_PIECE_BYTES = 8 * 1024 * 1024  # UPLOAD_PIECE_MAX_BYTES's default
 MIB = 1024 * 1024
 
 
@@ -30,6 +34,7 @@ class BodyLimits:
     many_files: int
     owner_files: int = 0
     import_file: int = 0
+    pieces: int = 0
 
 
 def body_limits(
@@ -39,6 +44,7 @@ def body_limits(
     form_bytes: int,
     owner_max_files: int = 0,
     import_max_bytes: int = 0,
+    piece_bytes: int = DEFAULT_PIECE_BYTES,
 ) -> BodyLimits:
     """The largest request the app accepts, rounded up to whole MiB for nginx."""
     margin = form_bytes + MIB  # the other fields, and multipart's own boundaries and headers
@@ -51,6 +57,8 @@ def body_limits(
         many_files=whole_mib(evidence_max_bytes * max_files + margin),
         owner_files=whole_mib(evidence_max_bytes * (owner_max_files or max_files) + margin),
         import_file=whole_mib((import_max_bytes or evidence_max_bytes) + margin),
+        # A piece's request carries the piece alone; the MiB is body_size.piece_cap's.
+        pieces=whole_mib(piece_bytes + MIB),
     )
 
 
@@ -94,6 +102,15 @@ def render(
 {PROXY}
         }}
 """
+    pieces = (
+        f"""        location {PIECE_LOCATION[0]} {{
+            client_max_body_size {limits.pieces // MIB}m;
+{PROXY}
+        }}
+"""
+        if limits.pieces
+        else ""
+    )
     user_line = f"user {user};\n" if user else ""
     return f"""\
 # Written by `make stack` (stack/nginx.py); docs/deploy.md explains each part.
@@ -149,6 +166,8 @@ http {{
 {owners}
         # An export to bring messages in from (IMPORT_MAX_BYTES): a mailbox can be gigabytes.
 {imports}
+        # A file or recording sent in pieces: one piece a request (UPLOAD_PIECE_MAX_BYTES).
+{pieces}
         location /ws/ {{
             proxy_pass http://sightline;
             proxy_http_version 1.1;

@@ -278,6 +278,7 @@ def _nginx_config(stack: Stack) -> Path:
         form_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         owner_max_files=settings.EVIDENCE_MAX_FILES,
         import_max_bytes=settings.IMPORT_MAX_BYTES,
+        piece_bytes=settings.UPLOAD_PIECE_MAX_BYTES,
     )
     temp = STATE_DIR / "nginx"
     user = None

@@ -62,8 +62,13 @@ def test_the_nginx_limits_in_deploy_md_are_the_apps_own():
         *[str(limits.many_files // nginx.MIB)] * 2,
         *[str(limits.owner_files // nginx.MIB)] * len(nginx.OWNER_FILE_LOCATIONS),
         str(limits.import_file // nginx.MIB),
+        str(limits.pieces // nginx.MIB),
     ]
     assert f"location {nginx.IMPORT_LOCATION[0]} {{" in DEPLOY
+    assert f"location {nginx.PIECE_LOCATION[0]} {{" in DEPLOY
+    # A piece's location takes one piece (UPLOAD_PIECE_MAX_BYTES's default, as deploy.md's env
+    # leaves it), and no whole file.
+    assert limits.pieces == nginx.DEFAULT_PIECE_BYTES + nginx.MIB
     for path in nginx.MANY_FILE_PATHS:
         assert f"location = {path} {{" in DEPLOY
     for location, _path in nginx.OWNER_FILE_LOCATIONS:

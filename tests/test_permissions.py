@@ -27,6 +27,7 @@ from diary.person.services import person_update
 from diary.risk.questions import QUESTIONS
 from diary.risk.services import risk_checklist_complete
 from diary.safety.services import access_event_record
+from diary.uploads.services import upload_create
 from tests.conftest import confirmed
 from tests.factories import (
     OwnerFactory,
@@ -155,6 +156,17 @@ def world() -> World:
         user_id=owner.pk, kind=AccessEvent.Kind.EMAIL_ADDED, detail="new@example.net"
     )
     assert notice is not None
+    # A recording of hers under way, and one of a contact's (diary/uploads/).
+    owners_upload = upload_create(
+        diary=owner.diary, party="owner", kind="recording", media="audio", made_by=owner
+    )
+    contacts_upload = upload_create(
+        diary=owner.diary,
+        party="contact",
+        kind="recording",
+        media="audio",
+        contact_device=witness_actor(all_client.cookies["w"].value).pk,
+    )
     other_make = make_entry(other, what_happened="their own")
     _, other_witness_client = _witness_client(other, "Someone else")
 
@@ -166,6 +178,12 @@ def world() -> World:
     other_client.force_login(other)
     confirmed(other_client)
     owners_phone.force_login(owner)
+    # Her upload goes on only in the session that started it (tests/security/
+    # test_capture_attacks.py): that is her client's here.
+    owners_upload.owner_session = OwnerSession.objects.get(
+        session_key=stored_key(owner_client.session.session_key)
+    )
+    owners_upload.save(update_fields=["owner_session"])
     return World(
         clients={
             OWNER: owner_client,
@@ -196,6 +214,8 @@ def world() -> World:
             "export_id": export.pk,
             "job_id": job.pk,
             "pending_id": pending.pk,
+            "upload_id": owners_upload.pk,
+            "contacts_upload_id": contacts_upload.pk,
             "event_id": notice.pk,
             "risk_id": checklist.pk,
             "w_all": w_all.pk,
@@ -216,6 +236,7 @@ class Case:
     own_scope: frozenset[str] = frozenset()
     public: bool = False
     data: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def ids(*names: str) -> Callable[[World], dict[str, Any]]:
@@ -261,6 +282,25 @@ def witnesses_only(
         allowed=frozenset(allowed),
         own_scope=frozenset({OTHER_WITNESS}) if allowed == WITNESSES else frozenset(),
         data=data,
+    )
+
+
+TUS = {"HTTP_TUS_RESUMABLE": "1.0.0"}
+
+
+def tus(method: str, allowed: set[str], kwargs: Callable[[World], dict[str, Any]]) -> Case:
+    """A tus request (diary/uploads/): a HEAD of an upload, or a POST that starts one (a
+    recording: its length comes later)."""
+    headers = {**TUS, "HTTP_UPLOAD_DEFER_LENGTH": "1", "HTTP_UPLOAD_METADATA": "media YXVkaW8="}
+    return Case(
+        method=method,
+        kwargs=kwargs,
+        allowed=frozenset(allowed),
+        # Another owner starts her own upload; another diary's contact theirs.
+        own_scope=frozenset({OTHER_OWNER if OWNER in allowed else OTHER_WITNESS})
+        if method == "post"
+        else frozenset(),
+        headers=headers if method == "post" else TUS,
     )
 
 
@@ -344,6 +384,12 @@ CASES: dict[str, Case] = {
     ),
     "witness:brief_photo": witnesses_only("get", {W_MARKED}),
     "witness:keep": witnesses_only("post", keep="on"),
+    "diary:uploads": tus("post", {OWNER}, lambda world: {}),
+    "diary:upload": tus("head", {OWNER}, ids("upload_id")),
+    "witness:uploads": tus("post", WITNESSES, lambda world: {}),
+    "witness:upload": tus(
+        "head", {W_ALL}, lambda world: {"upload_id": world.ids["contacts_upload_id"]}
+    ),
     # An unknown token: the same neutral page for everyone.
     "witness:open": public(kwargs=lambda world: {"token": "x" * 43}),
     "api:schema": public(),
@@ -447,8 +493,10 @@ def call(world: World, actor: str, name: str, case: Case) -> Any:
     url = reverse(name, kwargs=case.kwargs(world))
     client = world.clients[actor]
     if case.method == "post":
-        return client.post(url, case.data)
-    return client.get(url)
+        return client.post(url, case.data, **case.headers)
+    if case.method == "head":
+        return client.head(url, **case.headers)
+    return client.get(url, **case.headers)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

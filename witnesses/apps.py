@@ -12,7 +12,9 @@ class WitnessesConfig(AppConfig):
         from diary.bundle.writer import register_csv_columns
         from diary.ledger.services import register_ledgered
         from diary.live.events import register_renderer
+        from diary.models import Upload
         from diary.safety.lockout import register_part
+        from diary.uploads.services import register_finisher
         from witnesses import models
         from witnesses.chronology import (
             CSV_TITLES,
@@ -22,12 +24,14 @@ class WitnessesConfig(AppConfig):
         )
         from witnesses.live.events import INBOX_CARD, inbox_card
         from witnesses.lockout import contacts_section, contacts_stop
+        from witnesses.services.submissions import submission_from_upload
 
         register_section(witnesses_section)
         register_cover_count(witnesses_count)
         register_csv_columns(CSV_TITLES, witnesses_csv_cells)
         register_renderer(INBOX_CARD, inbox_card)
         register_part(section=contacts_section, act=contacts_stop)
+        register_finisher(Upload.Party.CONTACT, submission_from_upload)
 
         for model, diary_path in (
             (models.WitnessEvent, "witness__diary_id"),

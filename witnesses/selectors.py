@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from diary.gate import diary_for
 from diary.ledger.heads import head_signed
-from diary.models import Entry, LedgerRecord
+from diary.models import Entry, LedgerRecord, Upload
 from witnesses.models import (
     BriefVersion,
     Decision,
@@ -275,7 +275,7 @@ def witness_timeline(*, device: Any) -> QuerySet[Entry]:
     entries = (
         Entry.objects.filter(diary_id=witness.diary_id, withdrawal__isnull=True)
         .select_related("current")
-        .order_by("-current__occurred_start", "-number")
+        .order_by("-current_start", "-number")
     )
     if witness.sharing == Sharing.ALL:
         return entries
@@ -298,3 +298,18 @@ def live_links(*, actor: Any) -> list[WitnessLink]:
         .annotate(device_count=Count("devices"))
         .order_by("created_at", "pk")
     )
+
+
+def witness_upload_get(*, device: WitnessDevice, upload_id: Any) -> Upload:
+    """An upload this very device started (never another's, nor the owner's), or 404. The
+    device reached here only while its link works (witness_actor)."""
+    device = _require(device)
+    try:
+        return Upload.objects.select_related("diary").get(
+            pk=upload_id,
+            party=Upload.Party.CONTACT,
+            contact_device=device.pk,
+            diary_id=device.link.witness.diary_id,
+        )
+    except (Upload.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -10,8 +10,18 @@ the one writer's lock at BEGIN, and would hold every other write back for the wh
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import connection, transaction
+
+# Inside a read_snapshot that began its own transaction (and so has written nothing).
+_own: ContextVar[bool] = ContextVar("own_read_snapshot", default=False)
+
+
+def in_own_snapshot() -> bool:
+    """True inside a read_snapshot that opened its own transaction: it has written nothing, so
+    another connection sees every row it sees (and any committed since)."""
+    return _own.get()
 
 
 @contextmanager
@@ -21,6 +31,14 @@ def read_snapshot() -> Iterator[None]:
     if connection.in_atomic_block:
         yield
         return
+    token = _own.set(True)
+    try:
+        yield from _snapshot()
+    finally:
+        _own.reset(token)
+
+
+def _snapshot() -> Iterator[None]:
     if connection.vendor == "postgresql":
         with transaction.atomic():
             with connection.cursor() as cursor:

@@ -25,6 +25,7 @@ from diary.models import (
     MessageImport,
     PersonVersion,
     RiskChecklist,
+    UploadFinish,
 )
 
 if TYPE_CHECKING:
@@ -69,6 +70,9 @@ PERSON_UPDATE = "person.update"
 IMPORT_CREATE = "import.create"
 IMPORT_MESSAGE = "import.message"
 
+# A file or recording that arrived in pieces, joined: its hash with every piece's.
+UPLOAD_FINISH = "upload.finish"
+
 
 # Every model whose rows the ledger must name, with the path from it to its diary's id.
 # Other apps add theirs with `register_ledgered` (diary never imports them).
@@ -85,6 +89,7 @@ LEDGERED: dict[type[models.Model], str] = {
     PersonVersion: "diary_id",
     MessageImport: "diary_id",
     ImportedMessage: "diary_id",
+    UploadFinish: "diary_id",
 }
 
 

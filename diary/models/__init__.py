@@ -24,6 +24,7 @@ from diary.models.risk import RiskChecklist
 from diary.models.safety import AccessEvent, Notice, OwnerSession
 from diary.models.signing import KeyRotation
 from diary.models.times import EARLIEST_YEAR, check_occurrence, check_times, json_value, json_values
+from diary.models.uploads import Upload, UploadFinish, UploadPiece
 
 __all__ = [
     "EARLIEST_YEAR",
@@ -56,6 +57,9 @@ __all__ = [
     "Relationship",
     "RiskChecklist",
     "TimestampFailure",
+    "Upload",
+    "UploadFinish",
+    "UploadPiece",
     "User",
     "UserManager",
     "check_occurrence",

@@ -70,9 +70,14 @@ class Chart:
 
 
 def incidents(entries: QuerySet[Entry], zone: ZoneInfo) -> list[Incident]:
-    """One query: the latest version of every entry still in the timeline."""
-    rows = entries.filter(withdrawal__isnull=True).values_list(
-        "current__occurred_start", "current__behaviours", "current__location", "source"
+    """One query: the latest version of every entry still in the timeline, earliest first
+    (top_places gives a tie to the spelling seen first)."""
+    rows = (
+        entries.filter(withdrawal__isnull=True)
+        .order_by("current_start", "number")
+        .values_list(
+            "current__occurred_start", "current__behaviours", "current__location", "source"
+        )
     )
     return [
         Incident(start.astimezone(zone), tuple(codes or ()), location or "", source)

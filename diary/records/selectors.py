@@ -54,7 +54,7 @@ def _timeline(diary: Diary) -> QuerySet[Entry]:
         # through the sort of every entry in the diary (a sixth of the first page's time).
         .defer("current__search_index")
         .annotate(evidence_count=_evidence_count())
-        .order_by("-current__occurred_start", "-number")
+        .order_by("-current_start", "-number")
     )
 
 
@@ -79,7 +79,7 @@ def entry_list(*, actor: Any, filters: EntryFilters | None = None) -> QuerySet[E
             | Q(current__occurred_end__isnull=True, current__occurred_start__gte=filters.since)
         )
     if filters.until:
-        entries = entries.filter(current__occurred_start__lte=filters.until)
+        entries = entries.filter(current_start__lte=filters.until)
     if filters.source:
         entries = entries.filter(source=filters.source)
     if filters.with_evidence:

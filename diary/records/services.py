@@ -111,6 +111,7 @@ def entry_create(
         entry.received_at = received_at
     version = _new_version(entry, 1, actor, content)  # validate before writing anything
     entry.number = next_number(Entry.objects.filter(diary=diary))
+    entry.current_start = version.occurred_start
     entry.save()
     version.entry = entry
     version.save()
@@ -144,8 +145,9 @@ def entries_create_many(
         for n, (entry, content) in enumerate(zip(entries, contents, strict=True))
     ]
     first = next_number(Entry.objects.filter(diary=diary))
-    for offset, entry in enumerate(entries):
+    for offset, (entry, version) in enumerate(zip(entries, versions, strict=True)):
         entry.number = first + offset
+        entry.current_start = version.occurred_start
     Entry.objects.bulk_create(entries)
     for entry, version in zip(entries, versions, strict=True):
         version.entry = entry
@@ -171,7 +173,8 @@ def entry_amend(*, entry: Entry, actor: User, content: Mapping[str, Any]) -> Ent
     version = _new_version(entry, number, actor, content)
     version.save()
     entry.current = version
-    entry.save(update_fields=["current"])
+    entry.current_start = version.occurred_start
+    entry.save(update_fields=["current", "current_start"])
     ledger_append(diary=entry.diary, kind=ENTRY_AMEND, obj=version, actor=actor)
     entry_changed(entry, "amended")
     return version

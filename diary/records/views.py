@@ -46,7 +46,7 @@ from diary.safety.accounts import confirm_first
 from diary.web.body_size import uploads_at_most
 from diary.web.forms import KeyedForm, apply_errors, ask_for_files_again
 from diary.web.idempotency import KeyReused, idempotency_of
-from diary.web.permissions import allowing
+from diary.web.permissions import allowing, may_record
 from diary.web.requests import OwnerRequest
 
 PAGE_SIZE = 25
@@ -146,9 +146,8 @@ def capture(request: OwnerRequest) -> HttpResponse:
         if location is not None:
             return redirect(location)
     ask_for_files_again(form, request)
-    return render(
-        request, "diary/capture.html", {"form": form, "draft": DRAFT_SAYS}, status=form.status
-    )
+    context = {"form": form, "draft": DRAFT_SAYS}
+    return may_record(render(request, "diary/capture.html", context, status=form.status))
 
 
 class EntryWithFileForm(KeyedForm, EntryForm):
@@ -184,7 +183,7 @@ def entry_new(request: OwnerRequest) -> HttpResponse:
 @login_required
 def entry_detail(request: OwnerRequest, entry_id: int) -> HttpResponse:
     entry = entry_get(actor=request.user, entry_id=entry_id)
-    return render(
+    response = render(
         request,
         "diary/entry.html",
         {
@@ -196,6 +195,7 @@ def entry_detail(request: OwnerRequest, entry_id: int) -> HttpResponse:
             "m": messages,
         },
     )
+    return response if entry.is_withdrawn else may_record(response)
 
 
 @require_http_methods(["GET", "POST"])

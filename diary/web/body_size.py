@@ -48,17 +48,37 @@ def uploads_at_most(files: int, *, each: str = EVIDENCE) -> Callable[[ViewT], Vi
     return mark
 
 
+def takes_pieces(view: ViewT) -> ViewT:
+    """Mark a view as taking one piece of a resumable upload a request (diary/uploads/): its
+    cap is UPLOAD_PIECE_MAX_BYTES and a margin, whatever EVIDENCE_MAX_BYTES is, so a piece is
+    neither refused for being larger than a form nor let through at a whole file's size."""
+    view.takes_pieces = True  # type: ignore[attr-defined]  # read by body_cap
+    return view
+
+
+def piece_cap() -> int:
+    """The largest body a route taking pieces accepts (the piece; the margin is for nothing but
+    rounding: a piece's request has no form around it)."""
+    return settings.UPLOAD_PIECE_MAX_BYTES + MIB
+
+
 def cap_for(files: int, each: str = EVIDENCE) -> int:
     """The largest body a route taking up to `files` files, each up to `each`, accepts."""
     return files * int(getattr(settings, each)) + settings.DATA_UPLOAD_MAX_MEMORY_SIZE + MIB
 
 
+PIECES = "UPLOAD_PIECE_MAX_BYTES"
+
+
 def _route(path: str) -> tuple[int, str]:
-    """How many files the route takes, and the setting that limits each."""
+    """How many files the route takes, and the setting that limits each (PIECES for a route
+    taking one piece of an upload a request)."""
     try:
         view = resolve(path).func
     except Resolver404:
         return 0, EVIDENCE
+    if getattr(view, "takes_pieces", False):
+        return 1, PIECES
     files = getattr(view, "uploads_at_most", None)
     if files is None:
         files = getattr(getattr(view, "view_class", None), "uploads_at_most", 0)
@@ -66,7 +86,8 @@ def _route(path: str) -> tuple[int, str]:
 
 
 def body_cap(path: str) -> int:
-    return cap_for(*_route(path))
+    files, each = _route(path)
+    return piece_cap() if each == PIECES else cap_for(files, each)
 
 
 def _declared(value: str | bytes | None) -> int | None:

@@ -1,6 +1,7 @@
 """The browser features a page may ask for. Every response turns them all off
 (settings.PERMISSIONS_POLICY, set by diary.web.middleware); a page that needs one (the entry
-form's "Use where I am now" asks for the location) turns on just that one, for this site only."""
+form's "Use where I am now" asks for the location; "Record now", the camera and microphone)
+turns on just that one, for this site only."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -14,3 +15,9 @@ def allowing(response: HttpResponse, *features: str) -> HttpResponse:
         policy = policy.replace(f"{feature}=()", f"{feature}=(self)")
     response["Permissions-Policy"] = policy
     return response
+
+
+def may_record(response: HttpResponse) -> HttpResponse:
+    """A page with "Record now" (diary/_recorder.html) may use this site's own camera and
+    microphone, and only when she taps record; no other site, nor any frame, gets either."""
+    return allowing(response, "camera", "microphone")

@@ -268,7 +268,7 @@ def _as_written_before_version_2(diary):
         rec.content_sha256, rec.prev_hash = canonical_sha256(content), prev
         rec.hash = prev = rec.computed_hash()
         rec.save()
-    # The head kept on the diary, as migration 0027 fills it from the last record.
+    # The head kept on the diary, as migration 0029 fills it from the last record.
     Diary.objects.filter(pk=diary.pk).update(head_seq=rec.seq, head_hash=rec.hash)
 
 

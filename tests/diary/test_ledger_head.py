@@ -170,7 +170,7 @@ def test_the_migration_fills_each_diarys_head_from_its_last_record(owner, other_
     make_entry(owner)
     empty = Diary.objects.create(owner=type(owner).objects.create(email="none@example.com"))
     Diary.objects.update(head_seq=0, head_hash="f" * 64)
-    migration = importlib.import_module("diary.migrations.0027_diary_ledger_head")
+    migration = importlib.import_module("diary.migrations.0029_diary_ledger_head")
     migration.fill_heads(apps, connection.schema_editor())
     for diary in (owner.diary, other_owner.diary):
         last = last_record(diary)

@@ -55,6 +55,9 @@ class LiveServer:
                 "STATIC_ROOT": str(folder / "static"),
                 "SECRET_KEY": secrets.token_urlsafe(50),
                 "DEBUG": "false",
+                # A recording whose page has gone is kept as cut off after this long without a
+                # piece (tests/e2e/test_recording.py waits for it).
+                "RECORDING_QUIET_SECONDS": "12",
                 "HTTPS": "false",
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "LOG_LEVEL": "WARNING",

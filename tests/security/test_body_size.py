@@ -170,10 +170,15 @@ def test_nginx_lets_through_whatever_the_app_takes(settings):
         form_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         owner_max_files=settings.EVIDENCE_MAX_FILES,
         import_max_bytes=settings.IMPORT_MAX_BYTES,
+        piece_bytes=settings.UPLOAD_PIECE_MAX_BYTES,
     )
     path = nginx.IMPORT_LOCATION[1]
     assert body_size.body_cap(path) <= limits.import_file
     assert limits.import_file - body_size.body_cap(path) < MIB
+    for path in nginx.PIECE_PATHS:
+        assert body_size.body_cap(path) <= limits.pieces
+        assert body_size.body_cap(f"{path}00000000-0000-4000-8000-000000000000") <= limits.pieces
+        assert limits.pieces - body_size.body_cap(path) < MIB
     for path in nginx.MANY_FILE_PATHS:
         assert body_size.body_cap(path) <= limits.many_files
         assert limits.many_files - body_size.body_cap(path) < MIB  # and not much more

@@ -10,6 +10,8 @@ from witnesses.contact.views import (
     open_link,
     receipt,
     receipt_file,
+    upload,
+    uploads,
 )
 
 app_name = "witness"
@@ -21,5 +23,7 @@ urlpatterns = [
     path("brief/photo", brief_photo, name="brief_photo"),
     path("leave/", leave, name="leave"),
     path("keep/", keep, name="keep"),
+    path("uploads/", uploads, name="uploads"),
+    path("uploads/<uuid:upload_id>", upload, name="upload"),
     path("<str:token>", open_link, name="open"),
 ]

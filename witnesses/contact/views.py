@@ -27,7 +27,11 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from diary.web.body_size import uploads_at_most
+from diary import messages as diary_messages
+from diary.models import Upload
+from diary.uploads import views as tus
+from diary.uploads.services import UploadProblem, upload_create
+from diary.web.body_size import takes_pieces, uploads_at_most
 from diary.web.client import client_ip
 from diary.web.downloads import stored_file_response
 from diary.web.forms import apply_errors, ask_for_files_again
@@ -36,12 +40,19 @@ from diary.web.idempotency import (
     idempotency_of,
 )
 from diary.web.pages import left_site, posted_from_elsewhere
+from diary.web.permissions import may_record
 from diary.web.qr import qr_svg
 from witnesses import messages, selectors
 from witnesses.contact.actions import TooManySends, follow_up_send, submission_send
 from witnesses.contact.forms import FollowUpForm, SubmissionForm
 from witnesses.models import WitnessDevice
-from witnesses.services.limits import TooMany, link_guess_allowed, link_guess_missed, retry_after
+from witnesses.services.limits import (
+    TooMany,
+    link_guess_allowed,
+    link_guess_missed,
+    retry_after,
+    submission_rate_ok,
+)
 from witnesses.services.links import (
     OneDeviceOnly,
     device_keep,
@@ -193,7 +204,7 @@ DRAFT_SAYS = {
 def _page(request: WitnessRequest, form: SubmissionForm, status: int = 200) -> HttpResponse:
     device = request.witness
     ask_for_files_again(form, request, "files")
-    return render(
+    response = render(
         request,
         "witnesses/witness_home.html",
         {
@@ -209,6 +220,7 @@ def _page(request: WitnessRequest, form: SubmissionForm, status: int = 200) -> H
         },
         status=status,
     )
+    return may_record(response)
 
 
 @uploads_at_most(MAX_FILES)
@@ -339,3 +351,47 @@ def keep(request: WitnessRequest) -> HttpResponse:
     _set_cookie(response, device, request.COOKIES[settings.WITNESS_COOKIE_NAME])
     flash.success(request, messages.KEPT_ON_PHONE if device.kept else messages.NOT_KEPT_ON_PHONE)
     return response
+
+
+# Recordings and photos made on the contact's page, sent in pieces as they are made (tus, as
+# the owner's: diary/uploads/views.py). Each becomes a submission of its own when it ends.
+@takes_pieces
+@never_cache
+@require_http_methods(["POST", "OPTIONS"])
+@witness_required
+@tus.protocol
+def uploads(request: WitnessRequest) -> HttpResponse:
+    device = request.witness
+
+    def make(meta: dict[str, str], length: int | None) -> Upload:
+        media = meta.get("media", "")
+        if media not in (Upload.Media.AUDIO, Upload.Media.VIDEO, Upload.Media.PHOTO):
+            raise UploadProblem(400, diary_messages.UPLOAD_BAD_REQUEST)
+        if (length is None) != (media != Upload.Media.PHOTO):
+            raise UploadProblem(400, diary_messages.UPLOAD_BAD_REQUEST)
+        if not submission_rate_ok(device.link):
+            raise UploadProblem(429, messages.TOO_MANY_SENDS)
+        return upload_create(
+            diary=device.link.witness.diary,
+            party=Upload.Party.CONTACT,
+            kind=Upload.Kind.FILE if length is not None else Upload.Kind.RECORDING,
+            media=media,
+            name=meta.get("filename", ""),
+            length=length,
+            declared_sha256=meta.get("sha256", ""),
+            contact_device=device.pk,
+        )
+
+    return tus.creation(request, make, reverse("witness:uploads"))
+
+
+@takes_pieces
+@never_cache
+@require_http_methods(["HEAD", "PATCH", "OPTIONS"])
+@witness_required
+@tus.protocol
+def upload(request: WitnessRequest, upload_id: str) -> HttpResponse:
+    device = request.witness
+    return tus.resource(
+        request, lambda: selectors.witness_upload_get(device=device, upload_id=upload_id)
+    )

@@ -63,7 +63,8 @@ def ledger_pad(
     last: dict[int, EntryVersion] = {version.entry_id: version for version in versions}
     for entry in entries:
         entry.current = last[entry.pk]
-    Entry.objects.bulk_update(entries, ["current"], batch_size=BATCH)
+        entry.current_start = entry.current.occurred_start
+    Entry.objects.bulk_update(entries, ["current", "current_start"], batch_size=BATCH)
 
     seq, prev_hash = head.seq, head.hash
     actor = actor_label(owner)

@@ -10,14 +10,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists
+from django.urls import reverse
 
+from diary import messages as diary_messages
 from diary.evidence.intake import StoredFile, evidence_check, stored_upload
 from diary.evidence.services import evidence_adopt
-from diary.ledger.services import ledger_append, lock_diary
+from diary.ledger.services import ledger_append, lock_diary, object_label
 from diary.models import AccessEvent, Account, Entry, User
 from diary.models.choices import Behaviour, Channel
 from diary.records.services import entry_create
 from diary.safety.services import access_event_record
+from diary.uploads.services import Joined, Kept, kept_recording
 from witnesses import messages
 from witnesses.live.events import submission_decided, submission_received
 from witnesses.models import (
@@ -232,3 +235,46 @@ def submission_keep_aside(*, submission: Submission, actor: User, reason: str) -
     )
     submission_decided(submission, Decision.Outcome.KEPT_ASIDE)
     return decision
+
+
+def submission_from_upload(joined: Joined) -> Kept:
+    """A recording or photo a contact made on their page, kept as a submission of its own
+    (dated when it started), for the owner to add to her timeline or keep aside as any other.
+    A recording cut off (the phone taken, or flat) says so. If the link stopped working
+    meanwhile, nothing is kept."""
+    upload = joined.upload
+    if upload.contact_device is None:
+        raise ValidationError({"file": messages.LINK_NOT_ACTIVE})
+    device = WitnessDevice.objects.select_related("link__witness__diary").get(
+        pk=upload.contact_device
+    )
+    try:
+        _link_still_active(device)
+    except LinkInactive:
+        raise ValidationError({"file": messages.LINK_NOT_ACTIVE}) from None
+    witness = device.link.witness
+    diary = witness.diary
+    made_here = str(diary_messages.RECORDING_MADE_HERE.get(upload.media, ""))
+    submission = Submission(
+        diary=diary,
+        witness=witness,
+        link=device.link,
+        device=device,
+        kind=SubmissionKind.OTHER,
+        what_happened=" ".join(filter(None, [made_here, joined.note])),
+        occurred_start=upload.created_at,
+    )
+    submission.full_clean(exclude=["diary", "witness", "link", "device", "reference"])
+    with kept_recording(joined, folder=f"witness/{diary.pk}") as stored:
+        submission.received_at = joined.first_received
+        submission.save()
+        actor = witness_label(witness)
+        ledger_append(
+            diary=diary, kind=SUBMISSION_SUBMIT, obj=submission, actor=actor, diary_locked=True
+        )
+        row = stored.keep(SubmissionFile(submission=submission))
+        row.received_at = joined.first_received
+        row.save()
+        ledger_append(diary=diary, kind=SUBMISSION_FILE, obj=row, actor=actor, diary_locked=True)
+        submission_received(submission)
+    return Kept(object_label(row), reverse("witness:receipt", args=[submission.reference]))

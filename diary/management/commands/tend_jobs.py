@@ -13,6 +13,7 @@ from diary.imports.pending import pending_sweep
 from diary.jobs.services import job_request, jobs_revive
 from diary.ledger.anchoring import due
 from diary.models import Job
+from diary.uploads.services import recordings_tend
 
 
 def anchors_requested() -> int:
@@ -27,8 +28,9 @@ def anchors_requested() -> int:
 class Command(BaseCommand):
     help = (
         "Try again jobs whose worker stopped (no heartbeat for JOB_LEASE_SECONDS), ask the "
-        "workers to timestamp every diary whose ledger head has moved, and delete exports "
-        "uploaded but never added (after a day)."
+        "workers to timestamp every diary whose ledger head has moved, keep recordings that "
+        "stopped getting pieces (RECORDING_QUIET_SECONDS) as cut off, end unfinished uploads "
+        "past their time, and delete exports uploaded but never added (after a day)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -53,6 +55,9 @@ class Command(BaseCommand):
                 revived = jobs_revive()
                 if revived:
                     self.stdout.write(f"{revived} stopped jobs handed on.")
+                cut_off = recordings_tend()
+                if cut_off:
+                    self.stdout.write(f"{cut_off} recordings that stopped kept as cut off.")
                 swept = pending_sweep()
                 if swept:
                     self.stdout.write(f"{swept} exports never added deleted.")

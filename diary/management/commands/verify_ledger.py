@@ -26,7 +26,8 @@ class Command(BaseCommand):
             target = Diary.objects.filter(pk=diary).first()
             if target is None:
                 raise CommandError(f"There is no diary {diary}.")
-        result = ledger_verify(diary=target, check_files=not skip_files)
+        # A process of its own, with no other threads: a long chain is checked a core at a time.
+        result = ledger_verify(diary=target, check_files=not skip_files, workers=None)
         if not result.ok:
             raise CommandError(f"Ledger check failed at {result.problem}.", returncode=1)
         for diary_id, head in result.heads.items():

@@ -22,7 +22,7 @@ def fill_heads(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("diary", "0025_pending_import_goes_into"),
+        ("diary", "0028_upload_owner_session"),
     ]
 
     operations = [
