@@ -26,7 +26,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from diary.ledger.services import ledger_head
-from diary.models import Diary, HeadTimestamp, LedgerRecord, TimestampFailure
+from diary.models import Diary, HeadTimestamp, TimestampFailure
 
 # What an authority may answer: a token is a few kilobytes with its certificates.
 MAX_ANSWER = 64 * 1024
@@ -171,14 +171,13 @@ def due(now: datetime | None = None) -> QuerySet[Diary]:
     """Diaries with records newer than their last token, and no token in TIMESTAMP_EVERY."""
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.TIMESTAMP_EVERY)
     tokens = HeadTimestamp.objects.filter(diary=OuterRef("pk")).order_by("-seq")
-    heads = LedgerRecord.objects.filter(diary=OuterRef("pk")).order_by("-seq")
+    # Each diary's head is kept on its row (head_seq; 0 before its first record).
     return (
         Diary.objects.annotate(
-            head_seq=Subquery(heads.values("seq")[:1]),
             anchored_seq=Subquery(tokens.values("seq")[:1]),
             anchored_at=Subquery(tokens.order_by("-received_at").values("received_at")[:1]),
         )
-        .filter(head_seq__isnull=False)
+        .filter(head_seq__gt=0)
         .filter(Q(anchored_seq__isnull=True) | Q(anchored_seq__lt=F("head_seq")))
         .filter(Q(anchored_at__isnull=True) | Q(anchored_at__lte=cutoff))
         .order_by("pk")

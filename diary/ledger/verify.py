@@ -322,6 +322,7 @@ def _verify_diary(
     """The diary's first problem; or None, with its head in `result.heads`. Its records that
     checked out are counted in `result.records`."""
     vouched = _vouched_hashes(diary)
+    kept = kept_head(diary.pk)
     walked = _walk_chain(diary, vouched, check_files, workers)
     result.records += walked.records
     if walked.problem:
@@ -344,6 +345,9 @@ def _verify_diary(
     if inconsistent:
         seq, reason = inconsistent
         return Problem(diary_id=diary.pk, seq=seq, reason=reason)
+    wrong = kept_head_problem(diary.pk, kept, last_seq=walked.last_seq, last_hash=walked.last_hash)
+    if wrong:
+        return wrong
     result.heads[diary.pk] = walked.last_hash
     return None
 
@@ -586,6 +590,40 @@ def _join(parts: list[Walked]) -> Walked:
         expected_seq, prev_hash = part.last_seq + 1, part.last_hash
         whole.last_seq, whole.last_hash = part.last_seq, part.last_hash
     return whole
+
+
+def kept_head(diary_id: int) -> tuple[int, str]:
+    """The head kept on the diary's row (what the next append chains from). Read before its
+    records, so that the records read after it hold at least that far."""
+    return Diary.objects.filter(pk=diary_id).values_list("head_seq", "head_hash").get()
+
+
+def kept_head_problem(
+    diary_id: int, kept: tuple[int, str], *, last_seq: int, last_hash: str
+) -> Problem | None:
+    """The head kept on the diary must be its last record: moved back, the next append would
+    fork the chain; moved on, it would leave a gap. `kept` was read before the records, so a
+    send that arrived during the check leaves it behind the last record read; then it must
+    name a record of the chain, and the diary's head read now must have caught up."""
+    seq, hash_ = kept
+    if seq == last_seq and hash_ == last_hash:
+        return None
+    if seq < last_seq:
+        at_seq = (
+            LedgerRecord.objects.filter(diary_id=diary_id, seq=seq)
+            .values_list("hash", flat=True)
+            .first()
+            if seq
+            else GENESIS_HASH
+        )
+        if at_seq == hash_ and kept_head(diary_id)[0] >= last_seq:
+            return None
+    return Problem(
+        diary_id=diary_id,
+        seq=last_seq,
+        reason=f"the head kept on the diary (record {seq}, hash {hash_[:12]}…) is not "
+        "its last record",
+    )
 
 
 def _vouched_hashes(diary: Diary) -> dict[int, set[str]]:

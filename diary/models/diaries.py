@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from diary import messages
 from diary.core.fields import EncryptedCharField
-from diary.core.hashing import iso
+from diary.core.hashing import GENESIS_HASH, iso
 from diary.models.ledgered import Ledgered
 
 
@@ -39,9 +39,28 @@ class Diary(Ledgered):
     # ledger then knows every title and zone it has had, and verify_ledger checks the row's own.
     created_title = EncryptedCharField(max_length=80, blank=True, default="", editable=False)
     created_time_zone = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The ledger's head (its last record's seq and hash; 0 and the genesis hash before the
+    # first), kept on the row every append locks, so an append reads it with the lock instead
+    # of asking for it again (docs/performance.md). Only diary.ledger.services writes it, in
+    # the transaction that inserts the record; verify_ledger checks it names the last record.
+    head_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    head_hash = models.CharField(max_length=64, default=GENESIS_HASH, editable=False)
+
+    HEAD_FIELDS = frozenset({"head_seq", "head_hash"})
 
     class Meta:
         verbose_name_plural = "diaries"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A diary saved again never writes its ledger head: the instance saved may have been
+        read before the last append, and only the append moves the head."""
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.HEAD_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"diary {self.pk}"

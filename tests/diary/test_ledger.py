@@ -11,6 +11,7 @@ from diary.core.hashing import GENESIS_HASH, canonical_json
 from diary.evidence.services import evidence_attach
 from diary.ledger.verify import ledger_verify
 from diary.models import (
+    Diary,
     EntryVersion,
     EntryWithdrawal,
     Evidence,
@@ -222,6 +223,8 @@ def test_appending_many_to_an_empty_ledger_starts_from_genesis_and_nothing_appen
 
     version = make_entry(owner).current
     LedgerRecord.objects.filter(diary=owner.diary).delete()
+    # An empty ledger: no records, and the head kept on the diary back at the genesis hash.
+    Diary.objects.filter(pk=owner.diary.pk).update(head_seq=0, head_hash=GENESIS_HASH)
     assert ledger_append_many(diary=owner.diary, kind=ENTRY_CREATE, objs=[], actor=owner) == []
     made = ledger_append_many(
         diary=owner.diary, kind=ENTRY_CREATE, objs=[version, version], actor=owner

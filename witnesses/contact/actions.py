@@ -38,8 +38,17 @@ def submission_send(
     if not submission_rate_ok(device.link):
         raise TooManySends
 
-    def send() -> tuple[int, Any]:
+    if idempotency is None:
+        # No key to keep the answer with: the answer is made once the send has committed,
+        # out of the diary's lock that every other send to the diary is queued for.
         kept = submissions.submission_create(device=device, content=content, uploads=uploads)
+        return Answered(*answer(kept))
+
+    def send() -> tuple[int, Any]:
+        # `once` has locked the diary (its key is looked up under that lock): not again.
+        kept = submissions.submission_create(
+            device=device, content=content, uploads=uploads, diary_locked=True
+        )
         return answer(kept)
 
     return once(idempotency, diary=device.link.witness.diary, send=send)

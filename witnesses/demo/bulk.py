@@ -21,6 +21,7 @@ from diary.ledger.services import (
     ENTRY_AMEND,
     ENTRY_CREATE,
     actor_label,
+    ledger_extend,
     ledger_head,
     lock_diary,
     object_label,
@@ -84,7 +85,7 @@ def ledger_pad(
         )
         record.hash = prev_hash = record.computed_hash()
         added.append(record)
-    LedgerRecord.objects.bulk_create(added, batch_size=BATCH)
+    ledger_extend(diary=diary, records=added, batch_size=BATCH)
 
 
 def _fields(content: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Exists
 from django.urls import reverse
 
 from diary import messages as diary_messages
@@ -52,11 +53,16 @@ MAX_FILES = 10
 
 
 def _link_still_active(device: WitnessDevice) -> WitnessLink:
-    link = WitnessLink.objects.select_for_update().get(pk=device.link_id)
-    if not link.is_active:
+    """Lock the device's link (so a revoke cannot slip in) and check it still works, and that
+    this device has not left the site meanwhile: one round trip, under the diary's lock."""
+    left = WitnessDevice.objects.filter(pk=device.pk, left_at__isnull=False)
+    link = (
+        WitnessLink.objects.select_for_update(of=("self",))
+        .annotate(device_left=Exists(left))
+        .get(pk=device.link_id)
+    )
+    if not link.is_active or link.device_left:  # annotated
         raise LinkInactive
-    if WitnessDevice.objects.filter(pk=device.pk, left_at__isnull=False).exists():
-        raise LinkInactive  # this device left the site meanwhile
     return link
 
 
@@ -69,9 +75,16 @@ def submission_create(
     device: WitnessDevice,
     content: Mapping[str, Any],
     uploads: Sequence[UploadedFile] = (),
+    diary_locked: bool = False,
 ) -> Submission:
     """Keep what a witness sent, exactly as sent, with its files. Raises ValidationError (and
-    stores nothing) for bad input, LinkInactive if the link ended while they were writing."""
+    stores nothing) for bad input, LinkInactive if the link ended while they were writing.
+
+    Returns the submission as `witness_submissions` reads it (its ledger record, its files,
+    no decision or notes yet), made from the rows just written: its receipt needs no read
+    back under the diary's lock. `diary_locked=True`: the transaction this runs in has locked
+    `device.link.witness.diary` already (a keyed send, `diary.web.idempotency.once`), and this
+    is part of that transaction, not a savepoint in it."""
     witness = device.link.witness
     diary = witness.diary
     if len(uploads) > MAX_FILES:
@@ -89,22 +102,45 @@ def submission_create(
             )
             for upload in uploads
         ]
-        with transaction.atomic():
-            lock_diary(diary)
+        # Inside the caller's locked transaction, this is part of it (no savepoint of its own:
+        # two round trips fewer under the lock); whatever it raises rolls that back whole.
+        with transaction.atomic(savepoint=not diary_locked):
+            # Every submission to a diary queues for its lock: hold it no longer than needed.
+            if not diary_locked:
+                lock_diary(diary)
             _link_still_active(device)
             submission.save()
             actor = witness_label(witness)
-            # Every submission to a diary queues for its lock: hold it no longer than needed.
-            ledger_append(
+            record = ledger_append(
                 diary=diary, kind=SUBMISSION_SUBMIT, obj=submission, actor=actor, diary_locked=True
             )
+            files = []
             for file in stored:
                 row = file.keep(SubmissionFile(submission=submission))
                 row.save()
                 ledger_append(
                     diary=diary, kind=SUBMISSION_FILE, obj=row, actor=actor, diary_locked=True
                 )
+                files.append(row)
             submission_received(submission)
+    return _as_read(submission, record, files)
+
+
+def _as_read(submission: Submission, record: Any, files: list[SubmissionFile]) -> Submission:
+    """A submission just written, as `witnesses.selectors.witness_submissions` would read it
+    back: its ledger record's seq, hash and time, its files, and no decision or notes."""
+    submission.ledger_seq = record.seq  # type: ignore[attr-defined]
+    submission.ledger_hash = record.hash  # type: ignore[attr-defined]
+    submission.ledger_at = record.at  # type: ignore[attr-defined]
+    # As prefetch_related leaves them: querysets already holding their rows.
+    cached = {}
+    for name, rows in (("files", files), ("follow_ups", [])):
+        rows_set = getattr(submission, name).get_queryset()
+        rows_set._result_cache = rows
+        rows_set._prefetch_done = True
+        cached[name] = rows_set
+    submission._prefetched_objects_cache = cached  # type: ignore[attr-defined]
+    Submission.decision.related.set_cached_value(submission, None)
     return submission
 
 
