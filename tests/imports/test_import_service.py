@@ -351,6 +351,21 @@ class CutOff(Stages):
         raise SystemExit("killed")
 
 
+def add_cut_off(owner, pending) -> None:
+    """Bob's messages added by a worker that dies after the first batch."""
+    from diary.imports.pending import pending_add
+
+    with pytest.raises(SystemExit):
+        pending_add(
+            pending=pending,
+            actor=owner,
+            parties=["Bob"],
+            to_them=False,
+            person="",
+            progress=CutOff(),
+        )
+
+
 def test_an_add_cut_off_half_way_goes_on_with_the_same_import_when_tried_again(
     owner, chat_zip, monkeypatch
 ):
@@ -362,15 +377,7 @@ def test_an_add_cut_off_half_way_goes_on_with_the_same_import_when_tried_again(
     path, expected = chat_zip
     bobs = [e for e in expected if e.sender == "Bob"]
     pending = pending_for(owner, path)
-    with pytest.raises(SystemExit):
-        pending_add(
-            pending=pending,
-            actor=owner,
-            parties=["Bob"],
-            to_them=False,
-            person="",
-            progress=CutOff(),
-        )
+    add_cut_off(owner, pending)
     assert Entry.objects.filter(diary=owner.diary).count() == 2
     pending = PendingImport.objects.get(pk=pending.pk)  # as the retry finds it
     begun = MessageImport.objects.get(diary=owner.diary)
@@ -457,20 +464,12 @@ def test_sweeping_an_add_cut_off_half_way_leaves_the_imports_original(owner, cha
     import time_machine
     from django.utils import timezone
 
-    from diary.imports.pending import pending_add, pending_sweep
+    from diary.imports.pending import pending_sweep
     from diary.models import PendingImport
 
     path, _expected = chat_zip
     pending = pending_for(owner, path)
-    with pytest.raises(SystemExit):
-        pending_add(
-            pending=pending,
-            actor=owner,
-            parties=["Bob"],
-            to_them=False,
-            person="",
-            progress=CutOff(),
-        )
+    add_cut_off(owner, pending)
     with time_machine.travel(timezone.now() + timezone.timedelta(hours=25)):
         assert pending_sweep() == 1
     assert not PendingImport.objects.exists()
