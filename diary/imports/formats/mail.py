@@ -204,7 +204,6 @@ class _Head:
     name: str
     sent_at: datetime
     message_id: str
-    headers: Headers
 
 
 def _head(raw: bytes, *, zone: ZoneInfo | None, where: str) -> _Head:
@@ -225,7 +224,6 @@ def _head(raw: bytes, *, zone: ZoneInfo | None, where: str) -> _Head:
         name=_decoded(display),
         sent_at=_sent_at(_written(headers, "Date"), received, zone, where),
         message_id=_written(headers, "Message-ID"),
-        headers=headers,
     )
 
 
@@ -247,6 +245,11 @@ def _decoded(words: str) -> str:
         return words
 
 
+def _position(head: _Head, offset: int | None) -> str:
+    """Where in the file: its offset in a mailbox, its Message-ID for a file of one."""
+    return f"offset {offset}" if offset is not None else f"message {head.message_id}"
+
+
 def _skimmed(head: _Head, *, offset: int | None) -> Message:
     return Message(
         channel=EMAIL,
@@ -255,7 +258,7 @@ def _skimmed(head: _Head, *, offset: int | None) -> Message:
         party_name=head.name,
         sent_at=head.sent_at,
         text="",
-        position=f"offset {offset}" if offset is not None else f"message {head.message_id}",
+        position=_position(head, offset),
         message_id=head.message_id,
         skimmed=True,
     )
@@ -288,7 +291,7 @@ def _parse_message(
         party_name=display or head.name,
         sent_at=head.sent_at,
         text=text,
-        position=f"offset {offset}" if offset is not None else f"message {head.message_id}",
+        position=_position(head, offset),
         message_id=head.message_id,
         attachments=tuple(_attachments(parsed, body_part)),
         details={
